@@ -1,0 +1,37 @@
+//! Typed Postgres schemas for Rust.
+//!
+//! Declare tables once, as structs with [`#[table]`](table); get the schema model
+//! ([`schema::TableDef`]), typed column items for queries ([`query::Column`]) and migration SQL
+//! ([`migrate`]) from that one declaration.
+
+pub mod migrate;
+pub mod query;
+pub mod schema;
+pub mod sql;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use schema_macros::{pg_enum, table};
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+/// The names an application needs: `use schema_core::prelude::*;`.
+pub mod prelude {
+    pub use crate::query::Column;
+    pub use crate::schema::{PgEnum, Schema, Table};
+    pub use crate::{pg_enum, table};
+    pub use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+    pub use uuid::Uuid;
+
+    /// `timestamp` (without time zone).
+    pub type Timestamp = chrono::NaiveDateTime;
+    /// `timestamptz`.
+    pub type TimestampTz = chrono::DateTime<chrono::Utc>;
+}
+
+pub use chrono;
+pub use pgvector;
+pub use serde_json;
+pub use uuid;

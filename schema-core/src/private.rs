@@ -1,0 +1,147 @@
+//! What generated code names (`::schema_core::__private::…`). Not a public API.
+
+pub use std::borrow::Cow;
+pub use std::option::Option::{None, Some};
+
+pub use crate::query::Column;
+pub use crate::schema::*;
+
+#[diagnostic::on_unimplemented(
+    message = "a boolean literal cannot be the default of a `{Self}` column",
+    label = "this boolean literal does not fit `{Self}`",
+    note = "give a literal of the column's type, or a SQL expression: `default = sql(\"…\")`"
+)]
+pub trait BoolDefault {}
+impl BoolDefault for bool {}
+
+#[diagnostic::on_unimplemented(
+    message = "a integer literal cannot be the default of a `{Self}` column",
+    label = "this integer literal does not fit `{Self}`",
+    note = "give a literal of the column's type, or a SQL expression: `default = sql(\"…\")`"
+)]
+pub trait IntDefault {}
+impl IntDefault for i16 {}
+impl IntDefault for i32 {}
+impl IntDefault for i64 {}
+impl IntDefault for f32 {}
+impl IntDefault for f64 {}
+
+#[diagnostic::on_unimplemented(
+    message = "a decimal literal cannot be the default of a `{Self}` column",
+    label = "this decimal literal does not fit `{Self}`",
+    note = "give a literal of the column's type, or a SQL expression: `default = sql(\"…\")`"
+)]
+pub trait FloatDefault {}
+impl FloatDefault for f32 {}
+impl FloatDefault for f64 {}
+
+#[diagnostic::on_unimplemented(
+    message = "a string literal cannot be the default of a `{Self}` column",
+    label = "this string literal does not fit `{Self}`",
+    note = "give a literal of the column's type, or a SQL expression: `default = sql(\"…\")`"
+)]
+pub trait StrDefault {}
+impl StrDefault for String {}
+impl StrDefault for uuid::Uuid {}
+impl StrDefault for chrono::NaiveDateTime {}
+impl StrDefault for chrono::DateTime<chrono::Utc> {}
+impl StrDefault for chrono::NaiveDate {}
+impl StrDefault for chrono::NaiveTime {}
+
+#[cfg(feature = "decimal")]
+impl IntDefault for rust_decimal::Decimal {}
+#[cfg(feature = "decimal")]
+impl FloatDefault for rust_decimal::Decimal {}
+
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no current time: `now` needs a timestamp, timestamptz or date column",
+    label = "`now` is not a `{Self}`",
+    note = "use `now` on a `NaiveDateTime`, `DateTime<Utc>` or `NaiveDate` field"
+)]
+pub trait TakesNow {}
+impl TakesNow for chrono::NaiveDateTime {}
+impl TakesNow for chrono::DateTime<chrono::Utc> {}
+impl TakesNow for chrono::NaiveDate {}
+
+#[diagnostic::on_unimplemented(
+    message = "`random` (gen_random_uuid()) needs a `Uuid` column, not `{Self}`",
+    label = "not a `Uuid`",
+    note = "for another type, give the default as SQL: `default = sql(\"…\")`"
+)]
+pub trait TakesRandom {}
+impl TakesRandom for uuid::Uuid {}
+
+#[diagnostic::on_unimplemented(
+    message = "`varchar(n)` and `char(n)` need a `String` column, not `{Self}`",
+    label = "not a string type",
+    note = "remove `varchar(…)`, or make the field a `String`"
+)]
+pub trait TextValue {}
+impl TextValue for String {}
+impl<T: TextValue> TextValue for Vec<T> {}
+
+#[diagnostic::on_unimplemented(
+    message = "`vector(n)` needs a `pgvector::Vector` column, not `{Self}`",
+    label = "not a `pgvector::Vector`"
+)]
+pub trait VectorValue {}
+impl VectorValue for pgvector::Vector {}
+
+#[diagnostic::on_unimplemented(
+    message = "`numeric(p, s)` needs a decimal column, not `{Self}`",
+    label = "not a decimal type",
+    note = "use `rust_decimal::Decimal` (feature `decimal` of schema-core), or `sql_type = \"numeric(p, s)\"`"
+)]
+pub trait NumericValue {}
+#[cfg(feature = "decimal")]
+impl NumericValue for rust_decimal::Decimal {}
+
+#[diagnostic::on_unimplemented(
+    message = "a foreign key of type `{Self}` cannot reference a column of type `{Target}`",
+    label = "this column is `{Target}`",
+    note = "a foreign key column has the referenced column's type, or `Option` of it"
+)]
+pub trait References<Target> {}
+impl<T> References<T> for T {}
+impl<T> References<T> for Option<T> {}
+
+#[diagnostic::on_unimplemented(
+    message = "`identity` needs an integer column (`i16`, `i32` or `i64`), not `{Self}`",
+    label = "not an integer type"
+)]
+pub trait IdentityValue {}
+impl IdentityValue for i16 {}
+impl IdentityValue for i32 {}
+impl IdentityValue for i64 {}
+
+/// Compile-time checks emitted by `#[table]`: each call fails to type-check, under the user's
+/// token, when its bound does not hold.
+pub fn check_bool_default<T: BoolDefault + ?Sized>() {}
+pub fn check_int_default<T: IntDefault + ?Sized>() {}
+pub fn check_float_default<T: FloatDefault + ?Sized>() {}
+pub fn check_str_default<T: StrDefault + ?Sized>() {}
+pub fn check_now<T: TakesNow + ?Sized>() {}
+pub fn check_on_update_now<T: TakesNow + ?Sized>() {}
+pub fn check_random<T: TakesRandom + ?Sized>() {}
+pub fn check_text<T: TextValue + ?Sized>() {}
+pub fn check_vector<T: VectorValue + ?Sized>() {}
+pub fn check_numeric<T: NumericValue + ?Sized>() {}
+pub fn check_identity<T: IdentityValue + ?Sized>() {}
+pub fn check_references<F: References<V> + ?Sized, T, V>(_: Column<T, V>) {}
+pub fn check_enum_default<T>(_: T) {}
+
+pub use bytes::BytesMut;
+pub use postgres_types;
+
+/// `Option<&'static str>` as the model's `Option<Str>`, in a constant.
+pub const fn opt_str(value: Option<&'static str>) -> Option<Str> {
+    match value {
+        Some(s) => Some(Cow::Borrowed(s)),
+        None => None,
+    }
+}
+
+/// The error a `#[pg_enum]` returns for a label it does not know.
+pub fn unknown_label(enum_name: &str, label: &str) -> Box<dyn std::error::Error + Sync + Send> {
+    format!("unknown label {label:?} for enum {enum_name}").into()
+}

@@ -1,0 +1,72 @@
+//! Typed columns: the items `#[table]` emits for each field, which the query builder takes.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+/// Column `name` of table `T`, holding Rust values of type `V` (`Option<_>` when nullable).
+///
+/// `#[table]` emits one constant per field in the table's module: `users::email` is a
+/// `Column<User, String>`. The types make a filter on another table's column, or a comparison
+/// with a value of another type, a compile error.
+pub struct Column<T, V> {
+    table: &'static str,
+    schema: Option<&'static str>,
+    name: &'static str,
+    index: usize,
+    _marker: PhantomData<fn() -> (T, V)>,
+}
+
+impl<T, V> Column<T, V> {
+    #[doc(hidden)]
+    pub const fn new(
+        schema: Option<&'static str>,
+        table: &'static str,
+        name: &'static str,
+        index: usize,
+    ) -> Self {
+        Column {
+            table,
+            schema,
+            name,
+            index,
+            _marker: PhantomData,
+        }
+    }
+
+    /// The column's SQL name.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The SQL name of the column's table.
+    pub const fn table_name(&self) -> &'static str {
+        self.table
+    }
+
+    /// The Postgres schema of the column's table, when one was declared.
+    pub const fn table_schema(&self) -> Option<&'static str> {
+        self.schema
+    }
+
+    /// The column's position in the table (and in its `TableDef::columns`).
+    pub const fn index(&self) -> usize {
+        self.index
+    }
+}
+
+impl<T, V> Clone for Column<T, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T, V> Copy for Column<T, V> {}
+
+impl<T, V> fmt::Debug for Column<T, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.schema {
+            Some(schema) => write!(f, "Column({schema}.{}.{})", self.table, self.name),
+            None => write!(f, "Column({}.{})", self.table, self.name),
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! The schema model and the traits that tie Rust types to it.
+//!
+//! `#[table]` emits an [`impl Table`](Table) whose [`Table::DEF`] is a [`TableDef`] constant;
+//! `#[pg_enum]` emits an [`impl PgEnum`](PgEnum). A [`Schema`] gathers tables, the enums their
+//! columns use and the extensions they need; it is what migrations snapshot and diff.
+
+mod model;
+mod sql_type;
+mod value;
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+pub use model::*;
+pub use value::*;
+
+/// A Rust type declared with `#[table]`.
+pub trait Table: Sized + 'static {
+    /// The table as the schema model describes it.
+    const DEF: TableDef;
+
+    /// Adds the enums and extensions that the table's column types need to `schema`.
+    /// (The table itself is added by [`Schema::table`].)
+    fn register_types(schema: &mut Schema);
+}
+
+/// A Rust enum declared with `#[pg_enum]`.
+pub trait PgEnum: Sized + 'static {
+    const DEF: EnumDef;
+}
+
+/// A set of tables with the enums and extensions they use: what migrations snapshot and diff.
+///
+/// Kept in a canonical order (extensions, enums and tables sorted by name), so that equal
+/// schemas serialise to equal bytes whatever order they were declared in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schema {
+    #[serde(default)]
+    pub extensions: Vec<Str>,
+    #[serde(default)]
+    pub enums: Vec<EnumDef>,
+    #[serde(default)]
+    pub tables: Vec<TableDef>,
+}
+
+impl Schema {
+    pub fn new() -> Self {
+        Schema::default()
+    }
+
+    /// Adds a `#[table]` type and the enums and extensions its columns use.
+    pub fn table<T: Table>(mut self) -> Self {
+        T::register_types(&mut self);
+        self.add_table(T::DEF);
+        self
+    }
+
+    /// Adds an extension the schema needs beyond those its types imply (`pg_trgm`, say).
+    pub fn extension(mut self, name: &'static str) -> Self {
+        self.add_extension(name);
+        self
+    }
+
+    /// Adds a `#[pg_enum]` type that no column uses (yet).
+    pub fn pg_enum<E: PgEnum>(mut self) -> Self {
+        self.add_enum(E::DEF);
+        self
+    }
+
+    pub fn add_table(&mut self, table: TableDef) {
+        for column in table.columns.iter() {
+            if let Some(ext) = column.sql_type.extension() {
+                self.add_extension(ext);
+            }
+        }
+        for index in table.indexes.iter() {
+            if let Some(ext) = index.method.extension() {
+                self.add_extension(ext);
+            }
+        }
+        let at = self.tables.partition_point(|t| {
+            (t.schema.as_deref(), &*t.name) < (table.schema.as_deref(), &*table.name)
+        });
+        self.tables.insert(at, table);
+    }
+
+    /// Adds an enum once; adding the same definition again is a no-op. Two different
+    /// definitions under one name are kept, and [`Schema::validate`] reports them.
+    pub fn add_enum(&mut self, def: EnumDef) {
+        if self.enums.contains(&def) {
+            return;
+        }
+        let at = self.enums.partition_point(|e| {
+            (e.schema.as_deref(), &*e.name) <= (def.schema.as_deref(), &*def.name)
+        });
+        self.enums.insert(at, def);
+    }
+
+    pub fn add_extension(&mut self, name: &'static str) {
+        if let Err(at) = self.extensions.binary_search_by(|e| (**e).cmp(name)) {
+            self.extensions.insert(at, Str::Borrowed(name));
+        }
+    }
+
+    pub fn find_table(&self, name: &QualifiedName) -> Option<&TableDef> {
+        self.tables.iter().find(|t| {
+            t.name == name.name
+                && t.schema.as_deref().unwrap_or("public") == name.schema_or_public()
+        })
+    }
+
+    /// The Postgres schemas (namespaces) other than `public` that tables or enums live in.
+    pub fn namespaces(&self) -> BTreeSet<&str> {
+        let tables = self.tables.iter().filter_map(|t| t.schema.as_deref());
+        let enums = self.enums.iter().filter_map(|e| e.schema.as_deref());
+        tables.chain(enums).filter(|s| *s != "public").collect()
+    }
+
+    /// Checks what no single `#[table]` can see: that names are unique across the schema and
+    /// that every foreign key points at a table of the schema, at columns that exist.
+    pub fn validate(&self) -> Result<(), SchemaErrors> {
+        let mut errors = Vec::new();
+        let mut seen_tables = BTreeSet::new();
+        for table in &self.tables {
+            let name = table.qualified_name();
+            if !seen_tables.insert((name.schema_or_public().to_string(), name.name.to_string())) {
+                errors.push(format!("table {} is declared twice", display_name(&name)));
+            }
+        }
+        let mut seen_enums = BTreeSet::new();
+        for def in &self.enums {
+            let name = def.qualified_name();
+            if !seen_enums.insert((name.schema_or_public().to_string(), name.name.to_string())) {
+                errors.push(format!(
+                    "enum {} is declared twice with different labels",
+                    display_name(&name)
+                ));
+            }
+        }
+        // Index and constraint names share one namespace per Postgres schema.
+        let mut relation_names = BTreeSet::new();
+        for table in &self.tables {
+            let ns = table.schema.as_deref().unwrap_or("public");
+            let own = std::iter::once(&*table.name)
+                .chain(table.indexes.iter().map(|i| &*i.name))
+                .chain(table.uniques.iter().map(|u| &*u.name))
+                .chain(table.primary_key.iter().map(|p| &*p.name));
+            for name in own {
+                if !relation_names.insert((ns, name)) {
+                    errors.push(format!(
+                        "the name \"{name}\" (in table {}) is used twice in schema \"{ns}\"; \
+                         tables, indexes, primary keys and unique constraints share one namespace",
+                        display_name(&table.qualified_name())
+                    ));
+                }
+            }
+            for fk in table.foreign_keys.iter() {
+                let Some(target) = self.find_table(&fk.references) else {
+                    errors.push(format!(
+                        "foreign key \"{}\" of table {} references table {}, which is not in the schema; \
+                         add it with `.table::<…>()`",
+                        fk.name,
+                        display_name(&table.qualified_name()),
+                        display_name(&fk.references)
+                    ));
+                    continue;
+                };
+                for column in fk.referenced_columns.iter() {
+                    if target.column(column).is_none() {
+                        errors.push(format!(
+                            "foreign key \"{}\" references column \"{column}\" of {}, which has no such column",
+                            fk.name,
+                            display_name(&fk.references)
+                        ));
+                    }
+                }
+            }
+            for column in table.columns.iter() {
+                if let SqlType::Enum(name) = &column.sql_type {
+                    let known = self.enums.iter().any(|e| {
+                        e.name == name.name
+                            && e.schema.as_deref().unwrap_or("public") == name.schema_or_public()
+                    });
+                    if !known {
+                        errors.push(format!(
+                            "column \"{}\" of table {} has enum type {}, which is not in the schema",
+                            column.name,
+                            display_name(&table.qualified_name()),
+                            display_name(name)
+                        ));
+                    }
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(SchemaErrors(errors))
+        }
+    }
+}
+
+fn display_name(name: &QualifiedName) -> String {
+    match &name.schema {
+        Some(schema) => format!("\"{schema}\".\"{}\"", name.name),
+        None => format!("\"{}\"", name.name),
+    }
+}
+
+/// What [`Schema::validate`] found, one message per problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaErrors(pub Vec<String>);
+
+impl fmt::Display for SchemaErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the schema is not valid:")?;
+        for error in &self.0 {
+            write!(f, "\n  - {error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SchemaErrors {}

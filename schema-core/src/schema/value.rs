@@ -1,0 +1,83 @@
+//! Which Rust types map to which SQL types.
+
+use super::{Schema, SqlType};
+
+/// A Rust type that a column can hold, and its SQL type.
+///
+/// Implemented for the scalar types below, `Vec<T>` (arrays), and every `#[pg_enum]`. A column
+/// of any other type needs `#[column(sql_type = "…")]`.
+///
+/// | Rust | SQL |
+/// | --- | --- |
+/// | `i16`, `i32`, `i64` | `smallint`, `integer`, `bigint` |
+/// | `f32`, `f64` | `real`, `double precision` |
+/// | `bool` | `boolean` |
+/// | `String` | `text` (`varchar(n)` with `#[column(varchar(n))]`) |
+/// | `uuid::Uuid` | `uuid` |
+/// | `chrono::NaiveDateTime`, `chrono::DateTime<Utc>` | `timestamp`, `timestamptz` |
+/// | `chrono::NaiveDate`, `chrono::NaiveTime` | `date`, `time` |
+/// | `serde_json::Value` | `jsonb` |
+/// | `pgvector::Vector` | `vector` (`vector(n)` with `#[column(vector(n))]`) |
+/// | `rust_decimal::Decimal` (feature `decimal`) | `numeric` |
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a supported column type",
+    label = "no SQL type is known for `{Self}`",
+    note = "give the SQL type yourself with `#[column(sql_type = \"…\")]`, or declare the enum with `#[pg_enum]`"
+)]
+pub trait ColumnValue {
+    const SQL_TYPE: SqlType;
+    /// Array dimensions: `0` for a scalar, `1` for `Vec<T>`.
+    const ARRAY_DIMS: u8 = 0;
+
+    /// Adds what the type needs (its enum, its extension) to the schema.
+    fn register_types(_schema: &mut Schema) {}
+}
+
+macro_rules! column_values {
+    ($($ty:ty => $sql:expr),* $(,)?) => {
+        $(impl ColumnValue for $ty {
+            const SQL_TYPE: SqlType = $sql;
+        })*
+    };
+}
+
+column_values! {
+    i16 => SqlType::SmallInt,
+    i32 => SqlType::Integer,
+    i64 => SqlType::BigInt,
+    f32 => SqlType::Real,
+    f64 => SqlType::DoublePrecision,
+    bool => SqlType::Boolean,
+    String => SqlType::Text,
+    uuid::Uuid => SqlType::Uuid,
+    chrono::NaiveDateTime => SqlType::Timestamp,
+    chrono::DateTime<chrono::Utc> => SqlType::TimestampTz,
+    chrono::NaiveDate => SqlType::Date,
+    chrono::NaiveTime => SqlType::Time,
+    serde_json::Value => SqlType::Jsonb,
+    pgvector::Vector => SqlType::Vector(None),
+}
+
+#[cfg(feature = "decimal")]
+column_values! {
+    rust_decimal::Decimal => SqlType::Numeric { precision: None, scale: None },
+}
+
+impl<T: ColumnValue> ColumnValue for Vec<T> {
+    const SQL_TYPE: SqlType = T::SQL_TYPE;
+    const ARRAY_DIMS: u8 = T::ARRAY_DIMS + 1;
+
+    fn register_types(schema: &mut Schema) {
+        T::register_types(schema)
+    }
+}
+
+/// Nullable array elements (`Vec<Option<T>>`); a column's own nullability is its `Option`.
+impl<T: ColumnValue> ColumnValue for Option<T> {
+    const SQL_TYPE: SqlType = T::SQL_TYPE;
+    const ARRAY_DIMS: u8 = T::ARRAY_DIMS;
+
+    fn register_types(schema: &mut Schema) {
+        T::register_types(schema)
+    }
+}

@@ -1,0 +1,55 @@
+//! Quoting: every identifier and literal that reaches SQL text goes through here.
+
+/// Quotes an identifier: `users` → `"users"`, `a"b` → `"a""b"`.
+pub fn quote_ident(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 2);
+    out.push('"');
+    for c in name.chars() {
+        if c == '"' {
+            out.push('"');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// Quotes a name with its optional schema: `"auth"."users"`.
+pub fn quote_qualified(schema: Option<&str>, name: &str) -> String {
+    match schema {
+        Some(schema) => format!("{}.{}", quote_ident(schema), quote_ident(name)),
+        None => quote_ident(name),
+    }
+}
+
+/// Quotes a string literal: `it's` → `'it''s'`. Backslashes stay literal
+/// (`standard_conforming_strings` is on in every supported PostgreSQL).
+pub fn quote_literal(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        if c == '\'' {
+            out.push('\'');
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
+/// The longest identifier PostgreSQL keeps (`NAMEDATALEN - 1` bytes); longer ones are truncated
+/// silently by the server, which is why the macros refuse them.
+pub const MAX_IDENTIFIER_BYTES: usize = 63;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes() {
+        assert_eq!(quote_ident("users"), r#""users""#);
+        assert_eq!(quote_ident(r#"a"b"#), r#""a""b""#);
+        assert_eq!(quote_qualified(Some("auth"), "users"), r#""auth"."users""#);
+        assert_eq!(quote_literal(r"it's \ ok"), r"'it''s \ ok'");
+    }
+}

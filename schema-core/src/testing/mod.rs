@@ -1,0 +1,494 @@
+//! Real PostgreSQL for tests and demos (feature `testing`).
+//!
+//! With `DATABASE_URL` set, every [`TestDb`] is a fresh database created on that server. Without
+//! it, the first use starts a throwaway cluster from local PostgreSQL binaries, shared by the
+//! whole test process: the folders in `PG_BIN` (separated by `:`), or else the ones found on the
+//! machine (`pg_config --bindir`, `/usr/lib/postgresql/*/bin`, and the `pgserver` Python
+//! package's build). Each test gets its own database, dropped when the [`TestDb`] is dropped;
+//! each cluster's folder is removed when the process that started it exits, however it exits.
+//!
+//! `initdb` refuses to run as root; as root, the cluster runs as the unprivileged user `nobody`,
+//! so its binaries must be readable by everyone.
+
+use std::fmt;
+use std::io::Read;
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use tokio_postgres::{Client, Config, NoTls};
+
+/// What went wrong while finding or starting PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct TestingError(pub String);
+
+impl fmt::Display for TestingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TestingError {}
+
+fn err(message: impl Into<String>) -> TestingError {
+    TestingError(message.into())
+}
+
+/// A PostgreSQL cluster started by this process from local binaries.
+#[derive(Debug)]
+pub struct LocalServer {
+    bin_dir: PathBuf,
+    major: u32,
+    port: u16,
+    /// The watchdog shell; its stdin is our end of a pipe, so it ends the server when we exit.
+    _watchdog: Mutex<Child>,
+}
+
+impl LocalServer {
+    /// The PostgreSQL major version, such as 15 or 18.
+    pub fn major_version(&self) -> u32 {
+        self.major
+    }
+
+    pub fn bin_dir(&self) -> &Path {
+        &self.bin_dir
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Whether the build ships extension `name` (whether `CREATE EXTENSION` can work).
+    pub fn has_extension(&self, name: &str) -> bool {
+        let share = Command::new(self.bin_dir.join("pg_config"))
+            .arg("--sharedir")
+            .output();
+        let Ok(out) = share else { return false };
+        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("extension");
+        dir.join(format!("{name}.control")).exists()
+    }
+
+    fn admin_config(&self) -> Config {
+        let mut config = Config::new();
+        config
+            .host("127.0.0.1")
+            .port(self.port)
+            .user("postgres")
+            .dbname("postgres");
+        config
+    }
+}
+
+/// Where test databases are created.
+#[derive(Debug, Clone, Copy)]
+pub enum Target {
+    /// The server of `DATABASE_URL`.
+    External,
+    Local(&'static LocalServer),
+}
+
+impl Target {
+    /// The admin connection that creates and drops test databases.
+    fn admin_config(&self) -> Result<Config, TestingError> {
+        match self {
+            Target::External => database_url_config(),
+            Target::Local(server) => Ok(server.admin_config()),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Target::External => "DATABASE_URL".into(),
+            Target::Local(server) => {
+                format!("PostgreSQL {} ({})", server.major, server.bin_dir.display())
+            }
+        }
+    }
+
+    /// The server's major version, asked of the server itself.
+    pub async fn major_version(&self) -> Result<u32, TestingError> {
+        if let Target::Local(server) = self {
+            return Ok(server.major);
+        }
+        let client = connect(self.admin_config()?).await?;
+        let row = client
+            .query_one(
+                "SELECT current_setting('server_version_num')::int / 10000",
+                &[],
+            )
+            .await
+            .map_err(|e| err(format!("cannot read the server version: {e}")))?;
+        Ok(row.get::<_, i32>(0) as u32)
+    }
+
+    /// Whether `CREATE EXTENSION name` can work on the server.
+    pub async fn has_extension(&self, name: &str) -> Result<bool, TestingError> {
+        if let Target::Local(server) = self {
+            return Ok(server.has_extension(name));
+        }
+        let client = connect(self.admin_config()?).await?;
+        let row = client
+            .query_one(
+                "SELECT count(*) FROM pg_available_extensions WHERE name = $1",
+                &[&name],
+            )
+            .await
+            .map_err(|e| err(format!("cannot list extensions: {e}")))?;
+        Ok(row.get::<_, i64>(0) > 0)
+    }
+}
+
+fn database_url_config() -> Result<Config, TestingError> {
+    let url = std::env::var("DATABASE_URL").map_err(|_| err("DATABASE_URL is not set"))?;
+    url.parse::<Config>().map_err(|e| {
+        err(format!(
+            "DATABASE_URL is not a valid connection string: {e}"
+        ))
+    })
+}
+
+/// Every server tests should run on: `DATABASE_URL`'s when it is set, otherwise one local
+/// cluster per PostgreSQL build found, oldest first. Never empty.
+pub fn targets() -> Result<Vec<Target>, TestingError> {
+    if std::env::var_os("DATABASE_URL").is_some() {
+        return Ok(vec![Target::External]);
+    }
+    let servers = local_servers()?;
+    Ok(servers.iter().map(Target::Local).collect())
+}
+
+/// The server most tests use: `DATABASE_URL`'s, or the oldest local build.
+pub fn default_target() -> Result<Target, TestingError> {
+    Ok(targets()?[0])
+}
+
+static SERVERS: OnceLock<Result<Vec<LocalServer>, TestingError>> = OnceLock::new();
+
+/// The local clusters, started on first use (one per build found).
+pub fn local_servers() -> Result<&'static [LocalServer], TestingError> {
+    SERVERS
+        .get_or_init(|| {
+            let dirs = find_bin_dirs()?;
+            dirs.iter().map(|dir| start_server(dir)).collect()
+        })
+        .as_ref()
+        .map(|v| v.as_slice())
+        .map_err(Clone::clone)
+}
+
+/// The folders holding `postgres` and `initdb` to use: `PG_BIN` when set, otherwise every
+/// build found on the machine, sorted by version.
+pub fn find_bin_dirs() -> Result<Vec<PathBuf>, TestingError> {
+    if let Some(list) = std::env::var_os("PG_BIN") {
+        let dirs: Vec<PathBuf> = std::env::split_paths(&list)
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect();
+        for dir in &dirs {
+            if !dir.join("postgres").is_file() || !dir.join("initdb").is_file() {
+                return Err(err(format!(
+                    "PG_BIN lists {}, which has no postgres and initdb",
+                    dir.display()
+                )));
+            }
+        }
+        if dirs.is_empty() {
+            return Err(err("PG_BIN is set but empty"));
+        }
+        return Ok(dirs);
+    }
+    let mut candidates = Vec::new();
+    if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
+        if out.status.success() {
+            candidates.push(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
+        }
+    }
+    if let Ok(entries) = std::fs::read_dir("/usr/lib/postgresql") {
+        for entry in entries.flatten() {
+            candidates.push(entry.path().join("bin"));
+        }
+    }
+    let pgserver = Command::new("python3")
+        .args(["-c", "import os, pgserver; print(os.path.join(os.path.dirname(pgserver.__file__), 'pginstall', 'bin'))"])
+        .stderr(Stdio::null())
+        .output();
+    if let Ok(out) = pgserver {
+        if out.status.success() {
+            candidates.push(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
+        }
+    }
+    let mut found: Vec<(u32, PathBuf)> = Vec::new();
+    for dir in candidates {
+        let Ok(dir) = dir.canonicalize() else {
+            continue;
+        };
+        if !dir.join("postgres").is_file() || !dir.join("initdb").is_file() {
+            continue;
+        }
+        let Ok(major) = major_version(&dir) else {
+            continue;
+        };
+        if found.iter().any(|(_, d)| *d == dir) {
+            continue;
+        }
+        found.push((major, dir));
+    }
+    found.sort();
+    found.dedup_by_key(|(major, _)| *major);
+    if found.is_empty() {
+        return Err(err(
+            "no PostgreSQL server binaries found: install Debian's `postgresql` package, \
+             set PG_BIN to a folder holding `postgres` and `initdb`, or set DATABASE_URL",
+        ));
+    }
+    Ok(found.into_iter().map(|(_, d)| d).collect())
+}
+
+fn major_version(bin_dir: &Path) -> Result<u32, TestingError> {
+    let out = Command::new(bin_dir.join("postgres"))
+        .arg("--version")
+        .output()
+        .map_err(|e| err(format!("cannot run {}/postgres: {e}", bin_dir.display())))?;
+    // "postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace()
+        .nth(2)
+        .and_then(|v| v.split('.').next())
+        .and_then(|m| m.parse().ok())
+        .ok_or_else(|| {
+            err(format!(
+                "cannot read the version of {}/postgres: {text}",
+                bin_dir.display()
+            ))
+        })
+}
+
+/// `nobody`, when running as root (initdb refuses root).
+fn unprivileged_ids() -> Option<(u32, u32)> {
+    use std::os::unix::fs::MetadataExt;
+    // /proc/self belongs to the process's effective user.
+    let euid = std::fs::metadata("/proc/self").map(|m| m.uid()).ok()?;
+    (euid == 0).then_some((65534, 65534))
+}
+
+fn start_server(bin_dir: &Path) -> Result<LocalServer, TestingError> {
+    let major = major_version(bin_dir)?;
+    let ids = unprivileged_ids();
+    let root = std::env::temp_dir().join(format!(
+        "schema-core-pg{major}-{}-{}",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&root)
+        .map_err(|e| err(format!("cannot create {}: {e}", root.display())))?;
+    if let Some((uid, gid)) = ids {
+        std::os::unix::fs::chown(&root, Some(uid), Some(gid))
+            .map_err(|e| err(format!("cannot hand {} to uid {uid}: {e}", root.display())))?;
+    }
+    let data = root.join("data");
+    let as_user = |cmd: &mut Command| {
+        if let Some((uid, gid)) = ids {
+            cmd.uid(uid).gid(gid);
+        }
+    };
+
+    let mut initdb = Command::new(bin_dir.join("initdb"));
+    initdb
+        .arg("-D")
+        .arg(&data)
+        .args([
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ])
+        .stdin(Stdio::null());
+    as_user(&mut initdb);
+    let out = initdb.output().map_err(|e| {
+        err(format!(
+            "cannot run {}/initdb: {e}{}",
+            bin_dir.display(),
+            if ids.is_some() {
+                " (as user nobody: the binaries must be readable by everyone)"
+            } else {
+                ""
+            }
+        ))
+    })?;
+    if !out.status.success() {
+        let _ = std::fs::remove_dir_all(&root);
+        return Err(err(format!(
+            "initdb in {} failed{}:\n{}{}",
+            bin_dir.display(),
+            if ids.is_some() {
+                " (run as user nobody, so the binaries must be readable by everyone)"
+            } else {
+                ""
+            },
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+
+    let port = free_port()?;
+    // The watchdog: starts postgres, and when our end of its stdin closes (this process
+    // exited, even by a signal) stops it and removes the cluster's folder.
+    let script = r#"
+exec 3<&0
+"$PG_BIN_DIR/postgres" -D "$PG_ROOT/data" -p "$PG_PORT" -k "$PG_ROOT" \
+    -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
+    -c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB \
+    >"$PG_ROOT/server.log" 2>&1 &
+pid=$!
+( cat <&3 >/dev/null; kill -INT "$pid" 2>/dev/null ) &
+wait "$pid"
+rm -rf "$PG_ROOT"
+"#;
+    let mut watchdog = Command::new("sh");
+    watchdog
+        .args(["-c", script])
+        .env("PG_BIN_DIR", bin_dir)
+        .env("PG_ROOT", &root)
+        .env("PG_PORT", port.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    as_user(&mut watchdog);
+    let mut child = watchdog
+        .spawn()
+        .map_err(|e| err(format!("cannot start postgres: {e}")))?;
+
+    let pid_file = data.join("postmaster.pid");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        // postmaster.pid's eighth line is the server's status; "ready" once it accepts connections.
+        if let Ok(text) = std::fs::read_to_string(&pid_file) {
+            if text.lines().nth(7).map(str::trim) == Some("ready") {
+                break;
+            }
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut log = String::new();
+            let _ = std::fs::File::open(root.join("server.log"))
+                .and_then(|mut f| f.read_to_string(&mut log));
+            return Err(err(format!(
+                "postgres from {} exited ({status}):\n{log}",
+                bin_dir.display()
+            )));
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            return Err(err(format!(
+                "postgres from {} did not start within 60 s",
+                bin_dir.display()
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(LocalServer {
+        bin_dir: bin_dir.to_path_buf(),
+        major,
+        port,
+        _watchdog: Mutex::new(child),
+    })
+}
+
+fn free_port() -> Result<u16, TestingError> {
+    let listener =
+        TcpListener::bind("127.0.0.1:0").map_err(|e| err(format!("no free port: {e}")))?;
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| err(format!("no free port: {e}")))
+}
+
+async fn connect(config: Config) -> Result<Client, TestingError> {
+    let (client, connection) = config
+        .connect(NoTls)
+        .await
+        .map_err(|e| err(format!("cannot connect: {e}")))?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(client)
+}
+
+/// A database of its own for one test, dropped (with its connections) when this is dropped.
+#[derive(Debug)]
+pub struct TestDb {
+    admin: Config,
+    config: Config,
+    name: String,
+}
+
+impl TestDb {
+    /// A fresh database on the [`default_target`].
+    pub async fn new() -> Result<TestDb, TestingError> {
+        TestDb::on(default_target()?).await
+    }
+
+    /// A fresh database on `target`.
+    pub async fn on(target: Target) -> Result<TestDb, TestingError> {
+        let admin = target.admin_config()?;
+        let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+        let client = connect(admin.clone()).await?;
+        client
+            .batch_execute(&format!(
+                "CREATE DATABASE {}",
+                crate::sql::quote_ident(&name)
+            ))
+            .await
+            .map_err(|e| err(format!("cannot create the test database: {e}")))?;
+        let mut config = admin.clone();
+        config.dbname(&name);
+        Ok(TestDb {
+            admin,
+            config,
+            name,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The connection settings of the test database.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// A new connection to the test database.
+    pub async fn connect(&self) -> Result<Client, TestingError> {
+        connect(self.config.clone()).await
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let admin = self.admin.clone();
+        let sql = format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            crate::sql::quote_ident(&self.name)
+        );
+        // Drop runs inside the test's runtime, which cannot be blocked on: a thread of its own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async move {
+                let client = connect(admin).await.ok()?;
+                client.batch_execute(&sql).await.ok()
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(()))) {
+            eprintln!("warning: test database {} was not dropped", self.name);
+        }
+    }
+}

@@ -1,0 +1,698 @@
+//! Reads `#[table(...)]`, `#[column(...)]` and `#[pg_enum(...)]` into plain structs.
+//!
+//! Unknown and duplicate keys are errors at the key, and parsing goes on after them, so one
+//! build reports every mistake.
+
+use proc_macro2::{Ident, Span};
+use syn::ext::IdentExt;
+use syn::meta::ParseNestedMeta;
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::spanned::Spanned;
+use syn::{parenthesized, LitBool, LitFloat, LitInt, LitStr, Path, Token};
+
+use crate::ctxt::Ctxt;
+
+/// A value with the span of the token it came from.
+#[derive(Clone, Debug)]
+pub struct Sp<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<T> Sp<T> {
+    pub fn new(value: T, span: Span) -> Self {
+        Sp { value, span }
+    }
+}
+
+pub const TABLE_KEYS: &[&str] = &[
+    "name",
+    "schema",
+    "module",
+    "renamed_from",
+    "primary_key",
+    "unique",
+    "index",
+    "check",
+    "soft_delete",
+    "crate",
+];
+
+pub const COLUMN_KEYS: &[&str] = &[
+    "name",
+    "primary_key",
+    "unique",
+    "index",
+    "check",
+    "default",
+    "identity",
+    "references",
+    "on_delete",
+    "on_update",
+    "renamed_from",
+    "varchar",
+    "char",
+    "numeric",
+    "vector",
+    "sql_type",
+];
+
+pub const ENUM_KEYS: &[&str] = &["name", "schema", "rename_all", "crate"];
+
+pub const INDEX_KEYS: &[&str] = &["name", "on", "unique", "method", "where", "with"];
+pub const UNIQUE_KEYS: &[&str] = &["name", "on", "nulls_not_distinct"];
+pub const CHECK_KEYS: &[&str] = &["name", "sql"];
+pub const REFERENCES_KEYS: &[&str] = &["name", "on_delete", "on_update"];
+
+pub const INDEX_METHODS: &[&str] = &[
+    "btree", "hash", "gin", "gist", "spgist", "brin", "hnsw", "ivfflat",
+];
+pub const FK_ACTIONS: &[&str] = &[
+    "cascade",
+    "restrict",
+    "set_null",
+    "set_default",
+    "no_action",
+];
+pub const RENAME_RULES: &[&str] = &[
+    "snake_case",
+    "lowercase",
+    "UPPERCASE",
+    "SCREAMING_SNAKE_CASE",
+    "kebab-case",
+    "verbatim",
+];
+
+#[derive(Default)]
+pub struct TableAttrs {
+    pub name: Option<Sp<String>>,
+    pub schema: Option<Sp<String>>,
+    pub module: Option<Ident>,
+    pub renamed_from: Option<Sp<String>>,
+    pub primary_key: Option<Sp<Vec<Ident>>>,
+    pub uniques: Vec<UniqueAttr>,
+    pub indexes: Vec<IndexAttr>,
+    pub checks: Vec<CheckAttr>,
+    pub soft_delete: Option<Ident>,
+    pub krate: Option<Path>,
+}
+
+pub struct UniqueAttr {
+    pub span: Span,
+    pub name: Option<Sp<String>>,
+    pub on: Vec<Ident>,
+    pub nulls_not_distinct: bool,
+}
+
+pub struct IndexAttr {
+    pub span: Span,
+    pub name: Option<Sp<String>>,
+    pub keys: Vec<IndexKeyAttr>,
+    pub unique: bool,
+    pub method: Option<Sp<String>>,
+    pub predicate: Option<String>,
+    pub with: Option<String>,
+}
+
+pub enum IndexTargetAttr {
+    Field(Ident),
+    Sql(LitStr),
+}
+
+pub struct IndexKeyAttr {
+    pub target: IndexTargetAttr,
+    pub desc: Option<bool>,
+    pub nulls_first: Option<bool>,
+    pub opclass: Option<String>,
+}
+
+pub struct CheckAttr {
+    pub span: Span,
+    pub name: Option<Sp<String>>,
+    pub sql: Option<String>,
+}
+
+#[derive(Default)]
+pub struct ColumnAttrs {
+    pub name: Option<Sp<String>>,
+    pub primary_key: Option<Span>,
+    pub unique: Option<Sp<Option<String>>>,
+    pub index: Option<Sp<Option<String>>>,
+    pub check: Option<Sp<String>>,
+    pub default: Option<Sp<DefaultAttr>>,
+    pub identity: Option<Sp<bool>>,
+    pub references: Option<ReferencesAttr>,
+    /// `on_delete` written beside `references = …`.
+    pub on_delete: Option<Sp<String>>,
+    pub on_update: Option<Sp<OnUpdateAttr>>,
+    pub renamed_from: Option<Sp<String>>,
+    pub type_override: Option<Sp<TypeOverride>>,
+}
+
+pub enum DefaultAttr {
+    Bool(bool),
+    Int(String),
+    Float(String),
+    Str(String),
+    Random,
+    Now,
+    Sql(String),
+    Enum(Path),
+}
+
+pub enum OnUpdateAttr {
+    Now,
+    Function(Path),
+}
+
+pub struct ReferencesAttr {
+    pub path: Path,
+    pub name: Option<Sp<String>>,
+    pub on_delete: Option<Sp<String>>,
+    pub on_update: Option<Sp<String>>,
+}
+
+pub enum TypeOverride {
+    Varchar(Option<u32>),
+    Char(u32),
+    Numeric(Option<u16>, Option<u16>),
+    Vector(Option<u32>),
+    Sql(String),
+}
+
+#[derive(Default)]
+pub struct EnumAttrs {
+    pub name: Option<Sp<String>>,
+    pub schema: Option<Sp<String>>,
+    pub rename_all: Option<Sp<String>>,
+    pub krate: Option<Path>,
+}
+
+/// The key of a nested meta item, as written.
+fn key_of(meta: &ParseNestedMeta<'_>) -> String {
+    meta.path
+        .get_ident()
+        .map(|i| i.to_string().trim_start_matches("r#").to_string())
+        .unwrap_or_else(|| {
+            let path = &meta.path;
+            quote::quote!(#path).to_string().replace(' ', "")
+        })
+}
+
+/// Records an unknown key and skips its value, so parsing goes on.
+fn unknown_key(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    what: &str,
+    valid: &[&str],
+) -> syn::Result<()> {
+    let key = key_of(meta);
+    cx.error_spanned_by(
+        &meta.path,
+        format!(
+            "unknown {what} attribute `{key}`\nhelp: the valid keys are: {}",
+            valid.join(", ")
+        ),
+    );
+    skip_value(meta)
+}
+
+fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.input.parse::<Token![=]>()?;
+        meta.input.parse::<syn::Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        meta.input.parse::<proc_macro2::Group>()?;
+    }
+    Ok(())
+}
+
+/// Stores `value` unless the key was given before, which is an error at the second one.
+fn set_once<T>(cx: &Ctxt, slot: &mut Option<T>, value: T, meta: &ParseNestedMeta<'_>) {
+    if slot.is_some() {
+        cx.error_spanned_by(
+            &meta.path,
+            format!("duplicate attribute `{}`", key_of(meta)),
+        );
+    } else {
+        *slot = Some(value);
+    }
+}
+
+fn lit_str(meta: &ParseNestedMeta<'_>) -> syn::Result<Sp<String>> {
+    let lit: LitStr = meta.value()?.parse()?;
+    Ok(Sp::new(lit.value(), lit.span()))
+}
+
+fn ident_value(meta: &ParseNestedMeta<'_>) -> syn::Result<Ident> {
+    meta.value()?.call(Ident::parse_any)
+}
+
+fn paren_idents(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<Ident>> {
+    let content;
+    parenthesized!(content in meta.input);
+    let list = content.parse_terminated(Ident::parse, Token![,])?;
+    Ok(list.into_iter().collect())
+}
+
+fn paren_u32(meta: &ParseNestedMeta<'_>) -> syn::Result<Option<u32>> {
+    if !meta.input.peek(syn::token::Paren) {
+        return Ok(None);
+    }
+    let content;
+    parenthesized!(content in meta.input);
+    let lit: LitInt = content.parse()?;
+    Ok(Some(lit.base10_parse()?))
+}
+
+pub fn parse_table_attrs(cx: &Ctxt, args: proc_macro2::TokenStream) -> TableAttrs {
+    let mut attrs = TableAttrs::default();
+    let parser = syn::meta::parser(|meta| {
+        let key = key_of(&meta);
+        match key.as_str() {
+            "name" => set_once(cx, &mut attrs.name, lit_str(&meta)?, &meta),
+            "schema" => set_once(cx, &mut attrs.schema, lit_str(&meta)?, &meta),
+            "module" => set_once(cx, &mut attrs.module, ident_value(&meta)?, &meta),
+            "renamed_from" => set_once(cx, &mut attrs.renamed_from, lit_str(&meta)?, &meta),
+            "soft_delete" => set_once(cx, &mut attrs.soft_delete, ident_value(&meta)?, &meta),
+            "crate" => {
+                let lit: LitStr = meta.value()?.parse()?;
+                set_once(cx, &mut attrs.krate, lit.parse::<Path>()?, &meta)
+            }
+            "primary_key" => {
+                let span = meta.path.span();
+                let columns = paren_idents(&meta)?;
+                if columns.is_empty() {
+                    cx.error_at(
+                        span,
+                        "`primary_key(...)` needs at least one field: `primary_key(a, b)`",
+                    );
+                }
+                set_once(cx, &mut attrs.primary_key, Sp::new(columns, span), &meta)
+            }
+            "unique" => attrs.uniques.push(parse_unique(cx, &meta)?),
+            "index" => attrs.indexes.push(parse_index(cx, &meta)?),
+            "check" => attrs.checks.push(parse_check(cx, &meta)?),
+            _ => unknown_key(cx, &meta, "table", TABLE_KEYS)?,
+        }
+        Ok(())
+    });
+    if let Err(error) = parser.parse2(args) {
+        cx.syn_error(error);
+    }
+    attrs
+}
+
+fn parse_unique(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<UniqueAttr> {
+    let mut unique = UniqueAttr {
+        span: meta.path.span(),
+        name: None,
+        on: Vec::new(),
+        nulls_not_distinct: false,
+    };
+    let mut on = None;
+    meta.parse_nested_meta(|meta| {
+        match key_of(&meta).as_str() {
+            "name" => set_once(cx, &mut unique.name, lit_str(&meta)?, &meta),
+            "on" => set_once(cx, &mut on, paren_idents(&meta)?, &meta),
+            "nulls_not_distinct" => unique.nulls_not_distinct = true,
+            _ => unknown_key(cx, &meta, "unique", UNIQUE_KEYS)?,
+        }
+        Ok(())
+    })?;
+    match on {
+        Some(on) if !on.is_empty() => unique.on = on,
+        _ => cx.error_at(
+            unique.span,
+            "a unique constraint needs its fields: `unique(on(a, b))`",
+        ),
+    }
+    Ok(unique)
+}
+
+fn parse_check(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<CheckAttr> {
+    let mut check = CheckAttr {
+        span: meta.path.span(),
+        name: None,
+        sql: None,
+    };
+    meta.parse_nested_meta(|meta| {
+        match key_of(&meta).as_str() {
+            "name" => set_once(cx, &mut check.name, lit_str(&meta)?, &meta),
+            "sql" => set_once(cx, &mut check.sql, lit_str(&meta)?.value, &meta),
+            _ => unknown_key(cx, &meta, "check", CHECK_KEYS)?,
+        }
+        Ok(())
+    })?;
+    if check.name.is_none() || check.sql.is_none() {
+        cx.error_at(
+            check.span,
+            "a table check needs a name and an expression: `check(name = \"positive_price\", sql = \"price > 0\")`",
+        );
+    }
+    Ok(check)
+}
+
+fn parse_index(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<IndexAttr> {
+    let mut index = IndexAttr {
+        span: meta.path.span(),
+        name: None,
+        keys: Vec::new(),
+        unique: false,
+        method: None,
+        predicate: None,
+        with: None,
+    };
+    let mut keys = None;
+    meta.parse_nested_meta(|meta| {
+        match key_of(&meta).as_str() {
+            "name" => set_once(cx, &mut index.name, lit_str(&meta)?, &meta),
+            "on" => {
+                let content;
+                parenthesized!(content in meta.input);
+                let parsed = content.parse_terminated(parse_index_key, Token![,])?;
+                set_once(cx, &mut keys, parsed.into_iter().collect::<Vec<_>>(), &meta)
+            }
+            "unique" => index.unique = true,
+            "method" => {
+                let ident = ident_value(&meta)?;
+                let name = ident.to_string();
+                if !INDEX_METHODS.contains(&name.as_str()) {
+                    cx.error_spanned_by(
+                        &ident,
+                        format!(
+                            "unknown index method `{name}`\nhelp: the methods are: {}",
+                            INDEX_METHODS.join(", ")
+                        ),
+                    );
+                }
+                set_once(cx, &mut index.method, Sp::new(name, ident.span()), &meta)
+            }
+            "where" => set_once(cx, &mut index.predicate, lit_str(&meta)?.value, &meta),
+            "with" => set_once(cx, &mut index.with, lit_str(&meta)?.value, &meta),
+            _ => unknown_key(cx, &meta, "index", INDEX_KEYS)?,
+        }
+        Ok(())
+    })?;
+    match keys {
+        Some(keys) if !keys.is_empty() => index.keys = keys,
+        _ => cx.error_at(index.span, "an index needs its keys: `index(on(a, b))`"),
+    }
+    Ok(index)
+}
+
+/// `field`, `sql("lower(email)")`, each followed by `asc`/`desc`, `nulls_first`/`nulls_last`,
+/// `ops = "vector_cosine_ops"`.
+fn parse_index_key(input: ParseStream<'_>) -> syn::Result<IndexKeyAttr> {
+    let ident: Ident = input.parse()?;
+    let target = if ident == "sql" && input.peek(syn::token::Paren) {
+        let content;
+        parenthesized!(content in input);
+        IndexTargetAttr::Sql(content.parse()?)
+    } else {
+        IndexTargetAttr::Field(ident)
+    };
+    let mut key = IndexKeyAttr {
+        target,
+        desc: None,
+        nulls_first: None,
+        opclass: None,
+    };
+    while !input.is_empty() && !input.peek(Token![,]) {
+        let modifier: Ident = input.parse()?;
+        match modifier.to_string().as_str() {
+            "asc" => key.desc = Some(false),
+            "desc" => key.desc = Some(true),
+            "nulls_first" => key.nulls_first = Some(true),
+            "nulls_last" => key.nulls_first = Some(false),
+            "ops" => {
+                input.parse::<Token![=]>()?;
+                key.opclass = Some(input.parse::<LitStr>()?.value());
+            }
+            other => {
+                return Err(syn::Error::new(
+                    modifier.span(),
+                    format!(
+                        "unknown index key modifier `{other}`\nhelp: after a key come `asc`, `desc`, `nulls_first`, `nulls_last` or `ops = \"opclass\"`"
+                    ),
+                ))
+            }
+        }
+    }
+    Ok(key)
+}
+
+pub fn parse_column_attrs(cx: &Ctxt, field: &syn::Field) -> ColumnAttrs {
+    let mut attrs = ColumnAttrs::default();
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("column")) {
+        let result = attr.parse_nested_meta(|meta| {
+            let key = key_of(&meta);
+            let span = meta.path.span();
+            match key.as_str() {
+                "name" => set_once(cx, &mut attrs.name, lit_str(&meta)?, &meta),
+                "primary_key" => set_once(cx, &mut attrs.primary_key, span, &meta),
+                "unique" => {
+                    let name = if meta.input.peek(Token![=]) { Some(lit_str(&meta)?.value) } else { None };
+                    set_once(cx, &mut attrs.unique, Sp::new(name, span), &meta)
+                }
+                "index" => {
+                    let name = if meta.input.peek(Token![=]) { Some(lit_str(&meta)?.value) } else { None };
+                    set_once(cx, &mut attrs.index, Sp::new(name, span), &meta)
+                }
+                "check" => set_once(cx, &mut attrs.check, lit_str(&meta)?, &meta),
+                "renamed_from" => set_once(cx, &mut attrs.renamed_from, lit_str(&meta)?, &meta),
+                "default" => {
+                    let input = meta.value()?;
+                    let value_span = input.span();
+                    let value = input.call(parse_default)?;
+                    set_once(cx, &mut attrs.default, Sp::new(value, value_span), &meta)
+                }
+                "identity" => {
+                    let always = if meta.input.peek(Token![=]) {
+                        let ident = ident_value(&meta)?;
+                        match ident.to_string().as_str() {
+                            "always" => true,
+                            "by_default" => false,
+                            _ => {
+                                cx.error_spanned_by(&ident, "expected `identity`, `identity = always` or `identity = by_default`");
+                                false
+                            }
+                        }
+                    } else {
+                        false
+                    };
+                    set_once(cx, &mut attrs.identity, Sp::new(always, span), &meta)
+                }
+                "references" => {
+                    let references = parse_references(cx, &meta)?;
+                    set_once(cx, &mut attrs.references, references, &meta)
+                }
+                "on_delete" => {
+                    let action = fk_action(cx, &meta)?;
+                    set_once(cx, &mut attrs.on_delete, action, &meta)
+                }
+                "on_update" => {
+                    let input = meta.value()?;
+                    let path: Path = input.call(Path::parse_mod_style)?;
+                    let value = if path.is_ident("now") { OnUpdateAttr::Now } else { OnUpdateAttr::Function(path) };
+                    set_once(cx, &mut attrs.on_update, Sp::new(value, span), &meta)
+                }
+                "varchar" => {
+                    let n = paren_u32(&meta)?;
+                    set_once(cx, &mut attrs.type_override, Sp::new(TypeOverride::Varchar(n), span), &meta)
+                }
+                "char" => {
+                    let n = paren_u32(&meta)?;
+                    set_once(cx, &mut attrs.type_override, Sp::new(TypeOverride::Char(n.unwrap_or(1)), span), &meta)
+                }
+                "vector" => {
+                    let n = paren_u32(&meta)?;
+                    set_once(cx, &mut attrs.type_override, Sp::new(TypeOverride::Vector(n), span), &meta)
+                }
+                "numeric" => {
+                    let (mut p, mut s) = (None, None);
+                    if meta.input.peek(syn::token::Paren) {
+                        let content;
+                        parenthesized!(content in meta.input);
+                        let list = content.parse_terminated(LitInt::parse, Token![,])?;
+                        let mut it = list.iter();
+                        p = it.next().map(|l| l.base10_parse()).transpose()?;
+                        s = it.next().map(|l| l.base10_parse()).transpose()?;
+                    }
+                    set_once(cx, &mut attrs.type_override, Sp::new(TypeOverride::Numeric(p, s), span), &meta)
+                }
+                "sql_type" => {
+                    let sql = lit_str(&meta)?;
+                    set_once(cx, &mut attrs.type_override, Sp::new(TypeOverride::Sql(sql.value), span), &meta)
+                }
+                _ => unknown_key(cx, &meta, "column", COLUMN_KEYS)?,
+            }
+            Ok(())
+        });
+        if let Err(error) = result {
+            cx.syn_error(error);
+        }
+    }
+    attrs
+}
+
+fn fk_action(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Sp<String>> {
+    let ident = ident_value(meta)?;
+    let name = ident.to_string();
+    if !FK_ACTIONS.contains(&name.as_str()) {
+        cx.error_spanned_by(
+            &ident,
+            format!(
+                "unknown foreign key action `{name}`\nhelp: the actions are: {}",
+                FK_ACTIONS.join(", ")
+            ),
+        );
+    }
+    Ok(Sp::new(name, ident.span()))
+}
+
+/// `references = users::id` or `references(users::id, on_delete = cascade, on_update = …, name = "…")`.
+fn parse_references(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<ReferencesAttr> {
+    if meta.input.peek(Token![=]) {
+        let path = meta.value()?.call(Path::parse_mod_style)?;
+        return Ok(ReferencesAttr {
+            path,
+            name: None,
+            on_delete: None,
+            on_update: None,
+        });
+    }
+    let content;
+    parenthesized!(content in meta.input);
+    let path = content.call(Path::parse_mod_style)?;
+    let mut references = ReferencesAttr {
+        path,
+        name: None,
+        on_delete: None,
+        on_update: None,
+    };
+    if content.is_empty() {
+        return Ok(references);
+    }
+    content.parse::<Token![,]>()?;
+    let nested = syn::meta::parser(|meta| {
+        match key_of(&meta).as_str() {
+            "name" => set_once(cx, &mut references.name, lit_str(&meta)?, &meta),
+            "on_delete" => {
+                let action = fk_action(cx, &meta)?;
+                set_once(cx, &mut references.on_delete, action, &meta)
+            }
+            "on_update" => {
+                let action = fk_action(cx, &meta)?;
+                set_once(cx, &mut references.on_update, action, &meta)
+            }
+            _ => unknown_key(cx, &meta, "references", REFERENCES_KEYS)?,
+        }
+        Ok(())
+    });
+    nested.parse2(content.parse::<proc_macro2::TokenStream>()?)?;
+    Ok(references)
+}
+
+fn parse_default(input: ParseStream<'_>) -> syn::Result<DefaultAttr> {
+    let negative = if input.peek(Token![-]) {
+        input.parse::<Token![-]>()?;
+        true
+    } else {
+        false
+    };
+    let sign = if negative { "-" } else { "" };
+    if input.peek(LitInt) {
+        let lit: LitInt = input.parse()?;
+        return Ok(DefaultAttr::Int(format!("{sign}{}", lit.base10_digits())));
+    }
+    if input.peek(LitFloat) {
+        let lit: LitFloat = input.parse()?;
+        return Ok(DefaultAttr::Float(format!("{sign}{}", lit.base10_digits())));
+    }
+    if negative {
+        return Err(input.error("expected a number after `-`"));
+    }
+    if input.peek(LitStr) {
+        return Ok(DefaultAttr::Str(input.parse::<LitStr>()?.value()));
+    }
+    if input.peek(LitBool) {
+        return Ok(DefaultAttr::Bool(input.parse::<LitBool>()?.value));
+    }
+    let path: Path = input.call(Path::parse_mod_style)?;
+    if path.is_ident("now") {
+        Ok(DefaultAttr::Now)
+    } else if path.is_ident("random") {
+        Ok(DefaultAttr::Random)
+    } else if path.is_ident("sql") && input.peek(syn::token::Paren) {
+        let content;
+        parenthesized!(content in input);
+        Ok(DefaultAttr::Sql(content.parse::<LitStr>()?.value()))
+    } else if path.segments.len() >= 2 {
+        Ok(DefaultAttr::Enum(path))
+    } else {
+        Err(syn::Error::new_spanned(
+            &path,
+            "expected a literal, `now`, `random`, `sql(\"…\")` or an enum variant such as `UserRole::User`",
+        ))
+    }
+}
+
+pub fn parse_enum_attrs(cx: &Ctxt, args: proc_macro2::TokenStream) -> EnumAttrs {
+    let mut attrs = EnumAttrs::default();
+    let parser = syn::meta::parser(|meta| {
+        match key_of(&meta).as_str() {
+            "name" => set_once(cx, &mut attrs.name, lit_str(&meta)?, &meta),
+            "schema" => set_once(cx, &mut attrs.schema, lit_str(&meta)?, &meta),
+            "rename_all" => {
+                let rule = lit_str(&meta)?;
+                if !RENAME_RULES.contains(&rule.value.as_str()) {
+                    cx.error_at(
+                        rule.span,
+                        format!(
+                            "unknown rename rule `{}`\nhelp: the rules are: {}",
+                            rule.value,
+                            RENAME_RULES.join(", ")
+                        ),
+                    );
+                }
+                set_once(cx, &mut attrs.rename_all, rule, &meta)
+            }
+            "crate" => {
+                let lit: LitStr = meta.value()?.parse()?;
+                set_once(cx, &mut attrs.krate, lit.parse::<Path>()?, &meta)
+            }
+            _ => unknown_key(cx, &meta, "pg_enum", ENUM_KEYS)?,
+        }
+        Ok(())
+    });
+    if let Err(error) = parser.parse2(args) {
+        cx.syn_error(error);
+    }
+    attrs
+}
+
+/// `#[label = "…"]` on an enum variant.
+pub fn variant_label(cx: &Ctxt, variant: &syn::Variant) -> Option<Sp<String>> {
+    let mut label = None;
+    for attr in variant.attrs.iter().filter(|a| a.path().is_ident("label")) {
+        match &attr.meta {
+            syn::Meta::NameValue(syn::MetaNameValue {
+                value:
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }),
+                ..
+            }) => {
+                if label.is_some() {
+                    cx.error_spanned_by(attr, "duplicate attribute `label`");
+                } else {
+                    label = Some(Sp::new(s.value(), s.span()));
+                }
+            }
+            _ => cx.error_spanned_by(attr, "expected `#[label = \"…\"]`"),
+        }
+    }
+    label
+}

@@ -1,0 +1,207 @@
+//! Rules that need the whole table: keys, names and their lengths, combinations of attributes.
+//! Rules about types are left to the compiler, through the bounds `expand` emits.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::Span;
+
+use crate::ctxt::Ctxt;
+use crate::model::Table;
+
+/// PostgreSQL keeps identifiers of at most 63 bytes and truncates longer ones silently.
+const MAX_IDENTIFIER_BYTES: usize = 63;
+
+pub fn table(cx: &Ctxt, table: &Table<'_>) {
+    primary_key(cx, table);
+    column_names(cx, table);
+    identifier_lengths(cx, table);
+    relation_names(cx, table);
+    attribute_combinations(cx, table);
+}
+
+fn primary_key(cx: &Ctxt, table: &Table<'_>) {
+    let Some(pk) = &table.primary_key else {
+        if !table.columns.is_empty() || !cx.has_errors() {
+            cx.error_spanned_by(
+                &table.item.ident,
+                format!(
+                    "table `{}` has no primary key\nhelp: mark a field `#[column(primary_key)]`, or declare a composite key with `#[table(primary_key(a, b))]`",
+                    table.sql_name.value
+                ),
+            );
+        }
+        return;
+    };
+    for &i in &pk.columns {
+        let column = &table.columns[i];
+        if column.nullable {
+            cx.error_spanned_by(
+                column.ty,
+                format!(
+                    "primary key column `{}` cannot be NULL, but its type is an `Option`\nhelp: make the field `{}`",
+                    column.ident,
+                    quote::ToTokens::to_token_stream(column.inner).to_string().replace(' ', "")
+                ),
+            );
+        }
+    }
+}
+
+fn column_names(cx: &Ctxt, table: &Table<'_>) {
+    let mut seen: BTreeMap<&str, &syn::Ident> = BTreeMap::new();
+    for column in &table.columns {
+        let name = column.sql_name.value.as_str();
+        if let Some(first) = seen.get(name) {
+            cx.error_at(
+                column.sql_name.span,
+                format!(
+                    "two columns are named \"{name}\": fields `{first}` and `{}`\nhelp: give one of them another name with `#[column(name = \"…\")]`",
+                    column.ident
+                ),
+            );
+        } else {
+            seen.insert(name, column.ident);
+        }
+        if name.is_empty() {
+            cx.error_at(column.sql_name.span, "a column name cannot be empty");
+        }
+    }
+}
+
+fn too_long(cx: &Ctxt, span: Span, what: &str, name: &str, help: &str) {
+    if name.len() > MAX_IDENTIFIER_BYTES {
+        cx.error_at(
+            span,
+            format!(
+                "{what} \"{name}\" is {} bytes long; PostgreSQL truncates identifiers to {MAX_IDENTIFIER_BYTES} bytes\nhelp: {help}",
+                name.len()
+            ),
+        );
+    }
+}
+
+fn identifier_lengths(cx: &Ctxt, table: &Table<'_>) {
+    let named = "give it a shorter name with `name = \"…\"`";
+    too_long(
+        cx,
+        table.sql_name.span,
+        "the table name",
+        &table.sql_name.value,
+        "choose a shorter `name = \"…\"`",
+    );
+    if let Some(schema) = &table.schema {
+        too_long(
+            cx,
+            schema.span,
+            "the schema name",
+            &schema.value,
+            "choose a shorter schema name",
+        );
+    }
+    for column in &table.columns {
+        too_long(
+            cx,
+            column.sql_name.span,
+            "the column name",
+            &column.sql_name.value,
+            "choose a shorter `#[column(name = \"…\")]`",
+        );
+    }
+    if let Some(pk) = &table.primary_key {
+        too_long(
+            cx,
+            pk.span,
+            "the generated primary key name",
+            &pk.name,
+            "shorten the table name",
+        );
+    }
+    for unique in &table.uniques {
+        too_long(
+            cx,
+            unique.span,
+            "the unique constraint name",
+            &unique.name,
+            named,
+        );
+    }
+    for index in &table.indexes {
+        too_long(cx, index.span, "the index name", &index.name, named);
+    }
+    for fk in &table.foreign_keys {
+        too_long(
+            cx,
+            fk.span,
+            "the foreign key name",
+            &fk.name,
+            "name it with `references(table::column, name = \"…\")`",
+        );
+    }
+    for check in &table.checks {
+        too_long(
+            cx,
+            check.span,
+            "the check constraint name",
+            &check.name,
+            "use a table check with a shorter name: `#[table(check(name = \"…\", sql = \"…\"))]`",
+        );
+    }
+}
+
+/// Indexes, unique constraints and the primary key are relations of one Postgres namespace.
+fn relation_names(cx: &Ctxt, table: &Table<'_>) {
+    let mut seen: BTreeMap<&str, ()> = BTreeMap::new();
+    seen.insert(&table.sql_name.value, ());
+    let pk = table.primary_key.iter().map(|p| (p.name.as_str(), p.span));
+    let uniques = table.uniques.iter().map(|u| (u.name.as_str(), u.span));
+    let indexes = table.indexes.iter().map(|i| (i.name.as_str(), i.span));
+    for (name, span) in pk.chain(uniques).chain(indexes) {
+        if seen.insert(name, ()).is_some() {
+            cx.error_at(
+                span,
+                format!("the name \"{name}\" is already used by this table, its key, or another of its indexes\nhelp: give this one another name with `name = \"…\"`"),
+            );
+        }
+    }
+    let mut constraints: BTreeMap<&str, ()> = BTreeMap::new();
+    for (name, span) in table
+        .foreign_keys
+        .iter()
+        .map(|f| (f.name.as_str(), f.span))
+        .chain(table.checks.iter().map(|c| (c.name.as_str(), c.span)))
+    {
+        if constraints.insert(name, ()).is_some() {
+            cx.error_at(
+                span,
+                format!("two constraints of this table are named \"{name}\""),
+            );
+        }
+    }
+}
+
+fn attribute_combinations(cx: &Ctxt, table: &Table<'_>) {
+    for column in &table.columns {
+        let attrs = &column.attrs;
+        if let (Some(identity), Some(default)) = (&attrs.identity, &attrs.default) {
+            cx.error_at(default.span, "an `identity` column takes its values from its sequence and cannot have a `default`");
+            let _ = identity;
+        }
+        if let Some(identity) = &attrs.identity {
+            if column.nullable {
+                cx.error_at(
+                    identity.span,
+                    "an `identity` column is NOT NULL; remove the `Option` from its type",
+                );
+            }
+        }
+    }
+    if let Some(i) = table.soft_delete {
+        let column = &table.columns[i];
+        if !column.nullable {
+            cx.error_spanned_by(
+                column.ty,
+                format!("the soft-delete column `{}` must be nullable: NULL marks a live row\nhelp: make it an `Option<…>`", column.ident),
+            );
+        }
+    }
+}

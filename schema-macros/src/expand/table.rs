@@ -1,0 +1,422 @@
+//! `#[table]`: the struct as written (without its `#[column]` attributes), `impl Table` with the
+//! `TableDef` constant, one typed column constant per field in the table's module, and the type
+//! checks that pin mistakes to the user's tokens.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::{opt_str, str, str_list};
+use crate::attr::{self, DefaultAttr, OnUpdateAttr, TypeOverride};
+use crate::check;
+use crate::ctxt::Ctxt;
+use crate::model::{Column, IndexTarget, Table};
+
+pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
+    let mut item: syn::ItemStruct = match syn::parse2(input) {
+        Ok(item) => item,
+        Err(error) => {
+            return syn::Error::new(
+                error.span(),
+                format!("`#[table]` goes on a struct: {error}"),
+            )
+            .to_compile_error()
+        }
+    };
+    let cx = Ctxt::new();
+    let attrs = attr::parse_table_attrs(&cx, args);
+    let output =
+        {
+            let table = Table::from_item(&cx, &attrs, &item);
+            check::table(&cx, &table);
+            let def = table_def(&table);
+            let module = column_module(&table);
+            // Type checks only when the attributes are sound: otherwise their errors would repeat
+            // the ones above in other words.
+            let checks = if cx.has_errors() {
+                TokenStream::new()
+            } else {
+                type_checks(&table)
+            };
+            let ident = &item.ident;
+            let p = private(&table.krate);
+            let register = table
+            .columns
+            .iter()
+            .filter(|c| !matches!(c.type_override().map(|o| &o.value), Some(TypeOverride::Sql(_))))
+            .map(|c| {
+                let inner = c.inner;
+                quote_spanned!(inner.span()=> <#inner as #p::ColumnValue>::register_types(schema);)
+            });
+            quote! {
+                impl #p::Table for #ident {
+                    const DEF: #p::TableDef = #def;
+
+                    fn register_types(schema: &mut #p::Schema) {
+                        let _ = &schema;
+                        #(#register)*
+                    }
+                }
+
+                #module
+
+                const _: () = {
+                    #[allow(dead_code, clippy::all)]
+                    fn __schema_checks() {
+                        #checks
+                    }
+                };
+            }
+        };
+    strip_column_attrs(&mut item);
+    let errors = cx.into_compile_errors();
+    quote! {
+        #item
+        #output
+        #errors
+    }
+}
+
+fn private(krate: &syn::Path) -> TokenStream {
+    quote!(#krate::__private)
+}
+
+fn strip_column_attrs(item: &mut syn::ItemStruct) {
+    for field in item.fields.iter_mut() {
+        field.attrs.retain(|a| !a.path().is_ident("column"));
+    }
+}
+
+fn table_def(table: &Table<'_>) -> TokenStream {
+    let p = &private(&table.krate);
+    let schema = opt_str(p, table.schema.as_ref().map(|s| s.value.as_str()));
+    let name = str(p, &table.sql_name.value);
+    let renamed_from = opt_str(p, table.renamed_from.as_deref());
+    let columns = table.columns.iter().map(|c| column_def(p, c));
+    let col = |i: &usize| table.columns[*i].sql_name.value.as_str();
+    let primary_key = match &table.primary_key {
+        Some(pk) => {
+            let pk_name = str(p, &pk.name);
+            let cols = str_list(p, pk.columns.iter().map(col));
+            quote!(#p::Some(#p::PrimaryKeyDef { name: #pk_name, columns: #cols }))
+        }
+        None => quote!(#p::None),
+    };
+    let uniques = table.uniques.iter().map(|u| {
+        let name = str(p, &u.name);
+        let cols = str_list(p, u.columns.iter().map(col));
+        let nnd = u.nulls_not_distinct;
+        quote!(#p::UniqueDef { name: #name, columns: #cols, nulls_not_distinct: #nnd })
+    });
+    let indexes = table.indexes.iter().map(|index| {
+        let name = str(p, &index.name);
+        let keys = index.keys.iter().map(|key| {
+            let target = match &key.target {
+                IndexTarget::Column(i) => {
+                    let c = str(p, col(i));
+                    quote!(#p::IndexTarget::Column(#c))
+                }
+                IndexTarget::Expression(sql) => {
+                    let e = str(p, sql);
+                    quote!(#p::IndexTarget::Expression(#e))
+                }
+            };
+            let order = match key.desc {
+                Some(true) => quote!(#p::Some(#p::SortOrder::Desc)),
+                Some(false) => quote!(#p::Some(#p::SortOrder::Asc)),
+                None => quote!(#p::None),
+            };
+            let nulls = match key.nulls_first {
+                Some(true) => quote!(#p::Some(#p::NullsOrder::First)),
+                Some(false) => quote!(#p::Some(#p::NullsOrder::Last)),
+                None => quote!(#p::None),
+            };
+            let opclass = opt_str(p, key.opclass.as_deref());
+            quote!(#p::IndexKey { target: #target, order: #order, nulls: #nulls, opclass: #opclass })
+        });
+        let unique = index.unique;
+        let method = syn::Ident::new(index_method_variant(&index.method), Span::call_site());
+        let predicate = opt_str(p, index.predicate.as_deref());
+        let with = opt_str(p, index.with.as_deref());
+        quote!(#p::IndexDef {
+            name: #name,
+            keys: #p::Cow::Borrowed(&[#(#keys),*]),
+            unique: #unique,
+            method: #p::IndexMethod::#method,
+            predicate: #predicate,
+            with: #with,
+        })
+    });
+    let foreign_keys = table.foreign_keys.iter().map(|fk| {
+        let name = str(p, &fk.name);
+        let cols = str_list(p, [col(&fk.column)]);
+        let target = &fk.target;
+        let on_delete = syn::Ident::new(fk_action_variant(&fk.on_delete), Span::call_site());
+        let on_update = syn::Ident::new(fk_action_variant(&fk.on_update), Span::call_site());
+        quote!(#p::ForeignKeyDef {
+            name: #name,
+            columns: #cols,
+            references: #p::QualifiedName::new(
+                #p::opt_str(#target.table_schema()),
+                #p::Cow::Borrowed(#target.table_name()),
+            ),
+            referenced_columns: #p::Cow::Borrowed(&[#p::Cow::Borrowed(#target.name())]),
+            on_delete: #p::FkAction::#on_delete,
+            on_update: #p::FkAction::#on_update,
+        })
+    });
+    let checks = table.checks.iter().map(|c| {
+        let name = str(p, &c.name);
+        let sql = str(p, &c.sql);
+        quote!(#p::CheckDef { name: #name, expression: #sql })
+    });
+    let soft_delete = opt_str(p, table.soft_delete.map(|i| col(&i)));
+    quote!(#p::TableDef {
+        schema: #schema,
+        name: #name,
+        renamed_from: #renamed_from,
+        columns: #p::Cow::Borrowed(&[#(#columns),*]),
+        primary_key: #primary_key,
+        uniques: #p::Cow::Borrowed(&[#(#uniques),*]),
+        indexes: #p::Cow::Borrowed(&[#(#indexes),*]),
+        foreign_keys: #p::Cow::Borrowed(&[#(#foreign_keys),*]),
+        checks: #p::Cow::Borrowed(&[#(#checks),*]),
+        soft_delete: #soft_delete,
+    })
+}
+
+fn index_method_variant(method: &str) -> &'static str {
+    match method {
+        "hash" => "Hash",
+        "gin" => "Gin",
+        "gist" => "Gist",
+        "spgist" => "SpGist",
+        "brin" => "Brin",
+        "hnsw" => "Hnsw",
+        "ivfflat" => "Ivfflat",
+        _ => "Btree",
+    }
+}
+
+fn fk_action_variant(action: &str) -> &'static str {
+    match action {
+        "cascade" => "Cascade",
+        "restrict" => "Restrict",
+        "set_null" => "SetNull",
+        "set_default" => "SetDefault",
+        _ => "NoAction",
+    }
+}
+
+fn column_def(p: &TokenStream, column: &Column<'_>) -> TokenStream {
+    let name = str(p, &column.sql_name.value);
+    let inner = column.inner;
+    let value_type = quote_spanned!(inner.span()=> <#inner as #p::ColumnValue>);
+    let (sql_type, dims) = match column.type_override().map(|o| &o.value) {
+        None => (
+            quote!(#value_type::SQL_TYPE),
+            quote!(#value_type::ARRAY_DIMS),
+        ),
+        Some(TypeOverride::Varchar(n)) => {
+            let n = opt_u32(p, *n);
+            (
+                quote!(#p::SqlType::Varchar(#n)),
+                quote!(#value_type::ARRAY_DIMS),
+            )
+        }
+        Some(TypeOverride::Char(n)) => (
+            quote!(#p::SqlType::Char(#n)),
+            quote!(#value_type::ARRAY_DIMS),
+        ),
+        Some(TypeOverride::Vector(n)) => {
+            let n = opt_u32(p, *n);
+            (
+                quote!(#p::SqlType::Vector(#n)),
+                quote!(#value_type::ARRAY_DIMS),
+            )
+        }
+        Some(TypeOverride::Numeric(precision, scale)) => {
+            let precision = opt_u16(p, *precision);
+            let scale = opt_u16(p, *scale);
+            (
+                quote!(#p::SqlType::Numeric { precision: #precision, scale: #scale }),
+                quote!(#value_type::ARRAY_DIMS),
+            )
+        }
+        Some(TypeOverride::Sql(sql)) => {
+            let sql = str(p, sql);
+            (quote!(#p::SqlType::Custom(#sql)), quote!(0))
+        }
+    };
+    let nullable = column.nullable;
+    let default = match column.default().map(|d| &d.value) {
+        None => quote!(#p::None),
+        Some(default) => {
+            let value = match default {
+                DefaultAttr::Bool(b) => quote!(#p::DefaultValue::Bool(#b)),
+                DefaultAttr::Int(n) | DefaultAttr::Float(n) => {
+                    let n = str(p, n);
+                    quote!(#p::DefaultValue::Number(#n))
+                }
+                DefaultAttr::Str(s) => {
+                    let s = str(p, s);
+                    quote!(#p::DefaultValue::Text(#s))
+                }
+                DefaultAttr::Random => quote!(#p::DefaultValue::RandomUuid),
+                DefaultAttr::Now => quote!(#p::DefaultValue::Now),
+                DefaultAttr::Sql(sql) => {
+                    let sql = str(p, sql);
+                    quote!(#p::DefaultValue::Sql(#sql))
+                }
+                DefaultAttr::Enum(path) => {
+                    quote!(#p::DefaultValue::EnumLabel(#p::Cow::Borrowed(#path.sql_label())))
+                }
+            };
+            quote!(#p::Some(#value))
+        }
+    };
+    let identity = match column.attrs.identity.as_ref().map(|i| i.value) {
+        Some(true) => quote!(#p::Some(#p::Identity::Always)),
+        Some(false) => quote!(#p::Some(#p::Identity::ByDefault)),
+        None => quote!(#p::None),
+    };
+    let on_update = match column.on_update().map(|o| &o.value) {
+        None => quote!(#p::None),
+        Some(OnUpdateAttr::Now) => quote!(#p::Some(#p::OnUpdate::Now)),
+        Some(OnUpdateAttr::Function(path)) => {
+            let text = quote!(#path).to_string().replace(' ', "");
+            let text = str(p, &text);
+            quote!(#p::Some(#p::OnUpdate::Function(#text)))
+        }
+    };
+    let renamed_from = opt_str(
+        p,
+        column.attrs.renamed_from.as_ref().map(|r| r.value.as_str()),
+    );
+    quote!(#p::ColumnDef {
+        name: #name,
+        sql_type: #sql_type,
+        array_dims: #dims,
+        nullable: #nullable,
+        default: #default,
+        identity: #identity,
+        on_update: #on_update,
+        renamed_from: #renamed_from,
+    })
+}
+
+fn opt_u32(p: &TokenStream, n: Option<u32>) -> TokenStream {
+    match n {
+        Some(n) => quote!(#p::Some(#n)),
+        None => quote!(#p::None),
+    }
+}
+
+fn opt_u16(p: &TokenStream, n: Option<u16>) -> TokenStream {
+    match n {
+        Some(n) => quote!(#p::Some(#n)),
+        None => quote!(#p::None),
+    }
+}
+
+/// `pub mod users { pub const email: Column<User, String> = …; }`
+fn column_module(table: &Table<'_>) -> TokenStream {
+    let p = &private(&table.krate);
+    let ident = &table.item.ident;
+    let vis = &table.item.vis;
+    let module = &table.module;
+    let schema = match &table.schema {
+        Some(s) => {
+            let s = &s.value;
+            quote!(#p::Some(#s))
+        }
+        None => quote!(#p::None),
+    };
+    let table_name = &table.sql_name.value;
+    let consts = table.columns.iter().enumerate().map(|(index, c)| {
+        let field = c.ident;
+        let ty = c.ty;
+        let name = &c.sql_name.value;
+        let doc = format!("Column `{name}` of table `{table_name}` (field `{ident}::{field}`).");
+        quote! {
+            #[doc = #doc]
+            pub const #field: #p::Column<super::#ident, #ty> = #p::Column::new(#schema, #table_name, #name, #index);
+        }
+    });
+    let doc = format!("The columns of table `{table_name}` (struct [`{ident}`]), for queries.");
+    quote! {
+        #[doc = #doc]
+        #[allow(non_upper_case_globals, dead_code)]
+        #vis mod #module {
+            #[allow(unused_imports)]
+            use super::*;
+            #(#consts)*
+        }
+    }
+}
+
+/// Calls whose bounds hold only when the attributes fit the field types; each is spanned to the
+/// token the user must change.
+fn type_checks(table: &Table<'_>) -> TokenStream {
+    let p = &private(&table.krate);
+    let mut checks = TokenStream::new();
+    for column in &table.columns {
+        let inner = column.inner;
+        let ty = column.ty;
+        if let Some(over) = column.type_override() {
+            let span = over.span;
+            let check = match over.value {
+                TypeOverride::Varchar(_) | TypeOverride::Char(_) => {
+                    Some(quote_spanned!(span=> #p::check_text::<#inner>();))
+                }
+                TypeOverride::Vector(_) => {
+                    Some(quote_spanned!(span=> #p::check_vector::<#inner>();))
+                }
+                TypeOverride::Numeric(..) => {
+                    Some(quote_spanned!(span=> #p::check_numeric::<#inner>();))
+                }
+                TypeOverride::Sql(_) => None,
+            };
+            checks.extend(check);
+        }
+        if let Some(default) = column.default() {
+            let span = default.span;
+            let check = match &default.value {
+                DefaultAttr::Bool(_) => quote_spanned!(span=> #p::check_bool_default::<#inner>();),
+                DefaultAttr::Int(_) => quote_spanned!(span=> #p::check_int_default::<#inner>();),
+                DefaultAttr::Float(_) => {
+                    quote_spanned!(span=> #p::check_float_default::<#inner>();)
+                }
+                DefaultAttr::Str(_) => quote_spanned!(span=> #p::check_str_default::<#inner>();),
+                DefaultAttr::Random => quote_spanned!(span=> #p::check_random::<#inner>();),
+                DefaultAttr::Now => quote_spanned!(span=> #p::check_now::<#inner>();),
+                DefaultAttr::Sql(_) => TokenStream::new(),
+                DefaultAttr::Enum(path) => {
+                    quote_spanned!(path.span()=> #p::check_enum_default::<#inner>(#path);)
+                }
+            };
+            checks.extend(check);
+        }
+        if let Some(on_update) = column.on_update() {
+            let check = match &on_update.value {
+                OnUpdateAttr::Now => {
+                    let span = on_update.span;
+                    quote_spanned!(span=> #p::check_on_update_now::<#inner>();)
+                }
+                OnUpdateAttr::Function(path) => {
+                    quote_spanned!(path.span()=> let _: fn() -> #inner = #path;)
+                }
+            };
+            checks.extend(check);
+        }
+        if let Some(identity) = &column.attrs.identity {
+            let span = identity.span;
+            checks.extend(quote_spanned!(span=> #p::check_identity::<#inner>();));
+        }
+        if let Some(references) = &column.attrs.references {
+            let path = &references.path;
+            checks.extend(quote_spanned!(path.span()=> #p::check_references::<#ty, _, _>(#path);));
+        }
+    }
+    checks
+}

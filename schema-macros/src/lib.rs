@@ -1,0 +1,28 @@
+//! The `#[table]` and `#[pg_enum]` attribute macros. Use them through `schema-core`, which
+//! re-exports them and documents their attributes.
+//!
+//! The crate reads in steps: `attr` reads attributes into plain structs, `model` builds the
+//! checked model of a table, `check` holds the rules that need more than one attribute,
+//! `naming` the generated constraint names, and `expand` writes the tokens. Every error is
+//! collected (`ctxt`) and reported in one build, at the user's token.
+
+mod attr;
+mod check;
+mod ctxt;
+mod expand;
+mod model;
+mod naming;
+
+use proc_macro::TokenStream;
+
+/// Declares a struct as a table. See schema-core's README for the attribute reference.
+#[proc_macro_attribute]
+pub fn table(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::table::expand(attr.into(), item.into()).into()
+}
+
+/// Declares a fieldless enum as a Postgres enum type.
+#[proc_macro_attribute]
+pub fn pg_enum(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::pg_enum::expand(attr.into(), item.into()).into()
+}

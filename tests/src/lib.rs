@@ -1,0 +1,1 @@
+//! A schema that uses every attribute of `#[table]` and `#[pg_enum]`.
