@@ -1,1 +1,131 @@
-//! A schema that uses every attribute of `#[table]` and `#[pg_enum]`.
+//! A schema that uses every attribute of `#[table]` and `#[pg_enum]`, for the snapshot and
+//! database tests.
+
+use rust_decimal::Decimal;
+use schema_core::pgvector::Vector;
+use schema_core::prelude::*;
+use schema_core::serde_json::Value;
+
+#[pg_enum(
+    name = "task_status",
+    schema = "ops",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskStatus {
+    Todo,
+    InProgress,
+    #[label = "done!"]
+    Done,
+}
+
+/// Named after the Rust type: `priority`, labels in snake_case.
+#[pg_enum]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    Low,
+    VeryHigh,
+}
+
+/// Client-side on-update hook: one call per update statement.
+pub fn revision_now() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+#[table(
+    name = "teams",
+    schema = "ops",
+    renamed_from = "groups",
+    module = team_columns,
+    unique(on(slug, region), nulls_not_distinct),
+    index(name = "teams_lower_name_idx", on(sql("lower(name)")), unique),
+    index(on(settings), method = gin),
+    index(on(created_on desc nulls_last, id), where = "archived = false"),
+    check(name = "teams_budget_positive", sql = "budget >= 0")
+)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Team {
+    #[column(primary_key, identity = always)]
+    pub id: i64,
+    #[column(varchar(120), renamed_from = "title")]
+    pub name: String,
+    #[column(varchar)]
+    pub slug: String,
+    #[column(char(2))]
+    pub region: Option<String>,
+    #[column(numeric(10, 2), default = 0)]
+    pub budget: Decimal,
+    #[column(default = sql("'{}'::jsonb"))]
+    pub settings: Value,
+    #[column(default = false)]
+    pub archived: bool,
+    #[column(default = now)]
+    pub created_on: NaiveDate,
+    #[column(sql_type = "inet")]
+    pub ip: Option<String>,
+}
+
+#[table(
+    name = "tasks",
+    soft_delete = removed_at,
+    primary_key(team_id, number),
+    index(name = "tasks_embedding_idx", on(embedding ops = "vector_cosine_ops"), method = hnsw, with = "m = 16, ef_construction = 64")
+)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    #[column(references(team_columns::id, on_delete = cascade, on_update = cascade, name = "tasks_team_fk"))]
+    pub team_id: i64,
+    pub number: i32,
+    #[column(name = "title", unique = "tasks_title_unique")]
+    pub heading: String,
+    #[column(default = TaskStatus::InProgress)]
+    pub status: TaskStatus,
+    #[column(default = Priority::Low)]
+    pub priority: Option<Priority>,
+    #[column(check = "estimate_hours > 0", default = 1.5)]
+    pub estimate_hours: f64,
+    #[column(default = -1)]
+    pub position: i16,
+    #[column(default = 2.5)]
+    pub weight: Option<f32>,
+    #[column(default = "untitled")]
+    pub r#type: String,
+    pub labels: Vec<String>,
+    pub scores: Option<Vec<i32>>,
+    pub due_at: Option<TimestampTz>,
+    pub reminder: Option<chrono::NaiveTime>,
+    #[column(default = now, on_update = now)]
+    pub updated_at: TimestampTz,
+    #[column(default = 0, on_update = revision_now)]
+    pub revision: i64,
+    #[column(identity)]
+    pub seq: i32,
+    #[column(default = now)]
+    pub logged_at: Option<Timestamp>,
+    #[column(vector(3))]
+    pub embedding: Option<Vector>,
+    pub removed_at: Option<TimestampTz>,
+    #[column(references = task_tree::id, on_delete = set_null, index)]
+    pub parent: Option<Uuid>,
+}
+
+/// A self-reference on its own, and a default-named table (`task_tree`).
+#[table]
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskTree {
+    #[column(primary_key, default = random)]
+    pub id: Uuid,
+    #[column(references = task_tree::id, on_delete = cascade)]
+    pub parent_id: Option<Uuid>,
+    pub note: Option<String>,
+}
+
+/// The test schema.
+pub fn schema() -> Schema {
+    Schema::new()
+        .table::<Team>()
+        .table::<Task>()
+        .table::<TaskTree>()
+        .pg_enum::<Priority>()
+        .extension("pg_trgm")
+}

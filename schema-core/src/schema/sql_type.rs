@@ -62,6 +62,17 @@ impl SqlType {
         }
     }
 
+    /// The type's name in a cast that the catalog prints: without length or precision
+    /// (`'active'::character varying`, `'ab'::bpchar`).
+    pub fn cast_name(&self) -> String {
+        match self {
+            SqlType::Varchar(_) => "character varying".into(),
+            SqlType::Char(_) => "bpchar".into(),
+            SqlType::Numeric { .. } => "numeric".into(),
+            other => other.catalog_name(),
+        }
+    }
+
     /// Whether values of this type are strings (what `varchar(n)` and text defaults need).
     pub fn is_textual(&self) -> bool {
         matches!(self, SqlType::Text | SqlType::Varchar(_) | SqlType::Char(_))
@@ -112,28 +123,28 @@ impl DefaultValue {
     pub fn catalog_form(&self, ty: &SqlType) -> Option<String> {
         Some(match self {
             DefaultValue::Bool(b) => b.to_string(),
+            // A number keeps the type of its literal (int4, int8 or numeric): the cast to the
+            // column's type is implicit and not printed. Non-negative int4 and numeric constants
+            // print bare; the others carry their literal type.
             DefaultValue::Number(n) => {
                 let negative = n.starts_with('-');
                 let integral = !n.contains(['.', 'e', 'E']);
-                let fits_int4 = integral && n.parse::<i32>().is_ok();
-                match ty {
-                    // Integer constants that fit int4 print bare; wider ones and negatives carry
-                    // a cast, as the parser folded them into a typed constant.
-                    SqlType::SmallInt | SqlType::Integer | SqlType::BigInt
-                        if fits_int4 && !negative =>
-                    {
+                if integral && n.parse::<i32>().is_ok() {
+                    if negative {
+                        format!("'{n}'::integer")
+                    } else {
                         n.to_string()
                     }
-                    SqlType::SmallInt | SqlType::Integer | SqlType::BigInt => {
-                        format!("'{n}'::{}", ty.catalog_name())
-                    }
-                    SqlType::Numeric { .. } if !negative => n.to_string(),
-                    SqlType::Real | SqlType::DoublePrecision if !negative => n.to_string(),
-                    _ => format!("'{n}'::{}", ty.catalog_name()),
+                } else if integral && n.parse::<i64>().is_ok() {
+                    format!("'{n}'::bigint")
+                } else if negative {
+                    format!("'{n}'::numeric")
+                } else {
+                    n.to_string()
                 }
             }
             DefaultValue::Text(s) | DefaultValue::EnumLabel(s) => {
-                format!("{}::{}", quote_literal(s), ty.catalog_name())
+                format!("{}::{}", quote_literal(s), ty.cast_name())
             }
             DefaultValue::RandomUuid => "gen_random_uuid()".into(),
             DefaultValue::Now if *ty == SqlType::Date => "CURRENT_DATE".into(),

@@ -227,6 +227,14 @@ pub fn find_bin_dirs() -> Result<Vec<PathBuf>, TestingError> {
         if !dir.join("postgres").is_file() || !dir.join("initdb").is_file() {
             continue;
         }
+        if unprivileged_ids().is_some() && !world_executable(&dir.join("postgres")) {
+            eprintln!(
+                "note: skipping the PostgreSQL build in {}: the unprivileged user that runs it cannot reach it \
+                 (install it in a world-readable folder, or list it in PG_BIN to make this an error)",
+                dir.display()
+            );
+            continue;
+        }
         let Ok(major) = major_version(&dir) else {
             continue;
         };
@@ -263,6 +271,14 @@ fn major_version(bin_dir: &Path) -> Result<u32, TestingError> {
                 bin_dir.display()
             ))
         })
+}
+
+/// Whether every user may run `file`: it and each folder above it are executable by others.
+fn world_executable(file: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    file.ancestors()
+        .filter(|p| !p.as_os_str().is_empty())
+        .all(|p| std::fs::metadata(p).is_ok_and(|m| m.permissions().mode() & 0o001 != 0))
 }
 
 /// `nobody`, when running as root (initdb refuses root).
