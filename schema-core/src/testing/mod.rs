@@ -303,6 +303,17 @@ fn start_server(bin_dir: &Path) -> Result<LocalServer, TestingError> {
         std::os::unix::fs::chown(&root, Some(uid), Some(gid))
             .map_err(|e| err(format!("cannot hand {} to uid {uid}: {e}", root.display())))?;
     }
+    initdb_and_start(bin_dir, major, ids, &root).inspect_err(|_| {
+        let _ = std::fs::remove_dir_all(&root);
+    })
+}
+
+fn initdb_and_start(
+    bin_dir: &Path,
+    major: u32,
+    ids: Option<(u32, u32)>,
+    root: &Path,
+) -> Result<LocalServer, TestingError> {
     let data = root.join("data");
     let as_user = |cmd: &mut Command| {
         if let Some((uid, gid)) = ids {
@@ -337,7 +348,6 @@ fn start_server(bin_dir: &Path) -> Result<LocalServer, TestingError> {
         ))
     })?;
     if !out.status.success() {
-        let _ = std::fs::remove_dir_all(&root);
         return Err(err(format!(
             "initdb in {} failed{}:\n{}{}",
             bin_dir.display(),
@@ -369,7 +379,7 @@ rm -rf "$PG_ROOT"
     watchdog
         .args(["-c", script])
         .env("PG_BIN_DIR", bin_dir)
-        .env("PG_ROOT", &root)
+        .env("PG_ROOT", root)
         .env("PG_PORT", port.to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
