@@ -12,18 +12,24 @@ pub use crate::schema::*;
     note = "give a literal of the column's type, or a SQL expression: `default = sql(\"…\")`"
 )]
 pub trait BoolDefault {}
+#[diagnostic::do_not_recommend]
 impl BoolDefault for bool {}
 
 #[diagnostic::on_unimplemented(
-    message = "a integer literal cannot be the default of a `{Self}` column",
+    message = "an integer literal cannot be the default of a `{Self}` column",
     label = "this integer literal does not fit `{Self}`",
     note = "give a literal of the column's type, or a SQL expression: `default = sql(\"…\")`"
 )]
 pub trait IntDefault {}
+#[diagnostic::do_not_recommend]
 impl IntDefault for i16 {}
+#[diagnostic::do_not_recommend]
 impl IntDefault for i32 {}
+#[diagnostic::do_not_recommend]
 impl IntDefault for i64 {}
+#[diagnostic::do_not_recommend]
 impl IntDefault for f32 {}
+#[diagnostic::do_not_recommend]
 impl IntDefault for f64 {}
 
 #[diagnostic::on_unimplemented(
@@ -32,7 +38,9 @@ impl IntDefault for f64 {}
     note = "give a literal of the column's type, or a SQL expression: `default = sql(\"…\")`"
 )]
 pub trait FloatDefault {}
+#[diagnostic::do_not_recommend]
 impl FloatDefault for f32 {}
+#[diagnostic::do_not_recommend]
 impl FloatDefault for f64 {}
 
 #[diagnostic::on_unimplemented(
@@ -41,16 +49,24 @@ impl FloatDefault for f64 {}
     note = "give a literal of the column's type, or a SQL expression: `default = sql(\"…\")`"
 )]
 pub trait StrDefault {}
+#[diagnostic::do_not_recommend]
 impl StrDefault for String {}
+#[diagnostic::do_not_recommend]
 impl StrDefault for uuid::Uuid {}
+#[diagnostic::do_not_recommend]
 impl StrDefault for chrono::NaiveDateTime {}
+#[diagnostic::do_not_recommend]
 impl StrDefault for chrono::DateTime<chrono::Utc> {}
+#[diagnostic::do_not_recommend]
 impl StrDefault for chrono::NaiveDate {}
+#[diagnostic::do_not_recommend]
 impl StrDefault for chrono::NaiveTime {}
 
 #[cfg(feature = "decimal")]
+#[diagnostic::do_not_recommend]
 impl IntDefault for rust_decimal::Decimal {}
 #[cfg(feature = "decimal")]
+#[diagnostic::do_not_recommend]
 impl FloatDefault for rust_decimal::Decimal {}
 
 #[diagnostic::on_unimplemented(
@@ -59,8 +75,11 @@ impl FloatDefault for rust_decimal::Decimal {}
     note = "use `now` on a `NaiveDateTime`, `DateTime<Utc>` or `NaiveDate` field"
 )]
 pub trait TakesNow {}
+#[diagnostic::do_not_recommend]
 impl TakesNow for chrono::NaiveDateTime {}
+#[diagnostic::do_not_recommend]
 impl TakesNow for chrono::DateTime<chrono::Utc> {}
+#[diagnostic::do_not_recommend]
 impl TakesNow for chrono::NaiveDate {}
 
 #[diagnostic::on_unimplemented(
@@ -69,6 +88,7 @@ impl TakesNow for chrono::NaiveDate {}
     note = "for another type, give the default as SQL: `default = sql(\"…\")`"
 )]
 pub trait TakesRandom {}
+#[diagnostic::do_not_recommend]
 impl TakesRandom for uuid::Uuid {}
 
 #[diagnostic::on_unimplemented(
@@ -77,7 +97,9 @@ impl TakesRandom for uuid::Uuid {}
     note = "remove `varchar(…)`, or make the field a `String`"
 )]
 pub trait TextValue {}
+#[diagnostic::do_not_recommend]
 impl TextValue for String {}
+#[diagnostic::do_not_recommend]
 impl<T: TextValue> TextValue for Vec<T> {}
 
 #[diagnostic::on_unimplemented(
@@ -85,6 +107,7 @@ impl<T: TextValue> TextValue for Vec<T> {}
     label = "not a `pgvector::Vector`"
 )]
 pub trait VectorValue {}
+#[diagnostic::do_not_recommend]
 impl VectorValue for pgvector::Vector {}
 
 #[diagnostic::on_unimplemented(
@@ -94,6 +117,7 @@ impl VectorValue for pgvector::Vector {}
 )]
 pub trait NumericValue {}
 #[cfg(feature = "decimal")]
+#[diagnostic::do_not_recommend]
 impl NumericValue for rust_decimal::Decimal {}
 
 #[diagnostic::on_unimplemented(
@@ -102,7 +126,9 @@ impl NumericValue for rust_decimal::Decimal {}
     note = "a foreign key column has the referenced column's type, or `Option` of it"
 )]
 pub trait References<Target> {}
+#[diagnostic::do_not_recommend]
 impl<T> References<T> for T {}
+#[diagnostic::do_not_recommend]
 impl<T> References<T> for Option<T> {}
 
 #[diagnostic::on_unimplemented(
@@ -110,8 +136,11 @@ impl<T> References<T> for Option<T> {}
     label = "not an integer type"
 )]
 pub trait IdentityValue {}
+#[diagnostic::do_not_recommend]
 impl IdentityValue for i16 {}
+#[diagnostic::do_not_recommend]
 impl IdentityValue for i32 {}
+#[diagnostic::do_not_recommend]
 impl IdentityValue for i64 {}
 
 /// Compile-time checks emitted by `#[table]`: each call fails to type-check, under the user's
@@ -127,7 +156,20 @@ pub fn check_text<T: TextValue + ?Sized>() {}
 pub fn check_vector<T: VectorValue + ?Sized>() {}
 pub fn check_numeric<T: NumericValue + ?Sized>() {}
 pub fn check_identity<T: IdentityValue + ?Sized>() {}
-pub fn check_references<F: References<V> + ?Sized, T, V>(_: Column<T, V>) {}
+/// The referenced column's value type, as a receiver: the foreign-key check is a method call on
+/// it, so that type is fixed before the bound `F: References<V>` is looked at.
+#[derive(Debug)]
+pub struct Referenced<V>(std::marker::PhantomData<V>);
+
+pub fn referenced<T, V>(_: Column<T, V>) -> Referenced<V> {
+    Referenced(std::marker::PhantomData)
+}
+
+impl<V> Referenced<V> {
+    pub fn by<F: References<V> + ?Sized>(self) {}
+}
+
+pub fn check_on_update_fn<T, F: Fn() -> T>(_: F) {}
 pub fn check_enum_default<T>(_: T) {}
 
 pub use bytes::BytesMut;

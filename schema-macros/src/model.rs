@@ -250,7 +250,7 @@ impl<'a> Table<'a> {
                     name: unique
                         .value
                         .clone()
-                        .unwrap_or_else(|| naming::unique(&table_name, &[name.clone()])),
+                        .unwrap_or_else(|| naming::unique(&table_name, std::slice::from_ref(name))),
                     columns: vec![i],
                     nulls_not_distinct: false,
                 });
@@ -261,7 +261,7 @@ impl<'a> Table<'a> {
                     name: index
                         .value
                         .clone()
-                        .unwrap_or_else(|| naming::index(&table_name, &[name.clone()])),
+                        .unwrap_or_else(|| naming::index(&table_name, std::slice::from_ref(name))),
                     keys: vec![IndexKey {
                         target: IndexTarget::Column(i),
                         desc: None,
@@ -300,7 +300,9 @@ impl<'a> Table<'a> {
                         .name
                         .as_ref()
                         .map(|n| n.value.clone())
-                        .unwrap_or_else(|| naming::foreign_key(&table_name, &[name.clone()])),
+                        .unwrap_or_else(|| {
+                            naming::foreign_key(&table_name, std::slice::from_ref(name))
+                        }),
                     column: i,
                     target: references.path.clone(),
                     on_delete: on_delete

@@ -330,13 +330,7 @@ impl Catalog {
                 }
             },
         );
-        diff_maps(
-            &mut out,
-            "table",
-            &self.tables,
-            &actual.tables,
-            |out, name, e, a| diff_table(out, name, e, a),
-        );
+        diff_maps(&mut out, "table", &self.tables, &actual.tables, diff_table);
         out
     }
 }

@@ -100,7 +100,42 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         None => quote!(),
     };
     let display_name = ident.to_string();
-    let errors = cx.into_compile_errors();
+    // `ToSql` needs `Debug`: derive it unless the enum does.
+    let derives_debug = item.attrs.iter().any(|a| {
+        a.path().is_ident("derive")
+            && a.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            )
+            .is_ok_and(|paths| {
+                paths
+                    .iter()
+                    .any(|p| p.segments.last().is_some_and(|s| s.ident == "Debug"))
+            })
+    });
+    if !derives_debug {
+        item.attrs
+            .push(syn::parse_quote!(#[derive(::std::fmt::Debug)]));
+    }
+    if cx.has_errors() {
+        // Enough for the code that uses the enum to type-check, and no more: the errors above
+        // are the ones to fix.
+        let errors = cx.into_compile_errors();
+        return quote! {
+            #item
+            impl #p::PgEnum for #ident {
+                const DEF: #p::EnumDef = #p::EnumDef { schema: #schema, name: #sql_name, labels: #label_list };
+            }
+            impl #p::ColumnValue for #ident {
+                const SQL_TYPE: #p::SqlType = #p::SqlType::Enum(#p::QualifiedName::new(#schema, #sql_name));
+            }
+            impl #ident {
+                pub const fn sql_label(&self) -> &'static str {
+                    ""
+                }
+            }
+            #errors
+        };
+    }
 
     quote! {
         #item
@@ -158,7 +193,5 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
                 #schema_check ty.name() == #pg_name
             }
         }
-
-        #errors
     }
 }

@@ -2,7 +2,7 @@
 //! `TableDef` constant, one typed column constant per field in the table's module, and the type
 //! checks that pin mistakes to the user's tokens.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
@@ -355,25 +355,43 @@ fn column_module(table: &Table<'_>) -> TokenStream {
     }
 }
 
-/// Calls whose bounds hold only when the attributes fit the field types; each is spanned to the
+/// The same tokens, reported at `span`: a check's type argument is moved onto the attribute the
+/// user must change, so the error appears there (name resolution keeps the original spans).
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Group(group) => {
+                let mut new = Group::new(group.delimiter(), respan(group.stream(), span));
+                new.set_span(group.span().located_at(span));
+                TokenTree::Group(new)
+            }
+            mut other => {
+                other.set_span(other.span().located_at(span));
+                other
+            }
+        })
+        .collect()
+}
+
+/// Calls whose bounds hold only when the attributes fit the field types; each is reported at the
 /// token the user must change.
 fn type_checks(table: &Table<'_>) -> TokenStream {
     let p = &private(&table.krate);
     let mut checks = TokenStream::new();
     for column in &table.columns {
         let inner = column.inner;
-        let ty = column.ty;
+        let inner_at = |span: Span| respan(quote!(#inner), span);
         if let Some(over) = column.type_override() {
             let span = over.span;
+            let at = inner_at(span);
             let check = match over.value {
                 TypeOverride::Varchar(_) | TypeOverride::Char(_) => {
-                    Some(quote_spanned!(span=> #p::check_text::<#inner>();))
+                    Some(quote_spanned!(span=> #p::check_text::<#at>();))
                 }
-                TypeOverride::Vector(_) => {
-                    Some(quote_spanned!(span=> #p::check_vector::<#inner>();))
-                }
+                TypeOverride::Vector(_) => Some(quote_spanned!(span=> #p::check_vector::<#at>();)),
                 TypeOverride::Numeric(..) => {
-                    Some(quote_spanned!(span=> #p::check_numeric::<#inner>();))
+                    Some(quote_spanned!(span=> #p::check_numeric::<#at>();))
                 }
                 TypeOverride::Sql(_) => None,
             };
@@ -381,15 +399,14 @@ fn type_checks(table: &Table<'_>) -> TokenStream {
         }
         if let Some(default) = column.default() {
             let span = default.span;
+            let at = inner_at(span);
             let check = match &default.value {
-                DefaultAttr::Bool(_) => quote_spanned!(span=> #p::check_bool_default::<#inner>();),
-                DefaultAttr::Int(_) => quote_spanned!(span=> #p::check_int_default::<#inner>();),
-                DefaultAttr::Float(_) => {
-                    quote_spanned!(span=> #p::check_float_default::<#inner>();)
-                }
-                DefaultAttr::Str(_) => quote_spanned!(span=> #p::check_str_default::<#inner>();),
-                DefaultAttr::Random => quote_spanned!(span=> #p::check_random::<#inner>();),
-                DefaultAttr::Now => quote_spanned!(span=> #p::check_now::<#inner>();),
+                DefaultAttr::Bool(_) => quote_spanned!(span=> #p::check_bool_default::<#at>();),
+                DefaultAttr::Int(_) => quote_spanned!(span=> #p::check_int_default::<#at>();),
+                DefaultAttr::Float(_) => quote_spanned!(span=> #p::check_float_default::<#at>();),
+                DefaultAttr::Str(_) => quote_spanned!(span=> #p::check_str_default::<#at>();),
+                DefaultAttr::Random => quote_spanned!(span=> #p::check_random::<#at>();),
+                DefaultAttr::Now => quote_spanned!(span=> #p::check_now::<#at>();),
                 DefaultAttr::Sql(_) => TokenStream::new(),
                 DefaultAttr::Enum(path) => {
                     quote_spanned!(path.span()=> #p::check_enum_default::<#inner>(#path);)
@@ -401,21 +418,25 @@ fn type_checks(table: &Table<'_>) -> TokenStream {
             let check = match &on_update.value {
                 OnUpdateAttr::Now => {
                     let span = on_update.span;
-                    quote_spanned!(span=> #p::check_on_update_now::<#inner>();)
+                    let at = inner_at(span);
+                    quote_spanned!(span=> #p::check_on_update_now::<#at>();)
                 }
                 OnUpdateAttr::Function(path) => {
-                    quote_spanned!(path.span()=> let _: fn() -> #inner = #path;)
+                    quote_spanned!(path.span()=> #p::check_on_update_fn::<#inner, _>(#path);)
                 }
             };
             checks.extend(check);
         }
         if let Some(identity) = &column.attrs.identity {
             let span = identity.span;
-            checks.extend(quote_spanned!(span=> #p::check_identity::<#inner>();));
+            let at = inner_at(span);
+            checks.extend(quote_spanned!(span=> #p::check_identity::<#at>();));
         }
         if let Some(references) = &column.attrs.references {
             let path = &references.path;
-            checks.extend(quote_spanned!(path.span()=> #p::check_references::<#ty, _, _>(#path);));
+            let ty = column.ty;
+            let at = respan(quote!(#ty), path.span());
+            checks.extend(quote_spanned!(path.span()=> #p::referenced(#path).by::<#at>();));
         }
     }
     checks
