@@ -4,6 +4,7 @@
 //! ([`schema::TableDef`]), typed column items for queries ([`query::Column`]) and migration SQL
 //! ([`migrate`]) from that one declaration.
 
+pub mod exec;
 pub mod migrate;
 pub mod query;
 pub mod schema;
@@ -19,7 +20,8 @@ pub mod __private;
 
 /// The names an application needs: `use schema_core::prelude::*;`.
 pub mod prelude {
-    pub use crate::query::Column;
+    pub use crate::exec::{Db, Error, Executor, Tx};
+    pub use crate::query::{count_star, excluded, exists, not_exists, Column, Expr, TableQueries};
     pub use crate::schema::{PgEnum, Schema, Table};
     pub use crate::{pg_enum, table};
     pub use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};

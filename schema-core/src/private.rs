@@ -3,7 +3,20 @@
 pub use std::borrow::Cow;
 pub use std::option::Option::{None, Some};
 
+pub use crate::exec::{get, Error, FromRow};
+pub use crate::query::expr::{Expr, Param};
+pub use crate::query::write::{Insertable, Missing, Provided};
 pub use crate::query::Column;
+pub use std::marker::PhantomData;
+pub use std::sync::Arc;
+pub use std::vec::Vec;
+pub use tokio_postgres::Row;
+
+/// Sets column `index` of an insert row, replacing an earlier value.
+pub fn set_value(values: &mut Vec<(usize, Param)>, index: usize, value: Param) {
+    values.retain(|(at, _)| *at != index);
+    values.push((index, value));
+}
 pub use crate::schema::*;
 
 #[diagnostic::on_unimplemented(

@@ -1,4 +1,16 @@
-//! Typed columns: the items `#[table]` emits for each field, which the query builder takes.
+//! The query builder: typed columns (the items `#[table]` emits for each field), expressions,
+//! and the `SELECT`, `INSERT`, `UPDATE` and `DELETE` builders, rendered to SQL with bound
+//! parameters.
+
+pub mod expr;
+#[doc(hidden)]
+pub mod render;
+pub mod select;
+pub mod write;
+
+pub use expr::{exists, not_exists, now, Expr, IntoExpr};
+pub use select::{count_star, Nullable, Order, Select, Source, Subquery};
+pub use write::{excluded, Delete, Insert, Insertable, Returning, TableQueries, Update};
 
 use std::fmt;
 use std::marker::PhantomData;

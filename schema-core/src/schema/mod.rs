@@ -21,9 +21,23 @@ pub trait Table: Sized + 'static {
     /// The table as the schema model describes it.
     const DEF: TableDef;
 
+    /// The primary key's Rust type (a tuple for a composite key).
+    type Key;
+
+    /// [`Table::DEF`] in a static: what the query builders read, without copying the constant.
+    fn table() -> &'static TableDef;
+
     /// Adds the enums and extensions that the table's column types need to `schema`.
     /// (The table itself is added by [`Schema::table`].)
     fn register_types(schema: &mut Schema);
+
+    /// `primary key = key`
+    fn key_filter(key: Self::Key) -> crate::query::Expr<Self, bool>;
+
+    /// The values of the `on_update = some_fn` columns, computed once per statement.
+    fn on_update_values() -> Vec<(&'static str, crate::query::expr::Param)> {
+        Vec::new()
+    }
 }
 
 /// A Rust enum declared with `#[pg_enum]`.

@@ -25,6 +25,10 @@ use super::{Schema, SqlType};
     note = "give the SQL type yourself with `#[column(sql_type = \"…\")]`, or declare the enum with `#[pg_enum]`"
 )]
 pub trait ColumnValue {
+    /// The type without its `Option`: what a comparison with the column takes.
+    type NotNull;
+    /// Whether the type is an `Option` (a nullable column).
+    const NULLABLE: bool = false;
     const SQL_TYPE: SqlType;
     /// Array dimensions: `0` for a scalar, `1` for `Vec<T>`.
     const ARRAY_DIMS: u8 = 0;
@@ -36,6 +40,7 @@ pub trait ColumnValue {
 macro_rules! column_values {
     ($($ty:ty => $sql:expr),* $(,)?) => {
         $(impl ColumnValue for $ty {
+            type NotNull = $ty;
             const SQL_TYPE: SqlType = $sql;
         })*
     };
@@ -64,6 +69,7 @@ column_values! {
 }
 
 impl<T: ColumnValue> ColumnValue for Vec<T> {
+    type NotNull = Vec<T>;
     const SQL_TYPE: SqlType = T::SQL_TYPE;
     const ARRAY_DIMS: u8 = T::ARRAY_DIMS + 1;
 
@@ -74,6 +80,8 @@ impl<T: ColumnValue> ColumnValue for Vec<T> {
 
 /// Nullable array elements (`Vec<Option<T>>`); a column's own nullability is its `Option`.
 impl<T: ColumnValue> ColumnValue for Option<T> {
+    type NotNull = T::NotNull;
+    const NULLABLE: bool = true;
     const SQL_TYPE: SqlType = T::SQL_TYPE;
     const ARRAY_DIMS: u8 = T::ARRAY_DIMS;
 

@@ -126,6 +126,7 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
                 const DEF: #p::EnumDef = #p::EnumDef { schema: #schema, name: #sql_name, labels: #label_list };
             }
             impl #p::ColumnValue for #ident {
+                type NotNull = Self;
                 const SQL_TYPE: #p::SqlType = #p::SqlType::Enum(#p::QualifiedName::new(#schema, #sql_name));
             }
             impl #ident {
@@ -145,6 +146,7 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         }
 
         impl #p::ColumnValue for #ident {
+            type NotNull = Self;
             const SQL_TYPE: #p::SqlType = #p::SqlType::Enum(#p::QualifiedName::new(#schema, #sql_name));
 
             fn register_types(schema: &mut #p::Schema) {

@@ -48,17 +48,37 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
                 let inner = c.inner;
                 quote_spanned!(inner.span()=> <#inner as #p::ColumnValue>::register_types(schema);)
             });
+            let (key_type, key_filter) = key_items(&table);
+            let on_update_values = on_update_values(&table);
+            let from_row = from_row(&table);
+            let new_row = new_row(&table);
             quote! {
                 impl #p::Table for #ident {
                     const DEF: #p::TableDef = #def;
+                    type Key = #key_type;
+
+                    fn table() -> &'static #p::TableDef {
+                        static DEF: #p::TableDef = <#ident as #p::Table>::DEF;
+                        &DEF
+                    }
 
                     fn register_types(schema: &mut #p::Schema) {
                         let _ = &schema;
                         #(#register)*
                     }
+
+                    fn key_filter(key: Self::Key) -> #p::Expr<Self, bool> {
+                        #key_filter
+                    }
+
+                    #on_update_values
                 }
 
+                #from_row
+
                 #module
+
+                #new_row
 
                 const _: () = {
                     #[allow(dead_code, clippy::all)]
@@ -440,4 +460,205 @@ fn type_checks(table: &Table<'_>) -> TokenStream {
         }
     }
     checks
+}
+
+/// The primary key's type and the filter on it.
+fn key_items(table: &Table<'_>) -> (TokenStream, TokenStream) {
+    let p = &private(&table.krate);
+    let module = &table.module;
+    let columns: Vec<&Column<'_>> = match &table.primary_key {
+        Some(pk) => pk.columns.iter().map(|&i| &table.columns[i]).collect(),
+        None => Vec::new(),
+    };
+    match columns.as_slice() {
+        [] => (quote!(()), quote!(#p::Expr::raw::<bool>("FALSE", []))),
+        [single] => {
+            let ty = single.ty;
+            let field = single.ident;
+            (quote!(#ty), quote!(#module::#field.eq(key)))
+        }
+        many => {
+            let types = many.iter().map(|c| c.ty);
+            let conditions: Vec<TokenStream> = many
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let field = c.ident;
+                    let i = syn::Index::from(i);
+                    quote!(#module::#field.eq(key.#i))
+                })
+                .collect();
+            let first = &conditions[0];
+            let rest = &conditions[1..];
+            (quote!((#(#types,)*)), quote!(#first #(.and(#rest))*))
+        }
+    }
+}
+
+/// `fn on_update_values()`: the `on_update = some_fn` columns and their values.
+fn on_update_values(table: &Table<'_>) -> TokenStream {
+    let p = &private(&table.krate);
+    let values: Vec<TokenStream> = table
+        .columns
+        .iter()
+        .filter_map(|c| match c.on_update().map(|o| &o.value) {
+            Some(OnUpdateAttr::Function(path)) => {
+                let name = &c.sql_name.value;
+                Some(quote!((#name, #p::Arc::new(#path()) as #p::Param)))
+            }
+            _ => None,
+        })
+        .collect();
+    if values.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        fn on_update_values() -> #p::Vec<(&'static str, #p::Param)> {
+            ::std::vec![#(#values),*]
+        }
+    }
+}
+
+/// `impl FromRow`: fields in column order, read by position.
+fn from_row(table: &Table<'_>) -> TokenStream {
+    let p = &private(&table.krate);
+    let ident = &table.item.ident;
+    let width = table.columns.len();
+    let fields = table.columns.iter().enumerate().map(|(i, c)| {
+        let field = c.ident;
+        quote!(#field: #p::get(row, start + #i)?)
+    });
+    quote! {
+        impl #p::FromRow for #ident {
+            const WIDTH: usize = #width;
+
+            fn from_row(row: &#p::Row, start: usize) -> ::std::result::Result<Self, #p::Error> {
+                ::std::result::Result::Ok(#ident { #(#fields,)* })
+            }
+        }
+    }
+}
+
+/// Whether an insert must give the column a value: NOT NULL, no default, no identity.
+fn is_required(column: &Column<'_>) -> bool {
+    !column.nullable && column.default().is_none() && column.attrs.identity.is_none()
+}
+
+/// `NewUser`: the insert row, with one typestate parameter per required column, so that an
+/// insert that leaves one out does not compile.
+fn new_row(table: &Table<'_>) -> TokenStream {
+    let p = &private(&table.krate);
+    let ident = &table.item.ident;
+    let vis = &table.item.vis;
+    let new_ident = syn::Ident::new(&format!("New{ident}"), ident.span());
+    let checks_module = syn::Ident::new(&format!("__new_{}", table.module), Span::call_site());
+    let table_name = &table.sql_name.value;
+    let required: Vec<usize> = (0..table.columns.len())
+        .filter(|&i| is_required(&table.columns[i]))
+        .collect();
+    let params: Vec<syn::Ident> = (0..required.len())
+        .map(|k| syn::Ident::new(&format!("R{k}"), Span::call_site()))
+        .collect();
+    let field_name = |c: &Column<'_>| c.ident.to_string().trim_start_matches("r#").to_string();
+    let markers: Vec<syn::Ident> = required
+        .iter()
+        .map(|&i| {
+            syn::Ident::new(
+                &format!("{}_is_set", field_name(&table.columns[i])),
+                Span::call_site(),
+            )
+        })
+        .collect();
+
+    let mut setters = Vec::new();
+    for (index, column) in table.columns.iter().enumerate() {
+        // An `identity = always` column takes no value from an insert.
+        if column.attrs.identity.as_ref().is_some_and(|i| i.value) {
+            continue;
+        }
+        let field = column.ident;
+        let ty = column.ty;
+        let doc = format!("Sets column `{}`.", column.sql_name.value);
+        match required.iter().position(|&i| i == index) {
+            Some(k) => {
+                let out: Vec<TokenStream> = params
+                    .iter()
+                    .enumerate()
+                    .map(|(j, param)| if j == k { quote!(#p::Provided) } else { quote!(#param) })
+                    .collect();
+                setters.push(quote! {
+                    #[doc = #doc]
+                    pub fn #field(self, value: impl ::std::convert::Into<#ty>) -> #new_ident<#(#out),*> {
+                        let mut values = self.values;
+                        #p::set_value(&mut values, #index, #p::Arc::new(::std::convert::Into::<#ty>::into(value)));
+                        #new_ident { values, _state: #p::PhantomData }
+                    }
+                });
+            }
+            None => setters.push(quote! {
+                #[doc = #doc]
+                pub fn #field(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
+                    #p::set_value(&mut self.values, #index, #p::Arc::new(::std::convert::Into::<#ty>::into(value)));
+                    self
+                }
+            }),
+        }
+    }
+
+    let traits = required.iter().zip(&markers).map(|(&i, marker)| {
+        let column = &table.columns[i];
+        let name = &column.sql_name.value;
+        let field = field_name(column);
+        let message = format!("the new `{table_name}` row leaves out `{field}`, which is required");
+        let label = format!("`{field}` is not set");
+        let note =
+            format!("set it with `.{field}(…)`: column \"{name}\" is NOT NULL and has no default");
+        quote! {
+            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+            pub trait #marker {}
+            impl #marker for #p::Provided {}
+        }
+    });
+    let doc = format!(
+        "A new row of table `{table_name}`, for [`{ident}`]'s inserts: `{new_ident}::new()`, then one setter per \
+         column. The required columns (NOT NULL, no default) must be set before the row can be inserted; the \
+         others take their default."
+    );
+    quote! {
+        #[doc = #doc]
+        #vis struct #new_ident<#(#params = #p::Missing),*> {
+            values: #p::Vec<(usize, #p::Param)>,
+            _state: #p::PhantomData<fn() -> (#(#params,)*)>,
+        }
+
+        impl #new_ident {
+            /// A row with no column set yet.
+            pub fn new() -> Self {
+                #new_ident { values: #p::Vec::new(), _state: #p::PhantomData }
+            }
+        }
+
+        impl<#(#params),*> #new_ident<#(#params),*> {
+            #(#setters)*
+        }
+
+        impl<#(#params),*> ::std::fmt::Debug for #new_ident<#(#params),*> {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(::std::stringify!(#new_ident)).field("columns_set", &self.values.len()).finish()
+            }
+        }
+
+        impl<#(#params: #checks_module::#markers),*> #p::Insertable<#ident> for #new_ident<#(#params),*> {
+            fn into_values(self) -> #p::Vec<(usize, #p::Param)> {
+                self.values
+            }
+        }
+
+        /// Which required columns a new row has set (compile-time checks of inserts).
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis mod #checks_module {
+            #(#traits)*
+        }
+    }
 }

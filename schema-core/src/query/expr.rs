@@ -1,0 +1,534 @@
+//! Typed SQL expressions.
+//!
+//! An [`Expr<S, V>`] is a piece of SQL whose value is a Rust `V`, usable in a query whose source
+//! is `S` (a table type, or a join of them). Columns become expressions only where their table
+//! is part of the source ([`InSource`]), and comparisons take only values of the column's type
+//! ([`IntoExpr`]): both are compile errors otherwise. Every value is a bound parameter.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use postgres_types::ToSql;
+
+use super::render::SqlWriter;
+use super::Column;
+use crate::schema::ColumnValue;
+
+/// A bound parameter.
+pub type Param = Arc<dyn ToSql + Send + Sync>;
+
+/// The expression tree, untyped: what the typed layer above builds and the writer renders.
+#[derive(Clone)]
+#[doc(hidden)]
+pub enum Node {
+    Column {
+        schema: Option<&'static str>,
+        table: &'static str,
+        name: &'static str,
+    },
+    Param(Param),
+    /// A binary operator: `lhs op rhs`.
+    Binary(Box<Node>, &'static str, Box<Node>),
+    /// `AND` / `OR` of two or more operands.
+    Logic(&'static str, Vec<Node>),
+    Not(Box<Node>),
+    /// `expr IS [NOT] NULL`
+    IsNull(Box<Node>, bool),
+    /// `expr = ANY($n)` / `expr <> ALL($n)`, one array parameter whatever its length.
+    InArray(Box<Node>, Param, bool),
+    Between(Box<Node>, Box<Node>, Box<Node>),
+    /// `expr [NOT] LIKE / ILIKE pattern`
+    Like {
+        expr: Box<Node>,
+        pattern: Box<Node>,
+        case_insensitive: bool,
+        negated: bool,
+    },
+    /// A function call: `name(args…)`, `count(*)` with no args and `star`.
+    Call {
+        name: &'static str,
+        args: Vec<Node>,
+        star: bool,
+    },
+    /// Raw SQL with `?` placeholders filled by `params`, in order.
+    Raw {
+        sql: Arc<str>,
+        params: Vec<Node>,
+    },
+    /// A parenthesised subquery.
+    Subquery(Arc<dyn Fn(&mut SqlWriter) + Send + Sync>),
+    /// `[NOT] EXISTS (subquery)`
+    Exists(Arc<dyn Fn(&mut SqlWriter) + Send + Sync>, bool),
+    /// `expr [NOT] IN (subquery)`
+    InSubquery(Box<Node>, Arc<dyn Fn(&mut SqlWriter) + Send + Sync>, bool),
+    /// A value the writer spells itself (`now()`, `DEFAULT`, `excluded."col"`).
+    Keyword(&'static str),
+    Excluded(&'static str),
+}
+
+impl fmt::Debug for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut writer = SqlWriter::new(false);
+        writer.node(self);
+        f.write_str(writer.sql())
+    }
+}
+
+/// A typed SQL expression: value type `V`, usable in queries on source `S`.
+pub struct Expr<S, V> {
+    pub(crate) node: Node,
+    _marker: PhantomData<fn() -> (S, V)>,
+}
+
+impl<S, V> Clone for Expr<S, V> {
+    fn clone(&self) -> Self {
+        Expr::new(self.node.clone())
+    }
+}
+
+impl<S, V> fmt::Debug for Expr<S, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Expr({:?})", self.node)
+    }
+}
+
+impl<S, V> Expr<S, V> {
+    pub(crate) fn new(node: Node) -> Self {
+        Expr {
+            node,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Raw SQL with `?` placeholders, each filled by one bound parameter, for what the builder
+    /// lacks: `Expr::<User, bool>::raw("lower(email) = ?", ["a@x.io".to_string()])`. Identifiers
+    /// in `sql` are the caller's to quote; values never go into the text.
+    pub fn raw<P: ToSql + Send + Sync + 'static>(
+        sql: &str,
+        params: impl IntoIterator<Item = P>,
+    ) -> Self {
+        let params = params
+            .into_iter()
+            .map(|p| Node::Param(Arc::new(p)))
+            .collect();
+        Expr::new(Node::Raw {
+            sql: Arc::from(sql),
+            params,
+        })
+    }
+}
+
+/// Marker types naming where a table sits in a query's source; inferred, never written.
+#[derive(Debug)]
+pub enum Here {}
+#[derive(Debug)]
+pub struct InLeft<I>(PhantomData<I>);
+#[derive(Debug)]
+pub struct InRight<I>(PhantomData<I>);
+
+/// Table `Self` is part of the source `S` of a query (at position `I`).
+#[diagnostic::on_unimplemented(
+    message = "a column of `{Self}` cannot be used in a query on `{S}`",
+    label = "`{Self}` is not in this query",
+    note = "filter on the query's own columns, or join `{Self}` first"
+)]
+pub trait InSource<S, I> {}
+
+impl<T: crate::schema::Table> InSource<T, Here> for T {}
+impl<T, L, R, I> InSource<(L, R), InLeft<I>> for T where T: InSource<L, I> {}
+impl<T: crate::schema::Table, L> InSource<(L, T), InRight<Here>> for T {}
+
+/// Marker types for the kinds of [`IntoExpr`]; inferred, never written.
+#[derive(Debug)]
+pub enum Bind {}
+#[derive(Debug)]
+pub struct ColumnOf<I>(PhantomData<I>);
+#[derive(Debug)]
+pub enum Expression {}
+
+/// A value or expression that can stand where a `V` is expected in a query on `S`: a Rust value
+/// of type `V` (bound as a parameter), another column of type `V`, or an [`Expr<S, V>`].
+#[diagnostic::on_unimplemented(
+    message = "expected a `{V}` here, found `{Self}`",
+    label = "this is not a `{V}`",
+    note = "a comparison or assignment takes a value, column or expression of the column's own type"
+)]
+pub trait IntoExpr<S, V, M> {
+    #[doc(hidden)]
+    fn into_node(self) -> Node;
+}
+
+impl<S, V: ToSql + Send + Sync + 'static> IntoExpr<S, V, Bind> for V {
+    fn into_node(self) -> Node {
+        Node::Param(Arc::new(self))
+    }
+}
+
+impl<S> IntoExpr<S, String, Bind> for &str {
+    fn into_node(self) -> Node {
+        Node::Param(Arc::new(self.to_string()))
+    }
+}
+
+impl<S> IntoExpr<S, Option<String>, Bind> for &str {
+    fn into_node(self) -> Node {
+        Node::Param(Arc::new(Some(self.to_string())))
+    }
+}
+
+/// A value for a nullable column: `Some` is implied.
+impl<S, V: ToSql + Send + Sync + 'static> IntoExpr<S, Option<V>, Bind> for V {
+    fn into_node(self) -> Node {
+        Node::Param(Arc::new(Some(self)))
+    }
+}
+
+impl<S, V> IntoExpr<S, V, Expression> for Expr<S, V> {
+    fn into_node(self) -> Node {
+        self.node
+    }
+}
+
+impl<S, T, V, I> IntoExpr<S, V::NotNull, ColumnOf<I>> for Column<T, V>
+where
+    V: ColumnValue,
+    T: InSource<S, I>,
+{
+    fn into_node(self) -> Node {
+        self.node()
+    }
+}
+
+/// The column type is nullable: `is_null` and `is_not_null` make sense.
+#[diagnostic::on_unimplemented(
+    message = "this column is NOT NULL (`{Self}`): `is_null` and `is_not_null` are for nullable columns",
+    label = "a `{Self}` is never NULL",
+    note = "a column is nullable when its field is an `Option<…>`"
+)]
+pub trait Nullable {}
+impl<T> Nullable for Option<T> {}
+
+/// The column holds text: `like`, `contains` and friends apply.
+#[diagnostic::on_unimplemented(
+    message = "pattern matching needs a text column, not `{Self}`",
+    label = "not text"
+)]
+pub trait Textual {}
+impl Textual for String {}
+
+impl<T, V> Column<T, V> {
+    pub(crate) fn node(&self) -> Node {
+        Node::Column {
+            schema: self.table_schema(),
+            table: self.table_name(),
+            name: self.name(),
+        }
+    }
+
+    /// The column as an expression of the query's source.
+    pub fn expr<S, I>(self) -> Expr<S, V>
+    where
+        T: InSource<S, I>,
+    {
+        Expr::new(self.node())
+    }
+
+    fn compare<S, I, M, R>(self, op: &'static str, rhs: R) -> Expr<S, bool>
+    where
+        V: ColumnValue,
+        T: InSource<S, I>,
+        R: IntoExpr<S, V::NotNull, M>,
+    {
+        Expr::new(Node::Binary(
+            Box::new(self.node()),
+            op,
+            Box::new(rhs.into_node()),
+        ))
+    }
+
+    /// `column = value`
+    pub fn eq<S, I, M>(self, rhs: impl IntoExpr<S, V::NotNull, M>) -> Expr<S, bool>
+    where
+        V: ColumnValue,
+        T: InSource<S, I>,
+    {
+        self.compare("=", rhs)
+    }
+
+    /// `column <> value`
+    pub fn ne<S, I, M>(self, rhs: impl IntoExpr<S, V::NotNull, M>) -> Expr<S, bool>
+    where
+        V: ColumnValue,
+        T: InSource<S, I>,
+    {
+        self.compare("<>", rhs)
+    }
+
+    /// `column < value`
+    pub fn lt<S, I, M>(self, rhs: impl IntoExpr<S, V::NotNull, M>) -> Expr<S, bool>
+    where
+        V: ColumnValue,
+        T: InSource<S, I>,
+    {
+        self.compare("<", rhs)
+    }
+
+    /// `column <= value`
+    pub fn le<S, I, M>(self, rhs: impl IntoExpr<S, V::NotNull, M>) -> Expr<S, bool>
+    where
+        V: ColumnValue,
+        T: InSource<S, I>,
+    {
+        self.compare("<=", rhs)
+    }
+
+    /// `column > value`
+    pub fn gt<S, I, M>(self, rhs: impl IntoExpr<S, V::NotNull, M>) -> Expr<S, bool>
+    where
+        V: ColumnValue,
+        T: InSource<S, I>,
+    {
+        self.compare(">", rhs)
+    }
+
+    /// `column >= value`
+    pub fn ge<S, I, M>(self, rhs: impl IntoExpr<S, V::NotNull, M>) -> Expr<S, bool>
+    where
+        V: ColumnValue,
+        T: InSource<S, I>,
+    {
+        self.compare(">=", rhs)
+    }
+
+    /// `column BETWEEN low AND high`
+    pub fn between<S, I, M1, M2>(
+        self,
+        low: impl IntoExpr<S, V::NotNull, M1>,
+        high: impl IntoExpr<S, V::NotNull, M2>,
+    ) -> Expr<S, bool>
+    where
+        V: ColumnValue,
+        T: InSource<S, I>,
+    {
+        Expr::new(Node::Between(
+            Box::new(self.node()),
+            Box::new(low.into_node()),
+            Box::new(high.into_node()),
+        ))
+    }
+
+    /// `column = ANY($1)`: one array parameter, so the SQL is the same whatever the list's length.
+    pub fn in_list<S, I>(self, values: impl IntoIterator<Item = V::NotNull>) -> Expr<S, bool>
+    where
+        V: ColumnValue,
+        V::NotNull: ToSql + Send + Sync + 'static,
+        T: InSource<S, I>,
+    {
+        let values: Vec<V::NotNull> = values.into_iter().collect();
+        Expr::new(Node::InArray(
+            Box::new(self.node()),
+            Arc::new(values),
+            false,
+        ))
+    }
+
+    /// `column <> ALL($1)`
+    pub fn not_in_list<S, I>(self, values: impl IntoIterator<Item = V::NotNull>) -> Expr<S, bool>
+    where
+        V: ColumnValue,
+        V::NotNull: ToSql + Send + Sync + 'static,
+        T: InSource<S, I>,
+    {
+        let values: Vec<V::NotNull> = values.into_iter().collect();
+        Expr::new(Node::InArray(Box::new(self.node()), Arc::new(values), true))
+    }
+
+    /// `column IN (subquery)`
+    pub fn in_subquery<S, I, Q>(self, subquery: Q) -> Expr<S, bool>
+    where
+        T: InSource<S, I>,
+        Q: super::Subquery<Value = V::NotNull>,
+        V: ColumnValue,
+    {
+        Expr::new(Node::InSubquery(
+            Box::new(self.node()),
+            subquery.into_render(),
+            false,
+        ))
+    }
+
+    /// `column IS NULL`, for nullable columns only.
+    pub fn is_null<S, I>(self) -> Expr<S, bool>
+    where
+        V: Nullable,
+        T: InSource<S, I>,
+    {
+        Expr::new(Node::IsNull(Box::new(self.node()), false))
+    }
+
+    /// `column IS NOT NULL`, for nullable columns only.
+    pub fn is_not_null<S, I>(self) -> Expr<S, bool>
+    where
+        V: Nullable,
+        T: InSource<S, I>,
+    {
+        Expr::new(Node::IsNull(Box::new(self.node()), true))
+    }
+
+    fn like_node<S, I>(
+        self,
+        pattern: String,
+        case_insensitive: bool,
+        negated: bool,
+    ) -> Expr<S, bool>
+    where
+        T: InSource<S, I>,
+    {
+        let pattern = Box::new(Node::Param(Arc::new(pattern)));
+        Expr::new(Node::Like {
+            expr: Box::new(self.node()),
+            pattern,
+            case_insensitive,
+            negated,
+        })
+    }
+
+    /// `column LIKE pattern`, with the pattern as given (`%` and `_` are wildcards).
+    pub fn like<S, I>(self, pattern: impl Into<String>) -> Expr<S, bool>
+    where
+        V: ColumnValue,
+        V::NotNull: Textual,
+        T: InSource<S, I>,
+    {
+        self.like_node(pattern.into(), false, false)
+    }
+
+    /// `column NOT LIKE pattern`
+    pub fn not_like<S, I>(self, pattern: impl Into<String>) -> Expr<S, bool>
+    where
+        V: ColumnValue,
+        V::NotNull: Textual,
+        T: InSource<S, I>,
+    {
+        self.like_node(pattern.into(), false, true)
+    }
+
+    /// `column ILIKE pattern` (case-insensitive)
+    pub fn ilike<S, I>(self, pattern: impl Into<String>) -> Expr<S, bool>
+    where
+        V: ColumnValue,
+        V::NotNull: Textual,
+        T: InSource<S, I>,
+    {
+        self.like_node(pattern.into(), true, false)
+    }
+
+    /// The column contains `text` literally: `%`, `_` and `\` in it match themselves.
+    pub fn contains<S, I>(self, text: &str) -> Expr<S, bool>
+    where
+        V: ColumnValue,
+        V::NotNull: Textual,
+        T: InSource<S, I>,
+    {
+        self.like_node(format!("%{}%", escape_like(text)), false, false)
+    }
+
+    /// The column starts with `text`, literally.
+    pub fn starts_with<S, I>(self, text: &str) -> Expr<S, bool>
+    where
+        V: ColumnValue,
+        V::NotNull: Textual,
+        T: InSource<S, I>,
+    {
+        self.like_node(format!("{}%", escape_like(text)), false, false)
+    }
+
+    /// The column ends with `text`, literally.
+    pub fn ends_with<S, I>(self, text: &str) -> Expr<S, bool>
+    where
+        V: ColumnValue,
+        V::NotNull: Textual,
+        T: InSource<S, I>,
+    {
+        self.like_node(format!("%{}", escape_like(text)), false, false)
+    }
+}
+
+/// Escapes `\`, `%` and `_` for a LIKE pattern (PostgreSQL's default escape character is `\`).
+pub fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 4);
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl<S> Expr<S, bool> {
+    /// `self AND other`
+    pub fn and(self, other: Expr<S, bool>) -> Expr<S, bool> {
+        Expr::new(logic("AND", self.node, other.node))
+    }
+
+    /// `self OR other`
+    pub fn or(self, other: Expr<S, bool>) -> Expr<S, bool> {
+        Expr::new(logic("OR", self.node, other.node))
+    }
+
+    /// `NOT self`
+    #[allow(clippy::should_implement_trait)]
+    pub fn not(self) -> Expr<S, bool> {
+        Expr::new(Node::Not(Box::new(self.node)))
+    }
+}
+
+/// Flattens `a AND (b AND c)` into one list.
+fn logic(op: &'static str, lhs: Node, rhs: Node) -> Node {
+    let mut operands = Vec::new();
+    for node in [lhs, rhs] {
+        match node {
+            Node::Logic(o, inner) if o == op => operands.extend(inner),
+            other => operands.push(other),
+        }
+    }
+    Node::Logic(op, operands)
+}
+
+impl<S> std::ops::BitAnd for Expr<S, bool> {
+    type Output = Expr<S, bool>;
+    fn bitand(self, rhs: Self) -> Self::Output {
+        self.and(rhs)
+    }
+}
+
+impl<S> std::ops::BitOr for Expr<S, bool> {
+    type Output = Expr<S, bool>;
+    fn bitor(self, rhs: Self) -> Self::Output {
+        self.or(rhs)
+    }
+}
+
+impl<S> std::ops::Not for Expr<S, bool> {
+    type Output = Expr<S, bool>;
+    fn not(self) -> Self::Output {
+        Expr::new(Node::Not(Box::new(self.node)))
+    }
+}
+
+/// `EXISTS (subquery)`
+pub fn exists<S, Q: super::Subquery>(subquery: Q) -> Expr<S, bool> {
+    Expr::new(Node::Exists(subquery.into_render(), false))
+}
+
+/// `NOT EXISTS (subquery)`
+pub fn not_exists<S, Q: super::Subquery>(subquery: Q) -> Expr<S, bool> {
+    Expr::new(Node::Exists(subquery.into_render(), true))
+}
+
+/// `now()`, for timestamps.
+pub fn now<S, V>() -> Expr<S, V> {
+    Expr::new(Node::Keyword("now()"))
+}

@@ -1,0 +1,216 @@
+//! Rendering: expression trees and builders to SQL text with `$n` placeholders, plus the bound
+//! parameters in order. The same query shape always renders the same text, so statements can be
+//! prepared once per connection.
+
+use super::expr::{Node, Param};
+use crate::sql::{quote_ident, quote_qualified};
+
+/// SQL text under construction, with its parameters.
+pub struct SqlWriter {
+    sql: String,
+    params: Vec<Param>,
+    /// Whether columns are written with their table (`"users"."id"`), as joins need.
+    qualify: bool,
+}
+
+impl std::fmt::Debug for SqlWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlWriter")
+            .field("sql", &self.sql)
+            .field("params", &self.params.len())
+            .finish()
+    }
+}
+
+impl SqlWriter {
+    pub(crate) fn new(qualify: bool) -> Self {
+        SqlWriter {
+            sql: String::with_capacity(128),
+            params: Vec::new(),
+            qualify,
+        }
+    }
+
+    pub(crate) fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    pub(crate) fn finish(self) -> (String, Vec<Param>) {
+        (self.sql, self.params)
+    }
+
+    pub(crate) fn set_qualify(&mut self, qualify: bool) -> bool {
+        std::mem::replace(&mut self.qualify, qualify)
+    }
+
+    pub(crate) fn push(&mut self, text: &str) {
+        self.sql.push_str(text);
+    }
+
+    pub(crate) fn ident(&mut self, name: &str) {
+        self.sql.push_str(&quote_ident(name));
+    }
+
+    pub(crate) fn table(&mut self, schema: Option<&str>, name: &str) {
+        self.sql.push_str(&quote_qualified(schema, name));
+    }
+
+    pub(crate) fn param(&mut self, param: Param) {
+        self.params.push(param);
+        self.sql.push('$');
+        self.sql.push_str(&self.params.len().to_string());
+    }
+
+    pub(crate) fn column(&mut self, schema: Option<&str>, table: &str, name: &str) {
+        if self.qualify {
+            self.table(schema, table);
+            self.sql.push('.');
+        }
+        self.ident(name);
+    }
+
+    pub(crate) fn node(&mut self, node: &Node) {
+        match node {
+            Node::Column {
+                schema,
+                table,
+                name,
+            } => self.column(*schema, table, name),
+            Node::Param(param) => self.param(param.clone()),
+            Node::Binary(lhs, op, rhs) => {
+                self.operand(lhs);
+                self.sql.push(' ');
+                self.sql.push_str(op);
+                self.sql.push(' ');
+                self.operand(rhs);
+            }
+            Node::Logic(op, operands) => {
+                for (i, operand) in operands.iter().enumerate() {
+                    if i > 0 {
+                        self.sql.push(' ');
+                        self.sql.push_str(op);
+                        self.sql.push(' ');
+                    }
+                    self.operand(operand);
+                }
+            }
+            Node::Not(inner) => {
+                self.sql.push_str("NOT ");
+                self.operand(inner);
+            }
+            Node::IsNull(inner, negated) => {
+                self.operand(inner);
+                self.sql
+                    .push_str(if *negated { " IS NOT NULL" } else { " IS NULL" });
+            }
+            Node::InArray(inner, values, negated) => {
+                self.operand(inner);
+                self.sql
+                    .push_str(if *negated { " <> ALL(" } else { " = ANY(" });
+                self.param(values.clone());
+                self.sql.push(')');
+            }
+            Node::Between(inner, low, high) => {
+                self.operand(inner);
+                self.sql.push_str(" BETWEEN ");
+                self.operand(low);
+                self.sql.push_str(" AND ");
+                self.operand(high);
+            }
+            Node::Like {
+                expr,
+                pattern,
+                case_insensitive,
+                negated,
+            } => {
+                self.operand(expr);
+                if *negated {
+                    self.sql.push_str(" NOT");
+                }
+                self.sql.push_str(if *case_insensitive {
+                    " ILIKE "
+                } else {
+                    " LIKE "
+                });
+                self.operand(pattern);
+            }
+            Node::Call { name, args, star } => {
+                self.sql.push_str(name);
+                self.sql.push('(');
+                if *star {
+                    self.sql.push('*');
+                }
+                for (i, arg) in args.iter().enumerate() {
+                    if i > 0 {
+                        self.sql.push_str(", ");
+                    }
+                    self.node(arg);
+                }
+                self.sql.push(')');
+            }
+            Node::Raw { sql, params } => {
+                let mut params = params.iter();
+                for (i, piece) in sql.split('?').enumerate() {
+                    if i > 0 {
+                        match params.next() {
+                            Some(param) => self.node(param),
+                            None => self.sql.push('?'),
+                        }
+                    }
+                    self.sql.push_str(piece);
+                }
+            }
+            Node::Subquery(render) => {
+                self.sql.push('(');
+                self.subquery(render.as_ref());
+                self.sql.push(')');
+            }
+            Node::Exists(render, negated) => {
+                self.sql
+                    .push_str(if *negated { "NOT EXISTS (" } else { "EXISTS (" });
+                self.subquery(render.as_ref());
+                self.sql.push(')');
+            }
+            Node::InSubquery(inner, render, negated) => {
+                self.operand(inner);
+                self.sql
+                    .push_str(if *negated { " NOT IN (" } else { " IN (" });
+                self.subquery(render.as_ref());
+                self.sql.push(')');
+            }
+            Node::Keyword(word) => self.sql.push_str(word),
+            Node::Excluded(name) => {
+                self.sql.push_str("excluded.");
+                self.ident(name);
+            }
+        }
+    }
+
+    /// A subquery is written with its columns qualified, so that a correlated reference to the
+    /// outer table stays unambiguous.
+    fn subquery(&mut self, render: &(dyn Fn(&mut SqlWriter) + Send + Sync)) {
+        let before = self.set_qualify(true);
+        render(self);
+        self.set_qualify(before);
+    }
+
+    /// An operand of an operator: parenthesised when it is itself an operation.
+    fn operand(&mut self, node: &Node) {
+        let needs_parens = matches!(
+            node,
+            Node::Binary(..)
+                | Node::Logic(..)
+                | Node::Not(_)
+                | Node::Between(..)
+                | Node::Like { .. }
+                | Node::Raw { .. }
+        );
+        if needs_parens {
+            self.sql.push('(');
+            self.node(node);
+            self.sql.push(')');
+        } else {
+            self.node(node);
+        }
+    }
+}

@@ -1,0 +1,887 @@
+//! `SELECT`: filters, order, limit and offset, projections, aggregates with `GROUP BY`/`HAVING`,
+//! inner and left joins, row locks, and soft-deleted rows left out unless asked for.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use postgres_types::FromSql;
+use tokio_postgres::Row;
+
+use super::expr::{Expr, Here, InLeft, InSource, Node};
+use super::render::SqlWriter;
+use super::Column;
+use crate::exec::{self, Error, Executor, FromRow};
+use crate::schema::{ColumnValue, Table};
+
+/// The right side of a left join: its columns may all be NULL.
+#[derive(Debug)]
+pub struct Nullable<T>(PhantomData<T>);
+
+/// Where a table of a left join's right side sits.
+#[derive(Debug)]
+pub enum InNullable {}
+
+impl<T: Table, L> InSource<(L, Nullable<T>), InNullable> for T {}
+
+/// How a value read from a source position is wrapped: as is, or in an `Option` on the right
+/// side of a left join.
+pub trait Position {
+    type Wrap<V>;
+}
+
+impl Position for Here {
+    type Wrap<V> = V;
+}
+
+impl<I: Position> Position for InLeft<I> {
+    type Wrap<V> = I::Wrap<V>;
+}
+
+impl<I: Position> Position for super::expr::InRight<I> {
+    type Wrap<V> = I::Wrap<V>;
+}
+
+impl Position for InNullable {
+    type Wrap<V> = Option<V>;
+}
+
+/// A query source: a table, or a join of sources, with the tables it reads from.
+pub trait Source: 'static {
+    /// What a row of the source decodes into: the table's struct, or a tuple for a join
+    /// (`Option<_>` for a left join's right side).
+    type Row;
+    /// The base table: what `FROM` names, and whose soft-delete column applies.
+    type Base: Table;
+    #[doc(hidden)]
+    fn write_columns(w: &mut SqlWriter);
+    #[doc(hidden)]
+    fn write_from(w: &mut SqlWriter, joins: &[Join]);
+    #[doc(hidden)]
+    fn decode(row: &Row, start: usize) -> Result<Self::Row, Error>;
+    #[doc(hidden)]
+    const WIDTH: usize;
+    #[doc(hidden)]
+    const JOINED: bool;
+}
+
+impl<T: Table + FromRow> Source for T {
+    type Row = T;
+    type Base = T;
+    const WIDTH: usize = T::WIDTH;
+    const JOINED: bool = false;
+
+    fn write_columns(w: &mut SqlWriter) {
+        write_table_columns::<T>(w);
+    }
+
+    fn write_from(w: &mut SqlWriter, joins: &[Join]) {
+        w.table(T::table().schema.as_deref(), &T::table().name);
+        write_joins(w, joins);
+    }
+
+    fn decode(row: &Row, start: usize) -> Result<T, Error> {
+        T::from_row(row, start)
+    }
+}
+
+impl<L: Source, R: Table + FromRow> Source for (L, R) {
+    type Row = (L::Row, R);
+    type Base = L::Base;
+    const WIDTH: usize = L::WIDTH + R::WIDTH;
+    const JOINED: bool = true;
+
+    fn write_columns(w: &mut SqlWriter) {
+        L::write_columns(w);
+        w.push(", ");
+        write_table_columns::<R>(w);
+    }
+
+    fn write_from(w: &mut SqlWriter, joins: &[Join]) {
+        L::write_from(w, joins);
+    }
+
+    fn decode(row: &Row, start: usize) -> Result<Self::Row, Error> {
+        Ok((L::decode(row, start)?, R::from_row(row, start + L::WIDTH)?))
+    }
+}
+
+impl<L: Source, R: Table + FromRow> Source for (L, Nullable<R>) {
+    type Row = (L::Row, Option<R>);
+    type Base = L::Base;
+    const WIDTH: usize = L::WIDTH + R::WIDTH;
+    const JOINED: bool = true;
+
+    fn write_columns(w: &mut SqlWriter) {
+        L::write_columns(w);
+        w.push(", ");
+        write_table_columns::<R>(w);
+    }
+
+    fn write_from(w: &mut SqlWriter, joins: &[Join]) {
+        L::write_from(w, joins);
+    }
+
+    fn decode(row: &Row, start: usize) -> Result<Self::Row, Error> {
+        let at = start + L::WIDTH;
+        // The right side is absent when its primary key (never NULL in a real row) is NULL.
+        let absent = match R::table()
+            .primary_key
+            .as_ref()
+            .and_then(|pk| pk.columns.first())
+        {
+            Some(pk) => {
+                let index = R::table()
+                    .columns
+                    .iter()
+                    .position(|c| c.name == *pk)
+                    .unwrap_or(0);
+                exec::get::<Option<AnyValue>>(row, at + index)?.is_none()
+            }
+            None => (0..R::WIDTH)
+                .all(|i| matches!(exec::get::<Option<AnyValue>>(row, at + i), Ok(None))),
+        };
+        let right = if absent {
+            None
+        } else {
+            Some(R::from_row(row, at)?)
+        };
+        Ok((L::decode(row, start)?, right))
+    }
+}
+
+/// Accepts any column value, to tell NULL from not NULL.
+struct AnyValue;
+
+impl<'a> FromSql<'a> for AnyValue {
+    fn from_sql(
+        _: &postgres_types::Type,
+        _: &'a [u8],
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(AnyValue)
+    }
+
+    fn accepts(_: &postgres_types::Type) -> bool {
+        true
+    }
+}
+
+fn write_table_columns<T: Table>(w: &mut SqlWriter) {
+    for (i, column) in T::table().columns.iter().enumerate() {
+        if i > 0 {
+            w.push(", ");
+        }
+        w.column(T::table().schema.as_deref(), &T::table().name, &column.name);
+    }
+}
+
+#[doc(hidden)]
+#[derive(Clone, Debug)]
+pub struct Join {
+    left: bool,
+    schema: Option<&'static str>,
+    table: &'static str,
+    on: Node,
+}
+
+fn write_joins(w: &mut SqlWriter, joins: &[Join]) {
+    for join in joins {
+        w.push(if join.left {
+            " LEFT JOIN "
+        } else {
+            " INNER JOIN "
+        });
+        w.table(join.schema, join.table);
+        w.push(" ON ");
+        w.node(&join.on);
+    }
+}
+
+/// Which rows of a soft-delete table a query sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Deleted {
+    Live,
+    All,
+    Only,
+}
+
+/// What a query returns: the source's rows, or a projection.
+pub trait Selection<S, I> {
+    type Output;
+    #[doc(hidden)]
+    fn nodes(&self) -> Vec<Node>;
+    #[doc(hidden)]
+    fn decode(row: &Row, start: usize) -> Result<Self::Output, Error>;
+    #[doc(hidden)]
+    const WIDTH: usize;
+}
+
+impl<S, C, V, I> Selection<S, I> for Column<C, V>
+where
+    C: InSource<S, I>,
+    I: Position,
+    I::Wrap<V>: for<'r> FromSql<'r>,
+{
+    type Output = I::Wrap<V>;
+    const WIDTH: usize = 1;
+
+    fn nodes(&self) -> Vec<Node> {
+        vec![self.node()]
+    }
+
+    fn decode(row: &Row, start: usize) -> Result<Self::Output, Error> {
+        exec::get(row, start)
+    }
+}
+
+/// An expression's position marker: expressions are already typed for the source.
+#[derive(Debug)]
+pub enum ExprPosition {}
+
+impl<S, V> Selection<S, ExprPosition> for Expr<S, V>
+where
+    V: for<'r> FromSql<'r>,
+{
+    type Output = V;
+    const WIDTH: usize = 1;
+
+    fn nodes(&self) -> Vec<Node> {
+        vec![self.node.clone()]
+    }
+
+    fn decode(row: &Row, start: usize) -> Result<V, Error> {
+        exec::get(row, start)
+    }
+}
+
+macro_rules! tuple_selection {
+    ($(($name:ident, $marker:ident)),+) => {
+        impl<S, $($name, $marker),+> Selection<S, ($($marker,)+)> for ($($name,)+)
+        where
+            $($name: Selection<S, $marker>),+
+        {
+            type Output = ($($name::Output,)+);
+            const WIDTH: usize = 0 $(+ $name::WIDTH)+;
+
+            #[allow(non_snake_case)]
+            fn nodes(&self) -> Vec<Node> {
+                let ($($name,)+) = self;
+                let mut nodes = Vec::new();
+                $(nodes.extend($name.nodes());)+
+                nodes
+            }
+
+            #[allow(unused_assignments)]
+            fn decode(row: &Row, start: usize) -> Result<Self::Output, Error> {
+                let mut at = start;
+                Ok(($({
+                    let value = $name::decode(row, at)?;
+                    at += $name::WIDTH;
+                    value
+                },)+))
+            }
+        }
+    };
+}
+
+tuple_selection!((A, IA));
+tuple_selection!((A, IA), (B, IB));
+tuple_selection!((A, IA), (B, IB), (C, IC));
+tuple_selection!((A, IA), (B, IB), (C, IC), (D, ID));
+tuple_selection!((A, IA), (B, IB), (C, IC), (D, ID), (E, IE));
+tuple_selection!((A, IA), (B, IB), (C, IC), (D, ID), (E, IE), (F, IF));
+
+/// An `ORDER BY` item.
+pub struct Order<S> {
+    node: Node,
+    desc: bool,
+    nulls: Option<bool>,
+    _marker: PhantomData<fn() -> S>,
+}
+
+impl<S> std::fmt::Debug for Order<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Order({:?}, desc: {})", self.node, self.desc)
+    }
+}
+
+impl<S> Order<S> {
+    /// `NULLS FIRST`
+    pub fn nulls_first(mut self) -> Self {
+        self.nulls = Some(true);
+        self
+    }
+
+    /// `NULLS LAST`
+    pub fn nulls_last(mut self) -> Self {
+        self.nulls = Some(false);
+        self
+    }
+}
+
+impl<T, V> Column<T, V> {
+    /// `ORDER BY column ASC`
+    pub fn asc<S, I>(self) -> Order<S>
+    where
+        T: InSource<S, I>,
+    {
+        Order {
+            node: self.node(),
+            desc: false,
+            nulls: None,
+            _marker: PhantomData,
+        }
+    }
+
+    /// `ORDER BY column DESC`
+    pub fn desc<S, I>(self) -> Order<S>
+    where
+        T: InSource<S, I>,
+    {
+        Order {
+            node: self.node(),
+            desc: true,
+            nulls: None,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<S, V> Expr<S, V> {
+    pub fn asc(self) -> Order<S> {
+        Order {
+            node: self.node,
+            desc: false,
+            nulls: None,
+            _marker: PhantomData,
+        }
+    }
+
+    pub fn desc(self) -> Order<S> {
+        Order {
+            node: self.node,
+            desc: true,
+            nulls: None,
+            _marker: PhantomData,
+        }
+    }
+}
+
+/// What `order_by` takes: an [`Order`], or a bare column (ascending).
+pub trait IntoOrder<S, I> {
+    fn into_order(self) -> Order<S>;
+}
+
+impl<S> IntoOrder<S, ExprPosition> for Order<S> {
+    fn into_order(self) -> Order<S> {
+        self
+    }
+}
+
+impl<S, T, V, I> IntoOrder<S, I> for Column<T, V>
+where
+    T: InSource<S, I>,
+{
+    fn into_order(self) -> Order<S> {
+        self.asc()
+    }
+}
+
+/// Aggregates over a column.
+impl<T, V: ColumnValue> Column<T, V> {
+    /// `count(column)`: the rows where the column is not NULL.
+    pub fn count<S, I>(self) -> Expr<S, i64>
+    where
+        T: InSource<S, I>,
+    {
+        Expr::new(Node::Call {
+            name: "count",
+            args: vec![self.node()],
+            star: false,
+        })
+    }
+
+    /// `min(column)`; `None` over no rows.
+    pub fn min<S, I>(self) -> Expr<S, Option<V::NotNull>>
+    where
+        T: InSource<S, I>,
+    {
+        Expr::new(Node::Call {
+            name: "min",
+            args: vec![self.node()],
+            star: false,
+        })
+    }
+
+    /// `max(column)`; `None` over no rows.
+    pub fn max<S, I>(self) -> Expr<S, Option<V::NotNull>>
+    where
+        T: InSource<S, I>,
+    {
+        Expr::new(Node::Call {
+            name: "max",
+            args: vec![self.node()],
+            star: false,
+        })
+    }
+
+    /// `sum(column)`: `bigint` for integer columns, `double precision` for floats; `None` over
+    /// no rows.
+    pub fn sum<S, I>(self) -> Expr<S, Option<<V::NotNull as Summable>::Sum>>
+    where
+        T: InSource<S, I>,
+        V::NotNull: Summable,
+    {
+        let sum = Node::Call {
+            name: "sum",
+            args: vec![self.node()],
+            star: false,
+        };
+        Expr::new(Node::Raw {
+            sql: Arc::from(format!("?::{}", <V::NotNull as Summable>::SUM_TYPE)),
+            params: vec![sum],
+        })
+    }
+
+    /// `avg(column)` as `double precision`; `None` over no rows.
+    pub fn avg<S, I>(self) -> Expr<S, Option<f64>>
+    where
+        T: InSource<S, I>,
+        V::NotNull: Summable,
+    {
+        let avg = Node::Call {
+            name: "avg",
+            args: vec![self.node()],
+            star: false,
+        };
+        Expr::new(Node::Raw {
+            sql: Arc::from("?::double precision"),
+            params: vec![avg],
+        })
+    }
+}
+
+/// Column types `sum` and `avg` apply to, and the type of their sum.
+#[diagnostic::on_unimplemented(message = "`sum` and `avg` need a numeric column, not `{Self}`")]
+pub trait Summable {
+    type Sum;
+    const SUM_TYPE: &'static str;
+}
+
+impl Summable for i16 {
+    type Sum = i64;
+    const SUM_TYPE: &'static str = "bigint";
+}
+impl Summable for i32 {
+    type Sum = i64;
+    const SUM_TYPE: &'static str = "bigint";
+}
+impl Summable for i64 {
+    type Sum = i64;
+    const SUM_TYPE: &'static str = "bigint";
+}
+impl Summable for f32 {
+    type Sum = f64;
+    const SUM_TYPE: &'static str = "double precision";
+}
+impl Summable for f64 {
+    type Sum = f64;
+    const SUM_TYPE: &'static str = "double precision";
+}
+
+/// `count(*)`
+pub fn count_star<S>() -> Expr<S, i64> {
+    Expr::new(Node::Call {
+        name: "count",
+        args: Vec::new(),
+        star: true,
+    })
+}
+
+/// A `SELECT` on source `S` (a table, or joined tables), returning `O`.
+pub struct Select<S, O = <S as Source>::Row>
+where
+    S: Source,
+{
+    filter: Option<Node>,
+    joins: Vec<Join>,
+    order: Vec<(Node, bool, Option<bool>)>,
+    group_by: Vec<Node>,
+    having: Option<Node>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+    lock: Option<&'static str>,
+    deleted: Deleted,
+    projection: Option<Vec<Node>>,
+    decode: fn(&Row) -> Result<O, Error>,
+    _marker: PhantomData<fn() -> S>,
+}
+
+impl<S: Source, O> Clone for Select<S, O> {
+    fn clone(&self) -> Self {
+        Select {
+            filter: self.filter.clone(),
+            joins: self.joins.clone(),
+            order: self.order.clone(),
+            group_by: self.group_by.clone(),
+            having: self.having.clone(),
+            limit: self.limit,
+            offset: self.offset,
+            lock: self.lock,
+            deleted: self.deleted,
+            projection: self.projection.clone(),
+            decode: self.decode,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<S: Source, O> std::fmt::Debug for Select<S, O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Select({})", self.to_sql().0)
+    }
+}
+
+impl<T: Table + FromRow> Select<T, T> {
+    pub(crate) fn new() -> Self {
+        Select {
+            filter: None,
+            joins: Vec::new(),
+            order: Vec::new(),
+            group_by: Vec::new(),
+            having: None,
+            limit: None,
+            offset: None,
+            lock: None,
+            deleted: Deleted::Live,
+            projection: None,
+            decode: |row| T::from_row(row, 0),
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<S: Source> Select<S, S::Row> {
+    fn join<R: Table + FromRow, S2: Source>(self, left: bool, on: Node) -> Select<S2, S2::Row> {
+        let mut joins = self.joins;
+        joins.push(Join {
+            left,
+            schema: R::table().schema.as_deref(),
+            table: R::table().name.as_ref(),
+            on,
+        });
+        Select {
+            filter: self.filter,
+            joins,
+            order: self.order,
+            group_by: self.group_by,
+            having: self.having,
+            limit: self.limit,
+            offset: self.offset,
+            lock: self.lock,
+            deleted: self.deleted,
+            projection: None,
+            decode: |row| S2::decode(row, 0),
+            _marker: PhantomData,
+        }
+    }
+
+    /// `INNER JOIN r ON …`: rows decode as `(…, R)`.
+    pub fn inner_join<R: Table + FromRow>(
+        self,
+        on: Expr<(S, R), bool>,
+    ) -> Select<(S, R), <(S, R) as Source>::Row> {
+        self.join::<R, (S, R)>(false, on.node)
+    }
+
+    /// `LEFT JOIN r ON …`: rows decode as `(…, Option<R>)`, and `R`'s columns read as `Option`.
+    #[allow(clippy::type_complexity)]
+    pub fn left_join<R: Table + FromRow>(
+        self,
+        on: Expr<(S, Nullable<R>), bool>,
+    ) -> Select<(S, Nullable<R>), <(S, Nullable<R>) as Source>::Row> {
+        self.join::<R, (S, Nullable<R>)>(true, on.node)
+    }
+
+    /// Selects these columns or expressions instead of whole rows: `.columns((users::id, users::email))`.
+    pub fn columns<I, C: Selection<S, I>>(self, columns: C) -> Select<S, C::Output> {
+        Select {
+            filter: self.filter,
+            joins: self.joins,
+            order: self.order,
+            group_by: self.group_by,
+            having: self.having,
+            limit: self.limit,
+            offset: self.offset,
+            lock: self.lock,
+            deleted: self.deleted,
+            projection: Some(columns.nodes()),
+            decode: |row| C::decode(row, 0),
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<S: Source, O> Select<S, O> {
+    /// `WHERE …`; called again, the conditions are joined with `AND`.
+    pub fn filter(mut self, condition: Expr<S, bool>) -> Self {
+        self.filter = Some(match self.filter.take() {
+            Some(existing) => Expr::<S, bool>::new(existing).and(condition).node,
+            None => condition.node,
+        });
+        self
+    }
+
+    /// `ORDER BY …`; called again, adds a key after the others.
+    pub fn order_by<I>(mut self, order: impl IntoOrder<S, I>) -> Self {
+        let order = order.into_order();
+        self.order.push((order.node, order.desc, order.nulls));
+        self
+    }
+
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    pub fn offset(mut self, offset: i64) -> Self {
+        self.offset = Some(offset);
+        self
+    }
+
+    /// `GROUP BY …`
+    pub fn group_by<I, C: Selection<S, I>>(mut self, columns: C) -> Self {
+        self.group_by.extend(columns.nodes());
+        self
+    }
+
+    /// `HAVING …`
+    pub fn having(mut self, condition: Expr<S, bool>) -> Self {
+        self.having = Some(condition.node);
+        self
+    }
+
+    /// `FOR UPDATE`: lock the rows read until the transaction ends.
+    pub fn for_update(mut self) -> Self {
+        self.lock = Some("FOR UPDATE");
+        self
+    }
+
+    /// `FOR UPDATE SKIP LOCKED`: lock the rows read, skipping those another transaction holds
+    /// (a work queue).
+    pub fn for_update_skip_locked(mut self) -> Self {
+        self.lock = Some("FOR UPDATE SKIP LOCKED");
+        self
+    }
+
+    /// `FOR SHARE`
+    pub fn for_share(mut self) -> Self {
+        self.lock = Some("FOR SHARE");
+        self
+    }
+
+    /// Includes soft-deleted rows.
+    pub fn with_deleted(mut self) -> Self {
+        self.deleted = Deleted::All;
+        self
+    }
+
+    /// Only soft-deleted rows.
+    pub fn only_deleted(mut self) -> Self {
+        self.deleted = Deleted::Only;
+        self
+    }
+
+    fn soft_delete_filter(&self) -> Option<Node> {
+        let base = &<S::Base as Table>::table();
+        let column = base.soft_delete.as_ref()?;
+        let column = Node::Column {
+            schema: base.schema.as_deref(),
+            table: base.name.as_ref(),
+            name: column.as_ref(),
+        };
+        match self.deleted {
+            Deleted::Live => Some(Node::IsNull(Box::new(column), false)),
+            Deleted::Only => Some(Node::IsNull(Box::new(column), true)),
+            Deleted::All => None,
+        }
+    }
+
+    fn write_where(&self, w: &mut SqlWriter) {
+        let conditions: Vec<Node> = self
+            .filter
+            .iter()
+            .cloned()
+            .chain(self.soft_delete_filter())
+            .collect();
+        if !conditions.is_empty() {
+            w.push(" WHERE ");
+            let node = if conditions.len() == 1 {
+                conditions.into_iter().next().unwrap()
+            } else {
+                Node::Logic("AND", conditions)
+            };
+            w.node(&node);
+        }
+    }
+
+    fn write(&self, w: &mut SqlWriter) {
+        w.push("SELECT ");
+        match &self.projection {
+            Some(nodes) => {
+                for (i, node) in nodes.iter().enumerate() {
+                    if i > 0 {
+                        w.push(", ");
+                    }
+                    w.node(node);
+                }
+            }
+            None => S::write_columns(w),
+        }
+        w.push(" FROM ");
+        S::write_from(w, &self.joins);
+        self.write_where(w);
+        if !self.group_by.is_empty() {
+            w.push(" GROUP BY ");
+            for (i, node) in self.group_by.iter().enumerate() {
+                if i > 0 {
+                    w.push(", ");
+                }
+                w.node(node);
+            }
+        }
+        if let Some(having) = &self.having {
+            w.push(" HAVING ");
+            w.node(having);
+        }
+        if !self.order.is_empty() {
+            w.push(" ORDER BY ");
+            for (i, (node, desc, nulls)) in self.order.iter().enumerate() {
+                if i > 0 {
+                    w.push(", ");
+                }
+                w.node(node);
+                if *desc {
+                    w.push(" DESC");
+                }
+                match nulls {
+                    Some(true) => w.push(" NULLS FIRST"),
+                    Some(false) => w.push(" NULLS LAST"),
+                    None => {}
+                }
+            }
+        }
+        if let Some(limit) = self.limit {
+            w.push(" LIMIT ");
+            w.param(Arc::new(limit));
+        }
+        if let Some(offset) = self.offset {
+            w.push(" OFFSET ");
+            w.param(Arc::new(offset));
+        }
+        if let Some(lock) = self.lock {
+            w.push(" ");
+            w.push(lock);
+        }
+    }
+
+    /// The SQL text and its parameters.
+    pub fn to_sql(&self) -> (String, Vec<super::expr::Param>) {
+        let mut w = SqlWriter::new(S::JOINED);
+        self.write(&mut w);
+        w.finish()
+    }
+
+    fn table_name() -> String {
+        <S::Base as Table>::table().name.to_string()
+    }
+
+    /// Every row.
+    pub async fn all(&self, exec: &(impl Executor + ?Sized)) -> Result<Vec<O>, Error> {
+        let (sql, params) = self.to_sql();
+        let rows = exec::query(exec, &sql, &params).await?;
+        rows.iter().map(self.decode).collect()
+    }
+
+    /// The first row, if any (`LIMIT 1`).
+    pub async fn first(&self, exec: &(impl Executor + ?Sized)) -> Result<Option<O>, Error> {
+        let (sql, params) = self.clone().limit(1).to_sql();
+        let rows = exec::query(exec, &sql, &params).await?;
+        rows.first().map(self.decode).transpose()
+    }
+
+    /// Exactly one row: [`Error::NotFound`] when there is none, [`Error::TooManyRows`] when
+    /// there are more.
+    pub async fn one(&self, exec: &(impl Executor + ?Sized)) -> Result<O, Error> {
+        let (sql, params) = self.clone().limit(2).to_sql();
+        let rows = exec::query(exec, &sql, &params).await?;
+        match rows.as_slice() {
+            [row] => (self.decode)(row),
+            [] => Err(Error::NotFound {
+                table: Self::table_name(),
+                sql,
+            }),
+            _ => Err(Error::TooManyRows {
+                table: Self::table_name(),
+                sql,
+            }),
+        }
+    }
+
+    /// At most one row: `None` when there is none, [`Error::TooManyRows`] when there are more.
+    pub async fn optional(&self, exec: &(impl Executor + ?Sized)) -> Result<Option<O>, Error> {
+        let (sql, params) = self.clone().limit(2).to_sql();
+        let rows = exec::query(exec, &sql, &params).await?;
+        match rows.as_slice() {
+            [row] => (self.decode)(row).map(Some),
+            [] => Ok(None),
+            _ => Err(Error::TooManyRows {
+                table: Self::table_name(),
+                sql,
+            }),
+        }
+    }
+
+    /// `SELECT count(*)` of the rows the query would return.
+    pub async fn count(&self, exec: &(impl Executor + ?Sized)) -> Result<i64, Error> {
+        let mut w = SqlWriter::new(S::JOINED);
+        if self.limit.is_some() || self.offset.is_some() || !self.group_by.is_empty() {
+            w.push("SELECT count(*) FROM (");
+            self.write(&mut w);
+            w.push(") AS counted");
+        } else {
+            w.push("SELECT count(*) FROM ");
+            S::write_from(&mut w, &self.joins);
+            self.write_where(&mut w);
+        }
+        let (sql, params) = w.finish();
+        let rows = exec::query(exec, &sql, &params).await?;
+        exec::get(&rows[0], 0)
+    }
+
+    /// Whether the query returns any row (`SELECT EXISTS (…)`).
+    pub async fn exists(&self, exec: &(impl Executor + ?Sized)) -> Result<bool, Error> {
+        let mut w = SqlWriter::new(S::JOINED);
+        w.push("SELECT EXISTS (");
+        self.write(&mut w);
+        w.push(")");
+        let (sql, params) = w.finish();
+        let rows = exec::query(exec, &sql, &params).await?;
+        exec::get(&rows[0], 0)
+    }
+}
+
+/// A query usable as a subquery (`IN (…)`, `EXISTS (…)`).
+pub trait Subquery {
+    /// The value of its one column, for `IN`.
+    type Value;
+    #[doc(hidden)]
+    fn into_render(self) -> Arc<dyn Fn(&mut SqlWriter) + Send + Sync>;
+}
+
+impl<S: Source, O: 'static> Subquery for Select<S, O> {
+    type Value = O;
+
+    fn into_render(self) -> Arc<dyn Fn(&mut SqlWriter) + Send + Sync> {
+        Arc::new(move |w: &mut SqlWriter| self.write(w))
+    }
+}

@@ -1,0 +1,701 @@
+//! `INSERT` (one row or many, upserts), `UPDATE` and `DELETE` (soft or hard), each with
+//! `RETURNING`. Every update the builders render refreshes the table's on-update columns.
+//!
+//! An update or delete without a filter does not compile until `.all_rows()` says so.
+
+use std::marker::PhantomData;
+
+use super::expr::{Expr, IntoExpr, Node, Param};
+use super::render::SqlWriter;
+use super::select::Source;
+use super::Column;
+use crate::exec::{self, Error, Executor, FromRow};
+use crate::schema::{ColumnValue, OnUpdate, Table};
+
+/// An insert row's values, by column index. `#[table]` generates the row type (`NewUser`) and
+/// implements this only once every required column is set.
+pub trait Insertable<T: Table> {
+    #[doc(hidden)]
+    fn into_values(self) -> Vec<(usize, Param)>;
+}
+
+/// Typestate of a required column in a generated insert row: not set yet.
+#[derive(Debug, Clone, Copy)]
+pub struct Missing;
+/// Typestate of a required column in a generated insert row: set.
+#[derive(Debug, Clone, Copy)]
+pub struct Provided;
+
+/// Typestate of an update or delete: no filter yet, so it cannot run.
+#[derive(Debug)]
+pub enum Unfiltered {}
+/// Typestate of an update or delete: filtered, or explicitly on all rows.
+#[derive(Debug)]
+pub enum Filtered {}
+
+/// Runs only once filtered.
+#[diagnostic::on_unimplemented(
+    message = "this {Self} has no filter: add `.filter(…)`, or `.all_rows()` to touch every row",
+    label = "unfiltered"
+)]
+pub trait Runnable {}
+impl Runnable for Filtered {}
+
+fn write_table<T: Table>(w: &mut SqlWriter) {
+    w.table(T::table().schema.as_deref(), &T::table().name);
+}
+
+fn write_returning<T: Table>(w: &mut SqlWriter) {
+    w.push(" RETURNING ");
+    for (i, column) in T::table().columns.iter().enumerate() {
+        if i > 0 {
+            w.push(", ");
+        }
+        w.ident(&column.name);
+    }
+}
+
+/// `"col" = now()` / `= $n` for every on-update column the statement does not set itself.
+fn write_on_update<T: Table>(w: &mut SqlWriter, set: &[&str], first: bool) {
+    let mut first = first;
+    let mut values = None;
+    for column in T::table().columns.iter() {
+        let Some(hook) = &column.on_update else {
+            continue;
+        };
+        if set.contains(&&*column.name) {
+            continue;
+        }
+        if !first {
+            w.push(", ");
+        }
+        first = false;
+        w.ident(&column.name);
+        w.push(" = ");
+        match hook {
+            OnUpdate::Now => w.push("now()"),
+            OnUpdate::Function(_) => {
+                let values = values.get_or_insert_with(T::on_update_values);
+                let value = values
+                    .iter()
+                    .find(|(name, _)| *name == &*column.name)
+                    .map(|(_, v)| v.clone());
+                match value {
+                    Some(value) => w.param(value),
+                    None => w.push("DEFAULT"),
+                }
+            }
+        }
+    }
+}
+
+/// The columns an `ON CONFLICT` names.
+pub trait ConflictTarget<T> {
+    #[doc(hidden)]
+    fn names(&self) -> Vec<&'static str>;
+}
+
+impl<T, V> ConflictTarget<T> for Column<T, V> {
+    fn names(&self) -> Vec<&'static str> {
+        vec![self.name()]
+    }
+}
+
+macro_rules! conflict_tuple {
+    ($($v:ident),+) => {
+        impl<T, $($v),+> ConflictTarget<T> for ($(Column<T, $v>,)+) {
+            #[allow(non_snake_case)]
+            fn names(&self) -> Vec<&'static str> {
+                let ($($v,)+) = self;
+                vec![$($v.name()),+]
+            }
+        }
+    };
+}
+conflict_tuple!(A);
+conflict_tuple!(A, B);
+conflict_tuple!(A, B, C);
+conflict_tuple!(A, B, C, D);
+
+#[derive(Clone)]
+enum Conflict {
+    Columns(Vec<&'static str>),
+    Constraint(&'static str),
+    Any,
+}
+
+#[derive(Clone)]
+enum ConflictAction {
+    Nothing,
+    Update(Vec<(&'static str, Node)>),
+}
+
+/// `excluded.column`: the value an upsert's insert proposed.
+pub fn excluded<T, V>(column: Column<T, V>) -> Expr<T, V> {
+    Expr::new(Node::Excluded(column.name()))
+}
+
+/// An `INSERT` of one or more rows into `T`.
+pub struct Insert<T: Table> {
+    rows: Vec<Vec<(usize, Param)>>,
+    conflict: Option<(Conflict, ConflictAction)>,
+    _marker: PhantomData<fn() -> T>,
+}
+
+impl<T: Table> std::fmt::Debug for Insert<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Insert({})", self.to_sql(false).0)
+    }
+}
+
+/// An upsert's conflict target, waiting for its action.
+pub struct OnConflict<T: Table> {
+    insert: Insert<T>,
+    target: Conflict,
+}
+
+impl<T: Table> std::fmt::Debug for OnConflict<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OnConflict")
+    }
+}
+
+impl<T: Table> OnConflict<T> {
+    /// `DO NOTHING`
+    pub fn do_nothing(mut self) -> Insert<T> {
+        self.insert.conflict = Some((self.target, ConflictAction::Nothing));
+        self.insert
+    }
+
+    /// `DO UPDATE SET column = value, …`: start with one assignment, add more with
+    /// [`Insert::set`]. On-update columns are refreshed too.
+    pub fn do_update<V, M>(
+        mut self,
+        column: Column<T, V>,
+        value: impl IntoExpr<T, V, M>,
+    ) -> Insert<T> {
+        let sets = vec![(column.name(), value.into_node())];
+        self.insert.conflict = Some((self.target, ConflictAction::Update(sets)));
+        self.insert
+    }
+}
+
+impl<T: Table> Insert<T> {
+    pub(crate) fn new(rows: Vec<Vec<(usize, Param)>>) -> Self {
+        Insert {
+            rows,
+            conflict: None,
+            _marker: PhantomData,
+        }
+    }
+
+    /// `ON CONFLICT (columns)`
+    pub fn on_conflict(self, target: impl ConflictTarget<T>) -> OnConflict<T> {
+        OnConflict {
+            target: Conflict::Columns(target.names()),
+            insert: self,
+        }
+    }
+
+    /// `ON CONFLICT ON CONSTRAINT name`
+    pub fn on_conflict_constraint(self, name: &'static str) -> OnConflict<T> {
+        OnConflict {
+            target: Conflict::Constraint(name),
+            insert: self,
+        }
+    }
+
+    /// `ON CONFLICT DO NOTHING`, whatever the conflict.
+    pub fn on_conflict_do_nothing(mut self) -> Insert<T> {
+        self.conflict = Some((Conflict::Any, ConflictAction::Nothing));
+        self
+    }
+
+    /// Another assignment of an upsert's `DO UPDATE SET`.
+    pub fn set<V, M>(mut self, column: Column<T, V>, value: impl IntoExpr<T, V, M>) -> Insert<T> {
+        if let Some((_, ConflictAction::Update(sets))) = &mut self.conflict {
+            sets.push((column.name(), value.into_node()));
+        }
+        self
+    }
+
+    fn to_sql(&self, returning: bool) -> (String, Vec<Param>) {
+        let mut w = SqlWriter::new(false);
+        w.push("INSERT INTO ");
+        write_table::<T>(&mut w);
+        // The columns any row sets, in declaration order; the others take DEFAULT.
+        let mut used = vec![false; T::table().columns.len()];
+        for row in &self.rows {
+            for (index, _) in row {
+                used[*index] = true;
+            }
+        }
+        let columns: Vec<usize> = (0..used.len()).filter(|&i| used[i]).collect();
+        if columns.is_empty() {
+            w.push(" DEFAULT VALUES");
+        } else {
+            w.push(" (");
+            for (i, &index) in columns.iter().enumerate() {
+                if i > 0 {
+                    w.push(", ");
+                }
+                w.ident(&T::table().columns[index].name);
+            }
+            w.push(") VALUES ");
+            for (r, row) in self.rows.iter().enumerate() {
+                if r > 0 {
+                    w.push(", ");
+                }
+                w.push("(");
+                for (i, &index) in columns.iter().enumerate() {
+                    if i > 0 {
+                        w.push(", ");
+                    }
+                    match row.iter().find(|(at, _)| *at == index) {
+                        Some((_, value)) => w.param(value.clone()),
+                        None => w.push("DEFAULT"),
+                    }
+                }
+                w.push(")");
+            }
+        }
+        if let Some((target, action)) = &self.conflict {
+            w.push(" ON CONFLICT");
+            match target {
+                Conflict::Columns(names) => {
+                    w.push(" (");
+                    for (i, name) in names.iter().enumerate() {
+                        if i > 0 {
+                            w.push(", ");
+                        }
+                        w.ident(name);
+                    }
+                    w.push(")");
+                }
+                Conflict::Constraint(name) => {
+                    w.push(" ON CONSTRAINT ");
+                    w.ident(name);
+                }
+                Conflict::Any => {}
+            }
+            match action {
+                ConflictAction::Nothing => w.push(" DO NOTHING"),
+                ConflictAction::Update(sets) => {
+                    w.push(" DO UPDATE SET ");
+                    for (i, (name, value)) in sets.iter().enumerate() {
+                        if i > 0 {
+                            w.push(", ");
+                        }
+                        w.ident(name);
+                        w.push(" = ");
+                        w.node(value);
+                    }
+                    let set: Vec<&str> = sets.iter().map(|(n, _)| *n).collect();
+                    write_on_update::<T>(&mut w, &set, false);
+                }
+            }
+        }
+        if returning {
+            write_returning::<T>(&mut w);
+        }
+        w.finish()
+    }
+
+    /// The SQL text and its parameters.
+    pub fn sql(&self) -> (String, Vec<Param>) {
+        self.to_sql(false)
+    }
+
+    /// Runs the insert; returns the number of rows inserted.
+    pub async fn execute(&self, exec: &(impl Executor + ?Sized)) -> Result<u64, Error> {
+        let (sql, params) = self.to_sql(false);
+        exec::execute(exec, &sql, &params).await
+    }
+
+    /// `RETURNING` every column of the inserted rows.
+    pub fn returning(self) -> Returning<T> {
+        let (sql, params) = self.to_sql(true);
+        Returning {
+            sql,
+            params,
+            _marker: PhantomData,
+        }
+    }
+}
+
+/// A write whose rows come back (`RETURNING`).
+pub struct Returning<T> {
+    sql: String,
+    params: Vec<Param>,
+    _marker: PhantomData<fn() -> T>,
+}
+
+impl<T> std::fmt::Debug for Returning<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Returning({})", self.sql)
+    }
+}
+
+impl<T: Table + FromRow> Returning<T> {
+    pub fn sql(&self) -> (&str, &[Param]) {
+        (&self.sql, &self.params)
+    }
+
+    /// Every row the statement touched.
+    pub async fn all(&self, exec: &(impl Executor + ?Sized)) -> Result<Vec<T>, Error> {
+        let rows = exec::query(exec, &self.sql, &self.params).await?;
+        rows.iter().map(|row| T::from_row(row, 0)).collect()
+    }
+
+    /// Exactly one row: [`Error::NotFound`] when the statement touched none (an upsert that
+    /// did nothing, an update that matched nothing).
+    pub async fn one(&self, exec: &(impl Executor + ?Sized)) -> Result<T, Error> {
+        let rows = exec::query(exec, &self.sql, &self.params).await?;
+        match rows.as_slice() {
+            [row] => T::from_row(row, 0),
+            [] => Err(Error::NotFound {
+                table: T::table().name.to_string(),
+                sql: self.sql.clone(),
+            }),
+            _ => Err(Error::TooManyRows {
+                table: T::table().name.to_string(),
+                sql: self.sql.clone(),
+            }),
+        }
+    }
+
+    /// The row, if the statement touched one.
+    pub async fn optional(&self, exec: &(impl Executor + ?Sized)) -> Result<Option<T>, Error> {
+        let rows = exec::query(exec, &self.sql, &self.params).await?;
+        match rows.as_slice() {
+            [row] => T::from_row(row, 0).map(Some),
+            [] => Ok(None),
+            _ => Err(Error::TooManyRows {
+                table: T::table().name.to_string(),
+                sql: self.sql.clone(),
+            }),
+        }
+    }
+}
+
+/// Which rows of a soft-delete table an update or delete touches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scope {
+    Live,
+    Deleted,
+    All,
+}
+
+/// An `UPDATE` of `T`; runnable once filtered (`F = Filtered`).
+pub struct Update<T: Table, F = Unfiltered> {
+    sets: Vec<(&'static str, Node)>,
+    filter: Option<Node>,
+    scope: Scope,
+    _marker: PhantomData<fn() -> (T, F)>,
+}
+
+impl<T: Table, F> std::fmt::Debug for Update<T, F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Update({})", self.to_sql(false).0)
+    }
+}
+
+fn scope_condition<T: Table>(scope: Scope) -> Option<Node> {
+    let column = T::table().soft_delete.as_ref()?;
+    let column = Node::Column {
+        schema: T::table().schema.as_deref(),
+        table: T::table().name.as_ref(),
+        name: column.as_ref(),
+    };
+    match scope {
+        Scope::Live => Some(Node::IsNull(Box::new(column), false)),
+        Scope::Deleted => Some(Node::IsNull(Box::new(column), true)),
+        Scope::All => None,
+    }
+}
+
+fn write_where<T: Table>(w: &mut SqlWriter, filter: &Option<Node>, scope: Scope) {
+    let conditions: Vec<Node> = filter
+        .iter()
+        .cloned()
+        .chain(scope_condition::<T>(scope))
+        .collect();
+    if !conditions.is_empty() {
+        w.push(" WHERE ");
+        let node = if conditions.len() == 1 {
+            conditions.into_iter().next().unwrap()
+        } else {
+            Node::Logic("AND", conditions)
+        };
+        w.node(&node);
+    }
+}
+
+impl<T: Table> Update<T, Unfiltered> {
+    pub(crate) fn new() -> Self {
+        Update {
+            sets: Vec::new(),
+            filter: None,
+            scope: Scope::Live,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Touches every row of the table: an unfiltered update is never an accident.
+    pub fn all_rows(self) -> Update<T, Filtered> {
+        self.retype()
+    }
+}
+
+impl<T: Table, F> Update<T, F> {
+    fn retype<G>(self) -> Update<T, G> {
+        Update {
+            sets: self.sets,
+            filter: self.filter,
+            scope: self.scope,
+            _marker: PhantomData,
+        }
+    }
+
+    /// `SET column = value`: a value, another column of `T` or an expression, of the column's
+    /// own type (`None` sets a nullable column to NULL).
+    pub fn set<V: ColumnValue, M>(
+        mut self,
+        column: Column<T, V>,
+        value: impl IntoExpr<T, V, M>,
+    ) -> Self {
+        self.sets.retain(|(name, _)| *name != column.name());
+        self.sets.push((column.name(), value.into_node()));
+        self
+    }
+
+    /// `WHERE …`; called again, the conditions are joined with `AND`.
+    pub fn filter(mut self, condition: Expr<T, bool>) -> Update<T, Filtered> {
+        self.filter = Some(match self.filter.take() {
+            Some(existing) => Expr::<T, bool>::new(existing).and(condition).node,
+            None => condition.node,
+        });
+        self.retype()
+    }
+
+    /// Touches soft-deleted rows too.
+    pub fn with_deleted(mut self) -> Self {
+        self.scope = Scope::All;
+        self
+    }
+
+    fn to_sql(&self, returning: bool) -> (String, Vec<Param>) {
+        let mut w = SqlWriter::new(false);
+        w.push("UPDATE ");
+        write_table::<T>(&mut w);
+        w.push(" SET ");
+        for (i, (name, value)) in self.sets.iter().enumerate() {
+            if i > 0 {
+                w.push(", ");
+            }
+            w.ident(name);
+            w.push(" = ");
+            w.node(value);
+        }
+        let set: Vec<&str> = self.sets.iter().map(|(n, _)| *n).collect();
+        write_on_update::<T>(&mut w, &set, self.sets.is_empty());
+        write_where::<T>(&mut w, &self.filter, self.scope);
+        if returning {
+            write_returning::<T>(&mut w);
+        }
+        w.finish()
+    }
+}
+
+impl<T: Table, F: Runnable> Update<T, F> {
+    /// The SQL text and its parameters.
+    pub fn sql(&self) -> (String, Vec<Param>) {
+        self.to_sql(false)
+    }
+
+    /// Runs the update; returns the number of rows updated.
+    pub async fn execute(&self, exec: &(impl Executor + ?Sized)) -> Result<u64, Error> {
+        let (sql, params) = self.to_sql(false);
+        exec::execute(exec, &sql, &params).await
+    }
+
+    /// `RETURNING` every column of the updated rows.
+    pub fn returning(self) -> Returning<T> {
+        let (sql, params) = self.to_sql(true);
+        Returning {
+            sql,
+            params,
+            _marker: PhantomData,
+        }
+    }
+}
+
+/// A `DELETE` of `T` (on a soft-delete table, an update of its soft-delete column), or a
+/// restore of soft-deleted rows; runnable once filtered.
+pub struct Delete<T: Table, F = Unfiltered> {
+    mode: DeleteMode,
+    filter: Option<Node>,
+    _marker: PhantomData<fn() -> (T, F)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DeleteMode {
+    Hard,
+    Soft,
+    Restore,
+}
+
+impl<T: Table, F> std::fmt::Debug for Delete<T, F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Delete({})", self.to_sql(false).0)
+    }
+}
+
+impl<T: Table> Delete<T, Unfiltered> {
+    pub(crate) fn new(hard: bool) -> Self {
+        let mode = if hard || T::table().soft_delete.is_none() {
+            DeleteMode::Hard
+        } else {
+            DeleteMode::Soft
+        };
+        Delete {
+            mode,
+            filter: None,
+            _marker: PhantomData,
+        }
+    }
+
+    pub(crate) fn restore() -> Self {
+        Delete {
+            mode: DeleteMode::Restore,
+            filter: None,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Touches every row of the table: an unfiltered delete is never an accident.
+    pub fn all_rows(self) -> Delete<T, Filtered> {
+        Delete {
+            mode: self.mode,
+            filter: self.filter,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<T: Table, F> Delete<T, F> {
+    /// `WHERE …`; called again, the conditions are joined with `AND`.
+    pub fn filter(mut self, condition: Expr<T, bool>) -> Delete<T, Filtered> {
+        let filter = Some(match self.filter.take() {
+            Some(existing) => Expr::<T, bool>::new(existing).and(condition).node,
+            None => condition.node,
+        });
+        Delete {
+            mode: self.mode,
+            filter,
+            _marker: PhantomData,
+        }
+    }
+
+    fn to_sql(&self, returning: bool) -> (String, Vec<Param>) {
+        let mut w = SqlWriter::new(false);
+        match self.mode {
+            DeleteMode::Hard => {
+                w.push("DELETE FROM ");
+                write_table::<T>(&mut w);
+                write_where::<T>(&mut w, &self.filter, Scope::All);
+            }
+            DeleteMode::Soft | DeleteMode::Restore => {
+                let column = T::table().soft_delete.as_deref().unwrap_or_default();
+                w.push("UPDATE ");
+                write_table::<T>(&mut w);
+                w.push(" SET ");
+                w.ident(column);
+                w.push(if self.mode == DeleteMode::Soft {
+                    " = now()"
+                } else {
+                    " = NULL"
+                });
+                write_on_update::<T>(&mut w, &[column], false);
+                let scope = if self.mode == DeleteMode::Soft {
+                    Scope::Live
+                } else {
+                    Scope::Deleted
+                };
+                write_where::<T>(&mut w, &self.filter, scope);
+            }
+        }
+        if returning {
+            write_returning::<T>(&mut w);
+        }
+        w.finish()
+    }
+}
+
+impl<T: Table, F: Runnable> Delete<T, F> {
+    /// The SQL text and its parameters.
+    pub fn sql(&self) -> (String, Vec<Param>) {
+        self.to_sql(false)
+    }
+
+    /// Runs the delete; returns the number of rows deleted (or restored).
+    pub async fn execute(&self, exec: &(impl Executor + ?Sized)) -> Result<u64, Error> {
+        let (sql, params) = self.to_sql(false);
+        exec::execute(exec, &sql, &params).await
+    }
+
+    /// `RETURNING` every column of the rows deleted (or restored).
+    pub fn returning(self) -> Returning<T> {
+        let (sql, params) = self.to_sql(true);
+        Returning {
+            sql,
+            params,
+            _marker: PhantomData,
+        }
+    }
+}
+
+/// The query-builder entry points of every `#[table]` type.
+pub trait TableQueries: Table + FromRow + Source {
+    /// `SELECT` every column; soft-deleted rows are left out unless asked for.
+    fn select() -> super::Select<Self, Self> {
+        super::Select::new()
+    }
+
+    /// The row with this primary key.
+    fn find(key: Self::Key) -> super::Select<Self, Self> {
+        super::Select::new().filter(Self::key_filter(key))
+    }
+
+    /// `INSERT` one row (a `New…` row with every required column set).
+    fn insert(row: impl Insertable<Self>) -> Insert<Self> {
+        Insert::new(vec![row.into_values()])
+    }
+
+    /// `INSERT` many rows in one statement.
+    fn insert_many<R: Insertable<Self>>(rows: impl IntoIterator<Item = R>) -> Insert<Self> {
+        Insert::new(rows.into_iter().map(Insertable::into_values).collect())
+    }
+
+    /// `UPDATE`; needs `.filter(…)` or `.all_rows()` before it runs.
+    fn update() -> Update<Self, Unfiltered> {
+        Update::new()
+    }
+
+    /// `DELETE`, or on a soft-delete table, set its soft-delete column to now().
+    fn delete() -> Delete<Self, Unfiltered> {
+        Delete::new(false)
+    }
+
+    /// `DELETE`, even on a soft-delete table.
+    fn hard_delete() -> Delete<Self, Unfiltered> {
+        Delete::new(true)
+    }
+
+    /// Sets a soft-delete table's soft-delete column back to NULL.
+    fn restore() -> Delete<Self, Unfiltered> {
+        Delete::restore()
+    }
+}
+
+impl<T: Table + FromRow + Source> TableQueries for T {}

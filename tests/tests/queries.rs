@@ -1,0 +1,371 @@
+//! The query builder against real PostgreSQL, on the example app's schema: the scenarios of
+//! PRD-003 and of the contexts/messages schema.
+
+use example_app::schema::*;
+use schema_core::exec::{raw_execute, Error};
+use schema_core::prelude::*;
+use schema_core::testing::TestDb;
+
+/// A fresh database with the example app's committed migration applied (without the vector
+/// column where pgvector is missing).
+async fn app_db() -> (TestDb, Db) {
+    let test_db = TestDb::new().await.expect("test database");
+    let client = test_db.connect().await.unwrap();
+    let vector = client
+        .query_one(
+            "SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get::<_, i64>(0)
+        > 0;
+    let mut sql = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../example-app/migrations/0000_init.sql"
+    ))
+    .unwrap();
+    if !vector {
+        // Without pgvector, the embedding column is bytea: the tests below never touch it.
+        sql = sql
+            .replace("CREATE EXTENSION IF NOT EXISTS \"vector\";", "")
+            .replace("vector(1536)", "bytea");
+    }
+    client
+        .batch_execute(&sql)
+        .await
+        .expect("the migration applies");
+    (test_db, Db::new(client))
+}
+
+async fn new_user(db: &impl Executor, email: &str) -> User {
+    User::insert(NewUser::new().email(email).name("Ada"))
+        .returning()
+        .one(db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn insert_a_user_then_a_project_then_read_it_back() {
+    let (_guard, db) = app_db().await;
+    let user = new_user(&db, "ada@example.com").await;
+    assert_eq!(user.role, Some(UserRole::User), "the enum default applies");
+    assert_eq!(user.email_verified, Some(false));
+
+    let project = Project::insert(
+        NewProject::new()
+            .owner_id(user.id)
+            .name("Engine")
+            .description(Some("analytical".to_string())),
+    )
+    .returning()
+    .one(&db)
+    .await
+    .unwrap();
+    assert_eq!(project.status.as_deref(), Some("active"));
+
+    let found = Project::find(project.id).one(&db).await.unwrap();
+    assert_eq!(found, project);
+    let mine = Project::select()
+        .filter(
+            projects::owner_id
+                .eq(user.id)
+                .and(projects::status.eq("active")),
+        )
+        .order_by(projects::created_at.desc())
+        .limit(20)
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(mine, vec![project.clone()]);
+
+    let owner_and_project = Project::select()
+        .inner_join::<User>(projects::owner_id.eq(users::id))
+        .filter(projects::id.eq(project.id))
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!(owner_and_project, (project, user));
+}
+
+#[tokio::test]
+async fn deleting_a_user_cascades_to_their_projects() {
+    let (_guard, db) = app_db().await;
+    let user = new_user(&db, "grace@example.com").await;
+    for name in ["a", "b"] {
+        Project::insert(NewProject::new().owner_id(user.id).name(name))
+            .execute(&db)
+            .await
+            .unwrap();
+    }
+    assert_eq!(Project::select().count(&db).await.unwrap(), 2);
+    let deleted = User::delete()
+        .filter(users::id.eq(user.id))
+        .execute(&db)
+        .await
+        .unwrap();
+    assert_eq!(deleted, 1);
+    assert_eq!(Project::select().count(&db).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_duplicate_email_is_a_typed_unique_violation() {
+    let (_guard, db) = app_db().await;
+    new_user(&db, "dup@example.com").await;
+    let error = User::insert(NewUser::new().email("dup@example.com").name("Again"))
+        .execute(&db)
+        .await
+        .unwrap_err();
+    let Error::UniqueViolation(violation) = &error else {
+        panic!("expected a unique violation, got {error:?}")
+    };
+    assert_eq!(violation.table, "users");
+    assert_eq!(violation.constraint, "users_email_key");
+    assert!(violation.sql.starts_with("INSERT INTO \"users\""));
+    assert!(
+        !violation.sql.contains("dup@example.com"),
+        "values never appear in the SQL"
+    );
+    assert_eq!(
+        error.to_string(),
+        "unique constraint \"users_email_key\" of table \"users\" refused the row: Key (email)=(dup@example.com) already exists."
+    );
+}
+
+#[tokio::test]
+async fn updating_a_project_moves_updated_at_and_keeps_created_at() {
+    let (_guard, db) = app_db().await;
+    let user = new_user(&db, "u@example.com").await;
+    // Created in the past, so that "moved forward" is visible whatever the clock's resolution.
+    let past = chrono::NaiveDate::from_ymd_opt(2020, 1, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    let project = Project::insert(
+        NewProject::new()
+            .owner_id(user.id)
+            .name("old")
+            .created_at(past)
+            .updated_at(past),
+    )
+    .returning()
+    .one(&db)
+    .await
+    .unwrap();
+    let updated = Project::update()
+        .set(projects::name, "renamed")
+        .filter(projects::id.eq(project.id))
+        .returning()
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!(updated.name, "renamed");
+    assert_eq!(updated.created_at, past);
+    assert!(
+        updated.updated_at > past,
+        "updated_at is refreshed by the update"
+    );
+}
+
+#[tokio::test]
+async fn seeding_twice_neither_fails_nor_duplicates() {
+    let (_guard, db) = app_db().await;
+    for _ in 0..2 {
+        for (email, name) in [("admin@example.com", "Admin"), ("user@example.com", "User")] {
+            User::insert(NewUser::new().email(email).name(name))
+                .on_conflict(users::email)
+                .do_update(users::name, schema_core::query::excluded(users::name))
+                .execute(&db)
+                .await
+                .unwrap();
+        }
+        User::insert_many([
+            NewUser::new().email("a@example.com").name("A"),
+            NewUser::new().email("b@example.com").name("B"),
+        ])
+        .on_conflict_do_nothing()
+        .execute(&db)
+        .await
+        .unwrap();
+    }
+    assert_eq!(User::select().count(&db).await.unwrap(), 4);
+}
+
+#[tokio::test]
+async fn soft_deleted_contexts_vanish_from_reads_and_come_back_after_restore() {
+    let (_guard, db) = app_db().await;
+    let context = Context::insert(NewContext::new().name(Some("chat".to_string())))
+        .returning()
+        .one(&db)
+        .await
+        .unwrap();
+    let fork = Context::insert(
+        NewContext::new()
+            .parent_id(Some(context.id))
+            .fork_version(Some(3)),
+    )
+    .returning()
+    .one(&db)
+    .await
+    .unwrap();
+    assert_eq!(Context::select().count(&db).await.unwrap(), 2);
+
+    let gone = Context::delete()
+        .filter(contexts::id.eq(context.id))
+        .execute(&db)
+        .await
+        .unwrap();
+    assert_eq!(gone, 1);
+    assert_eq!(
+        Context::select().all(&db).await.unwrap(),
+        vec![fork.clone()]
+    );
+    assert!(Context::find(context.id)
+        .optional(&db)
+        .await
+        .unwrap()
+        .is_none());
+    let deleted = Context::select().only_deleted().one(&db).await.unwrap();
+    assert_eq!(deleted.id, context.id);
+    assert!(deleted.deleted_at.is_some());
+    assert_eq!(
+        Context::select().with_deleted().count(&db).await.unwrap(),
+        2
+    );
+
+    Context::restore()
+        .filter(contexts::id.eq(context.id))
+        .execute(&db)
+        .await
+        .unwrap();
+    let back = Context::find(context.id).one(&db).await.unwrap();
+    assert_eq!(back.deleted_at, None);
+
+    Context::hard_delete()
+        .filter(contexts::id.eq(fork.id))
+        .execute(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        Context::select().with_deleted().count(&db).await.unwrap(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_transaction_that_returns_an_error_leaves_nothing_behind() {
+    let (_guard, mut db) = app_db().await;
+    let result: Result<(), Error> = db
+        .transaction(async |tx| {
+            new_user(tx, "t@example.com").await;
+            User::insert(NewUser::new().email("t@example.com").name("dup"))
+                .execute(tx)
+                .await?;
+            Ok(())
+        })
+        .await;
+    assert!(matches!(result, Err(Error::UniqueViolation(_))));
+    assert_eq!(User::select().count(&db).await.unwrap(), 0);
+
+    // A savepoint rolls back its own part only.
+    db.transaction(async |tx| {
+        User::insert(NewUser::new().email("kept@example.com").name("K"))
+            .execute(tx)
+            .await?;
+        let inner: Result<(), Error> = tx
+            .transaction(async |sp| {
+                User::insert(NewUser::new().email("dropped@example.com").name("D"))
+                    .execute(sp)
+                    .await?;
+                Err(Error::NotFound {
+                    table: "users".into(),
+                    sql: String::new(),
+                })
+            })
+            .await;
+        assert!(inner.is_err());
+        Ok::<_, Error>(())
+    })
+    .await
+    .unwrap();
+    let emails = User::select().columns(users::email).all(&db).await.unwrap();
+    assert_eq!(emails, vec!["kept@example.com".to_string()]);
+}
+
+#[tokio::test]
+async fn tricky_text_round_trips_and_matches_literally() {
+    let (_guard, db) = app_db().await;
+    let user = new_user(&db, "t@example.com").await;
+    let names = [
+        "it's",
+        r"back\slash",
+        "100%",
+        "snake_case",
+        "\"quoted\"",
+        "naïve 日本語 🚀",
+        "%_\\",
+    ];
+    for name in names {
+        Project::insert(NewProject::new().owner_id(user.id).name(name))
+            .execute(&db)
+            .await
+            .unwrap();
+    }
+    for name in names {
+        let found = Project::select()
+            .filter(projects::name.eq(name))
+            .one(&db)
+            .await
+            .unwrap();
+        assert_eq!(found.name, name);
+        let contains = Project::select()
+            .filter(projects::name.contains(name))
+            .columns(projects::name)
+            .all(&db)
+            .await
+            .unwrap();
+        assert!(
+            contains.iter().all(|n| n.contains(name)),
+            "contains({name:?}) matched {contains:?}"
+        );
+        assert!(contains.contains(&name.to_string()));
+    }
+    // `%` and `_` are not wildcards in the helpers.
+    let percent = Project::select()
+        .filter(projects::name.contains("%"))
+        .columns(projects::name)
+        .all(&db)
+        .await
+        .unwrap();
+    let mut percent = percent;
+    percent.sort();
+    assert_eq!(percent, vec!["%_\\".to_string(), "100%".to_string()]);
+    let underscore = Project::select()
+        .filter(projects::name.starts_with("snake_"))
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(underscore, 1);
+    let ends = Project::select()
+        .filter(projects::name.ends_with("\\"))
+        .columns(projects::name)
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(ends, vec!["%_\\".to_string()]);
+}
+
+#[tokio::test]
+async fn a_nul_byte_is_a_clear_error_and_the_connection_survives() {
+    let (_guard, db) = app_db().await;
+    let error = User::insert(NewUser::new().email("nul\0@example.com").name("N"))
+        .execute(&db)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::InvalidText { .. }), "got {error:?}");
+    assert!(error.to_string().contains("NUL"), "{error}");
+    let user = new_user(&db, "after@example.com").await;
+    assert_eq!(user.email, "after@example.com");
+    raw_execute(&db, "SELECT 1", &[]).await.unwrap();
+}
