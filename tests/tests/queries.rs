@@ -369,3 +369,217 @@ async fn a_nul_byte_is_a_clear_error_and_the_connection_survives() {
     assert_eq!(user.email, "after@example.com");
     raw_execute(&db, "SELECT 1", &[]).await.unwrap();
 }
+
+#[tokio::test]
+async fn projections_aggregates_joins_and_subqueries() {
+    let (_guard, db) = app_db().await;
+    let ada = new_user(&db, "ada@example.com").await;
+    let bob = new_user(&db, "bob@example.com").await;
+    let lone = new_user(&db, "lone@example.com").await;
+    for (owner, name) in [(&ada, "a1"), (&ada, "a2"), (&bob, "b1")] {
+        Project::insert(NewProject::new().owner_id(owner.id).name(name))
+            .execute(&db)
+            .await
+            .unwrap();
+    }
+    for (user, model, tokens) in [
+        (&ada, "gpt", "10"),
+        (&ada, "gpt", "5"),
+        (&bob, "claude", "7"),
+    ] {
+        AiUsageLog::insert(
+            NewAiUsageLog::new()
+                .user_id(user.id)
+                .model(model)
+                .tokens_used(tokens),
+        )
+        .execute(&db)
+        .await
+        .unwrap();
+    }
+
+    // Projection into a tuple, ordered.
+    let names = Project::select()
+        .columns((projects::name, projects::owner_id))
+        .order_by(projects::name)
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        names,
+        vec![
+            ("a1".to_string(), ada.id),
+            ("a2".to_string(), ada.id),
+            ("b1".to_string(), bob.id)
+        ]
+    );
+
+    // Aggregates with GROUP BY and HAVING.
+    let per_model = AiUsageLog::select()
+        .columns((ai_usage_log::model, count_star()))
+        .group_by(ai_usage_log::model)
+        .having(count_star().ge(1_i64))
+        .order_by(ai_usage_log::model)
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        per_model,
+        vec![("claude".to_string(), 1), ("gpt".to_string(), 2)]
+    );
+    let (total, newest) = Context::select()
+        .columns((contexts::total_tokens.sum(), contexts::created_at.max()))
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        (total, newest),
+        (None, None),
+        "aggregates over no rows are NULL"
+    );
+
+    // A left join's right side is None where nothing matched.
+    let mut with_projects = User::select()
+        .left_join::<Project>(projects::owner_id.eq(users::id))
+        .order_by(users::email)
+        .order_by(projects::name)
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(with_projects.len(), 4);
+    let (last_user, nothing) = with_projects.pop().unwrap();
+    assert_eq!((last_user.id, nothing), (lone.id, None));
+    let emails_and_names = User::select()
+        .left_join::<Project>(projects::owner_id.eq(users::id))
+        .columns((users::email, projects::name))
+        .filter(users::id.eq(lone.id))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        emails_and_names,
+        vec![("lone@example.com".to_string(), None)]
+    );
+
+    // IN and EXISTS subqueries.
+    let owners = User::select()
+        .filter(users::id.in_subquery(Project::select().columns(projects::owner_id)))
+        .order_by(users::email)
+        .columns(users::email)
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        owners,
+        vec!["ada@example.com".to_string(), "bob@example.com".to_string()]
+    );
+    let any_b = User::select()
+        .filter(exists(
+            Project::select().filter(projects::name.starts_with("b")),
+        ))
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(any_b, 3);
+
+    // first / one / optional.
+    assert!(User::select()
+        .filter(users::email.eq("nobody"))
+        .first(&db)
+        .await
+        .unwrap()
+        .is_none());
+    let not_found = User::select()
+        .filter(users::email.eq("nobody"))
+        .one(&db)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&not_found, Error::NotFound { table, .. } if table == "users"),
+        "{not_found:?}"
+    );
+    let too_many = Project::select()
+        .filter(projects::owner_id.eq(ada.id))
+        .optional(&db)
+        .await
+        .unwrap_err();
+    assert!(matches!(too_many, Error::TooManyRows { .. }));
+    assert!(Project::select()
+        .filter(projects::owner_id.eq(bob.id))
+        .exists(&db)
+        .await
+        .unwrap());
+
+    // Row locks inside a transaction.
+    let mut db = db;
+    let locked = db
+        .transaction(async |tx| {
+            Project::select()
+                .order_by(projects::name)
+                .limit(1)
+                .for_update_skip_locked()
+                .all(tx)
+                .await
+        })
+        .await
+        .unwrap();
+    assert_eq!(locked.len(), 1);
+}
+
+#[tokio::test]
+async fn statements_are_prepared_once_per_shape() {
+    let (_guard, db) = app_db().await;
+    let user = new_user(&db, "cache@example.com").await;
+    let before = db.statement_cache().len();
+    for i in 0..5 {
+        let name = format!("p{i}");
+        Project::insert(NewProject::new().owner_id(user.id).name(name.as_str()))
+            .execute(&db)
+            .await
+            .unwrap();
+        Project::select()
+            .filter(projects::name.eq(name.as_str()))
+            .one(&db)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        db.statement_cache().len(),
+        before + 2,
+        "one insert shape and one select shape"
+    );
+}
+
+#[tokio::test]
+async fn foreign_key_and_not_null_violations_are_typed() {
+    let (_guard, db) = app_db().await;
+    let orphan = Project::insert(
+        NewProject::new()
+            .owner_id(Uuid::from_u128(7))
+            .name("orphan"),
+    )
+    .execute(&db)
+    .await
+    .unwrap_err();
+    let Error::ForeignKeyViolation(violation) = &orphan else {
+        panic!("{orphan:?}")
+    };
+    assert_eq!(
+        (violation.table.as_str(), violation.constraint.as_str()),
+        ("projects", "projects_owner_id_fkey")
+    );
+
+    let user = new_user(&db, "nn@example.com").await;
+    let error = User::update()
+        .set(
+            users::name,
+            Expr::<User, String>::raw("NULL", Vec::<String>::new()),
+        )
+        .filter(users::id.eq(user.id))
+        .execute(&db)
+        .await;
+    let Err(Error::NotNullViolation { table, column, .. }) = error else {
+        panic!("{error:?}")
+    };
+    assert_eq!((table.as_str(), column.as_str()), ("users", "name"));
+}

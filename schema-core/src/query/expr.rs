@@ -467,6 +467,47 @@ pub fn escape_like(text: &str) -> String {
     out
 }
 
+/// Comparisons of a computed value (an aggregate, a raw expression) with a value of its type.
+impl<S, V: ColumnValue> Expr<S, V> {
+    fn compare<M>(self, op: &'static str, rhs: impl IntoExpr<S, V::NotNull, M>) -> Expr<S, bool> {
+        Expr::new(Node::Binary(
+            Box::new(self.node),
+            op,
+            Box::new(rhs.into_node()),
+        ))
+    }
+
+    /// `self = value`
+    pub fn eq<M>(self, rhs: impl IntoExpr<S, V::NotNull, M>) -> Expr<S, bool> {
+        self.compare("=", rhs)
+    }
+
+    /// `self <> value`
+    pub fn ne<M>(self, rhs: impl IntoExpr<S, V::NotNull, M>) -> Expr<S, bool> {
+        self.compare("<>", rhs)
+    }
+
+    /// `self < value`
+    pub fn lt<M>(self, rhs: impl IntoExpr<S, V::NotNull, M>) -> Expr<S, bool> {
+        self.compare("<", rhs)
+    }
+
+    /// `self <= value`
+    pub fn le<M>(self, rhs: impl IntoExpr<S, V::NotNull, M>) -> Expr<S, bool> {
+        self.compare("<=", rhs)
+    }
+
+    /// `self > value`
+    pub fn gt<M>(self, rhs: impl IntoExpr<S, V::NotNull, M>) -> Expr<S, bool> {
+        self.compare(">", rhs)
+    }
+
+    /// `self >= value`
+    pub fn ge<M>(self, rhs: impl IntoExpr<S, V::NotNull, M>) -> Expr<S, bool> {
+        self.compare(">=", rhs)
+    }
+}
+
 impl<S> Expr<S, bool> {
     /// `self AND other`
     pub fn and(self, other: Expr<S, bool>) -> Expr<S, bool> {
@@ -486,7 +527,7 @@ impl<S> Expr<S, bool> {
 }
 
 /// Flattens `a AND (b AND c)` into one list.
-fn logic(op: &'static str, lhs: Node, rhs: Node) -> Node {
+pub(crate) fn logic(op: &'static str, lhs: Node, rhs: Node) -> Node {
     let mut operands = Vec::new();
     for node in [lhs, rhs] {
         match node {

@@ -91,7 +91,19 @@ impl SqlWriter {
                         self.sql.push_str(op);
                         self.sql.push(' ');
                     }
-                    self.operand(operand);
+                    // Comparisons bind tighter than AND and OR: only a nested AND/OR, raw SQL
+                    // (whose precedence is unknown) and BETWEEN (whose own AND reads
+                    // ambiguously) get parentheses.
+                    if matches!(
+                        operand,
+                        Node::Logic(..) | Node::Raw { .. } | Node::Between(..)
+                    ) {
+                        self.sql.push('(');
+                        self.node(operand);
+                        self.sql.push(')');
+                    } else {
+                        self.node(operand);
+                    }
                 }
             }
             Node::Not(inner) => {

@@ -715,11 +715,10 @@ impl<S: Source, O> Select<S, O> {
             .collect();
         if !conditions.is_empty() {
             w.push(" WHERE ");
-            let node = if conditions.len() == 1 {
-                conditions.into_iter().next().unwrap()
-            } else {
-                Node::Logic("AND", conditions)
-            };
+            let node = conditions
+                .into_iter()
+                .reduce(|a, b| super::expr::logic("AND", a, b))
+                .expect("a condition");
             w.node(&node);
         }
     }
