@@ -159,18 +159,21 @@ pub trait IntoExpr<S, V, M> {
     fn into_node(self) -> Node;
 }
 
+#[diagnostic::do_not_recommend]
 impl<S, V: ToSql + Send + Sync + 'static> IntoExpr<S, V, Bind> for V {
     fn into_node(self) -> Node {
         Node::Param(Arc::new(self))
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<S> IntoExpr<S, String, Bind> for &str {
     fn into_node(self) -> Node {
         Node::Param(Arc::new(self.to_string()))
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<S> IntoExpr<S, Option<String>, Bind> for &str {
     fn into_node(self) -> Node {
         Node::Param(Arc::new(Some(self.to_string())))
@@ -178,18 +181,21 @@ impl<S> IntoExpr<S, Option<String>, Bind> for &str {
 }
 
 /// A value for a nullable column: `Some` is implied.
+#[diagnostic::do_not_recommend]
 impl<S, V: ToSql + Send + Sync + 'static> IntoExpr<S, Option<V>, Bind> for V {
     fn into_node(self) -> Node {
         Node::Param(Arc::new(Some(self)))
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<S, V> IntoExpr<S, V, Expression> for Expr<S, V> {
     fn into_node(self) -> Node {
         self.node
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<S, T, V, I> IntoExpr<S, V::NotNull, ColumnOf<I>> for Column<T, V>
 where
     V: ColumnValue,
@@ -207,6 +213,7 @@ where
     note = "a column is nullable when its field is an `Option<…>`"
 )]
 pub trait Nullable {}
+#[diagnostic::do_not_recommend]
 impl<T> Nullable for Option<T> {}
 
 /// The column holds text: `like`, `contains` and friends apply.

@@ -26,6 +26,9 @@ pub struct Missing;
 #[derive(Debug, Clone, Copy)]
 pub struct Provided;
 
+/// A boxed, sendable future.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
 /// Typestate of an update or delete: no filter yet, so it cannot run.
 #[derive(Debug)]
 pub enum Unfiltered {}
@@ -35,10 +38,12 @@ pub enum Filtered {}
 
 /// Runs only once filtered.
 #[diagnostic::on_unimplemented(
-    message = "this {Self} has no filter: add `.filter(…)`, or `.all_rows()` to touch every row",
-    label = "unfiltered"
+    message = "this update or delete has no filter, so it does not run",
+    label = "add `.filter(…)` before this, or `.all_rows()` to touch every row",
+    note = "an update or delete of every row is never an accident: it has to be asked for"
 )]
 pub trait Runnable {}
+#[diagnostic::do_not_recommend]
 impl Runnable for Filtered {}
 
 fn write_table<T: Table>(w: &mut SqlWriter) {
@@ -506,20 +511,36 @@ impl<T: Table, F> Update<T, F> {
     }
 }
 
-impl<T: Table, F: Runnable> Update<T, F> {
+impl<T: Table, F> Update<T, F> {
+    // The bound is on each method, not the impl, so that a call on an unfiltered update
+    // reports `Runnable`'s message.
     /// The SQL text and its parameters.
-    pub fn sql(&self) -> (String, Vec<Param>) {
+    pub fn sql(&self) -> (String, Vec<Param>)
+    where
+        F: Runnable,
+    {
         self.to_sql(false)
     }
 
     /// Runs the update; returns the number of rows updated.
-    pub async fn execute(&self, exec: &(impl Executor + ?Sized)) -> Result<u64, Error> {
+    // A boxed future rather than an `async fn`: its type does not mention `F`, so a missing
+    // filter is reported once, at the call, and not again at the `.await`.
+    pub fn execute<'a, E: Executor + ?Sized>(
+        &'a self,
+        exec: &'a E,
+    ) -> BoxFuture<'a, Result<u64, Error>>
+    where
+        F: Runnable,
+    {
         let (sql, params) = self.to_sql(false);
-        exec::execute(exec, &sql, &params).await
+        Box::pin(async move { exec::execute(exec, &sql, &params).await })
     }
 
     /// `RETURNING` every column of the updated rows.
-    pub fn returning(self) -> Returning<T> {
+    pub fn returning(self) -> Returning<T>
+    where
+        F: Runnable,
+    {
         let (sql, params) = self.to_sql(true);
         Returning {
             sql,
@@ -631,20 +652,36 @@ impl<T: Table, F> Delete<T, F> {
     }
 }
 
-impl<T: Table, F: Runnable> Delete<T, F> {
+impl<T: Table, F> Delete<T, F> {
+    // The bound is on each method, not the impl, so that a call on an unfiltered delete
+    // reports `Runnable`'s message.
     /// The SQL text and its parameters.
-    pub fn sql(&self) -> (String, Vec<Param>) {
+    pub fn sql(&self) -> (String, Vec<Param>)
+    where
+        F: Runnable,
+    {
         self.to_sql(false)
     }
 
     /// Runs the delete; returns the number of rows deleted (or restored).
-    pub async fn execute(&self, exec: &(impl Executor + ?Sized)) -> Result<u64, Error> {
+    // A boxed future rather than an `async fn`: its type does not mention `F`, so a missing
+    // filter is reported once, at the call, and not again at the `.await`.
+    pub fn execute<'a, E: Executor + ?Sized>(
+        &'a self,
+        exec: &'a E,
+    ) -> BoxFuture<'a, Result<u64, Error>>
+    where
+        F: Runnable,
+    {
         let (sql, params) = self.to_sql(false);
-        exec::execute(exec, &sql, &params).await
+        Box::pin(async move { exec::execute(exec, &sql, &params).await })
     }
 
     /// `RETURNING` every column of the rows deleted (or restored).
-    pub fn returning(self) -> Returning<T> {
+    pub fn returning(self) -> Returning<T>
+    where
+        F: Runnable,
+    {
         let (sql, params) = self.to_sql(true);
         Returning {
             sql,

@@ -616,6 +616,7 @@ fn new_row(table: &Table<'_>) -> TokenStream {
         quote! {
             #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
             pub trait #marker {}
+            #[diagnostic::do_not_recommend]
             impl #marker for #p::Provided {}
         }
     });
