@@ -530,7 +530,7 @@ async fn projections_aggregates_joins_and_subqueries() {
 async fn statements_are_prepared_once_per_shape() {
     let (_guard, db) = app_db().await;
     let user = new_user(&db, "cache@example.com").await;
-    let before = db.statement_cache().len();
+    let before = db.prepared_statements();
     for i in 0..5 {
         let name = format!("p{i}");
         Project::insert(NewProject::new().owner_id(user.id).name(name.as_str()))
@@ -544,7 +544,7 @@ async fn statements_are_prepared_once_per_shape() {
             .unwrap();
     }
     assert_eq!(
-        db.statement_cache().len(),
+        db.prepared_statements(),
         before + 2,
         "one insert shape and one select shape"
     );
@@ -582,4 +582,41 @@ async fn foreign_key_and_not_null_violations_are_typed() {
         panic!("{error:?}")
     };
     assert_eq!((table.as_str(), column.as_str()), ("users", "name"));
+}
+
+#[tokio::test]
+async fn a_pool_serves_concurrent_tasks_and_keeps_statements_prepared() {
+    let (test_db, db) = app_db().await;
+    let user = new_user(&db, "pool@example.com").await;
+    let pool = schema_core::exec::pool(test_db.config().clone(), 4).unwrap();
+    let mut tasks = Vec::new();
+    for task in 0..8 {
+        let pool = pool.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..5 {
+                let mut db = Db::from_pool(&pool).await.unwrap();
+                let name = format!("t{task}-{i}");
+                db.transaction(async |tx| {
+                    Project::insert(NewProject::new().owner_id(user.id).name(name.as_str()))
+                        .execute(tx)
+                        .await?;
+                    Project::select()
+                        .filter(projects::name.eq(name.as_str()))
+                        .one(tx)
+                        .await
+                })
+                .await
+                .unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(Project::select().count(&db).await.unwrap(), 40);
+    let pooled = Db::from_pool(&pool).await.unwrap();
+    assert!(
+        pooled.prepared_statements() >= 2,
+        "statements stay prepared on pooled connections"
+    );
 }

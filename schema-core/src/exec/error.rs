@@ -31,6 +31,8 @@ pub enum Error {
         column: String,
         source: tokio_postgres::Error,
     },
+    /// No connection could be had from the pool.
+    Pool(String),
     /// Any other error of the server or the connection.
     Database {
         source: tokio_postgres::Error,
@@ -102,7 +104,7 @@ impl Error {
             | Error::TooManyRows { sql, .. }
             | Error::InvalidText { sql, .. } => Some(sql),
             Error::Database { sql, .. } => sql.as_deref(),
-            Error::Decode { .. } => None,
+            Error::Decode { .. } | Error::Pool(_) => None,
         }
     }
 }
@@ -152,11 +154,18 @@ impl fmt::Display for Error {
             Error::Decode { column, source } => {
                 write!(f, "column \"{column}\" cannot be read: {source}")
             }
-            Error::Database {
-                source,
-                sql: Some(sql),
-            } => write!(f, "{source} (in `{sql}`)"),
-            Error::Database { source, sql: None } => write!(f, "{source}"),
+            Error::Pool(message) => write!(f, "no connection from the pool: {message}"),
+            Error::Database { source, sql } => {
+                // A server error's own message says more than tokio-postgres' "db error".
+                match source.as_db_error() {
+                    Some(db) => write!(f, "{}: {}", db.severity(), db.message())?,
+                    None => write!(f, "{source}")?,
+                }
+                if let Some(sql) = sql {
+                    write!(f, " (in `{sql}`)")?;
+                }
+                Ok(())
+            }
         }
     }
 }

@@ -54,24 +54,63 @@ impl StatementCache {
     }
 }
 
+/// The statement cache of a connection: ours, or a pooled connection's own.
 #[doc(hidden)]
 #[allow(missing_debug_implementations)]
-pub enum Conn<'a> {
-    Client(&'a Client),
-    Transaction(&'a tokio_postgres::Transaction<'a>),
+#[derive(Clone, Copy)]
+pub enum Cache<'a> {
+    Own(&'a StatementCache),
+    #[cfg(feature = "pool")]
+    Pool(&'a deadpool_postgres::StatementCache),
 }
 
-/// Where queries run: a [`Db`] connection or a [`Tx`] transaction.
+/// Where queries run: a [`Db`] connection (direct or pooled) or a [`Tx`] transaction.
 pub trait Executor: Sync {
     #[doc(hidden)]
-    fn connection(&self) -> (Conn<'_>, &StatementCache);
+    fn connection(&self) -> (&Client, Cache<'_>);
 }
 
-/// A connection with its statement cache.
-#[derive(Debug)]
+enum Connection {
+    Own {
+        client: Client,
+        cache: StatementCache,
+    },
+    #[cfg(feature = "pool")]
+    Pooled(deadpool_postgres::Object),
+}
+
+/// A connection with its statement cache: opened directly, or checked out of a pool (feature
+/// `pool`, deadpool-postgres), in which case it goes back to the pool when dropped.
 pub struct Db {
-    client: Client,
-    cache: StatementCache,
+    connection: Connection,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.connection {
+            Connection::Own { cache, .. } => write!(f, "Db {{ statements: {} }}", cache.len()),
+            #[cfg(feature = "pool")]
+            Connection::Pooled(_) => f.write_str("Db { pooled }"),
+        }
+    }
+}
+
+/// A pool of connections (deadpool-postgres); see [`pool`].
+#[cfg(feature = "pool")]
+pub use deadpool_postgres::Pool;
+
+/// A pool of up to `max_size` connections made with `config` (without TLS), each checked with a
+/// cheap round trip when it is reused.
+#[cfg(feature = "pool")]
+pub fn pool(config: tokio_postgres::Config, max_size: usize) -> Result<Pool, Error> {
+    let recycling = deadpool_postgres::ManagerConfig {
+        recycling_method: deadpool_postgres::RecyclingMethod::Fast,
+    };
+    let manager = deadpool_postgres::Manager::from_config(config, NoTls, recycling);
+    Pool::builder(manager)
+        .max_size(max_size)
+        .build()
+        .map_err(|e| Error::Pool(e.to_string()))
 }
 
 impl Db {
@@ -89,17 +128,37 @@ impl Db {
     /// Wraps a connected client.
     pub fn new(client: Client) -> Db {
         Db {
-            client,
-            cache: StatementCache::default(),
+            connection: Connection::Own {
+                client,
+                cache: StatementCache::default(),
+            },
         }
     }
 
-    pub fn client(&self) -> &Client {
-        &self.client
+    /// Checks a connection out of `pool`; it goes back when the `Db` is dropped. Statements stay
+    /// prepared on the pooled connection between checkouts.
+    #[cfg(feature = "pool")]
+    pub async fn from_pool(pool: &Pool) -> Result<Db, Error> {
+        let object = pool.get().await.map_err(|e| match e {
+            deadpool_postgres::PoolError::Backend(e) => Error::from_postgres(e, None),
+            other => Error::Pool(other.to_string()),
+        })?;
+        Ok(Db {
+            connection: Connection::Pooled(object),
+        })
     }
 
-    pub fn statement_cache(&self) -> &StatementCache {
-        &self.cache
+    pub fn client(&self) -> &Client {
+        self.connection().0
+    }
+
+    /// How many statements this connection has prepared.
+    pub fn prepared_statements(&self) -> usize {
+        match &self.connection {
+            Connection::Own { cache, .. } => cache.len(),
+            #[cfg(feature = "pool")]
+            Connection::Pooled(object) => object.statement_cache.size(),
+        }
     }
 
     /// Runs `f` in a transaction: committed when it returns `Ok`, rolled back when it returns
@@ -111,26 +170,36 @@ impl Db {
     where
         E: From<Error>,
     {
-        let inner = self
-            .client
+        let (client, cache) = match &mut self.connection {
+            Connection::Own { client, cache } => (client, TxCache::Own(&*cache)),
+            #[cfg(feature = "pool")]
+            Connection::Pooled(object) => {
+                let wrapper: &mut deadpool_postgres::ClientWrapper = object;
+                let cache = TxCache::Pool(std::sync::Arc::clone(&wrapper.statement_cache));
+                (&mut **wrapper, cache)
+            }
+        };
+        let inner = client
             .transaction()
             .await
             .map_err(|e| Error::from_postgres(e, Some("BEGIN")))?;
-        run_transaction(
-            Tx {
-                inner,
-                cache: &self.cache,
-            },
-            f,
-        )
-        .await
+        run_transaction(Tx { inner, cache }, f).await
     }
 }
 
 /// A transaction (or a savepoint inside one).
 pub struct Tx<'a> {
     inner: tokio_postgres::Transaction<'a>,
-    cache: &'a StatementCache,
+    cache: TxCache<'a>,
+}
+
+/// A transaction's statement cache: its connection's (a pooled connection's is shared, since
+/// the transaction borrows the connection itself).
+#[derive(Clone)]
+enum TxCache<'a> {
+    Own(&'a StatementCache),
+    #[cfg(feature = "pool")]
+    Pool(std::sync::Arc<deadpool_postgres::StatementCache>),
 }
 
 impl std::fmt::Debug for Tx<'_> {
@@ -149,19 +218,13 @@ impl Tx<'_> {
     where
         E: From<Error>,
     {
+        let cache = self.cache.clone();
         let inner = self
             .inner
             .transaction()
             .await
             .map_err(|e| Error::from_postgres(e, Some("SAVEPOINT")))?;
-        run_transaction(
-            Tx {
-                inner,
-                cache: self.cache,
-            },
-            f,
-        )
-        .await
+        run_transaction(Tx { inner, cache }, f).await
     }
 }
 
@@ -190,41 +253,58 @@ where
 }
 
 impl Executor for Db {
-    fn connection(&self) -> (Conn<'_>, &StatementCache) {
-        (Conn::Client(&self.client), &self.cache)
+    fn connection(&self) -> (&Client, Cache<'_>) {
+        match &self.connection {
+            Connection::Own { client, cache } => (client, Cache::Own(cache)),
+            #[cfg(feature = "pool")]
+            Connection::Pooled(object) => (object, Cache::Pool(&object.statement_cache)),
+        }
     }
 }
 
-impl<'a> Executor for Tx<'a> {
-    fn connection(&self) -> (Conn<'_>, &StatementCache) {
-        (Conn::Transaction(&self.inner), self.cache)
+impl Executor for Tx<'_> {
+    fn connection(&self) -> (&Client, Cache<'_>) {
+        let cache = match &self.cache {
+            TxCache::Own(cache) => Cache::Own(cache),
+            #[cfg(feature = "pool")]
+            TxCache::Pool(cache) => Cache::Pool(cache),
+        };
+        (self.inner.client(), cache)
     }
 }
 
 impl<E: Executor + ?Sized> Executor for &E {
-    fn connection(&self) -> (Conn<'_>, &StatementCache) {
+    fn connection(&self) -> (&Client, Cache<'_>) {
         (**self).connection()
     }
 }
 
 impl<E: Executor + ?Sized> Executor for &mut E {
-    fn connection(&self) -> (Conn<'_>, &StatementCache) {
+    fn connection(&self) -> (&Client, Cache<'_>) {
         (**self).connection()
     }
 }
 
 async fn prepared(exec: &(impl Executor + ?Sized), sql: &str) -> Result<Statement, Error> {
-    let (conn, cache) = exec.connection();
-    if let Some(statement) = cache.get(sql) {
-        return Ok(statement);
+    let (client, cache) = exec.connection();
+    match cache {
+        Cache::Own(cache) => {
+            if let Some(statement) = cache.get(sql) {
+                return Ok(statement);
+            }
+            let statement = client
+                .prepare(sql)
+                .await
+                .map_err(|e| Error::from_postgres(e, Some(sql)))?;
+            cache.insert(sql, statement.clone());
+            Ok(statement)
+        }
+        #[cfg(feature = "pool")]
+        Cache::Pool(cache) => cache
+            .prepare(client, sql)
+            .await
+            .map_err(|e| Error::from_postgres(e, Some(sql))),
     }
-    let statement = match conn {
-        Conn::Client(client) => client.prepare(sql).await,
-        Conn::Transaction(tx) => tx.prepare(sql).await,
-    }
-    .map_err(|e| Error::from_postgres(e, Some(sql)))?;
-    cache.insert(sql, statement.clone());
-    Ok(statement)
 }
 
 fn param_refs(params: &[Param]) -> Vec<&(dyn postgres_types::ToSql + Sync)> {
@@ -242,12 +322,11 @@ pub(crate) async fn query(
 ) -> Result<Vec<Row>, Error> {
     let statement = prepared(exec, sql).await?;
     let refs = param_refs(params);
-    let (conn, _) = exec.connection();
-    match conn {
-        Conn::Client(client) => client.query(&statement, &refs).await,
-        Conn::Transaction(tx) => tx.query(&statement, &refs).await,
-    }
-    .map_err(|e| Error::from_postgres(e, Some(sql)))
+    let (client, _) = exec.connection();
+    client
+        .query(&statement, &refs)
+        .await
+        .map_err(|e| Error::from_postgres(e, Some(sql)))
 }
 
 /// Runs a statement (prepared once per connection) and returns the number of rows it touched.
@@ -258,12 +337,11 @@ pub(crate) async fn execute(
 ) -> Result<u64, Error> {
     let statement = prepared(exec, sql).await?;
     let refs = param_refs(params);
-    let (conn, _) = exec.connection();
-    match conn {
-        Conn::Client(client) => client.execute(&statement, &refs).await,
-        Conn::Transaction(tx) => tx.execute(&statement, &refs).await,
-    }
-    .map_err(|e| Error::from_postgres(e, Some(sql)))
+    let (client, _) = exec.connection();
+    client
+        .execute(&statement, &refs)
+        .await
+        .map_err(|e| Error::from_postgres(e, Some(sql)))
 }
 
 /// Reads column `index` of `row` as a `T`, naming the column in the error.
@@ -308,12 +386,11 @@ pub async fn raw_query<R: FromRow>(
     params: &[&(dyn postgres_types::ToSql + Sync)],
 ) -> Result<Vec<R>, Error> {
     let statement = prepared(exec, sql).await?;
-    let (conn, _) = exec.connection();
-    let rows = match conn {
-        Conn::Client(client) => client.query(&statement, params).await,
-        Conn::Transaction(tx) => tx.query(&statement, params).await,
-    }
-    .map_err(|e| Error::from_postgres(e, Some(sql)))?;
+    let (client, _) = exec.connection();
+    let rows = client
+        .query(&statement, params)
+        .await
+        .map_err(|e| Error::from_postgres(e, Some(sql)))?;
     rows.iter().map(|row| R::from_row(row, 0)).collect()
 }
 
@@ -324,12 +401,11 @@ pub async fn raw_execute(
     params: &[&(dyn postgres_types::ToSql + Sync)],
 ) -> Result<u64, Error> {
     let statement = prepared(exec, sql).await?;
-    let (conn, _) = exec.connection();
-    match conn {
-        Conn::Client(client) => client.execute(&statement, params).await,
-        Conn::Transaction(tx) => tx.execute(&statement, params).await,
-    }
-    .map_err(|e| Error::from_postgres(e, Some(sql)))
+    let (client, _) = exec.connection();
+    client
+        .execute(&statement, params)
+        .await
+        .map_err(|e| Error::from_postgres(e, Some(sql)))
 }
 
 /// A single value as a one-column row: `raw_query::<Value<i64>>(…)`.
