@@ -12,7 +12,7 @@ pub mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use schema_macros::{pg_enum, table};
+pub use schema_macros::{pg_enum, table, FromRow};
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -23,7 +23,7 @@ pub mod prelude {
     pub use crate::exec::{Db, Error, Executor, Tx};
     pub use crate::query::{count_star, excluded, exists, not_exists, Column, Expr, TableQueries};
     pub use crate::schema::{PgEnum, Schema, Table};
-    pub use crate::{pg_enum, table};
+    pub use crate::{pg_enum, table, FromRow};
     pub use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
     pub use uuid::Uuid;
 

@@ -26,3 +26,10 @@ pub fn table(attr: TokenStream, item: TokenStream) -> TokenStream {
 pub fn pg_enum(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::pg_enum::expand(attr.into(), item.into()).into()
 }
+
+/// Reads a struct from a row, one field per column in order: for projections
+/// (`.columns((…)).decode_as::<Summary>()`) and raw queries.
+#[proc_macro_derive(FromRow)]
+pub fn derive_from_row(item: TokenStream) -> TokenStream {
+    expand::from_row::expand(item.into()).into()
+}

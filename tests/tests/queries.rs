@@ -620,3 +620,55 @@ async fn a_pool_serves_concurrent_tasks_and_keeps_statements_prepared() {
         "statements stay prepared on pooled connections"
     );
 }
+
+#[derive(Debug, PartialEq, FromRow)]
+struct ProjectSummary {
+    name: String,
+    owner_email: String,
+    status: Option<String>,
+}
+
+#[derive(Debug, PartialEq, FromRow)]
+struct ModelTotal(String, i64);
+
+#[tokio::test]
+async fn rows_decode_into_user_structs() {
+    let (_guard, db) = app_db().await;
+    let user = new_user(&db, "s@example.com").await;
+    Project::insert(NewProject::new().owner_id(user.id).name("p"))
+        .execute(&db)
+        .await
+        .unwrap();
+    let summaries = Project::select()
+        .inner_join::<User>(projects::owner_id.eq(users::id))
+        .columns((projects::name, users::email, projects::status))
+        .decode_as::<ProjectSummary>()
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        summaries,
+        vec![ProjectSummary {
+            name: "p".into(),
+            owner_email: "s@example.com".into(),
+            status: Some("active".into())
+        }]
+    );
+    AiUsageLog::insert(
+        NewAiUsageLog::new()
+            .user_id(user.id)
+            .model("m")
+            .tokens_used("12"),
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    let totals: Vec<ModelTotal> = schema_core::exec::raw_query(
+        &db,
+        "SELECT model, sum(tokens_used::bigint)::bigint FROM ai_usage_log WHERE user_id = $1 GROUP BY model",
+        &[&user.id],
+    )
+    .await
+    .unwrap();
+    assert_eq!(totals, vec![ModelTotal("m".into(), 12)]);
+}

@@ -622,6 +622,25 @@ impl<S: Source> Select<S, S::Row> {
 }
 
 impl<S: Source, O> Select<S, O> {
+    /// Decodes each row into a user struct (`#[derive(FromRow)]`), its fields in the order of
+    /// the selected columns.
+    pub fn decode_as<U: FromRow>(self) -> Select<S, U> {
+        Select {
+            filter: self.filter,
+            joins: self.joins,
+            order: self.order,
+            group_by: self.group_by,
+            having: self.having,
+            limit: self.limit,
+            offset: self.offset,
+            lock: self.lock,
+            deleted: self.deleted,
+            projection: self.projection,
+            decode: |row| U::from_row(row, 0),
+            _marker: PhantomData,
+        }
+    }
+
     /// `WHERE …`; called again, the conditions are joined with `AND`.
     pub fn filter(mut self, condition: Expr<S, bool>) -> Self {
         self.filter = Some(match self.filter.take() {
