@@ -481,6 +481,16 @@ async fn projections_aggregates_joins_and_subqueries() {
         .await
         .unwrap();
     assert_eq!(any_b, 3);
+    let without_projects = User::select()
+        .filter(not_exists(
+            Project::select()
+                .correlated::<User>()
+                .filter(projects::owner_id.eq(users::id)),
+        ))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(without_projects, vec![lone.clone()]);
 
     // first / one / optional.
     assert!(User::select()

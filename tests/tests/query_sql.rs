@@ -172,6 +172,16 @@ fn select_shapes() {
                 .to_sql(),
         ),
         (
+            "correlated not exists",
+            User::select()
+                .filter(schema_core::query::not_exists(
+                    Project::select()
+                        .correlated::<User>()
+                        .filter(projects::owner_id.eq(users::id)),
+                ))
+                .to_sql(),
+        ),
+        (
             "row locks",
             Message::select()
                 .filter(messages::role.eq("user"))

@@ -149,6 +149,39 @@ impl<L: Source, R: Table + FromRow> Source for (L, Nullable<R>) {
     }
 }
 
+/// A table of an enclosing query, referenced by a correlated subquery.
+#[derive(Debug)]
+pub struct Outer<T>(PhantomData<T>);
+
+/// Where an enclosing query's table sits in a correlated subquery's source.
+#[derive(Debug)]
+pub enum InOuter {}
+
+impl<T: Table, L> InSource<(L, Outer<T>), InOuter> for T {}
+
+impl Position for InOuter {
+    type Wrap<V> = V;
+}
+
+impl<L: Source, T: Table> Source for (L, Outer<T>) {
+    type Row = L::Row;
+    type Base = L::Base;
+    const WIDTH: usize = L::WIDTH;
+    const JOINED: bool = true;
+
+    fn write_columns(w: &mut SqlWriter) {
+        L::write_columns(w);
+    }
+
+    fn write_from(w: &mut SqlWriter, joins: &[Join]) {
+        L::write_from(w, joins);
+    }
+
+    fn decode(row: &Row, start: usize) -> Result<Self::Row, Error> {
+        L::decode(row, start)
+    }
+}
+
 /// Accepts any column value, to tell NULL from not NULL.
 struct AnyValue;
 
@@ -622,6 +655,25 @@ impl<S: Source> Select<S, S::Row> {
 }
 
 impl<S: Source, O> Select<S, O> {
+    /// Lets this query, used as a subquery, refer to the columns of `T`, a table of the
+    /// enclosing query: `exists(Project::select().correlated::<User>().filter(projects::owner_id.eq(users::id)))`.
+    pub fn correlated<T: Table>(self) -> Select<(S, Outer<T>), O> {
+        Select {
+            filter: self.filter,
+            joins: self.joins,
+            order: self.order,
+            group_by: self.group_by,
+            having: self.having,
+            limit: self.limit,
+            offset: self.offset,
+            lock: self.lock,
+            deleted: self.deleted,
+            projection: self.projection,
+            decode: self.decode,
+            _marker: PhantomData,
+        }
+    }
+
     /// Decodes each row into a user struct (`#[derive(FromRow)]`), its fields in the order of
     /// the selected columns.
     pub fn decode_as<U: FromRow>(self) -> Select<S, U> {
