@@ -7,6 +7,7 @@
 pub mod exec;
 pub mod migrate;
 pub mod query;
+pub mod relations;
 pub mod schema;
 pub mod sql;
 #[cfg(feature = "testing")]

@@ -6,7 +6,10 @@ pub use std::option::Option::{None, Some};
 pub use crate::exec::{get, Error, FromRow};
 pub use crate::query::expr::{Expr, Param};
 pub use crate::query::write::{Insertable, Missing, Provided};
-pub use crate::query::Column;
+pub use crate::query::{Column, Select, TableQueries};
+pub use crate::relations::{
+    BelongsTo, FromRecord, HasMany, HasOne, ManyToMany, Record, Relation, Through,
+};
 pub use std::marker::PhantomData;
 pub use std::sync::Arc;
 pub use std::vec::Vec;
@@ -199,4 +202,30 @@ pub const fn opt_str(value: Option<&'static str>) -> Option<Str> {
 /// The error a `#[pg_enum]` returns for a label it does not know.
 pub fn unknown_label(enum_name: &str, label: &str) -> Box<dyn std::error::Error + Sync + Send> {
     format!("unknown label {label:?} for enum {enum_name}").into()
+}
+
+/// The table and value type of a column, read from its type (`users::id` is also a type alias of
+/// the column's `Column<User, Uuid>`), for declarations that must name them.
+pub trait ColumnTypes {
+    type Table;
+    type Value;
+}
+
+impl<T, V> ColumnTypes for Column<T, V> {
+    type Table = T;
+    type Value = V;
+}
+
+impl<V> Referenced<V> {
+    /// Checks that the column `key` can hold this column's values.
+    pub fn by_column<T, F: References<V>>(self, _key: Column<T, F>) {}
+}
+
+/// `column = $1` with `key` bound as is: a relation accessor's filter. The key's type is checked
+/// once, by the relation's declaration (`Referenced::by_column`), not again here.
+pub fn key_eq<C, V, K>(column: Column<C, V>, key: K) -> Expr<C, bool>
+where
+    K: postgres_types::ToSql + Send + Sync + 'static,
+{
+    crate::query::expr::column_eq_param(column, Arc::new(key))
 }

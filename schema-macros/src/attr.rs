@@ -35,6 +35,9 @@ pub const TABLE_KEYS: &[&str] = &[
     "index",
     "check",
     "soft_delete",
+    "has_many",
+    "has_one",
+    "many_to_many",
     "crate",
 ];
 
@@ -47,6 +50,7 @@ pub const COLUMN_KEYS: &[&str] = &[
     "default",
     "identity",
     "references",
+    "relation",
     "on_delete",
     "on_update",
     "renamed_from",
@@ -63,6 +67,8 @@ pub const INDEX_KEYS: &[&str] = &["name", "on", "unique", "method", "where", "wi
 pub const UNIQUE_KEYS: &[&str] = &["name", "on", "nulls_not_distinct"];
 pub const CHECK_KEYS: &[&str] = &["name", "sql"];
 pub const REFERENCES_KEYS: &[&str] = &["name", "on_delete", "on_update"];
+pub const HAS_KEYS: &[&str] = &["by"];
+pub const MANY_TO_MANY_KEYS: &[&str] = &["through", "to", "target"];
 
 pub const INDEX_METHODS: &[&str] = &[
     "btree", "hash", "gin", "gist", "spgist", "brin", "hnsw", "ivfflat",
@@ -94,7 +100,26 @@ pub struct TableAttrs {
     pub indexes: Vec<IndexAttr>,
     pub checks: Vec<CheckAttr>,
     pub soft_delete: Option<Ident>,
+    pub relations: Vec<RelationAttr>,
     pub krate: Option<Path>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum RelationKind {
+    HasMany,
+    HasOne,
+    ManyToMany,
+}
+
+/// `has_many(name, by = child::fk)`, `has_one(…)`, or
+/// `many_to_many(name, through = join::this_fk, to = join::other_fk, target = other::key)`.
+pub struct RelationAttr {
+    pub kind: RelationKind,
+    pub name: Ident,
+    pub by: Option<Path>,
+    pub through: Option<Path>,
+    pub to: Option<Path>,
+    pub target: Option<Path>,
 }
 
 pub struct UniqueAttr {
@@ -142,6 +167,8 @@ pub struct ColumnAttrs {
     pub default: Option<Sp<DefaultAttr>>,
     pub identity: Option<Sp<bool>>,
     pub references: Option<ReferencesAttr>,
+    /// `relation = owner` beside `references`: a belongs-to relation.
+    pub relation: Option<Ident>,
     /// `on_delete` written beside `references = …`.
     pub on_delete: Option<Sp<String>>,
     pub on_update: Option<Sp<OnUpdateAttr>>,
@@ -293,6 +320,17 @@ pub fn parse_table_attrs(cx: &Ctxt, args: proc_macro2::TokenStream) -> TableAttr
             "unique" => attrs.uniques.push(parse_unique(cx, &meta)?),
             "index" => attrs.indexes.push(parse_index(cx, &meta)?),
             "check" => attrs.checks.push(parse_check(cx, &meta)?),
+            "has_many" => attrs
+                .relations
+                .push(parse_relation(cx, &meta, RelationKind::HasMany)?),
+            "has_one" => attrs
+                .relations
+                .push(parse_relation(cx, &meta, RelationKind::HasOne)?),
+            "many_to_many" => {
+                attrs
+                    .relations
+                    .push(parse_relation(cx, &meta, RelationKind::ManyToMany)?)
+            }
             _ => unknown_key(cx, &meta, "table", TABLE_KEYS)?,
         }
         Ok(())
@@ -328,6 +366,62 @@ fn parse_unique(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<UniqueAttr
         ),
     }
     Ok(unique)
+}
+
+fn parse_relation(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    kind: RelationKind,
+) -> syn::Result<RelationAttr> {
+    let span = meta.path.span();
+    let content;
+    parenthesized!(content in meta.input);
+    let name: Ident = content.parse()?;
+    let mut relation = RelationAttr {
+        kind,
+        name,
+        by: None,
+        through: None,
+        to: None,
+        target: None,
+    };
+    if !content.is_empty() {
+        content.parse::<Token![,]>()?;
+        let keys = if kind == RelationKind::ManyToMany {
+            MANY_TO_MANY_KEYS
+        } else {
+            HAS_KEYS
+        };
+        let nested = syn::meta::parser(|meta| {
+            let key = key_of(&meta);
+            let slot = match (key.as_str(), kind) {
+                ("by", RelationKind::HasMany | RelationKind::HasOne) => &mut relation.by,
+                ("through", RelationKind::ManyToMany) => &mut relation.through,
+                ("to", RelationKind::ManyToMany) => &mut relation.to,
+                ("target", RelationKind::ManyToMany) => &mut relation.target,
+                _ => return unknown_key(cx, &meta, "relation", keys),
+            };
+            let path = meta.value()?.call(Path::parse_mod_style)?;
+            set_once(cx, slot, path, &meta);
+            Ok(())
+        });
+        nested.parse2(content.parse::<proc_macro2::TokenStream>()?)?;
+    }
+    let complete = match kind {
+        RelationKind::ManyToMany => {
+            relation.through.is_some() && relation.to.is_some() && relation.target.is_some()
+        }
+        _ => relation.by.is_some(),
+    };
+    if !complete {
+        let help = match kind {
+            RelationKind::HasMany => "has_many(projects, by = projects::owner_id)",
+            RelationKind::HasOne => "has_one(profile, by = profiles::user_id)",
+            RelationKind::ManyToMany => "many_to_many(tags, through = task_tags::task_id, to = task_tags::tag_id, target = tags::id)",
+        };
+        cx.error_at(span, format!("this relation needs its keys: `{help}`"));
+    }
+    Ok(relation)
 }
 
 fn parse_check(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<CheckAttr> {
@@ -490,6 +584,10 @@ pub fn parse_column_attrs(cx: &Ctxt, field: &syn::Field) -> ColumnAttrs {
                 "on_delete" => {
                     let action = fk_action(cx, &meta)?;
                     set_once(cx, &mut attrs.on_delete, action, &meta)
+                }
+                "relation" => {
+                    let name = ident_value(&meta)?;
+                    set_once(cx, &mut attrs.relation, name, &meta)
                 }
                 "on_update" => {
                     let input = meta.value()?;

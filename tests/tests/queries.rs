@@ -4,39 +4,7 @@
 use example_app::schema::*;
 use schema_core::exec::{raw_execute, Error};
 use schema_core::prelude::*;
-use schema_core::testing::TestDb;
-
-/// A fresh database with the example app's committed migration applied (without the vector
-/// column where pgvector is missing).
-async fn app_db() -> (TestDb, Db) {
-    let test_db = TestDb::new().await.expect("test database");
-    let client = test_db.connect().await.unwrap();
-    let vector = client
-        .query_one(
-            "SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get::<_, i64>(0)
-        > 0;
-    let mut sql = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../example-app/migrations/0000_init.sql"
-    ))
-    .unwrap();
-    if !vector {
-        // Without pgvector, the embedding column is bytea: the tests below never touch it.
-        sql = sql
-            .replace("CREATE EXTENSION IF NOT EXISTS \"vector\";", "")
-            .replace("vector(1536)", "bytea");
-    }
-    client
-        .batch_execute(&sql)
-        .await
-        .expect("the migration applies");
-    (test_db, Db::new(client))
-}
+use schema_tests::support::app_db;
 
 async fn new_user(db: &impl Executor, email: &str) -> User {
     User::insert(NewUser::new().email(email).name("Ada"))
@@ -48,7 +16,7 @@ async fn new_user(db: &impl Executor, email: &str) -> User {
 
 #[tokio::test]
 async fn insert_a_user_then_a_project_then_read_it_back() {
-    let (_guard, db) = app_db().await;
+    let (_guard, db) = app_db(false).await;
     let user = new_user(&db, "ada@example.com").await;
     assert_eq!(user.role, Some(UserRole::User), "the enum default applies");
     assert_eq!(user.email_verified, Some(false));
@@ -91,7 +59,7 @@ async fn insert_a_user_then_a_project_then_read_it_back() {
 
 #[tokio::test]
 async fn deleting_a_user_cascades_to_their_projects() {
-    let (_guard, db) = app_db().await;
+    let (_guard, db) = app_db(false).await;
     let user = new_user(&db, "grace@example.com").await;
     for name in ["a", "b"] {
         Project::insert(NewProject::new().owner_id(user.id).name(name))
@@ -111,7 +79,7 @@ async fn deleting_a_user_cascades_to_their_projects() {
 
 #[tokio::test]
 async fn a_duplicate_email_is_a_typed_unique_violation() {
-    let (_guard, db) = app_db().await;
+    let (_guard, db) = app_db(false).await;
     new_user(&db, "dup@example.com").await;
     let error = User::insert(NewUser::new().email("dup@example.com").name("Again"))
         .execute(&db)
@@ -135,7 +103,7 @@ async fn a_duplicate_email_is_a_typed_unique_violation() {
 
 #[tokio::test]
 async fn updating_a_project_moves_updated_at_and_keeps_created_at() {
-    let (_guard, db) = app_db().await;
+    let (_guard, db) = app_db(false).await;
     let user = new_user(&db, "u@example.com").await;
     // Created in the past, so that "moved forward" is visible whatever the clock's resolution.
     let past = chrono::NaiveDate::from_ymd_opt(2020, 1, 1)
@@ -170,7 +138,7 @@ async fn updating_a_project_moves_updated_at_and_keeps_created_at() {
 
 #[tokio::test]
 async fn seeding_twice_neither_fails_nor_duplicates() {
-    let (_guard, db) = app_db().await;
+    let (_guard, db) = app_db(false).await;
     for _ in 0..2 {
         for (email, name) in [("admin@example.com", "Admin"), ("user@example.com", "User")] {
             User::insert(NewUser::new().email(email).name(name))
@@ -194,7 +162,7 @@ async fn seeding_twice_neither_fails_nor_duplicates() {
 
 #[tokio::test]
 async fn soft_deleted_contexts_vanish_from_reads_and_come_back_after_restore() {
-    let (_guard, db) = app_db().await;
+    let (_guard, db) = app_db(false).await;
     let context = Context::insert(NewContext::new().name(Some("chat".to_string())))
         .returning()
         .one(&db)
@@ -255,7 +223,7 @@ async fn soft_deleted_contexts_vanish_from_reads_and_come_back_after_restore() {
 
 #[tokio::test]
 async fn a_transaction_that_returns_an_error_leaves_nothing_behind() {
-    let (_guard, mut db) = app_db().await;
+    let (_guard, mut db) = app_db(false).await;
     let result: Result<(), Error> = db
         .transaction(async |tx| {
             new_user(tx, "t@example.com").await;
@@ -295,7 +263,7 @@ async fn a_transaction_that_returns_an_error_leaves_nothing_behind() {
 
 #[tokio::test]
 async fn tricky_text_round_trips_and_matches_literally() {
-    let (_guard, db) = app_db().await;
+    let (_guard, db) = app_db(false).await;
     let user = new_user(&db, "t@example.com").await;
     let names = [
         "it's",
@@ -358,7 +326,7 @@ async fn tricky_text_round_trips_and_matches_literally() {
 
 #[tokio::test]
 async fn a_nul_byte_is_a_clear_error_and_the_connection_survives() {
-    let (_guard, db) = app_db().await;
+    let (_guard, db) = app_db(false).await;
     let error = User::insert(NewUser::new().email("nul\0@example.com").name("N"))
         .execute(&db)
         .await
@@ -372,7 +340,7 @@ async fn a_nul_byte_is_a_clear_error_and_the_connection_survives() {
 
 #[tokio::test]
 async fn projections_aggregates_joins_and_subqueries() {
-    let (_guard, db) = app_db().await;
+    let (_guard, db) = app_db(false).await;
     let ada = new_user(&db, "ada@example.com").await;
     let bob = new_user(&db, "bob@example.com").await;
     let lone = new_user(&db, "lone@example.com").await;
@@ -538,7 +506,7 @@ async fn projections_aggregates_joins_and_subqueries() {
 
 #[tokio::test]
 async fn statements_are_prepared_once_per_shape() {
-    let (_guard, db) = app_db().await;
+    let (_guard, db) = app_db(false).await;
     let user = new_user(&db, "cache@example.com").await;
     let before = db.prepared_statements();
     for i in 0..5 {
@@ -562,7 +530,7 @@ async fn statements_are_prepared_once_per_shape() {
 
 #[tokio::test]
 async fn foreign_key_and_not_null_violations_are_typed() {
-    let (_guard, db) = app_db().await;
+    let (_guard, db) = app_db(false).await;
     let orphan = Project::insert(
         NewProject::new()
             .owner_id(Uuid::from_u128(7))
@@ -596,7 +564,7 @@ async fn foreign_key_and_not_null_violations_are_typed() {
 
 #[tokio::test]
 async fn a_pool_serves_concurrent_tasks_and_keeps_statements_prepared() {
-    let (test_db, db) = app_db().await;
+    let (test_db, db) = app_db(false).await;
     let user = new_user(&db, "pool@example.com").await;
     let pool = schema_core::exec::pool(test_db.config().clone(), 4).unwrap();
     let mut tasks = Vec::new();
@@ -643,7 +611,7 @@ struct ModelTotal(String, i64);
 
 #[tokio::test]
 async fn rows_decode_into_user_structs() {
-    let (_guard, db) = app_db().await;
+    let (_guard, db) = app_db(false).await;
     let user = new_user(&db, "s@example.com").await;
     Project::insert(NewProject::new().owner_id(user.id).name("p"))
         .execute(&db)

@@ -9,7 +9,11 @@ pub enum UserRole {
     Admin,
 }
 
-#[table(name = "users")]
+#[table(
+    name = "users",
+    has_many(projects, by = projects::owner_id),
+    has_many(usage, by = ai_usage_log::user_id)
+)]
 #[derive(Debug, Clone, PartialEq)]
 pub struct User {
     #[column(primary_key, default = random)]
@@ -39,7 +43,7 @@ pub struct User {
 pub struct Project {
     #[column(primary_key, default = random)]
     pub id: Uuid,
-    #[column(references = users::id, on_delete = cascade)]
+    #[column(references = users::id, on_delete = cascade, relation = owner)]
     pub owner_id: Uuid,
     #[column(varchar(255))]
     pub name: String,
@@ -61,7 +65,7 @@ pub struct Project {
 pub struct AiUsageLog {
     #[column(primary_key, default = random)]
     pub id: Uuid,
-    #[column(references = users::id, on_delete = cascade)]
+    #[column(references = users::id, on_delete = cascade, relation = user)]
     pub user_id: Uuid,
     #[column(varchar(100))]
     pub model: String,

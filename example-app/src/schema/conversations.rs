@@ -5,7 +5,12 @@ use schema_core::prelude::*;
 
 /// A conversation. A fork points at its parent and the version it was forked at; deleting a
 /// context sets `deleted_at` (soft delete).
-#[table(name = "contexts", soft_delete = deleted_at)]
+#[table(
+    name = "contexts",
+    soft_delete = deleted_at,
+    has_many(forks, by = contexts::parent_id),
+    has_many(messages, by = messages::context_id)
+)]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Context {
     #[column(primary_key, default = random)]
@@ -22,7 +27,7 @@ pub struct Context {
     #[column(default = 0)]
     pub latest_version: i64,
     /// The context this one was forked from; a fork outlives its deleted parent.
-    #[column(references = contexts::id, on_delete = set_null)]
+    #[column(references = contexts::id, on_delete = set_null, relation = parent)]
     pub parent_id: Option<Uuid>,
     pub fork_version: Option<i64>,
     pub deleted_at: Option<TimestampTz>,
@@ -39,7 +44,7 @@ pub struct Context {
 pub struct Message {
     #[column(primary_key, default = random)]
     pub id: Uuid,
-    #[column(references = contexts::id, on_delete = cascade)]
+    #[column(references = contexts::id, on_delete = cascade, relation = context)]
     pub context_id: Uuid,
     /// The message's place in its context.
     pub version: i64,

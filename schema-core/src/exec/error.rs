@@ -33,6 +33,8 @@ pub enum Error {
     },
     /// No connection could be had from the pool.
     Pool(String),
+    /// A loaded relation's value could not be decoded.
+    Relation(String),
     /// Any other error of the server or the connection.
     Database {
         source: tokio_postgres::Error,
@@ -104,7 +106,7 @@ impl Error {
             | Error::TooManyRows { sql, .. }
             | Error::InvalidText { sql, .. } => Some(sql),
             Error::Database { sql, .. } => sql.as_deref(),
-            Error::Decode { .. } | Error::Pool(_) => None,
+            Error::Decode { .. } | Error::Pool(_) | Error::Relation(_) => None,
         }
     }
 }
@@ -155,6 +157,7 @@ impl fmt::Display for Error {
                 write!(f, "column \"{column}\" cannot be read: {source}")
             }
             Error::Pool(message) => write!(f, "no connection from the pool: {message}"),
+            Error::Relation(message) => f.write_str(message),
             Error::Database { source, sql } => {
                 // A server error's own message says more than tokio-postgres' "db error".
                 match source.as_db_error() {

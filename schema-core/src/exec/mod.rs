@@ -68,6 +68,10 @@ pub enum Cache<'a> {
 pub trait Executor: Sync {
     #[doc(hidden)]
     fn connection(&self) -> (&Client, Cache<'_>);
+
+    /// Called once per statement sent; [`Db`] counts them.
+    #[doc(hidden)]
+    fn note_statement(&self) {}
 }
 
 enum Connection {
@@ -83,6 +87,8 @@ enum Connection {
 /// `pool`, deadpool-postgres), in which case it goes back to the pool when dropped.
 pub struct Db {
     connection: Connection,
+    /// Statements sent to the server through this `Db` (not counting its transactions').
+    sent: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Db {
@@ -132,6 +138,7 @@ impl Db {
                 client,
                 cache: StatementCache::default(),
             },
+            sent: Default::default(),
         }
     }
 
@@ -145,11 +152,17 @@ impl Db {
         })?;
         Ok(Db {
             connection: Connection::Pooled(object),
+            sent: Default::default(),
         })
     }
 
     pub fn client(&self) -> &Client {
         self.connection().0
+    }
+
+    /// How many statements (queries and commands, preparation not counted) this `Db` has sent.
+    pub fn statements_sent(&self) -> u64 {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// How many statements this connection has prepared.
@@ -253,6 +266,10 @@ where
 }
 
 impl Executor for Db {
+    fn note_statement(&self) {
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
     fn connection(&self) -> (&Client, Cache<'_>) {
         match &self.connection {
             Connection::Own { client, cache } => (client, Cache::Own(cache)),
@@ -277,11 +294,19 @@ impl<E: Executor + ?Sized> Executor for &E {
     fn connection(&self) -> (&Client, Cache<'_>) {
         (**self).connection()
     }
+
+    fn note_statement(&self) {
+        (**self).note_statement()
+    }
 }
 
 impl<E: Executor + ?Sized> Executor for &mut E {
     fn connection(&self) -> (&Client, Cache<'_>) {
         (**self).connection()
+    }
+
+    fn note_statement(&self) {
+        (**self).note_statement()
     }
 }
 
@@ -323,6 +348,7 @@ pub(crate) async fn query(
     let statement = prepared(exec, sql).await?;
     let refs = param_refs(params);
     let (client, _) = exec.connection();
+    exec.note_statement();
     client
         .query(&statement, &refs)
         .await
@@ -338,6 +364,7 @@ pub(crate) async fn execute(
     let statement = prepared(exec, sql).await?;
     let refs = param_refs(params);
     let (client, _) = exec.connection();
+    exec.note_statement();
     client
         .execute(&statement, &refs)
         .await
@@ -387,6 +414,7 @@ pub async fn raw_query<R: FromRow>(
 ) -> Result<Vec<R>, Error> {
     let statement = prepared(exec, sql).await?;
     let (client, _) = exec.connection();
+    exec.note_statement();
     let rows = client
         .query(&statement, params)
         .await
@@ -402,6 +430,7 @@ pub async fn raw_execute(
 ) -> Result<u64, Error> {
     let statement = prepared(exec, sql).await?;
     let (client, _) = exec.connection();
+    exec.note_statement();
     client
         .execute(&statement, params)
         .await

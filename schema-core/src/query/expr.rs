@@ -57,11 +57,11 @@ pub enum Node {
         params: Vec<Node>,
     },
     /// A parenthesised subquery.
-    Subquery(Arc<dyn Fn(&mut SqlWriter) + Send + Sync>),
+    Subquery(super::render::WriteFn),
     /// `[NOT] EXISTS (subquery)`
-    Exists(Arc<dyn Fn(&mut SqlWriter) + Send + Sync>, bool),
+    Exists(super::render::WriteFn, bool),
     /// `expr [NOT] IN (subquery)`
-    InSubquery(Box<Node>, Arc<dyn Fn(&mut SqlWriter) + Send + Sync>, bool),
+    InSubquery(Box<Node>, super::render::WriteFn, bool),
     /// A value the writer spells itself (`now()`, `DEFAULT`, `excluded."col"`).
     Keyword(&'static str),
     Excluded(&'static str),
@@ -579,4 +579,13 @@ pub fn not_exists<S, Q: super::Subquery>(subquery: Q) -> Expr<S, bool> {
 /// `now()`, for timestamps.
 pub fn now<S, V>() -> Expr<S, V> {
     Expr::new(Node::Keyword("now()"))
+}
+
+/// `column = $n` with an already-bound parameter, for generated code that checked types itself.
+pub(crate) fn column_eq_param<T, V>(column: Column<T, V>, param: Param) -> Expr<T, bool> {
+    Expr::new(Node::Binary(
+        Box::new(column.node()),
+        "=",
+        Box::new(Node::Param(param)),
+    ))
 }

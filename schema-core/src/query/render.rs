@@ -5,12 +5,18 @@
 use super::expr::{Node, Param};
 use crate::sql::{quote_ident, quote_qualified};
 
+/// Writes a piece of SQL (a subquery, a loaded relation) when the statement is rendered.
+pub type WriteFn = std::sync::Arc<dyn Fn(&mut SqlWriter) + Send + Sync>;
+
 /// SQL text under construction, with its parameters.
 pub struct SqlWriter {
     sql: String,
     params: Vec<Param>,
     /// Whether columns are written with their table (`"users"."id"`), as joins need.
     qualify: bool,
+    /// Tables written under an alias in the scope being written, innermost last: a relation's
+    /// rows are read from `"t1"`, `"t2"`… so that a table can relate to itself.
+    aliases: Vec<(&'static str, String)>,
 }
 
 impl std::fmt::Debug for SqlWriter {
@@ -28,6 +34,7 @@ impl SqlWriter {
             sql: String::with_capacity(128),
             params: Vec::new(),
             qualify,
+            aliases: Vec::new(),
         }
     }
 
@@ -61,7 +68,27 @@ impl SqlWriter {
         self.sql.push_str(&self.params.len().to_string());
     }
 
+    pub(crate) fn push_alias(&mut self, table: &'static str, alias: String) {
+        self.aliases.push((table, alias));
+    }
+
+    pub(crate) fn pop_alias(&mut self) {
+        self.aliases.pop();
+    }
+
+    /// How many aliased scopes enclose the current one.
+    pub(crate) fn depth(&self) -> usize {
+        self.aliases.len()
+    }
+
     pub(crate) fn column(&mut self, schema: Option<&str>, table: &str, name: &str) {
+        if let Some((_, alias)) = self.aliases.iter().rev().find(|(t, _)| *t == table) {
+            let alias = crate::sql::quote_ident(alias);
+            self.sql.push_str(&alias);
+            self.sql.push('.');
+            self.ident(name);
+            return;
+        }
         if self.qualify {
             self.table(schema, table);
             self.sql.push('.');

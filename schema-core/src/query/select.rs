@@ -338,6 +338,10 @@ impl<S> std::fmt::Debug for Order<S> {
 }
 
 impl<S> Order<S> {
+    pub(crate) fn into_parts(self) -> (Node, bool, Option<bool>) {
+        (self.node, self.desc, self.nulls)
+    }
+
     /// `NULLS FIRST`
     pub fn nulls_first(mut self) -> Self {
         self.nulls = Some(true);
@@ -545,6 +549,8 @@ where
     lock: Option<&'static str>,
     deleted: Deleted,
     projection: Option<Vec<Node>>,
+    /// Loaded relations, written after the columns (one value each).
+    relations: Vec<super::render::WriteFn>,
     decode: fn(&Row) -> Result<O, Error>,
     _marker: PhantomData<fn() -> S>,
 }
@@ -562,6 +568,7 @@ impl<S: Source, O> Clone for Select<S, O> {
             lock: self.lock,
             deleted: self.deleted,
             projection: self.projection.clone(),
+            relations: self.relations.clone(),
             decode: self.decode,
             _marker: PhantomData,
         }
@@ -587,6 +594,7 @@ impl<T: Table + FromRow> Select<T, T> {
             lock: None,
             deleted: Deleted::Live,
             projection: None,
+            relations: Vec::new(),
             decode: |row| T::from_row(row, 0),
             _marker: PhantomData,
         }
@@ -613,6 +621,7 @@ impl<S: Source> Select<S, S::Row> {
             lock: self.lock,
             deleted: self.deleted,
             projection: None,
+            relations: Vec::new(),
             decode: |row| S2::decode(row, 0),
             _marker: PhantomData,
         }
@@ -648,6 +657,7 @@ impl<S: Source> Select<S, S::Row> {
             lock: self.lock,
             deleted: self.deleted,
             projection: Some(columns.nodes()),
+            relations: Vec::new(),
             decode: |row| C::decode(row, 0),
             _marker: PhantomData,
         }
@@ -669,6 +679,7 @@ impl<S: Source, O> Select<S, O> {
             lock: self.lock,
             deleted: self.deleted,
             projection: self.projection,
+            relations: self.relations,
             decode: self.decode,
             _marker: PhantomData,
         }
@@ -688,6 +699,7 @@ impl<S: Source, O> Select<S, O> {
             lock: self.lock,
             deleted: self.deleted,
             projection: self.projection,
+            relations: self.relations,
             decode: |row| U::from_row(row, 0),
             _marker: PhantomData,
         }
@@ -806,6 +818,10 @@ impl<S: Source, O> Select<S, O> {
                 }
             }
             None => S::write_columns(w),
+        }
+        for relation in &self.relations {
+            w.push(", ");
+            relation(w);
         }
         w.push(" FROM ");
         S::write_from(w, &self.joins);
@@ -945,13 +961,98 @@ pub trait Subquery {
     /// The value of its one column, for `IN`.
     type Value;
     #[doc(hidden)]
-    fn into_render(self) -> Arc<dyn Fn(&mut SqlWriter) + Send + Sync>;
+    fn into_render(self) -> super::render::WriteFn;
 }
 
 impl<S: Source, O: 'static> Subquery for Select<S, O> {
     type Value = O;
 
-    fn into_render(self) -> Arc<dyn Fn(&mut SqlWriter) + Send + Sync> {
+    fn into_render(self) -> super::render::WriteFn {
         Arc::new(move |w: &mut SqlWriter| self.write(w))
+    }
+}
+
+impl<S: Source, O> Select<S, O> {
+    fn add_relation<R, O2>(
+        mut self,
+        relation: R,
+        decode: fn(&Row) -> Result<O2, Error>,
+    ) -> Select<S, O2>
+    where
+        R: crate::relations::LoadRelation<S::Base>,
+    {
+        let parent: &'static str = <S::Base as Table>::table().name.as_ref();
+        self.relations
+            .push(Arc::new(move |w: &mut SqlWriter| relation.write(w, parent)));
+        Select {
+            filter: self.filter,
+            joins: self.joins,
+            order: self.order,
+            group_by: self.group_by,
+            having: self.having,
+            limit: self.limit,
+            offset: self.offset,
+            lock: self.lock,
+            deleted: self.deleted,
+            projection: self.projection,
+            relations: self.relations,
+            decode,
+            _marker: PhantomData,
+        }
+    }
+}
+
+/// Eager loading: each `with` adds a relation's value to every row, in the same statement.
+impl<T: Table + FromRow> Select<T, T> {
+    /// Loads `relation` with every row: `User::select().with(users::projects)` gives
+    /// `(User, Vec<Project>)` rows.
+    pub fn with<R: crate::relations::LoadRelation<T>>(
+        self,
+        relation: R,
+    ) -> Select<T, (T, R::Output)> {
+        self.add_relation(relation, |row| {
+            Ok((
+                T::from_row(row, 0)?,
+                crate::relations::decode_relation(row, T::WIDTH)?,
+            ))
+        })
+    }
+}
+
+impl<T: Table + FromRow, A: crate::relations::RelationValue> Select<T, (T, A)> {
+    /// Loads another relation beside the first: `(User, Vec<Project>, Vec<AiUsageLog>)` rows.
+    pub fn with<R: crate::relations::LoadRelation<T>>(
+        self,
+        relation: R,
+    ) -> Select<T, (T, A, R::Output)> {
+        self.add_relation(relation, |row| {
+            Ok((
+                T::from_row(row, 0)?,
+                crate::relations::decode_relation(row, T::WIDTH)?,
+                crate::relations::decode_relation(row, T::WIDTH + 1)?,
+            ))
+        })
+    }
+}
+
+impl<
+        T: Table + FromRow,
+        A: crate::relations::RelationValue,
+        B: crate::relations::RelationValue,
+    > Select<T, (T, A, B)>
+{
+    /// Loads a third relation beside the others.
+    pub fn with<R: crate::relations::LoadRelation<T>>(
+        self,
+        relation: R,
+    ) -> Select<T, (T, A, B, R::Output)> {
+        self.add_relation(relation, |row| {
+            Ok((
+                T::from_row(row, 0)?,
+                crate::relations::decode_relation(row, T::WIDTH)?,
+                crate::relations::decode_relation(row, T::WIDTH + 1)?,
+                crate::relations::decode_relation(row, T::WIDTH + 2)?,
+            ))
+        })
     }
 }

@@ -4,8 +4,9 @@ use super::{Schema, SqlType};
 
 /// A Rust type that a column can hold, and its SQL type.
 ///
-/// Implemented for the scalar types below, `Vec<T>` (arrays), and every `#[pg_enum]`. A column
-/// of any other type needs `#[column(sql_type = "…")]`.
+/// Implemented for the scalar types below, `Vec<T>` (arrays), and every `#[pg_enum]`. For any
+/// other type, implement it (with tokio-postgres' `ToSql` and `FromSql`), or keep a supported
+/// Rust type and give the SQL type with `#[column(sql_type = "…")]`.
 ///
 /// | Rust | SQL |
 /// | --- | --- |
@@ -22,9 +23,11 @@ use super::{Schema, SqlType};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a supported column type",
     label = "no SQL type is known for `{Self}`",
-    note = "give the SQL type yourself with `#[column(sql_type = \"…\")]`, or declare the enum with `#[pg_enum]`"
+    note = "use a supported type (with `#[column(sql_type = \"…\")]` for another SQL type), declare the enum with `#[pg_enum]`, or implement `ColumnValue` for it"
 )]
-pub trait ColumnValue {
+pub trait ColumnValue:
+    postgres_types::ToSql + for<'a> postgres_types::FromSql<'a> + Send + Sync + Sized + 'static
+{
     /// The type without its `Option`: what a comparison with the column takes.
     type NotNull;
     /// Whether the type is an `Option` (a nullable column).
@@ -35,6 +38,28 @@ pub trait ColumnValue {
 
     /// Adds what the type needs (its enum, its extension) to the schema.
     fn register_types(_schema: &mut Schema) {}
+
+    /// Reads column `index` of a row. (Generated code goes through these methods, so that a type
+    /// that is no column value is reported once, as such.)
+    #[doc(hidden)]
+    fn read(row: &tokio_postgres::Row, index: usize) -> Result<Self, crate::exec::Error> {
+        crate::exec::get(row, index)
+    }
+
+    /// Reads field `index` of a loaded relation's record.
+    #[doc(hidden)]
+    fn read_record(
+        record: &crate::relations::Record<'_>,
+        index: usize,
+    ) -> Result<Self, crate::exec::Error> {
+        record.get(index)
+    }
+
+    /// The value as a bound parameter.
+    #[doc(hidden)]
+    fn into_param(self) -> crate::query::expr::Param {
+        std::sync::Arc::new(self)
+    }
 }
 
 macro_rules! column_values {

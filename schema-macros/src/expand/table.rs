@@ -30,7 +30,8 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
             let table = Table::from_item(&cx, &attrs, &item);
             check::table(&cx, &table);
             let def = table_def(&table);
-            let module = column_module(&table);
+            let sound = !cx.has_errors();
+            let module = column_module(&table, sound);
             // Type checks only when the attributes are sound: otherwise their errors would repeat
             // the ones above in other words.
             let checks = if cx.has_errors() {
@@ -51,7 +52,13 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
             let (key_type, key_filter) = key_items(&table);
             let on_update_values = on_update_values(&table);
             let from_row = from_row(&table);
+            let from_record = from_record(&table);
             let new_row = new_row(&table);
+            let (accessors, relation_checks) = if sound {
+                relation_accessors(&table)
+            } else {
+                (TokenStream::new(), TokenStream::new())
+            };
             quote! {
                 impl #p::Table for #ident {
                     const DEF: #p::TableDef = #def;
@@ -76,6 +83,12 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
 
                 #from_row
 
+                #from_record
+
+                impl #ident {
+                    #accessors
+                }
+
                 #module
 
                 #new_row
@@ -84,6 +97,7 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
                     #[allow(dead_code, clippy::all)]
                     fn __schema_checks() {
                         #checks
+                        #relation_checks
                     }
                 };
             }
@@ -340,7 +354,7 @@ fn opt_u16(p: &TokenStream, n: Option<u16>) -> TokenStream {
 }
 
 /// `pub mod users { pub const email: Column<User, String> = …; }`
-fn column_module(table: &Table<'_>) -> TokenStream {
+fn column_module(table: &Table<'_>, with_relations: bool) -> TokenStream {
     let p = &private(&table.krate);
     let ident = &table.item.ident;
     let vis = &table.item.vis;
@@ -361,16 +375,212 @@ fn column_module(table: &Table<'_>) -> TokenStream {
         quote! {
             #[doc = #doc]
             pub const #field: #p::Column<super::#ident, #ty> = #p::Column::new(#schema, #table_name, #name, #index);
+            #[doc(hidden)]
+            pub type #field = #p::Column<super::#ident, #ty>;
         }
     });
-    let doc = format!("The columns of table `{table_name}` (struct [`{ident}`]), for queries.");
+    let relations = if with_relations {
+        relation_consts(table)
+    } else {
+        TokenStream::new()
+    };
+    let doc = format!(
+        "The columns and relations of table `{table_name}` (struct [`{ident}`]), for queries."
+    );
     quote! {
         #[doc = #doc]
-        #[allow(non_upper_case_globals, dead_code)]
+        #[allow(non_upper_case_globals, non_camel_case_types, dead_code)]
         #vis mod #module {
             #[allow(unused_imports)]
             use super::*;
             #(#consts)*
+            #relations
+        }
+    }
+}
+
+/// The table's relations: one `Relation` constant each (in the table's module).
+fn relation_consts(table: &Table<'_>) -> TokenStream {
+    let p = &private(&table.krate);
+    let ident = &table.item.ident;
+    let mut out = TokenStream::new();
+    for column in &table.columns {
+        let (Some(name), Some(references)) = (&column.attrs.relation, &column.attrs.references)
+        else {
+            continue;
+        };
+        let target = &references.path;
+        let fk = &column.sql_name.value;
+        let name_str = name.to_string();
+        let doc = format!("Belongs-to relation `{name_str}`: the row that `{fk}` points at.");
+        out.extend(quote! {
+            #[doc = #doc]
+            pub const #name: #p::Relation<super::#ident, <#target as #p::ColumnTypes>::Table, #p::BelongsTo> =
+                #p::Relation::new(#name_str, #target.name(), #fk, #p::None);
+        });
+    }
+    let Some(key) = table.single_key() else {
+        return out;
+    };
+    let key_name = &key.sql_name.value;
+    for relation in table.relations {
+        let name = &relation.name;
+        let name_str = name.to_string();
+        let item = match relation.kind {
+            crate::attr::RelationKind::HasMany | crate::attr::RelationKind::HasOne => {
+                let Some(by) = &relation.by else { continue };
+                let kind = if relation.kind == crate::attr::RelationKind::HasMany {
+                    quote!(HasMany)
+                } else {
+                    quote!(HasOne)
+                };
+                let doc = format!(
+                    "Relation `{name_str}`: the rows whose `{}` points at this row.",
+                    quote!(#by).to_string().replace(' ', "")
+                );
+                quote! {
+                    #[doc = #doc]
+                    pub const #name: #p::Relation<super::#ident, <#by as #p::ColumnTypes>::Table, #p::#kind> =
+                        #p::Relation::new(#name_str, #by.name(), #key_name, #p::None);
+                }
+            }
+            crate::attr::RelationKind::ManyToMany => {
+                let (Some(through), Some(to), Some(target)) =
+                    (&relation.through, &relation.to, &relation.target)
+                else {
+                    continue;
+                };
+                let doc = format!(
+                    "Many-to-many relation `{name_str}`, through `{}`.",
+                    quote!(#through).to_string().replace(' ', "")
+                );
+                quote! {
+                    #[doc = #doc]
+                    pub const #name: #p::Relation<super::#ident, <#target as #p::ColumnTypes>::Table, #p::ManyToMany> =
+                        #p::Relation::new(
+                            #name_str,
+                            #target.name(),
+                            #key_name,
+                            #p::Some(#p::Through {
+                                schema: #through.table_schema(),
+                                table: #through.table_name(),
+                                from: #through.name(),
+                                to: #to.name(),
+                            }),
+                        );
+                }
+            }
+        };
+        out.extend(item);
+    }
+    out
+}
+
+/// Accessor methods on the struct (`project.owner()`, `user.projects()`): a `Select` of the related
+/// rows, to refine and run; and the checks that the relation's keys have matching types.
+fn relation_accessors(table: &Table<'_>) -> (TokenStream, TokenStream) {
+    let p = &private(&table.krate);
+    let ident = &table.item.ident;
+    let module = &table.module;
+    let mut methods = TokenStream::new();
+    let mut checks = TokenStream::new();
+    for column in &table.columns {
+        let (Some(name), Some(references)) = (&column.attrs.relation, &column.attrs.references)
+        else {
+            continue;
+        };
+        let target = &references.path;
+        let field = column.ident;
+        let target_ty = quote!(<#target as #p::ColumnTypes>::Table);
+        let doc = format!(
+            "The row that `{}` points at (relation `{name}`), as a query to run.",
+            column.sql_name.value
+        );
+        let filter = if column.nullable {
+            quote! {
+                match &self.#field {
+                    ::std::option::Option::Some(key) => #p::key_eq(#target, ::std::clone::Clone::clone(key)),
+                    ::std::option::Option::None => #p::Expr::raw::<bool>("FALSE", []),
+                }
+            }
+        } else {
+            quote!(#p::key_eq(#target, ::std::clone::Clone::clone(&self.#field)))
+        };
+        methods.extend(quote! {
+            #[doc = #doc]
+            pub fn #name(&self) -> #p::Select<#target_ty, #target_ty> {
+                <#target_ty as #p::TableQueries>::select().filter(#filter)
+            }
+        });
+    }
+    let Some(key) = table.single_key() else {
+        return (methods, checks);
+    };
+    let key_field = key.ident;
+    for relation in table.relations {
+        let name = &relation.name;
+        match relation.kind {
+            crate::attr::RelationKind::HasMany | crate::attr::RelationKind::HasOne => {
+                let Some(by) = &relation.by else { continue };
+                let child = quote!(<#by as #p::ColumnTypes>::Table);
+                let doc = format!("The rows of relation `{name}`, as a query to refine and run.");
+                methods.extend(quote! {
+                    #[doc = #doc]
+                    pub fn #name(&self) -> #p::Select<#child, #child> {
+                        <#child as #p::TableQueries>::select().filter(#p::key_eq(#by, ::std::clone::Clone::clone(&self.#key_field)))
+                    }
+                });
+                checks.extend(
+                    quote_spanned!(by.span()=> #p::referenced(#module::#key_field).by_column(#by);),
+                );
+            }
+            crate::attr::RelationKind::ManyToMany => {
+                let (Some(through), Some(to), Some(target)) =
+                    (&relation.through, &relation.to, &relation.target)
+                else {
+                    continue;
+                };
+                let child = quote!(<#target as #p::ColumnTypes>::Table);
+                let join = quote!(<#through as #p::ColumnTypes>::Table);
+                let doc = format!(
+                    "The rows of many-to-many relation `{name}`, as a query to refine and run."
+                );
+                methods.extend(quote! {
+                    #[doc = #doc]
+                    pub fn #name(&self) -> #p::Select<#child, #child> {
+                        <#child as #p::TableQueries>::select().filter(#target.in_subquery(
+                            <#join as #p::TableQueries>::select()
+                                .columns(#to)
+                                .filter(#p::key_eq(#through, ::std::clone::Clone::clone(&self.#key_field))),
+                        ))
+                    }
+                });
+                checks.extend(quote_spanned!(through.span()=> #p::referenced(#module::#key_field).by_column(#through);));
+                checks.extend(quote_spanned!(to.span()=> #p::referenced(#target).by_column(#to);));
+            }
+        }
+    }
+    let _ = ident;
+    (methods, checks)
+}
+
+/// `impl FromRecord`: the row read from a loaded relation's record, fields in column order.
+fn from_record(table: &Table<'_>) -> TokenStream {
+    let p = &private(&table.krate);
+    let ident = &table.item.ident;
+    let width = table.columns.len();
+    let fields = table.columns.iter().enumerate().map(|(i, c)| {
+        let field = c.ident;
+        let ty = c.ty;
+        quote_spanned!(ty.span()=> #field: <#ty as #p::ColumnValue>::read_record(record, start + #i)?)
+    });
+    quote! {
+        impl #p::FromRecord for #ident {
+            const WIDTH: usize = #width;
+
+            fn from_record(record: &#p::Record<'_>, start: usize) -> ::std::result::Result<Self, #p::Error> {
+                ::std::result::Result::Ok(#ident { #(#fields,)* })
+            }
         }
     }
 }
@@ -526,7 +736,8 @@ fn from_row(table: &Table<'_>) -> TokenStream {
     let width = table.columns.len();
     let fields = table.columns.iter().enumerate().map(|(i, c)| {
         let field = c.ident;
-        quote!(#field: #p::get(row, start + #i)?)
+        let ty = c.ty;
+        quote_spanned!(ty.span()=> #field: <#ty as #p::ColumnValue>::read(row, start + #i)?)
     });
     quote! {
         impl #p::FromRow for #ident {
@@ -590,7 +801,7 @@ fn new_row(table: &Table<'_>) -> TokenStream {
                     #[doc = #doc]
                     pub fn #field(self, value: impl ::std::convert::Into<#ty>) -> #new_ident<#(#out),*> {
                         let mut values = self.values;
-                        #p::set_value(&mut values, #index, #p::Arc::new(::std::convert::Into::<#ty>::into(value)));
+                        #p::set_value(&mut values, #index, <#ty as #p::ColumnValue>::into_param(::std::convert::Into::<#ty>::into(value)));
                         #new_ident { values, _state: #p::PhantomData }
                     }
                 });
@@ -598,7 +809,7 @@ fn new_row(table: &Table<'_>) -> TokenStream {
             None => setters.push(quote! {
                 #[doc = #doc]
                 pub fn #field(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
-                    #p::set_value(&mut self.values, #index, #p::Arc::new(::std::convert::Into::<#ty>::into(value)));
+                    #p::set_value(&mut self.values, #index, <#ty as #p::ColumnValue>::into_param(::std::convert::Into::<#ty>::into(value)));
                     self
                 }
             }),

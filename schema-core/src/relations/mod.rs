@@ -1,0 +1,419 @@
+//! Relations between tables, and eager loading in one statement.
+//!
+//! `#[table]` declares them: `relation = owner` on a foreign-key column (belongs-to),
+//! `has_many(projects, by = projects::owner_id)`, `has_one(…)` and
+//! `many_to_many(tags, through = task_tags::task_id, to = task_tags::tag_id, target = tags::id)` on
+//! the table. Each becomes a [`Relation`] constant in the table's module (`users::projects`) and an
+//! accessor method on the struct (`user.projects()`, a `Select` to refine and run).
+//!
+//! `User::select().with(users::projects.with(projects::owner))` loads users with their projects
+//! and each project's owner in **one** statement: each relation is an `ARRAY(SELECT ROW(…) …)`
+//! (or a `(SELECT ROW(…) …)` for a single row) correlated with its parent, read back in
+//! PostgreSQL's binary format and decoded into typed values. No N+1, no JSON in between.
+
+mod record;
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+pub use record::{FromRecord, Record, RecordValue, RelationValue};
+
+use crate::exec::Error;
+use crate::query::expr::{Expr, Node};
+use crate::query::render::SqlWriter;
+use crate::query::select::IntoOrder;
+use crate::schema::Table;
+
+/// Many child rows per parent row: `Vec<Child>`.
+#[derive(Debug)]
+pub enum HasMany {}
+/// At most one child row per parent row: `Option<Child>`.
+#[derive(Debug)]
+pub enum HasOne {}
+/// The parent row a foreign key points at: `Option<Parent>` (absent when the key is NULL, or
+/// the parent is soft-deleted).
+#[derive(Debug)]
+pub enum BelongsTo {}
+/// Rows related through a join table: `Vec<Target>`.
+#[derive(Debug)]
+pub enum ManyToMany {}
+
+/// How many rows a relation loads, and so what it decodes into.
+pub trait Cardinality {
+    type Wrap<I>: RelationValue
+    where
+        I: RecordValue;
+    #[doc(hidden)]
+    const MANY: bool;
+}
+
+impl Cardinality for HasMany {
+    type Wrap<I>
+        = Vec<I>
+    where
+        I: RecordValue;
+    const MANY: bool = true;
+}
+
+impl Cardinality for ManyToMany {
+    type Wrap<I>
+        = Vec<I>
+    where
+        I: RecordValue;
+    const MANY: bool = true;
+}
+
+impl Cardinality for HasOne {
+    type Wrap<I>
+        = Option<I>
+    where
+        I: RecordValue;
+    const MANY: bool = false;
+}
+
+impl Cardinality for BelongsTo {
+    type Wrap<I>
+        = Option<I>
+    where
+        I: RecordValue;
+    const MANY: bool = false;
+}
+
+/// A join table between a relation's two sides.
+#[derive(Debug, Clone, Copy)]
+#[doc(hidden)]
+pub struct Through {
+    pub schema: Option<&'static str>,
+    pub table: &'static str,
+    /// The join table's column that points at the parent.
+    pub from: &'static str,
+    /// The join table's column that points at the child.
+    pub to: &'static str,
+}
+
+/// A relation from rows of `P` to rows of `C` (`K`: how many), with the relations to load
+/// under each `C` (`N`: `()`, or a tuple of relations of `C`).
+pub struct Relation<P, C, K, N = ()> {
+    name: &'static str,
+    /// The child's column that the join condition compares (its foreign key, or for
+    /// belongs-to and many-to-many its referenced key).
+    child_key: &'static str,
+    /// The parent's column that the join condition compares.
+    parent_key: &'static str,
+    through: Option<Through>,
+    filter: Option<Node>,
+    order: Vec<(Node, bool, Option<bool>)>,
+    limit: Option<i64>,
+    with_deleted: bool,
+    nested: N,
+    _marker: Markers<P, C, K>,
+}
+
+type Markers<P, C, K> = PhantomData<fn() -> (P, C, K)>;
+
+impl<P, C, K, N: Clone> Clone for Relation<P, C, K, N> {
+    fn clone(&self) -> Self {
+        Relation {
+            name: self.name,
+            child_key: self.child_key,
+            parent_key: self.parent_key,
+            through: self.through,
+            filter: self.filter.clone(),
+            order: self.order.clone(),
+            limit: self.limit,
+            with_deleted: self.with_deleted,
+            nested: self.nested.clone(),
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<P, C, K, N> std::fmt::Debug for Relation<P, C, K, N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Relation({})", self.name)
+    }
+}
+
+impl<P, C, K> Relation<P, C, K, ()> {
+    #[doc(hidden)]
+    pub const fn new(
+        name: &'static str,
+        child_key: &'static str,
+        parent_key: &'static str,
+        through: Option<Through>,
+    ) -> Self {
+        Relation {
+            name,
+            child_key,
+            parent_key,
+            through,
+            filter: None,
+            order: Vec::new(),
+            limit: None,
+            with_deleted: false,
+            nested: (),
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<P, C, K, N> Relation<P, C, K, N> {
+    /// The relation's name, as declared.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Only the related rows that match (`AND`ed with an earlier filter).
+    pub fn filter(mut self, condition: Expr<C, bool>) -> Self {
+        self.filter = Some(match self.filter.take() {
+            Some(existing) => crate::query::expr::logic("AND", existing, condition.node),
+            None => condition.node,
+        });
+        self
+    }
+
+    /// Orders the related rows (called again, adds a key).
+    pub fn order_by<I>(mut self, order: impl IntoOrder<C, I>) -> Self {
+        let order = order.into_order();
+        let (node, desc, nulls) = order.into_parts();
+        self.order.push((node, desc, nulls));
+        self
+    }
+
+    /// At most `limit` related rows per parent row.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Loads soft-deleted related rows too.
+    pub fn with_deleted(mut self) -> Self {
+        self.with_deleted = true;
+        self
+    }
+
+    /// Loads `relation` under each related row.
+    pub fn with<R>(self, relation: R) -> Relation<P, C, K, <N as Push<R>>::Output>
+    where
+        R: LoadRelation<C>,
+        N: Push<R>,
+    {
+        Relation {
+            name: self.name,
+            child_key: self.child_key,
+            parent_key: self.parent_key,
+            through: self.through,
+            filter: self.filter,
+            order: self.order,
+            limit: self.limit,
+            with_deleted: self.with_deleted,
+            nested: self.nested.push(relation),
+            _marker: PhantomData,
+        }
+    }
+}
+
+/// Adds a relation to a tuple of nested relations.
+pub trait Push<R> {
+    type Output;
+    fn push(self, relation: R) -> Self::Output;
+}
+
+impl<R> Push<R> for () {
+    type Output = (R,);
+    fn push(self, relation: R) -> (R,) {
+        (relation,)
+    }
+}
+
+impl<A, R> Push<R> for (A,) {
+    type Output = (A, R);
+    fn push(self, relation: R) -> (A, R) {
+        (self.0, relation)
+    }
+}
+
+impl<A, B, R> Push<R> for (A, B) {
+    type Output = (A, B, R);
+    fn push(self, relation: R) -> (A, B, R) {
+        (self.0, self.1, relation)
+    }
+}
+
+/// The relations loaded under each row of `C`, and what a row then decodes into.
+pub trait Nested<C> {
+    /// `C`, or `(C, …)` with each nested relation's value.
+    type Item: RecordValue;
+    #[doc(hidden)]
+    fn write(&self, w: &mut SqlWriter, parent: &str);
+}
+
+impl<C: FromRecord> Nested<C> for () {
+    type Item = C;
+    fn write(&self, _: &mut SqlWriter, _: &str) {}
+}
+
+impl<C: FromRecord, A: LoadRelation<C>> Nested<C> for (A,) {
+    type Item = (C, A::Output);
+    fn write(&self, w: &mut SqlWriter, parent: &str) {
+        w.push(", ");
+        self.0.write(w, parent);
+    }
+}
+
+impl<C: FromRecord, A: LoadRelation<C>, B: LoadRelation<C>> Nested<C> for (A, B) {
+    type Item = (C, A::Output, B::Output);
+    fn write(&self, w: &mut SqlWriter, parent: &str) {
+        w.push(", ");
+        self.0.write(w, parent);
+        w.push(", ");
+        self.1.write(w, parent);
+    }
+}
+
+impl<C: FromRecord, A: LoadRelation<C>, B: LoadRelation<C>, D: LoadRelation<C>> Nested<C>
+    for (A, B, D)
+{
+    type Item = (C, A::Output, B::Output, D::Output);
+    fn write(&self, w: &mut SqlWriter, parent: &str) {
+        w.push(", ");
+        self.0.write(w, parent);
+        w.push(", ");
+        self.1.write(w, parent);
+        w.push(", ");
+        self.2.write(w, parent);
+    }
+}
+
+/// A relation that rows of `P` can load.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be loaded with rows of `{P}`",
+    label = "not a relation of `{P}`",
+    note = "`with` takes a relation declared on the table being queried (`users::projects` for `User::select()`)"
+)]
+pub trait LoadRelation<P>: Send + Sync + 'static {
+    /// What the relation decodes into for one parent row.
+    type Output: RelationValue;
+    /// Writes the relation as one value of the parent's row; `parent` is how the parent table
+    /// is named in the enclosing scope (its name, or an alias).
+    #[doc(hidden)]
+    fn write(&self, w: &mut SqlWriter, parent: &str);
+}
+
+impl<P, C, K, N> LoadRelation<P> for Relation<P, C, K, N>
+where
+    P: Table,
+    C: Table + FromRecord,
+    K: Cardinality + 'static,
+    N: Nested<C> + Send + Sync + 'static,
+{
+    type Output = K::Wrap<N::Item>;
+
+    fn write(&self, w: &mut SqlWriter, parent: &str) {
+        let child = C::table();
+        let alias = format!("t{}", w.depth() + 1);
+        let child_name: &'static str = child.name.as_ref();
+        w.push(if K::MANY {
+            "ARRAY(SELECT ROW("
+        } else {
+            "(SELECT ROW("
+        });
+        w.push_alias(child_name, alias.clone());
+        for (i, column) in child.columns.iter().enumerate() {
+            if i > 0 {
+                w.push(", ");
+            }
+            w.column(None, child_name, &column.name);
+        }
+        self.nested.write(w, &alias);
+        w.push(") FROM ");
+        w.table(child.schema.as_deref(), &child.name);
+        w.push(" AS ");
+        w.ident(&alias);
+        let parent_ref = |w: &mut SqlWriter, column: &str| {
+            w.ident(parent);
+            w.push(".");
+            w.ident(column);
+        };
+        match &self.through {
+            Some(through) => {
+                // child JOIN through ON through.to = child.key WHERE through.from = parent.key
+                let join_alias = format!("{alias}_j");
+                w.push(" INNER JOIN ");
+                w.table(through.schema, through.table);
+                w.push(" AS ");
+                w.ident(&join_alias);
+                w.push(" ON ");
+                w.ident(&join_alias);
+                w.push(".");
+                w.ident(through.to);
+                w.push(" = ");
+                w.ident(&alias);
+                w.push(".");
+                w.ident(self.child_key);
+                w.push(" WHERE ");
+                w.ident(&join_alias);
+                w.push(".");
+                w.ident(through.from);
+                w.push(" = ");
+                parent_ref(w, self.parent_key);
+            }
+            None => {
+                w.push(" WHERE ");
+                w.ident(&alias);
+                w.push(".");
+                w.ident(self.child_key);
+                w.push(" = ");
+                parent_ref(w, self.parent_key);
+            }
+        }
+        if let (Some(column), false) = (&child.soft_delete, self.with_deleted) {
+            w.push(" AND ");
+            w.ident(&alias);
+            w.push(".");
+            w.ident(column);
+            w.push(" IS NULL");
+        }
+        if let Some(filter) = &self.filter {
+            w.push(" AND ");
+            let and = Node::Logic("AND", vec![filter.clone()]);
+            w.node(&and);
+        }
+        if !self.order.is_empty() {
+            w.push(" ORDER BY ");
+            for (i, (node, desc, nulls)) in self.order.iter().enumerate() {
+                if i > 0 {
+                    w.push(", ");
+                }
+                w.node(node);
+                if *desc {
+                    w.push(" DESC");
+                }
+                match nulls {
+                    Some(true) => w.push(" NULLS FIRST"),
+                    Some(false) => w.push(" NULLS LAST"),
+                    None => {}
+                }
+            }
+        }
+        match (self.limit, K::MANY) {
+            (Some(limit), _) => {
+                w.push(" LIMIT ");
+                w.param(Arc::new(limit));
+            }
+            (None, false) => w.push(" LIMIT 1"),
+            (None, true) => {}
+        }
+        w.pop_alias();
+        w.push(")");
+    }
+}
+
+/// Decodes the value of a relation from column `index` of a row.
+pub(crate) fn decode_relation<V: RelationValue>(
+    row: &tokio_postgres::Row,
+    index: usize,
+) -> Result<V, Error> {
+    let raw: Option<record::RawValue<'_>> = crate::exec::get(row, index)?;
+    V::decode(raw.map(|r| r.0))
+}

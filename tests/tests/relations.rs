@@ -1,0 +1,370 @@
+//! Relations: accessors, and eager loading of whole trees in one statement.
+
+use example_app::schema::*;
+use schema_core::prelude::*;
+use schema_core::query::expr::Param;
+use schema_core::testing::TestDb;
+use schema_tests::support::app_db;
+use schema_tests::{tags, task_tags, task_tree, NewTag, NewTaskTag, NewTaskTree, Tag, TaskTree};
+
+fn show((sql, params): (String, Vec<Param>)) -> String {
+    let mut out = sql;
+    for (i, p) in params.iter().enumerate() {
+        out.push_str(&format!("\n  ${} = {:?}", i + 1, p));
+    }
+    out
+}
+
+#[test]
+fn eager_loading_sql() {
+    let cases = [
+        (
+            "one level",
+            show(User::select().with(users::projects).to_sql()),
+        ),
+        (
+            "two levels nested",
+            show(
+                User::select()
+                    .with(users::projects.with(projects::owner))
+                    .to_sql(),
+            ),
+        ),
+        (
+            "two relations side by side",
+            show(
+                User::select()
+                    .with(users::projects)
+                    .with(users::usage)
+                    .to_sql(),
+            ),
+        ),
+        (
+            "self-reference: a context with its parent and its forks",
+            show(
+                Context::select()
+                    .with(contexts::parent)
+                    .with(contexts::forks)
+                    .to_sql(),
+            ),
+        ),
+        (
+            "many-to-many",
+            show(TaskTree::select().with(task_tree::tags).to_sql()),
+        ),
+        (
+            "filtered, ordered and limited relation",
+            show(
+                Context::select()
+                    .filter(contexts::name.eq("chat"))
+                    .with(
+                        contexts::messages
+                            .filter(messages::role.eq("user").or(messages::role.eq("assistant")))
+                            .order_by(messages::version.desc())
+                            .limit(20),
+                    )
+                    .to_sql(),
+            ),
+        ),
+    ];
+    let text: Vec<String> = cases
+        .into_iter()
+        .map(|(name, sql)| format!("-- {name}\n{sql}"))
+        .collect();
+    insta::assert_snapshot!(text.join("\n\n"));
+}
+
+async fn user(db: &Db, email: &str) -> User {
+    User::insert(NewUser::new().email(email).name(email))
+        .returning()
+        .one(db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn users_with_projects_and_usage_in_one_statement() {
+    let (_guard, db) = app_db(false).await;
+    let ada = user(&db, "ada@x.io").await;
+    let bob = user(&db, "bob@x.io").await;
+    let lone = user(&db, "lone@x.io").await;
+    for (owner, name) in [(&ada, "a2"), (&ada, "a1"), (&bob, "b1")] {
+        Project::insert(NewProject::new().owner_id(owner.id).name(name))
+            .execute(&db)
+            .await
+            .unwrap();
+    }
+    for (who, model) in [(&ada, "gpt"), (&bob, "claude"), (&bob, "gpt")] {
+        AiUsageLog::insert(
+            NewAiUsageLog::new()
+                .user_id(who.id)
+                .model(model)
+                .tokens_used("1"),
+        )
+        .execute(&db)
+        .await
+        .unwrap();
+    }
+
+    let before = db.statements_sent();
+    let loaded = User::select()
+        .order_by(users::email)
+        .with(users::projects.order_by(projects::name))
+        .with(users::usage.order_by(ai_usage_log::model))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.statements_sent() - before,
+        1,
+        "one statement for the whole tree"
+    );
+
+    // The same answer as separate simple queries.
+    assert_eq!(loaded.len(), 3);
+    for (u, projects, usage) in &loaded {
+        let expected_projects = Project::select()
+            .filter(projects::owner_id.eq(u.id))
+            .order_by(projects::name)
+            .all(&db)
+            .await
+            .unwrap();
+        let expected_usage = AiUsageLog::select()
+            .filter(ai_usage_log::user_id.eq(u.id))
+            .order_by(ai_usage_log::model)
+            .all(&db)
+            .await
+            .unwrap();
+        assert_eq!(projects, &expected_projects);
+        assert_eq!(usage, &expected_usage);
+    }
+    let (first, projects, _) = &loaded[0];
+    assert_eq!(first.id, ada.id);
+    assert_eq!(
+        projects.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+        ["a1", "a2"],
+        "ordered within the relation"
+    );
+    let (last, projects, usage) = &loaded[2];
+    assert_eq!(
+        (last.id, projects.len(), usage.len()),
+        (lone.id, 0, 0),
+        "no related rows: empty, not missing"
+    );
+}
+
+#[tokio::test]
+async fn nested_relations_load_in_one_statement() {
+    let (_guard, db) = app_db(false).await;
+    let ada = user(&db, "ada@x.io").await;
+    Project::insert(NewProject::new().owner_id(ada.id).name("p"))
+        .execute(&db)
+        .await
+        .unwrap();
+
+    let before = db.statements_sent();
+    let loaded = User::select()
+        .with(users::projects.with(projects::owner))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(db.statements_sent() - before, 1);
+    let (u, projects) = &loaded[0];
+    let (project, owner) = &projects[0];
+    assert_eq!(owner.as_ref(), Some(u), "each project's owner, nested");
+    assert_eq!(project.owner_id, ada.id);
+
+    // A project with its owner, through the accessor and through eager loading.
+    let project = project.clone();
+    assert_eq!(project.owner().one(&db).await.unwrap(), ada);
+    let (p, owner) = Project::select()
+        .with(projects::owner)
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!((p, owner), (project, Some(ada.clone())));
+    assert_eq!(ada.projects().count(&db).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_context_with_its_parent_forks_and_messages() {
+    let (_guard, db) = app_db(true).await;
+    let root = Context::insert(NewContext::new().name(Some("root".to_string())))
+        .returning()
+        .one(&db)
+        .await
+        .unwrap();
+    let mut forks = Vec::new();
+    for version in [2_i64, 5] {
+        let fork = Context::insert(
+            NewContext::new()
+                .parent_id(Some(root.id))
+                .fork_version(Some(version)),
+        )
+        .returning()
+        .one(&db)
+        .await
+        .unwrap();
+        forks.push(fork);
+    }
+    for version in 1..=4_i64 {
+        Message::insert(
+            NewMessage::new()
+                .context_id(root.id)
+                .version(version)
+                .role("user")
+                .content(format!("m{version}")),
+        )
+        .execute(&db)
+        .await
+        .unwrap();
+    }
+    // A deleted fork and a deleted message stay out of loaded relations.
+    Context::delete()
+        .filter(contexts::id.eq(forks[1].id))
+        .execute(&db)
+        .await
+        .unwrap();
+    Message::delete()
+        .filter(messages::version.eq(4_i64))
+        .execute(&db)
+        .await
+        .unwrap();
+
+    let before = db.statements_sent();
+    let (context, parent, children, recent) = Context::select()
+        .filter(contexts::id.eq(root.id))
+        .with(contexts::parent)
+        .with(contexts::forks.order_by(contexts::fork_version))
+        .with(
+            contexts::messages
+                .order_by(messages::version.desc())
+                .limit(2),
+        )
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!(db.statements_sent() - before, 1);
+    assert_eq!(context, root);
+    assert_eq!(parent, None, "the root has no parent");
+    assert_eq!(
+        children,
+        vec![forks[0].clone()],
+        "the deleted fork is left out"
+    );
+    assert_eq!(
+        recent.iter().map(|m| m.version).collect::<Vec<_>>(),
+        [3, 2],
+        "the latest live messages, limited"
+    );
+
+    // From the fork's side: its parent, by eager loading and by accessor.
+    let (fork, parent) = Context::select()
+        .filter(contexts::id.eq(forks[0].id))
+        .with(contexts::parent)
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!(parent.as_ref(), Some(&root));
+    assert_eq!(fork.parent().one(&db).await.unwrap(), root);
+    assert_eq!(root.forks().all(&db).await.unwrap(), vec![forks[0].clone()]);
+    let with_deleted = Context::select()
+        .filter(contexts::id.eq(root.id))
+        .with(contexts::forks.with_deleted())
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        with_deleted.1.len(),
+        2,
+        "with_deleted() includes the deleted fork"
+    );
+
+    // A message with its context.
+    let (message, owner) = Message::select()
+        .filter(messages::version.eq(1_i64))
+        .with(messages::context)
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!(owner, Some(root.clone()));
+    assert_eq!(message.context().one(&db).await.unwrap(), root);
+}
+
+#[tokio::test]
+async fn many_to_many_and_self_reference_on_the_test_schema() {
+    let test_db = TestDb::new().await.unwrap();
+    let client = test_db.connect().await.unwrap();
+    let schema = schema_core::schema::Schema::new()
+        .table::<TaskTree>()
+        .table::<Tag>()
+        .table::<schema_tests::TaskTag>();
+    let sql = schema_core::migrate::migration_sql(
+        "t",
+        &schema_core::migrate::render::create_all(&schema),
+    );
+    client.batch_execute(&sql).await.unwrap();
+    let db = Db::new(client);
+
+    let root = TaskTree::insert(NewTaskTree::new().note(Some("root".to_string())))
+        .returning()
+        .one(&db)
+        .await
+        .unwrap();
+    let child = TaskTree::insert(NewTaskTree::new().parent_id(Some(root.id)))
+        .returning()
+        .one(&db)
+        .await
+        .unwrap();
+    let red = Tag::insert(NewTag::new().label("red"))
+        .returning()
+        .one(&db)
+        .await
+        .unwrap();
+    let blue = Tag::insert(NewTag::new().label("blue"))
+        .returning()
+        .one(&db)
+        .await
+        .unwrap();
+    for tag in [&red, &blue] {
+        TaskTag::insert(NewTaskTag::new().task_tree_id(root.id).tag_id(tag.id))
+            .execute(&db)
+            .await
+            .unwrap();
+    }
+
+    let before = db.statements_sent();
+    let loaded = TaskTree::select()
+        .filter(task_tree::id.eq(root.id))
+        .with(task_tree::tags.order_by(tags::label))
+        .with(task_tree::children.with(task_tree::tags))
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!(db.statements_sent() - before, 1);
+    let (tree, tags_of_root, children) = loaded;
+    assert_eq!(tree, root);
+    assert_eq!(tags_of_root, vec![blue.clone(), red.clone()]);
+    assert_eq!(children, vec![(child.clone(), Vec::new())]);
+    assert_eq!(
+        root.tags().order_by(tags::label).all(&db).await.unwrap(),
+        vec![blue.clone(), red.clone()]
+    );
+    let (_, tasks_of_red) = Tag::select()
+        .filter(tags::id.eq(red.id))
+        .with(tags::tasks)
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!(tasks_of_red, vec![root.clone()]);
+    let (_, task, tag) = TaskTag::select()
+        .filter(task_tags::tag_id.eq(red.id))
+        .with(task_tags::task)
+        .with(task_tags::tag)
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!((task, tag), (Some(root), Some(red)));
+}
+
+use schema_tests::TaskTag;
