@@ -132,6 +132,7 @@ pub struct TaskTag {
 /// A self-reference on its own, and a default-named table (`task_tree`).
 #[table(
     has_many(children, by = task_tree::parent_id),
+    has_one(first_child, by = task_tree::parent_id),
     many_to_many(tags, through = task_tags::task_tree_id, to = task_tags::tag_id, target = tags::id)
 )]
 #[derive(Debug, Clone, PartialEq)]

@@ -346,6 +346,31 @@ async fn many_to_many_and_self_reference_on_the_test_schema() {
     assert_eq!(tree, root);
     assert_eq!(tags_of_root, vec![blue.clone(), red.clone()]);
     assert_eq!(children, vec![(child.clone(), Vec::new())]);
+
+    // has_one: at most one row, the first in the given order.
+    let second = TaskTree::insert(
+        NewTaskTree::new()
+            .parent_id(Some(root.id))
+            .note(Some("b".to_string())),
+    )
+    .returning()
+    .one(&db)
+    .await
+    .unwrap();
+    let (_, first) = TaskTree::select()
+        .filter(task_tree::id.eq(root.id))
+        .with(task_tree::first_child.order_by(task_tree::note.desc().nulls_last()))
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!(first, Some(second.clone()));
+    let (_, none) = TaskTree::select()
+        .filter(task_tree::id.eq(second.id))
+        .with(task_tree::first_child)
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!(none, None);
     assert_eq!(
         root.tags().order_by(tags::label).all(&db).await.unwrap(),
         vec![blue.clone(), red.clone()]
