@@ -74,11 +74,14 @@ fn committed_example_migration_is_current() {
 
     let fresh = temp_dir("fresh");
     let _cleanup = Cleanup(fresh.clone());
-    let Generated::Written(written) = MigrationsDir::new(&fresh)
+    let Generated::Written { files, .. } = MigrationsDir::new(&fresh)
         .generate(&example_app::schema(), None)
         .unwrap()
     else {
         panic!("a first migration is written");
+    };
+    let [written] = files.as_slice() else {
+        panic!("one file: {files:?}")
     };
     assert_eq!(written.tag, "0000_init");
     assert_eq!(std::fs::read(&written.sql_path).unwrap(), sql);
@@ -97,13 +100,13 @@ fn generate_writes_once_then_nothing() {
     let _cleanup = Cleanup(dir.clone());
     let migrations = MigrationsDir::new(&dir);
     let schema = schema_tests::schema();
-    let Generated::Written(first) = migrations
+    let Generated::Written { files, .. } = migrations
         .generate(&schema, Some("Create Everything!"))
         .unwrap()
     else {
         panic!("a first migration is written");
     };
-    assert_eq!(first.tag, "0000_create_everything");
+    assert_eq!(files[0].tag, "0000_create_everything");
     let files = |d: &PathBuf| {
         let mut names: Vec<String> = walk(d)
             .into_iter()

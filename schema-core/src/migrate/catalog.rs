@@ -258,7 +258,7 @@ impl Catalog {
     }
 
     /// Reads the user objects of the connected database (outside `pg_catalog`,
-    /// `information_schema` and extensions' own objects).
+    /// `information_schema`, extensions' own objects and the runner's journal table).
     pub async fn read(client: &Client) -> Result<Catalog, tokio_postgres::Error> {
         let mut catalog = Catalog::default();
         for row in client
@@ -293,8 +293,9 @@ impl Catalog {
                  WHERE c.relkind IN ('r', 'p')
                    AND n.nspname NOT IN ('pg_catalog', 'information_schema')
                    AND n.nspname NOT LIKE 'pg_toast%'
+                   AND c.relname <> $1
                    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')",
-                &[],
+                &[&super::runner::JOURNAL_TABLE],
             )
             .await?;
         for table in tables {

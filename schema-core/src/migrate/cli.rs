@@ -60,9 +60,11 @@ where
             println!("No schema changes since the newest migration; nothing written.");
             ExitCode::SUCCESS
         }
-        Ok(Generated::Written(written)) => {
-            println!("Wrote {} ({})", written.sql_path.display(), written.summary);
-            println!("  and {}", written.snapshot_path.display());
+        Ok(Generated::Written { files, summary }) => {
+            for file in &files {
+                println!("Wrote {}", file.sql_path.display());
+            }
+            println!("  {summary}");
             ExitCode::SUCCESS
         }
         Err(error) => {

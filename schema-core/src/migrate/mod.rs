@@ -9,7 +9,9 @@
 pub mod catalog;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod diff;
 pub mod render;
+pub mod runner;
 
 use std::fmt;
 use std::fs;
@@ -20,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::schema::{Schema, SchemaErrors};
+pub use diff::{DiffOptions, Plan, Refusal};
 pub use render::Step;
 
 /// The version of the snapshot and journal formats.
@@ -151,54 +154,176 @@ impl MigrationsDir {
     }
 
     /// Diffs `schema` against the newest snapshot and writes the next migration, if anything
-    /// changed. Needs no database.
+    /// changed. Needs no database. A migration whose online part (validations, concurrent
+    /// index builds) must run outside a transaction is written as two files.
     pub fn generate(&self, schema: &Schema, name: Option<&str>) -> Result<Generated, MigrateError> {
+        self.generate_with(schema, name, DiffOptions::default())
+    }
+
+    /// [`MigrationsDir::generate`] with diff options (`--allow-data-loss`).
+    pub fn generate_with(
+        &self,
+        schema: &Schema,
+        name: Option<&str>,
+        options: DiffOptions,
+    ) -> Result<Generated, MigrateError> {
         schema.validate().map_err(MigrateError::InvalidSchema)?;
         let journal = self.journal()?;
         let previous = self.latest_snapshot()?;
-        let steps =
-            match &previous {
-                None => render::create_all(schema),
-                Some(snapshot) if snapshot.schema == *schema => return Ok(Generated::NoChanges),
-                Some(_) => return Err(MigrateError::Unsupported(
-                    "the schema differs from the newest snapshot, and changing an existing schema \
-                     (the diff) is not implemented yet: only the first migration can be generated"
-                        .into(),
-                )),
-            };
-        let idx = journal.entries.last().map_or(0, |e| e.idx + 1);
+        let plan = match &previous {
+            None => Plan {
+                steps: render::create_all(schema),
+                online: Vec::new(),
+            },
+            Some(snapshot) => {
+                diff::diff(&snapshot.schema, schema, options).map_err(MigrateError::Refused)?
+            }
+        };
+        if plan.is_empty() {
+            return Ok(Generated::NoChanges);
+        }
+        let first = journal.entries.last().map_or(0, |e| e.idx + 1);
         let name = match name {
             Some(name) => sanitize_name(name)?,
             None if previous.is_none() => "init".to_string(),
-            None => "migration".to_string(),
+            None => default_name(&plan),
         };
-        let tag = format!("{idx:04}_{name}");
-        let sql = migration_sql(&tag, &steps);
+        let mut files = Vec::new();
+        let tag = format!("{first:04}_{name}");
+        if !plan.steps.is_empty() || plan.online.is_empty() {
+            let sql = if previous.is_none() {
+                migration_sql(&tag, &plan.steps)
+            } else {
+                diff_sql(&tag, &plan.steps, false)
+            };
+            files.push((tag.clone(), sql));
+        }
+        if !plan.online.is_empty() {
+            let idx = first + files.len() as u32;
+            let online_tag = format!("{idx:04}_{name}_online");
+            files.push((
+                online_tag.clone(),
+                diff_sql(&online_tag, &plan.online, true),
+            ));
+        }
         let snapshot = Snapshot::new(schema.clone()).to_json();
         let mut journal = journal;
-        journal.entries.push(JournalEntry {
-            idx,
-            tag: tag.clone(),
-            checksum: checksum(sql.as_bytes()),
-        });
-
         fs::create_dir_all(self.meta()).map_err(|e| MigrateError::Io {
             path: self.meta(),
             source: e,
         })?;
-        let sql_path = self.sql_path(&tag);
-        let snapshot_path = self.snapshot_path(idx);
-        write_new(&sql_path, sql.as_bytes())?;
-        write_new(&snapshot_path, snapshot.as_bytes())?;
-        // The journal goes last: it is what makes the migration exist.
+        let mut written = Vec::new();
+        for (i, (tag, sql)) in files.iter().enumerate() {
+            let idx = first + i as u32;
+            journal.entries.push(JournalEntry {
+                idx,
+                tag: tag.clone(),
+                checksum: checksum(sql.as_bytes()),
+            });
+            let sql_path = self.sql_path(tag);
+            let snapshot_path = self.snapshot_path(idx);
+            write_new(&sql_path, sql.as_bytes())?;
+            write_new(&snapshot_path, snapshot.as_bytes())?;
+            written.push(Written {
+                tag: tag.clone(),
+                sql_path,
+                snapshot_path,
+            });
+        }
+        // The journal goes last: it is what makes the migrations exist.
         write_atomic(&self.journal_path(), journal.to_json().as_bytes())?;
-        Ok(Generated::Written(Written {
-            tag,
-            sql_path,
-            snapshot_path,
-            summary: Summary::of(&steps),
-        }))
+        let mut all = plan.steps.clone();
+        all.extend(plan.online.iter().cloned());
+        Ok(Generated::Written {
+            files: written,
+            summary: Summary::of(&all),
+        })
     }
+
+    /// Whether the declared schema needs a migration that is not written yet.
+    pub fn pending_changes(&self, schema: &Schema) -> Result<Option<Plan>, MigrateError> {
+        let plan = match self.latest_snapshot()? {
+            None => Plan {
+                steps: render::create_all(schema),
+                online: Vec::new(),
+            },
+            Some(snapshot) => diff::diff(
+                &snapshot.schema,
+                schema,
+                DiffOptions {
+                    allow_data_loss: true,
+                },
+            )
+            .map_err(MigrateError::Refused)?,
+        };
+        Ok((!plan.is_empty()).then_some(plan))
+    }
+}
+
+/// A name for a migration from what it does: `create_tags`, `alter_users`.
+fn default_name(plan: &Plan) -> String {
+    let first = plan
+        .steps
+        .iter()
+        .chain(&plan.online)
+        .find_map(|step| match step {
+            Step::CreateTable(t) => Some(format!("create_{}", t.name)),
+            Step::DropTable(q) => Some(format!("drop_{}", q.name)),
+            Step::RenameTable { to, .. } => Some(format!("rename_{to}")),
+            Step::CreateEnum(e) => Some(format!("create_{}", e.name)),
+            Step::AddEnumValue { name, .. } => Some(format!("alter_{}", name.name)),
+            Step::AddColumn { table, .. }
+            | Step::DropColumn { table, .. }
+            | Step::RenameColumn { table, .. }
+            | Step::AlterColumnType { table, .. }
+            | Step::SetNotNull { table, .. }
+            | Step::DropNotNull { table, .. }
+            | Step::SetDefault { table, .. }
+            | Step::DropDefault { table, .. }
+            | Step::AddForeignKey { table, .. }
+            | Step::AddUnique { table, .. }
+            | Step::AddCheck { table, .. }
+            | Step::CreateIndex { table, .. } => Some(format!("alter_{}", table.name)),
+            _ => None,
+        });
+    first
+        .map(|n| sanitize_name(&n).unwrap_or_else(|_| "migration".into()))
+        .unwrap_or_else(|| "migration".into())
+}
+
+/// The marker on the first line of a file that must run outside a transaction.
+pub const NO_TRANSACTION: &str = "-- migrate:no-transaction";
+
+/// How long a migration statement waits for a lock before it gives up (so that a migration
+/// never queues every other query of a busy table behind it).
+pub const LOCK_TIMEOUT: &str = "5s";
+
+/// The text of a migration file after the first: the lock timeout, then each statement with a
+/// comment when it locks, rewrites or loses data.
+pub fn diff_sql(tag: &str, steps: &[Step], online: bool) -> String {
+    let mut sql = String::new();
+    if online {
+        sql.push_str(NO_TRANSACTION);
+        sql.push('\n');
+    }
+    sql.push_str(&format!(
+        "-- Migration {tag}\n-- Generated by gen-migrations from the declared schema; review it before applying.\n"
+    ));
+    if online {
+        sql.push_str("-- Runs outside a transaction, one statement at a time: each one is online (no long locks).\n");
+        sql.push_str(&format!("\nSET lock_timeout = '{LOCK_TIMEOUT}';\n"));
+    } else {
+        sql.push_str(&format!("\nSET LOCAL lock_timeout = '{LOCK_TIMEOUT}';\n"));
+    }
+    for step in steps {
+        sql.push('\n');
+        if let Some(warning) = step.warning() {
+            sql.push_str(&format!("-- {warning}\n"));
+        }
+        sql.push_str(&step.sql());
+        sql.push('\n');
+    }
+    sql
 }
 
 /// The text of a migration file: a header, then one statement per step, separated by blank lines.
@@ -270,7 +395,11 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), MigrateError> {
 #[derive(Debug)]
 pub enum Generated {
     NoChanges,
-    Written(Written),
+    /// One file, or two when part of the migration runs outside a transaction.
+    Written {
+        files: Vec<Written>,
+        summary: Summary,
+    },
 }
 
 #[derive(Debug)]
@@ -278,48 +407,79 @@ pub struct Written {
     pub tag: String,
     pub sql_path: PathBuf,
     pub snapshot_path: PathBuf,
-    pub summary: Summary,
 }
 
-/// Counts of what a migration does, for the command line's one-line report.
+/// Counts of what a migration does, for the command line's report.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Summary {
-    pub extensions: usize,
+    pub tables_created: usize,
+    pub tables_renamed: usize,
+    pub tables_dropped: usize,
+    pub columns_created: usize,
+    pub columns_added: usize,
+    pub columns_changed: usize,
+    pub columns_dropped: usize,
     pub enums: usize,
-    pub tables: usize,
-    pub columns: usize,
     pub foreign_keys: usize,
+    pub constraints: usize,
     pub indexes: usize,
+    pub extensions: usize,
 }
 
 impl Summary {
     pub fn of(steps: &[Step]) -> Self {
-        let mut summary = Summary::default();
+        let mut s = Summary::default();
         for step in steps {
             match step {
-                Step::CreateExtension(_) => summary.extensions += 1,
+                Step::CreateExtension(_) | Step::DropExtension(_) => s.extensions += 1,
                 Step::CreateNamespace(_) => {}
-                Step::CreateEnum(_) => summary.enums += 1,
+                Step::CreateEnum(_) | Step::DropEnum(_) | Step::AddEnumValue { .. } => s.enums += 1,
                 Step::CreateTable(t) => {
-                    summary.tables += 1;
-                    summary.columns += t.columns.len();
+                    s.tables_created += 1;
+                    s.columns_created += t.columns.len();
                 }
-                Step::AddForeignKey { .. } => summary.foreign_keys += 1,
-                Step::CreateIndex { .. } => summary.indexes += 1,
+                Step::DropTable(_) => s.tables_dropped += 1,
+                Step::RenameTable { .. } => s.tables_renamed += 1,
+                Step::AddColumn { .. } => s.columns_added += 1,
+                Step::DropColumn { .. } => s.columns_dropped += 1,
+                Step::RenameColumn { .. }
+                | Step::AlterColumnType { .. }
+                | Step::SetNotNull { .. }
+                | Step::DropNotNull { .. }
+                | Step::SetDefault { .. }
+                | Step::DropDefault { .. }
+                | Step::AddIdentity { .. }
+                | Step::DropIdentity { .. } => s.columns_changed += 1,
+                Step::AddForeignKey { .. } => s.foreign_keys += 1,
+                Step::AddPrimaryKey { .. }
+                | Step::AddUnique { .. }
+                | Step::AddCheck { .. }
+                | Step::ValidateConstraint { .. }
+                | Step::DropConstraint { .. }
+                | Step::RenameConstraint { .. } => s.constraints += 1,
+                Step::CreateIndex { .. } | Step::DropIndex { .. } | Step::RenameIndex { .. } => {
+                    s.indexes += 1
+                }
             }
         }
-        summary
+        s
     }
 }
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let parts = [
-            (self.tables, "table", "tables"),
-            (self.columns, "column", "columns"),
-            (self.enums, "enum", "enums"),
+            (self.tables_created, "table created", "tables created"),
+            (self.columns_created, "column in them", "columns in them"),
+            (self.tables_renamed, "table renamed", "tables renamed"),
+            (self.tables_dropped, "table DROPPED", "tables DROPPED"),
+            (self.columns_added, "column added", "columns added"),
+            (self.columns_changed, "column change", "column changes"),
+            (self.columns_dropped, "column DROPPED", "columns DROPPED"),
+            (self.enums, "enum change", "enum changes"),
             (self.foreign_keys, "foreign key", "foreign keys"),
-            (self.indexes, "index", "indexes"),
+            (self.constraints, "constraint change", "constraint changes"),
+            (self.indexes, "index change", "index changes"),
             (self.extensions, "extension", "extensions"),
         ];
         let text: Vec<String> = parts
@@ -327,15 +487,27 @@ impl fmt::Display for Summary {
             .filter(|(n, _, _)| *n > 0)
             .map(|(n, one, many)| format!("{n} {}", if *n == 1 { one } else { many }))
             .collect();
-        write!(f, "creates {}", text.join(", "))
+        f.write_str(&text.join(", "))
     }
 }
 
 #[derive(Debug)]
 pub enum MigrateError {
     InvalidSchema(SchemaErrors),
-    Io { path: PathBuf, source: io::Error },
-    Corrupt { path: PathBuf, message: String },
+    /// The diff would lose data, or cannot be done in place; each reason says what to do.
+    Refused(Refusal),
+    /// The runner refuses to go on; the message names the file and what to do.
+    Runner(String),
+    /// The database refused a statement or the connection failed.
+    Database(String),
+    Io {
+        path: PathBuf,
+        source: io::Error,
+    },
+    Corrupt {
+        path: PathBuf,
+        message: String,
+    },
     Unsupported(String),
 }
 
@@ -343,6 +515,8 @@ impl fmt::Display for MigrateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             MigrateError::InvalidSchema(errors) => errors.fmt(f),
+            MigrateError::Refused(refusal) => refusal.fmt(f),
+            MigrateError::Runner(message) | MigrateError::Database(message) => f.write_str(message),
             MigrateError::Io { path, source } if source.kind() == io::ErrorKind::AlreadyExists => write!(
                 f,
                 "{} already exists but the journal does not list it; remove the stray file or restore the journal",

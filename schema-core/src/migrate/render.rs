@@ -2,8 +2,8 @@
 //! quoted and escaped.
 
 use crate::schema::{
-    ColumnDef, EnumDef, ForeignKeyDef, Identity, IndexDef, IndexTarget, NullsOrder, Schema,
-    SortOrder, TableDef,
+    CheckDef, ColumnDef, DefaultValue, EnumDef, FkAction, ForeignKeyDef, Identity, IndexDef,
+    IndexTarget, NullsOrder, QualifiedName, Schema, SortOrder, SqlType, TableDef, UniqueDef,
 };
 use crate::sql::{quote_ident, quote_literal, quote_qualified};
 
@@ -11,11 +11,119 @@ use crate::sql::{quote_ident, quote_literal, quote_qualified};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     CreateExtension(String),
+    DropExtension(String),
     CreateNamespace(String),
     CreateEnum(EnumDef),
+    DropEnum(QualifiedName),
+    /// `ALTER TYPE … ADD VALUE 'v' BEFORE 'w'` (or `AFTER`, or at the end).
+    AddEnumValue {
+        name: QualifiedName,
+        value: String,
+        before: Option<String>,
+        after: Option<String>,
+    },
     CreateTable(TableDef),
-    AddForeignKey { table: TableDef, fk: ForeignKeyDef },
-    CreateIndex { table: TableDef, index: IndexDef },
+    DropTable(QualifiedName),
+    RenameTable {
+        from: QualifiedName,
+        to: String,
+    },
+    AddColumn {
+        table: QualifiedName,
+        column: ColumnDef,
+    },
+    DropColumn {
+        table: QualifiedName,
+        column: String,
+    },
+    RenameColumn {
+        table: QualifiedName,
+        from: String,
+        to: String,
+    },
+    /// `ALTER COLUMN … TYPE …`, with `USING` when PostgreSQL has no implicit cast.
+    AlterColumnType {
+        table: QualifiedName,
+        column: String,
+        sql_type: String,
+        using: Option<String>,
+        rewrites: bool,
+        /// Existing values may not fit (and the statement may fail, or lose precision).
+        narrowing: bool,
+    },
+    SetNotNull {
+        table: QualifiedName,
+        column: String,
+    },
+    DropNotNull {
+        table: QualifiedName,
+        column: String,
+    },
+    SetDefault {
+        table: QualifiedName,
+        column: String,
+        default: DefaultValue,
+        sql_type: SqlType,
+    },
+    DropDefault {
+        table: QualifiedName,
+        column: String,
+    },
+    AddIdentity {
+        table: QualifiedName,
+        column: String,
+        identity: Identity,
+    },
+    DropIdentity {
+        table: QualifiedName,
+        column: String,
+    },
+    AddPrimaryKey {
+        table: QualifiedName,
+        name: String,
+        columns: Vec<String>,
+    },
+    AddUnique {
+        table: QualifiedName,
+        unique: UniqueDef,
+    },
+    AddCheck {
+        table: QualifiedName,
+        check: CheckDef,
+        not_valid: bool,
+    },
+    AddForeignKey {
+        table: QualifiedName,
+        fk: ForeignKeyDef,
+        not_valid: bool,
+    },
+    ValidateConstraint {
+        table: QualifiedName,
+        name: String,
+    },
+    DropConstraint {
+        table: QualifiedName,
+        name: String,
+    },
+    RenameConstraint {
+        table: QualifiedName,
+        from: String,
+        to: String,
+    },
+    CreateIndex {
+        table: QualifiedName,
+        index: IndexDef,
+        concurrently: bool,
+    },
+    DropIndex {
+        schema: Option<String>,
+        name: String,
+    },
+    RenameIndex {
+        schema: Option<String>,
+        from: String,
+        to: String,
+    },
 }
 
 /// The steps that create `schema` in an empty database, in an order that applies: extensions,
@@ -40,24 +148,26 @@ pub fn create_all(schema: &Schema) -> Vec<Step> {
     for table in &schema.tables {
         for fk in table.foreign_keys.iter() {
             steps.push(Step::AddForeignKey {
-                table: table.clone(),
+                table: table.qualified_name(),
                 fk: fk.clone(),
+                not_valid: false,
             });
         }
     }
     for table in &schema.tables {
         for index in table.indexes.iter() {
             steps.push(Step::CreateIndex {
-                table: table.clone(),
+                table: table.qualified_name(),
                 index: index.clone(),
+                concurrently: false,
             });
         }
     }
     steps
 }
 
-fn table_name(table: &TableDef) -> String {
-    quote_qualified(table.schema.as_deref(), &table.name)
+fn name(q: &QualifiedName) -> String {
+    quote_qualified(q.schema.as_deref(), &q.name)
 }
 
 fn column_list<'a>(columns: impl IntoIterator<Item = &'a str>) -> String {
@@ -68,15 +178,27 @@ fn column_list<'a>(columns: impl IntoIterator<Item = &'a str>) -> String {
         .join(", ")
 }
 
+fn actions(fk: &ForeignKeyDef) -> String {
+    let mut sql = String::new();
+    if fk.on_delete != FkAction::NoAction {
+        sql.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
+    }
+    if fk.on_update != FkAction::NoAction {
+        sql.push_str(&format!(" ON UPDATE {}", fk.on_update.sql()));
+    }
+    sql
+}
+
 impl Step {
     /// The step as one SQL statement, ending with `;`.
     pub fn sql(&self) -> String {
         match self {
-            Step::CreateExtension(name) => {
-                format!("CREATE EXTENSION IF NOT EXISTS {};", quote_ident(name))
+            Step::CreateExtension(ext) => {
+                format!("CREATE EXTENSION IF NOT EXISTS {};", quote_ident(ext))
             }
-            Step::CreateNamespace(name) => {
-                format!("CREATE SCHEMA IF NOT EXISTS {};", quote_ident(name))
+            Step::DropExtension(ext) => format!("DROP EXTENSION {};", quote_ident(ext)),
+            Step::CreateNamespace(ns) => {
+                format!("CREATE SCHEMA IF NOT EXISTS {};", quote_ident(ns))
             }
             Step::CreateEnum(def) => format!(
                 "CREATE TYPE {} AS ENUM ({});",
@@ -87,33 +209,259 @@ impl Step {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+            Step::DropEnum(q) => format!("DROP TYPE {};", name(q)),
+            Step::AddEnumValue {
+                name: q,
+                value,
+                before,
+                after,
+            } => {
+                let position = match (before, after) {
+                    (Some(b), _) => format!(" BEFORE {}", quote_literal(b)),
+                    (None, Some(a)) => format!(" AFTER {}", quote_literal(a)),
+                    (None, None) => String::new(),
+                };
+                format!(
+                    "ALTER TYPE {} ADD VALUE {}{position};",
+                    name(q),
+                    quote_literal(value)
+                )
+            }
             Step::CreateTable(table) => create_table(table),
-            Step::AddForeignKey { table, fk } => format!(
+            Step::DropTable(q) => format!("DROP TABLE {};", name(q)),
+            Step::RenameTable { from, to } => {
+                format!("ALTER TABLE {} RENAME TO {};", name(from), quote_ident(to))
+            }
+            Step::AddColumn { table, column } => format!(
+                "ALTER TABLE {} ADD COLUMN {};",
+                name(table),
+                column_sql(column)
+            ),
+            Step::DropColumn { table, column } => {
+                format!(
+                    "ALTER TABLE {} DROP COLUMN {};",
+                    name(table),
+                    quote_ident(column)
+                )
+            }
+            Step::RenameColumn { table, from, to } => format!(
+                "ALTER TABLE {} RENAME COLUMN {} TO {};",
+                name(table),
+                quote_ident(from),
+                quote_ident(to)
+            ),
+            Step::AlterColumnType {
+                table,
+                column,
+                sql_type,
+                using,
+                ..
+            } => format!(
+                "ALTER TABLE {} ALTER COLUMN {} TYPE {sql_type}{};",
+                name(table),
+                quote_ident(column),
+                using
+                    .as_ref()
+                    .map(|u| format!(" USING {u}"))
+                    .unwrap_or_default()
+            ),
+            Step::SetNotNull { table, column } => {
+                format!(
+                    "ALTER TABLE {} ALTER COLUMN {} SET NOT NULL;",
+                    name(table),
+                    quote_ident(column)
+                )
+            }
+            Step::DropNotNull { table, column } => {
+                format!(
+                    "ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL;",
+                    name(table),
+                    quote_ident(column)
+                )
+            }
+            Step::SetDefault {
+                table,
+                column,
+                default,
+                sql_type,
+            } => format!(
+                "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {};",
+                name(table),
+                quote_ident(column),
+                default.ddl(sql_type)
+            ),
+            Step::DropDefault { table, column } => {
+                format!(
+                    "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT;",
+                    name(table),
+                    quote_ident(column)
+                )
+            }
+            Step::AddIdentity {
+                table,
+                column,
+                identity,
+            } => format!(
+                "ALTER TABLE {} ALTER COLUMN {} ADD GENERATED {} AS IDENTITY;",
+                name(table),
+                quote_ident(column),
+                match identity {
+                    Identity::Always => "ALWAYS",
+                    Identity::ByDefault => "BY DEFAULT",
+                }
+            ),
+            Step::DropIdentity { table, column } => {
+                format!(
+                    "ALTER TABLE {} ALTER COLUMN {} DROP IDENTITY;",
+                    name(table),
+                    quote_ident(column)
+                )
+            }
+            Step::AddPrimaryKey {
+                table,
+                name: pk,
+                columns,
+            } => format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({});",
+                name(table),
+                quote_ident(pk),
+                column_list(columns.iter().map(|c| c.as_str()))
+            ),
+            Step::AddUnique { table, unique } => format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE{} ({});",
+                name(table),
+                quote_ident(&unique.name),
+                if unique.nulls_not_distinct {
+                    " NULLS NOT DISTINCT"
+                } else {
+                    ""
+                },
+                column_list(unique.columns.iter().map(|c| &**c))
+            ),
+            Step::AddCheck {
+                table,
+                check,
+                not_valid,
+            } => format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({}){};",
+                name(table),
+                quote_ident(&check.name),
+                check.expression,
+                if *not_valid { " NOT VALID" } else { "" }
+            ),
+            Step::AddForeignKey {
+                table,
+                fk,
+                not_valid,
+            } => format!(
                 "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}){}{};",
-                table_name(table),
+                name(table),
                 quote_ident(&fk.name),
                 column_list(fk.columns.iter().map(|c| &**c)),
-                quote_qualified(fk.references.schema.as_deref(), &fk.references.name),
+                name(&fk.references),
                 column_list(fk.referenced_columns.iter().map(|c| &**c)),
-                match fk.on_delete {
-                    crate::schema::FkAction::NoAction => String::new(),
-                    action => format!(" ON DELETE {}", action.sql()),
-                },
-                match fk.on_update {
-                    crate::schema::FkAction::NoAction => String::new(),
-                    action => format!(" ON UPDATE {}", action.sql()),
-                },
+                actions(fk),
+                if *not_valid { " NOT VALID" } else { "" }
             ),
-            Step::CreateIndex { table, index } => create_index(table, index),
+            Step::ValidateConstraint {
+                table,
+                name: constraint,
+            } => {
+                format!(
+                    "ALTER TABLE {} VALIDATE CONSTRAINT {};",
+                    name(table),
+                    quote_ident(constraint)
+                )
+            }
+            Step::DropConstraint {
+                table,
+                name: constraint,
+            } => {
+                format!(
+                    "ALTER TABLE {} DROP CONSTRAINT {};",
+                    name(table),
+                    quote_ident(constraint)
+                )
+            }
+            Step::RenameConstraint { table, from, to } => format!(
+                "ALTER TABLE {} RENAME CONSTRAINT {} TO {};",
+                name(table),
+                quote_ident(from),
+                quote_ident(to)
+            ),
+            Step::CreateIndex {
+                table,
+                index,
+                concurrently,
+            } => create_index(table, index, *concurrently),
+            Step::DropIndex {
+                schema,
+                name: index,
+            } => {
+                format!("DROP INDEX {};", quote_qualified(schema.as_deref(), index))
+            }
+            Step::RenameIndex { schema, from, to } => format!(
+                "ALTER INDEX {} RENAME TO {};",
+                quote_qualified(schema.as_deref(), from),
+                quote_ident(to)
+            ),
         }
+    }
+
+    /// A warning for the generated file, for statements that lock or rewrite a table or lose data.
+    pub fn warning(&self) -> Option<String> {
+        Some(match self {
+            Step::DropTable(q) => format!("DATA LOSS: drops table {} and every row in it", name(q)),
+            Step::DropColumn { table, column } => {
+                format!("DATA LOSS: drops column {} of {} and its values", quote_ident(column), name(table))
+            }
+            Step::DropExtension(ext) => format!("drops extension {} and what depends on it", quote_ident(ext)),
+            Step::DropEnum(q) => format!("drops type {}", name(q)),
+            Step::AlterColumnType { narrowing: true, column, .. } => format!(
+                "DATA LOSS: narrows column {}: values that do not fit fail the statement or lose precision; \
+                 rewrites the table under an ACCESS EXCLUSIVE lock",
+                quote_ident(column)
+            ),
+            Step::AlterColumnType { rewrites: true, .. } => {
+                "rewrites the table under an ACCESS EXCLUSIVE lock: reads and writes wait until it ends".into()
+            }
+            Step::AlterColumnType { rewrites: false, .. } => {
+                "takes an ACCESS EXCLUSIVE lock; no rewrite (binary-compatible change)".into()
+            }
+            Step::SetNotNull { .. } => {
+                "scans the whole table under an ACCESS EXCLUSIVE lock to check for NULLs".into()
+            }
+            Step::AddPrimaryKey { .. } | Step::AddUnique { .. } => {
+                "builds an index while holding a lock that blocks writes".into()
+            }
+            Step::AddCheck { not_valid: true, .. } | Step::AddForeignKey { not_valid: true, .. } => {
+                "NOT VALID: only new rows are checked now; existing rows are validated by the next file".into()
+            }
+            Step::ValidateConstraint { .. } => {
+                "checks existing rows under a SHARE UPDATE EXCLUSIVE lock: writes continue".into()
+            }
+            Step::CreateIndex { concurrently: true, .. } => {
+                "CONCURRENTLY: builds without blocking writes; must run outside a transaction".into()
+            }
+            Step::AddIdentity { .. } => "takes an ACCESS EXCLUSIVE lock".into(),
+            _ => return None,
+        })
+    }
+
+    /// Whether the step can only run outside a transaction block.
+    pub fn needs_autocommit(&self) -> bool {
+        matches!(
+            self,
+            Step::CreateIndex {
+                concurrently: true,
+                ..
+            }
+        )
     }
 }
 
-fn column_sql(column: &ColumnDef) -> String {
-    let mut sql = format!("{} {}", quote_ident(&column.name), column.sql_type.ddl());
-    for _ in 0..column.array_dims {
-        sql.push_str("[]");
-    }
+pub(crate) fn column_sql(column: &ColumnDef) -> String {
+    let mut sql = format!("{} {}", quote_ident(&column.name), column_type(column));
     if let Some(identity) = column.identity {
         sql.push_str(match identity {
             Identity::Always => " GENERATED ALWAYS AS IDENTITY",
@@ -126,6 +474,15 @@ fn column_sql(column: &ColumnDef) -> String {
     }
     if !column.nullable {
         sql.push_str(" NOT NULL");
+    }
+    sql
+}
+
+/// The column's type in DDL, with its array dimensions.
+pub(crate) fn column_type(column: &ColumnDef) -> String {
+    let mut sql = column.sql_type.ddl();
+    for _ in 0..column.array_dims {
+        sql.push_str("[]");
     }
     sql
 }
@@ -160,12 +517,12 @@ fn create_table(table: &TableDef) -> String {
     }
     format!(
         "CREATE TABLE {} (\n\t{}\n);",
-        table_name(table),
+        quote_qualified(table.schema.as_deref(), &table.name),
         lines.join(",\n\t")
     )
 }
 
-fn create_index(table: &TableDef, index: &IndexDef) -> String {
+fn create_index(table: &QualifiedName, index: &IndexDef, concurrently: bool) -> String {
     let keys: Vec<String> = index
         .keys
         .iter()
@@ -192,10 +549,11 @@ fn create_index(table: &TableDef, index: &IndexDef) -> String {
         })
         .collect();
     let mut sql = format!(
-        "CREATE {}INDEX {} ON {} USING {} ({})",
+        "CREATE {}INDEX {}{} ON {} USING {} ({})",
         if index.unique { "UNIQUE " } else { "" },
+        if concurrently { "CONCURRENTLY " } else { "" },
         quote_ident(&index.name),
-        table_name(table),
+        name(table),
         index.method.sql(),
         keys.join(", ")
     );

@@ -1,0 +1,845 @@
+//! The diff: what gets a database from the newest snapshot's schema to the declared one.
+//!
+//! Renames come from `renamed_from` hints, never from prompts. A change that would lose data
+//! (dropping a table or column, narrowing a type) is refused with a message naming the hint to
+//! add, unless the caller allows it. Changes that would lock a filled table for long take their
+//! online form: foreign keys and checks are added `NOT VALID` and validated later, and indexes on
+//! existing tables are built `CONCURRENTLY`, both in a second file that runs outside a
+//! transaction.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use super::render::{column_type, Step};
+use crate::schema::{ColumnDef, EnumDef, IndexTarget, QualifiedName, Schema, SqlType, TableDef};
+
+/// What the caller allows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DiffOptions {
+    /// Drops and narrowing type changes go ahead (each is marked in the file).
+    pub allow_data_loss: bool,
+}
+
+/// The steps of one migration: those that run in a transaction, then those that must run
+/// outside one (validation of `NOT VALID` constraints, concurrent index builds).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+    pub online: Vec<Step>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty() && self.online.is_empty()
+    }
+}
+
+/// Why a diff cannot be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal(pub Vec<String>);
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the migration was not written:")?;
+        for reason in &self.0 {
+            write!(f, "\n  - {reason}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+fn key(q: &QualifiedName) -> (String, String) {
+    (q.schema_or_public().to_string(), q.name.to_string())
+}
+
+fn display(q: &QualifiedName) -> String {
+    match &q.schema {
+        Some(s) => format!("\"{s}\".\"{}\"", q.name),
+        None => format!("\"{}\"", q.name),
+    }
+}
+
+/// The steps from `old` to `new`.
+pub fn diff(old: &Schema, new: &Schema, options: DiffOptions) -> Result<Plan, Refusal> {
+    let mut d = Differ {
+        options,
+        refusals: Vec::new(),
+        early: Vec::new(),
+        drops: Vec::new(),
+        renames: Vec::new(),
+        creates: Vec::new(),
+        alters: Vec::new(),
+        late_drops: Vec::new(),
+        constraints: Vec::new(),
+        indexes: Vec::new(),
+        last: Vec::new(),
+        online: Vec::new(),
+    };
+    d.extensions(old, new);
+    d.enums(old, new);
+    d.tables(old, new);
+    if !d.refusals.is_empty() {
+        return Err(Refusal(d.refusals));
+    }
+    let mut steps = Vec::new();
+    for part in [
+        d.early,
+        d.renames,
+        d.drops,
+        d.creates,
+        d.alters,
+        d.late_drops,
+        d.constraints,
+        d.indexes,
+        d.last,
+    ] {
+        steps.extend(part);
+    }
+    Ok(Plan {
+        steps,
+        online: d.online,
+    })
+}
+
+struct Differ {
+    options: DiffOptions,
+    refusals: Vec<String>,
+    /// Extensions, namespaces, new enums and enum values.
+    early: Vec<Step>,
+    /// Renames of tables, columns, constraints and indexes: first, so that later steps use the
+    /// new names.
+    renames: Vec<Step>,
+    /// Foreign keys, constraints and indexes that go away or change.
+    drops: Vec<Step>,
+    creates: Vec<Step>,
+    /// Columns added and changed.
+    alters: Vec<Step>,
+    /// Columns and tables that go away.
+    late_drops: Vec<Step>,
+    /// Keys and constraints that come.
+    constraints: Vec<Step>,
+    /// Indexes of new tables.
+    indexes: Vec<Step>,
+    /// Enums and extensions that go away.
+    last: Vec<Step>,
+    online: Vec<Step>,
+}
+
+impl Differ {
+    fn lose(&mut self, step: Step, reason: String, hint: &str) -> Option<Step> {
+        if self.options.allow_data_loss {
+            Some(step)
+        } else {
+            self.refusals.push(format!(
+                "{reason}; {hint}, or pass --allow-data-loss to drop it"
+            ));
+            None
+        }
+    }
+
+    fn extensions(&mut self, old: &Schema, new: &Schema) {
+        for ext in new
+            .extensions
+            .iter()
+            .filter(|e| !old.extensions.contains(e))
+        {
+            self.early.push(Step::CreateExtension(ext.to_string()));
+        }
+        let old_ns = old.namespaces();
+        for ns in new.namespaces().into_iter().filter(|n| !old_ns.contains(n)) {
+            self.early.push(Step::CreateNamespace(ns.to_string()));
+        }
+        for ext in old
+            .extensions
+            .iter()
+            .filter(|e| !new.extensions.contains(e))
+        {
+            let step = Step::DropExtension(ext.to_string());
+            if let Some(step) = self.lose(
+                step,
+                format!("extension \"{ext}\" is no longer used"),
+                "keep it with `.extension(…)`",
+            ) {
+                self.last.push(step);
+            }
+        }
+    }
+
+    fn enums(&mut self, old: &Schema, new: &Schema) {
+        let old_enums: BTreeMap<_, &EnumDef> = old
+            .enums
+            .iter()
+            .map(|e| (key(&e.qualified_name()), e))
+            .collect();
+        let new_enums: BTreeMap<_, &EnumDef> = new
+            .enums
+            .iter()
+            .map(|e| (key(&e.qualified_name()), e))
+            .collect();
+        for (k, def) in &new_enums {
+            match old_enums.get(k) {
+                None => self.early.push(Step::CreateEnum((*def).clone())),
+                Some(before) if before.labels == def.labels => {}
+                Some(before) => self.enum_values(before, def),
+            }
+        }
+        for (k, def) in &old_enums {
+            if !new_enums.contains_key(k) {
+                self.last.push(Step::DropEnum(def.qualified_name()));
+            }
+        }
+    }
+
+    /// New labels are added in their declared place; a removed or reordered label is refused
+    /// with the plan to follow.
+    fn enum_values(&mut self, before: &EnumDef, after: &EnumDef) {
+        let old: Vec<&str> = before.labels.iter().map(|l| &**l).collect();
+        let new: Vec<&str> = after.labels.iter().map(|l| &**l).collect();
+        let kept: Vec<&str> = new.iter().copied().filter(|l| old.contains(l)).collect();
+        let removed: Vec<&str> = old.iter().copied().filter(|l| !new.contains(l)).collect();
+        if !removed.is_empty() || kept != old {
+            let what = if removed.is_empty() {
+                "reorders its labels".to_string()
+            } else {
+                format!(
+                    "removes or renames label(s) {}",
+                    removed
+                        .iter()
+                        .map(|l| format!("'{l}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            self.refusals.push(format!(
+                "enum {} {what}, which PostgreSQL cannot do in place. Plan: declare the new labels as a new \
+                 enum (another name), migrate the columns to it (`ALTER COLUMN … TYPE new USING col::text::new` \
+                 after updating the rows that hold removed labels), then drop the old enum",
+                display(&after.qualified_name())
+            ));
+            return;
+        }
+        for (i, label) in new.iter().enumerate() {
+            if old.contains(label) {
+                continue;
+            }
+            // The next label that already exists, to insert before; else after the previous one.
+            let before_label = new[i + 1..]
+                .iter()
+                .find(|l| old.contains(l))
+                .map(|l| l.to_string());
+            let after_label = if before_label.is_none() {
+                new[..i].last().map(|l| l.to_string())
+            } else {
+                None
+            };
+            self.early.push(Step::AddEnumValue {
+                name: after.qualified_name(),
+                value: label.to_string(),
+                before: before_label,
+                after: after_label,
+            });
+        }
+    }
+
+    fn tables(&mut self, old: &Schema, new: &Schema) {
+        let old_tables: BTreeMap<_, &TableDef> = old
+            .tables
+            .iter()
+            .map(|t| (key(&t.qualified_name()), t))
+            .collect();
+        let mut matched: BTreeSet<(String, String)> = BTreeSet::new();
+        for table in &new.tables {
+            let k = key(&table.qualified_name());
+            let renamed = table
+                .renamed_from
+                .as_ref()
+                .map(|from| key(&QualifiedName::new(table.schema.clone(), from.clone())));
+            let previous = match (
+                old_tables.get(&k),
+                renamed.as_ref().and_then(|r| old_tables.get(r)),
+            ) {
+                (Some(found), _) => Some(*found),
+                (None, Some(found)) => {
+                    self.renames.push(Step::RenameTable {
+                        from: found.qualified_name(),
+                        to: table.name.to_string(),
+                    });
+                    Some(*found)
+                }
+                (None, None) => None,
+            };
+            match previous {
+                Some(before) => {
+                    matched.insert(key(&before.qualified_name()));
+                    self.table(before, table);
+                }
+                None => self.create_table(table),
+            }
+        }
+        for (k, table) in &old_tables {
+            if matched.contains(k) {
+                continue;
+            }
+            for fk in table.foreign_keys.iter() {
+                self.drops.push(Step::DropConstraint {
+                    table: table.qualified_name(),
+                    name: fk.name.to_string(),
+                });
+            }
+            let step = Step::DropTable(table.qualified_name());
+            let reason = format!(
+                "table {} is no longer declared and would be dropped with its rows",
+                display(&table.qualified_name())
+            );
+            let hint = "if it was renamed, say so with `#[table(renamed_from = \"…\")]` on its new declaration";
+            if let Some(step) = self.lose(step, reason, hint) {
+                self.late_drops.push(step);
+            }
+        }
+    }
+
+    fn create_table(&mut self, table: &TableDef) {
+        let q = table.qualified_name();
+        self.creates.push(Step::CreateTable(table.clone()));
+        for fk in table.foreign_keys.iter() {
+            self.constraints.push(Step::AddForeignKey {
+                table: q.clone(),
+                fk: fk.clone(),
+                not_valid: false,
+            });
+        }
+        for index in table.indexes.iter() {
+            self.indexes.push(Step::CreateIndex {
+                table: q.clone(),
+                index: index.clone(),
+                concurrently: false,
+            });
+        }
+    }
+
+    fn table(&mut self, before: &TableDef, after: &TableDef) {
+        let q = after.qualified_name();
+        // Columns: by name, or by `renamed_from`.
+        let mut renamed: BTreeMap<String, String> = BTreeMap::new();
+        let mut matched: BTreeSet<String> = BTreeSet::new();
+        for column in after.columns.iter() {
+            let previous = before.column(&column.name).or_else(|| {
+                let from = column.renamed_from.as_deref()?;
+                let found = before.column(from)?;
+                self.renames.push(Step::RenameColumn {
+                    table: q.clone(),
+                    from: from.to_string(),
+                    to: column.name.to_string(),
+                });
+                renamed.insert(from.to_string(), column.name.to_string());
+                Some(found)
+            });
+            match previous {
+                Some(old) => {
+                    matched.insert(old.name.to_string());
+                    self.column(&q, old, column);
+                }
+                None => self.add_column(&q, column),
+            }
+        }
+        for column in before
+            .columns
+            .iter()
+            .filter(|c| !matched.contains(&*c.name))
+        {
+            let step = Step::DropColumn {
+                table: q.clone(),
+                column: column.name.to_string(),
+            };
+            let reason = format!(
+                "column \"{}\" of {} is no longer declared and would be dropped with its values",
+                column.name,
+                display(&q)
+            );
+            let hint =
+                "if it was renamed, say so with `#[column(renamed_from = \"…\")]` on the new field";
+            if let Some(step) = self.lose(step, reason, hint) {
+                self.late_drops.push(step);
+            }
+        }
+        let rename = |c: &str| renamed.get(c).cloned().unwrap_or_else(|| c.to_string());
+        let cols = |list: &[crate::schema::Str]| list.iter().map(|c| rename(c)).collect::<Vec<_>>();
+        let new_cols =
+            |list: &[crate::schema::Str]| list.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+
+        // Primary key.
+        let old_pk = before
+            .primary_key
+            .as_ref()
+            .map(|pk| (pk.name.to_string(), cols(&pk.columns)));
+        let new_pk = after
+            .primary_key
+            .as_ref()
+            .map(|pk| (pk.name.to_string(), new_cols(&pk.columns)));
+        if old_pk != new_pk {
+            match (&old_pk, &new_pk) {
+                (Some((from, a)), Some((to, b))) if a == b => {
+                    self.renames.push(Step::RenameConstraint {
+                        table: q.clone(),
+                        from: from.clone(),
+                        to: to.clone(),
+                    })
+                }
+                _ => {
+                    if let Some((name, _)) = &old_pk {
+                        self.drops.push(Step::DropConstraint {
+                            table: q.clone(),
+                            name: name.clone(),
+                        });
+                    }
+                    if let Some((name, columns)) = &new_pk {
+                        self.constraints.push(Step::AddPrimaryKey {
+                            table: q.clone(),
+                            name: name.clone(),
+                            columns: columns.clone(),
+                        });
+                    }
+                }
+            }
+        }
+
+        // Unique constraints, checks, foreign keys: by name; same definition under a new name is a rename.
+        let uniques_before: Vec<(String, (Vec<String>, bool))> = before
+            .uniques
+            .iter()
+            .map(|u| (u.name.to_string(), (cols(&u.columns), u.nulls_not_distinct)))
+            .collect();
+        let uniques_after: Vec<(String, (Vec<String>, bool))> = after
+            .uniques
+            .iter()
+            .map(|u| {
+                (
+                    u.name.to_string(),
+                    (new_cols(&u.columns), u.nulls_not_distinct),
+                )
+            })
+            .collect();
+        for change in changes(&uniques_before, &uniques_after) {
+            match change {
+                Change::Rename(from, to) => self.renames.push(Step::RenameConstraint {
+                    table: q.clone(),
+                    from,
+                    to,
+                }),
+                Change::Drop(name) => self.drops.push(Step::DropConstraint {
+                    table: q.clone(),
+                    name,
+                }),
+                Change::Add(name) => {
+                    let unique = after
+                        .uniques
+                        .iter()
+                        .find(|u| u.name == name)
+                        .expect("added unique")
+                        .clone();
+                    self.constraints.push(Step::AddUnique {
+                        table: q.clone(),
+                        unique,
+                    });
+                }
+            }
+        }
+        let checks_before: Vec<(String, String)> = before
+            .checks
+            .iter()
+            .map(|c| (c.name.to_string(), c.expression.to_string()))
+            .collect();
+        let checks_after: Vec<(String, String)> = after
+            .checks
+            .iter()
+            .map(|c| (c.name.to_string(), c.expression.to_string()))
+            .collect();
+        for change in changes(&checks_before, &checks_after) {
+            match change {
+                Change::Rename(from, to) => self.renames.push(Step::RenameConstraint {
+                    table: q.clone(),
+                    from,
+                    to,
+                }),
+                Change::Drop(name) => self.drops.push(Step::DropConstraint {
+                    table: q.clone(),
+                    name,
+                }),
+                Change::Add(name) => {
+                    let check = after
+                        .checks
+                        .iter()
+                        .find(|c| c.name == name)
+                        .expect("added check")
+                        .clone();
+                    self.constraints.push(Step::AddCheck {
+                        table: q.clone(),
+                        check,
+                        not_valid: true,
+                    });
+                    self.online.push(Step::ValidateConstraint {
+                        table: q.clone(),
+                        name,
+                    });
+                }
+            }
+        }
+        type FkShape = (Vec<String>, (String, String), Vec<String>, String, String);
+        let fk_shape = |fk: &crate::schema::ForeignKeyDef,
+                        map: &dyn Fn(&[crate::schema::Str]) -> Vec<String>|
+         -> FkShape {
+            (
+                map(&fk.columns),
+                key(&fk.references),
+                fk.referenced_columns
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect(),
+                fk.on_delete.sql().to_string(),
+                fk.on_update.sql().to_string(),
+            )
+        };
+        let fks_before: Vec<(String, FkShape)> = before
+            .foreign_keys
+            .iter()
+            .map(|f| (f.name.to_string(), fk_shape(f, &cols)))
+            .collect();
+        let fks_after: Vec<(String, FkShape)> = after
+            .foreign_keys
+            .iter()
+            .map(|f| (f.name.to_string(), fk_shape(f, &new_cols)))
+            .collect();
+        for change in changes(&fks_before, &fks_after) {
+            match change {
+                Change::Rename(from, to) => self.renames.push(Step::RenameConstraint {
+                    table: q.clone(),
+                    from,
+                    to,
+                }),
+                Change::Drop(name) => self.drops.push(Step::DropConstraint {
+                    table: q.clone(),
+                    name,
+                }),
+                Change::Add(name) => {
+                    let fk = after
+                        .foreign_keys
+                        .iter()
+                        .find(|f| f.name == name)
+                        .expect("added foreign key")
+                        .clone();
+                    self.constraints.push(Step::AddForeignKey {
+                        table: q.clone(),
+                        fk,
+                        not_valid: true,
+                    });
+                    self.online.push(Step::ValidateConstraint {
+                        table: q.clone(),
+                        name,
+                    });
+                }
+            }
+        }
+
+        // Indexes: new ones on an existing table are built concurrently, outside the transaction.
+        let index_shape = |index: &crate::schema::IndexDef, map: &dyn Fn(&str) -> String| {
+            let keys: Vec<String> = index
+                .keys
+                .iter()
+                .map(|k| match &k.target {
+                    IndexTarget::Column(c) => {
+                        format!("{}{:?}{:?}{:?}", map(c), k.order, k.nulls, k.opclass)
+                    }
+                    IndexTarget::Expression(e) => {
+                        format!("({e}){:?}{:?}{:?}", k.order, k.nulls, k.opclass)
+                    }
+                })
+                .collect();
+            (
+                keys,
+                index.unique,
+                index.method.sql(),
+                index.predicate.as_ref().map(|p| p.to_string()),
+                index.with.as_ref().map(|w| w.to_string()),
+            )
+        };
+        let same = |c: &str| c.to_string();
+        let indexes_before: Vec<_> = before
+            .indexes
+            .iter()
+            .map(|i| (i.name.to_string(), index_shape(i, &rename)))
+            .collect();
+        let indexes_after: Vec<_> = after
+            .indexes
+            .iter()
+            .map(|i| (i.name.to_string(), index_shape(i, &same)))
+            .collect();
+        let schema = after.schema.as_ref().map(|s| s.to_string());
+        for change in changes(&indexes_before, &indexes_after) {
+            match change {
+                Change::Rename(from, to) => self.renames.push(Step::RenameIndex {
+                    schema: schema.clone(),
+                    from,
+                    to,
+                }),
+                Change::Drop(name) => self.drops.push(Step::DropIndex {
+                    schema: schema.clone(),
+                    name,
+                }),
+                Change::Add(name) => {
+                    let index = after
+                        .indexes
+                        .iter()
+                        .find(|i| i.name == name)
+                        .expect("added index")
+                        .clone();
+                    self.online.push(Step::CreateIndex {
+                        table: q.clone(),
+                        index,
+                        concurrently: true,
+                    });
+                }
+            }
+        }
+    }
+
+    fn add_column(&mut self, table: &QualifiedName, column: &ColumnDef) {
+        if !column.nullable && column.default.is_none() && column.identity.is_none() {
+            self.refusals.push(format!(
+                "column \"{}\" of {} is added NOT NULL without a default, which fails on a table that has rows. \
+                 Add it in two steps: first as an `Option<…>` (or with a `default = …`), backfill it, then make it \
+                 NOT NULL in a later migration",
+                column.name,
+                display(table)
+            ));
+            return;
+        }
+        self.alters.push(Step::AddColumn {
+            table: table.clone(),
+            column: column.clone(),
+        });
+    }
+
+    fn column(&mut self, table: &QualifiedName, old: &ColumnDef, new: &ColumnDef) {
+        let name = new.name.to_string();
+        if old.sql_type != new.sql_type || old.array_dims != new.array_dims {
+            let change = type_change(old, new);
+            let step = Step::AlterColumnType {
+                table: table.clone(),
+                column: name.clone(),
+                sql_type: column_type(new),
+                using: change.using,
+                rewrites: change.rewrites,
+                narrowing: change.narrowing,
+            };
+            if change.narrowing {
+                let reason = format!(
+                    "column \"{name}\" of {} changes from {} to {}, which can lose or refuse existing values",
+                    display(table),
+                    column_type(old),
+                    column_type(new)
+                );
+                if let Some(step) = self.lose(
+                    step,
+                    reason,
+                    "keep the wider type, or migrate the values by hand first",
+                ) {
+                    self.alters.push(step);
+                }
+            } else {
+                self.alters.push(step);
+            }
+        }
+        if old.identity != new.identity {
+            if old.identity.is_some() {
+                self.alters.push(Step::DropIdentity {
+                    table: table.clone(),
+                    column: name.clone(),
+                });
+            }
+            if let Some(identity) = new.identity {
+                self.alters.push(Step::AddIdentity {
+                    table: table.clone(),
+                    column: name.clone(),
+                    identity,
+                });
+            }
+        }
+        if old.default != new.default {
+            match &new.default {
+                Some(default) => self.alters.push(Step::SetDefault {
+                    table: table.clone(),
+                    column: name.clone(),
+                    default: default.clone(),
+                    sql_type: new.sql_type.clone(),
+                }),
+                None => self.alters.push(Step::DropDefault {
+                    table: table.clone(),
+                    column: name.clone(),
+                }),
+            }
+        }
+        if old.nullable != new.nullable {
+            if new.nullable {
+                self.alters.push(Step::DropNotNull {
+                    table: table.clone(),
+                    column: name,
+                });
+            } else {
+                self.alters.push(Step::SetNotNull {
+                    table: table.clone(),
+                    column: name,
+                });
+            }
+        }
+    }
+}
+
+enum Change {
+    Rename(String, String),
+    Drop(String),
+    Add(String),
+}
+
+/// Named definitions before and after: the same name with another definition is dropped and
+/// added again; the same definition under another name is renamed.
+fn changes<D: PartialEq + Clone>(before: &[(String, D)], after: &[(String, D)]) -> Vec<Change> {
+    let mut out = Vec::new();
+    let mut dropped: Vec<(String, D)> = Vec::new();
+    let mut added: Vec<(String, D)> = Vec::new();
+    for (name, def) in before {
+        match after.iter().find(|(n, _)| n == name) {
+            Some((_, d)) if d == def => {}
+            Some(_) => {
+                out.push(Change::Drop(name.clone()));
+                added.push((
+                    name.clone(),
+                    after.iter().find(|(n, _)| n == name).unwrap().1.clone(),
+                ));
+            }
+            None => dropped.push((name.clone(), def.clone())),
+        }
+    }
+    for (name, def) in after {
+        if !before.iter().any(|(n, _)| n == name) {
+            added.push((name.clone(), def.clone()));
+        }
+    }
+    // Pair a dropped definition with an added identical one: a rename.
+    let mut renamed_to: BTreeSet<String> = BTreeSet::new();
+    for (name, def) in dropped {
+        match added.iter().find(|(n, d)| {
+            *d == def && !renamed_to.contains(n) && !before.iter().any(|(b, _)| b == n)
+        }) {
+            Some((to, _)) => {
+                renamed_to.insert(to.clone());
+                out.push(Change::Rename(name, to.clone()));
+            }
+            None => out.push(Change::Drop(name)),
+        }
+    }
+    for (name, _) in added {
+        if !renamed_to.contains(&name) {
+            out.push(Change::Add(name));
+        }
+    }
+    out
+}
+
+struct TypeChange {
+    using: Option<String>,
+    rewrites: bool,
+    narrowing: bool,
+}
+
+/// How a column's type change is done: whether it needs `USING`, rewrites the table, or can lose
+/// values (narrowing).
+fn type_change(old: &ColumnDef, new: &ColumnDef) -> TypeChange {
+    use SqlType::*;
+    let column = crate::sql::quote_ident(&new.name);
+    let cast = |target: String| Some(format!("{column}::{target}"));
+    if old.array_dims != new.array_dims {
+        return TypeChange {
+            using: cast(column_type(new)),
+            rewrites: true,
+            narrowing: true,
+        };
+    }
+    let rank = |t: &SqlType| match t {
+        SmallInt => 1,
+        Integer => 2,
+        BigInt => 3,
+        _ => 0,
+    };
+    match (&old.sql_type, &new.sql_type) {
+        // Integers: widening rewrites, narrowing can fail.
+        (a, b) if rank(a) > 0 && rank(b) > 0 => TypeChange {
+            using: None,
+            rewrites: true,
+            narrowing: rank(b) < rank(a),
+        },
+        // Text types: to unbounded or longer is free; shorter can fail.
+        (Varchar(_) | Char(_), Text) | (Varchar(Some(_)), Varchar(None)) => TypeChange {
+            using: None,
+            rewrites: false,
+            narrowing: false,
+        },
+        (Text, Varchar(None)) => TypeChange {
+            using: None,
+            rewrites: false,
+            narrowing: false,
+        },
+        (Varchar(Some(a)), Varchar(Some(b))) => TypeChange {
+            using: None,
+            rewrites: false,
+            narrowing: b < a,
+        },
+        (Text | Varchar(None), Varchar(Some(_)) | Char(_)) => TypeChange {
+            using: None,
+            rewrites: true,
+            narrowing: true,
+        },
+        (Real, DoublePrecision) => TypeChange {
+            using: None,
+            rewrites: true,
+            narrowing: false,
+        },
+        (DoublePrecision, Real) => TypeChange {
+            using: None,
+            rewrites: true,
+            narrowing: true,
+        },
+        (Timestamp, TimestampTz) | (TimestampTz, Timestamp) => TypeChange {
+            using: None,
+            rewrites: true,
+            narrowing: false,
+        },
+        (Json, Jsonb) => TypeChange {
+            using: cast("jsonb".into()),
+            rewrites: true,
+            narrowing: false,
+        },
+        (Enum(_), Text | Varchar(None)) => TypeChange {
+            using: cast("text".into()),
+            rewrites: true,
+            narrowing: false,
+        },
+        (Text | Varchar(_) | Enum(_), Enum(_)) => TypeChange {
+            using: Some(format!("{column}::text::{}", new.sql_type.ddl())),
+            rewrites: true,
+            narrowing: true,
+        },
+        (a, b) if rank(a) > 0 && matches!(b, Text | Varchar(None) | Numeric { .. }) => TypeChange {
+            using: None,
+            rewrites: true,
+            narrowing: false,
+        },
+        // Anything else: an explicit cast, which fails on values that do not convert.
+        _ => TypeChange {
+            using: cast(new.sql_type.ddl()),
+            rewrites: true,
+            narrowing: true,
+        },
+    }
+}

@@ -1,0 +1,411 @@
+//! The runner: applies pending migrations in order, once, even with deployers racing.
+//!
+//! It works on one dedicated connection. A session-level advisory lock, taken by polling
+//! `pg_try_advisory_lock` (so a waiting runner holds nothing that could deadlock a concurrent
+//! index build) and released on every path, makes concurrent runners apply each migration
+//! exactly once. Each file runs in its own transaction, with its journal row, unless its first
+//! line is `-- migrate:no-transaction`; then its statements run one by one, and a failure half-way
+//! is recorded so that the next run says so instead of going on.
+//!
+//! It refuses to run, naming the file, when an applied file was edited or is missing, when a new
+//! file sorts before the newest applied one, or when a file differs from its journal checksum.
+
+use std::time::{Duration, Instant};
+
+use tokio_postgres::Client;
+
+use super::{checksum, MigrateError, MigrationsDir, NO_TRANSACTION};
+use crate::sql::quote_ident;
+
+/// The journal table, in the connection's first schema on the search path (`public`).
+pub const JOURNAL_TABLE: &str = "__schema_migrations";
+
+/// The advisory lock key of the runner ("SCHEMAMG").
+pub const LOCK_KEY: i64 = 0x5343_4845_4d41_4d47;
+
+/// A migration file, with what the database says of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileStatus {
+    pub tag: String,
+    pub state: State,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    Pending,
+    Applied {
+        applied_at: String,
+        duration_ms: i64,
+    },
+    /// A file run outside a transaction that failed part-way.
+    Failed {
+        error: String,
+    },
+}
+
+/// One file the runner applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub tag: String,
+    pub duration: Duration,
+}
+
+/// How long to wait for another runner's lock.
+#[derive(Debug, Clone, Copy)]
+pub struct RunnerOptions {
+    pub lock_wait: Duration,
+}
+
+impl Default for RunnerOptions {
+    fn default() -> Self {
+        RunnerOptions {
+            lock_wait: Duration::from_secs(600),
+        }
+    }
+}
+
+fn db(source: tokio_postgres::Error, context: &str) -> MigrateError {
+    let message = match source.as_db_error() {
+        Some(db) => format!("{}: {}", db.severity(), db.message()),
+        None => source.to_string(),
+    };
+    MigrateError::Database(format!("{context}: {message}"))
+}
+
+struct LocalFile {
+    tag: String,
+    sql: String,
+    checksum: String,
+}
+
+fn local_files(dir: &MigrationsDir) -> Result<Vec<LocalFile>, MigrateError> {
+    let journal = dir.journal()?;
+    let mut files = Vec::new();
+    for entry in journal.entries {
+        let path = dir.sql_path(&entry.tag);
+        let sql = std::fs::read_to_string(&path).map_err(|e| MigrateError::Io {
+            path: path.clone(),
+            source: e,
+        })?;
+        let actual = checksum(sql.as_bytes());
+        if actual != entry.checksum {
+            return Err(MigrateError::Runner(format!(
+                "{} differs from its checksum in the journal: it was edited after it was generated. \
+                 Generate a new migration instead of editing this one",
+                path.display()
+            )));
+        }
+        files.push(LocalFile {
+            tag: entry.tag,
+            sql,
+            checksum: actual,
+        });
+    }
+    Ok(files)
+}
+
+async fn ensure_journal(client: &Client) -> Result<(), MigrateError> {
+    client
+        .batch_execute(&format!(
+            "CREATE TABLE IF NOT EXISTS {} (
+                name text PRIMARY KEY,
+                checksum text NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now(),
+                duration_ms bigint NOT NULL,
+                status text NOT NULL DEFAULT 'applied' CHECK (status IN ('applied', 'failed')),
+                error text
+            )",
+            quote_ident(JOURNAL_TABLE)
+        ))
+        .await
+        .map_err(|e| db(e, "cannot create the journal table"))
+}
+
+struct JournalRow {
+    name: String,
+    checksum: String,
+    applied_at: String,
+    duration_ms: i64,
+    status: String,
+    error: Option<String>,
+}
+
+async fn journal_rows(client: &Client) -> Result<Vec<JournalRow>, MigrateError> {
+    let exists: bool = client
+        .query_one(
+            "SELECT to_regclass($1) IS NOT NULL",
+            &[&quote_ident(JOURNAL_TABLE)],
+        )
+        .await
+        .map_err(|e| db(e, "cannot read the journal"))?
+        .get(0);
+    if !exists {
+        return Ok(Vec::new());
+    }
+    let rows = client
+        .query(
+            &format!(
+                "SELECT name, checksum, to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), duration_ms, status, error
+                 FROM {} ORDER BY name",
+                quote_ident(JOURNAL_TABLE)
+            ),
+            &[],
+        )
+        .await
+        .map_err(|e| db(e, "cannot read the journal"))?;
+    Ok(rows
+        .iter()
+        .map(|r| JournalRow {
+            name: r.get(0),
+            checksum: r.get(1),
+            applied_at: r.get(2),
+            duration_ms: r.get(3),
+            status: r.get(4),
+            error: r.get(5),
+        })
+        .collect())
+}
+
+/// What the folder and the database agree on; an error names the file that breaks the order.
+fn check_history(files: &[LocalFile], rows: &[JournalRow]) -> Result<(), MigrateError> {
+    for row in rows {
+        let Some(file) = files.iter().find(|f| f.tag == row.name) else {
+            return Err(MigrateError::Runner(format!(
+                "migration {} was applied to the database but its file is missing from the folder; restore it",
+                row.name
+            )));
+        };
+        if file.checksum != row.checksum {
+            return Err(MigrateError::Runner(format!(
+                "migration {} was edited after it was applied (its checksum differs from the database's); \
+                 restore the applied version and put the change in a new migration",
+                row.name
+            )));
+        }
+        if row.status == "failed" {
+            return Err(MigrateError::Runner(format!(
+                "migration {} failed part-way at {} UTC ({}); it ran outside a transaction, so some of its \
+                 statements may have applied. Finish or undo it by hand, then delete its row from {}",
+                row.name,
+                row.applied_at,
+                row.error.as_deref().unwrap_or("no error recorded"),
+                JOURNAL_TABLE
+            )));
+        }
+    }
+    if let Some(newest) = rows.iter().map(|r| r.name.as_str()).max() {
+        if let Some(early) = files
+            .iter()
+            .find(|f| f.tag.as_str() < newest && !rows.iter().any(|r| r.name == f.tag))
+        {
+            return Err(MigrateError::Runner(format!(
+                "migration {} is not applied but sorts before {}, the newest applied one; renumber it after that one",
+                early.tag, newest
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The statements of a file that runs outside a transaction: blocks separated by blank lines,
+/// comment lines dropped.
+fn statements(sql: &str) -> Vec<String> {
+    sql.split("\n\n")
+        .map(|block| {
+            block
+                .lines()
+                .filter(|line| !line.trim_start().starts_with("--"))
+                .collect::<Vec<_>>()
+                .join("\n")
+                .trim()
+                .to_string()
+        })
+        .filter(|block| !block.is_empty())
+        .collect()
+}
+
+async fn lock(client: &Client, wait: Duration) -> Result<(), MigrateError> {
+    let deadline = Instant::now() + wait;
+    loop {
+        let locked: bool = client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
+            .await
+            .map_err(|e| db(e, "cannot take the migration lock"))?
+            .get(0);
+        if locked {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(MigrateError::Runner(format!(
+                "another runner held the migration lock for more than {} s",
+                wait.as_secs()
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn unlock(client: &Client) {
+    // The session ends the lock anyway if this fails (a broken connection).
+    let _ = client
+        .query_one("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
+        .await;
+}
+
+/// Applies every pending migration of `dir`, in order; returns what it applied.
+pub async fn migrate(
+    client: &mut Client,
+    dir: &MigrationsDir,
+    options: RunnerOptions,
+) -> Result<Vec<Applied>, MigrateError> {
+    let files = local_files(dir)?;
+    lock(client, options.lock_wait).await?;
+    let result = apply_pending(client, &files).await;
+    unlock(client).await;
+    result
+}
+
+async fn apply_pending(
+    client: &mut Client,
+    files: &[LocalFile],
+) -> Result<Vec<Applied>, MigrateError> {
+    ensure_journal(client).await?;
+    let rows = journal_rows(client).await?;
+    check_history(files, &rows)?;
+    let mut applied = Vec::new();
+    for file in files
+        .iter()
+        .filter(|f| !rows.iter().any(|r| r.name == f.tag))
+    {
+        let started = Instant::now();
+        if file.sql.starts_with(NO_TRANSACTION) {
+            apply_outside_transaction(client, file, started).await?;
+        } else {
+            let tx = client
+                .transaction()
+                .await
+                .map_err(|e| db(e, "cannot begin"))?;
+            tx.batch_execute(&file.sql).await.map_err(|e| {
+                db(
+                    e,
+                    &format!("migration {} failed and was rolled back", file.tag),
+                )
+            })?;
+            let ms = started.elapsed().as_millis() as i64;
+            tx.execute(
+                &format!(
+                    "INSERT INTO {} (name, checksum, duration_ms) VALUES ($1, $2, $3)",
+                    quote_ident(JOURNAL_TABLE)
+                ),
+                &[&file.tag, &file.checksum, &ms],
+            )
+            .await
+            .map_err(|e| db(e, "cannot record the migration"))?;
+            tx.commit()
+                .await
+                .map_err(|e| db(e, &format!("migration {} failed at commit", file.tag)))?;
+        }
+        applied.push(Applied {
+            tag: file.tag.clone(),
+            duration: started.elapsed(),
+        });
+    }
+    Ok(applied)
+}
+
+async fn apply_outside_transaction(
+    client: &Client,
+    file: &LocalFile,
+    started: Instant,
+) -> Result<(), MigrateError> {
+    let insert = format!(
+        "INSERT INTO {} (name, checksum, duration_ms, status, error) VALUES ($1, $2, $3, $4, $5)",
+        quote_ident(JOURNAL_TABLE)
+    );
+    for statement in statements(&file.sql) {
+        if let Err(e) = client.batch_execute(&statement).await {
+            let error = db(
+                e,
+                &format!("migration {} failed part-way, at `{statement}`", file.tag),
+            );
+            let ms = started.elapsed().as_millis() as i64;
+            let message = error.to_string();
+            let _ = client.batch_execute("RESET lock_timeout").await;
+            client
+                .execute(
+                    &insert,
+                    &[&file.tag, &file.checksum, &ms, &"failed", &message],
+                )
+                .await
+                .map_err(|e| db(e, "cannot record the failed migration"))?;
+            return Err(error);
+        }
+    }
+    client
+        .batch_execute("RESET lock_timeout")
+        .await
+        .map_err(|e| db(e, "cannot reset lock_timeout"))?;
+    let ms = started.elapsed().as_millis() as i64;
+    client
+        .execute(
+            &insert,
+            &[&file.tag, &file.checksum, &ms, &"applied", &None::<String>],
+        )
+        .await
+        .map_err(|e| db(e, "cannot record the migration"))?;
+    Ok(())
+}
+
+/// Every file of `dir` with its state in the database.
+pub async fn status(client: &Client, dir: &MigrationsDir) -> Result<Vec<FileStatus>, MigrateError> {
+    let files = local_files(dir)?;
+    let rows = journal_rows(client).await?;
+    let mut out: Vec<FileStatus> = files
+        .iter()
+        .map(|f| {
+            let state = match rows.iter().find(|r| r.name == f.tag) {
+                Some(r) if r.status == "failed" => State::Failed {
+                    error: r.error.clone().unwrap_or_default(),
+                },
+                Some(r) => State::Applied {
+                    applied_at: r.applied_at.clone(),
+                    duration_ms: r.duration_ms,
+                },
+                None => State::Pending,
+            };
+            FileStatus {
+                tag: f.tag.clone(),
+                state,
+            }
+        })
+        .collect();
+    for row in rows
+        .iter()
+        .filter(|r| !files.iter().any(|f| f.tag == r.name))
+    {
+        out.push(FileStatus {
+            tag: row.name.clone(),
+            state: State::Failed {
+                error: "applied, but its file is missing".into(),
+            },
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_of_an_online_file() {
+        let sql = "-- migrate:no-transaction\n-- Migration 0001_x\n\nSET lock_timeout = '5s';\n\n-- CONCURRENTLY: …\nCREATE INDEX CONCURRENTLY \"i\" ON \"t\" USING btree (\"c\");\n";
+        assert_eq!(
+            statements(sql),
+            [
+                "SET lock_timeout = '5s';",
+                "CREATE INDEX CONCURRENTLY \"i\" ON \"t\" USING btree (\"c\");"
+            ]
+        );
+    }
+}

@@ -1,0 +1,421 @@
+//! Schema evolution: the diff's SQL for each change kind (insta), and a database replaying an
+//! evolution of several steps through the runner, on every server found, ending with exactly
+//! the catalog of a fresh database built from the final schema.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use schema_core::migrate::catalog::Catalog;
+use schema_core::migrate::runner::{self, RunnerOptions};
+use schema_core::migrate::{
+    diff, migration_sql, render, DiffOptions, Generated, MigrateError, MigrationsDir,
+};
+
+use schema_core::testing::{self, TestDb};
+
+mod v1 {
+    use schema_core::prelude::*;
+
+    #[pg_enum(name = "status")]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Status {
+        Active,
+        Archived,
+    }
+
+    #[table(name = "accounts")]
+    pub struct Account {
+        #[column(primary_key, identity)]
+        pub id: i64,
+        pub email: String,
+        #[column(varchar(100))]
+        pub name: String,
+        pub age: i32,
+        pub legacy: Option<String>,
+        #[column(default = Status::Active)]
+        pub status: Status,
+        #[column(default = "free")]
+        pub plan: String,
+    }
+
+    #[table(name = "notes")]
+    pub struct Note {
+        #[column(primary_key, default = random)]
+        pub id: Uuid,
+        #[column(references = accounts::id)]
+        pub account_id: i64,
+        pub body: String,
+        pub pinned: bool,
+    }
+
+    #[table(name = "old_logs")]
+    pub struct OldLog {
+        #[column(primary_key, identity)]
+        pub id: i64,
+        pub message: String,
+    }
+
+    pub fn schema() -> Schema {
+        Schema::new()
+            .table::<Account>()
+            .table::<Note>()
+            .table::<OldLog>()
+    }
+}
+
+/// Every change kind: enum value in the middle, column rename, widening, drop, add (nullable and
+/// defaulted), nullability, default change, unique, check and index on an existing table, FK
+/// action change, table rename, table drop, new table with FK, new extension and schema.
+mod v2 {
+    use schema_core::prelude::*;
+
+    #[pg_enum(name = "status")]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Status {
+        Active,
+        Paused,
+        Archived,
+    }
+
+    #[table(
+        name = "accounts",
+        unique(on(email)),
+        index(on(full_name)),
+        check(name = "accounts_age_positive", sql = "age >= 0")
+    )]
+    pub struct Account {
+        #[column(primary_key, identity)]
+        pub id: i64,
+        pub email: String,
+        #[column(varchar(100), renamed_from = "name")]
+        pub full_name: String,
+        pub age: i64,
+        #[column(default = Status::Active)]
+        pub status: Option<Status>,
+        #[column(default = "basic")]
+        pub plan: String,
+        pub bio: Option<String>,
+        #[column(default = 0)]
+        pub score: i32,
+    }
+
+    #[table(name = "memos", renamed_from = "notes", index(on(sql("lower(body)"))))]
+    pub struct Note {
+        #[column(primary_key, default = random)]
+        pub id: Uuid,
+        #[column(references = accounts::id, on_delete = cascade)]
+        pub account_id: i64,
+        pub body: String,
+        pub pinned: bool,
+    }
+
+    #[table(name = "labels", schema = "meta")]
+    pub struct Label {
+        #[column(primary_key, identity)]
+        pub id: i32,
+        #[column(references = accounts::id, on_delete = cascade, index)]
+        pub account_id: i64,
+        #[column(varchar(50))]
+        pub text: String,
+    }
+
+    pub fn schema() -> Schema {
+        Schema::new()
+            .table::<Account>()
+            .table::<Note>()
+            .table::<Label>()
+            .extension("pg_trgm")
+    }
+}
+
+/// Undoing some of it: a dropped default, a dropped index and unique, a narrowed column (allowed
+/// explicitly), NOT NULL again.
+mod v3 {
+    use schema_core::prelude::*;
+
+    #[pg_enum(name = "status")]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Status {
+        Active,
+        Paused,
+        Archived,
+    }
+
+    #[table(
+        name = "accounts",
+        check(name = "accounts_age_positive", sql = "age >= 0")
+    )]
+    pub struct Account {
+        #[column(primary_key, identity)]
+        pub id: i64,
+        #[column(varchar(200))]
+        pub email: String,
+        #[column(varchar(100))]
+        pub full_name: String,
+        pub age: i64,
+        #[column(default = Status::Active)]
+        pub status: Status,
+        pub plan: String,
+        pub bio: Option<String>,
+        #[column(default = 0)]
+        pub score: i32,
+    }
+
+    #[table(name = "memos", index(on(sql("lower(body)"))))]
+    pub struct Note {
+        #[column(primary_key, default = random)]
+        pub id: Uuid,
+        #[column(references = accounts::id, on_delete = cascade)]
+        pub account_id: i64,
+        pub body: String,
+        pub pinned: bool,
+    }
+
+    #[table(name = "labels", schema = "meta")]
+    pub struct Label {
+        #[column(primary_key, identity)]
+        pub id: i32,
+        #[column(references = accounts::id, on_delete = cascade, index)]
+        pub account_id: i64,
+        #[column(varchar(50))]
+        pub text: String,
+    }
+
+    pub fn schema() -> Schema {
+        Schema::new()
+            .table::<Account>()
+            .table::<Note>()
+            .table::<Label>()
+            .extension("pg_trgm")
+    }
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "schema-evolution-{name}-{}",
+        schema_core::uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+struct Cleanup(PathBuf);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn allow() -> DiffOptions {
+    DiffOptions {
+        allow_data_loss: true,
+    }
+}
+
+fn files_text(dir: &PathBuf, from: usize) -> String {
+    let journal = MigrationsDir::new(dir).journal().unwrap();
+    journal.entries[from..]
+        .iter()
+        .map(|e| {
+            format!(
+                "=== {}.sql\n{}",
+                e.tag,
+                std::fs::read_to_string(dir.join(format!("{}.sql", e.tag))).unwrap()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn diff_sql_of_every_change_kind() {
+    let dir = temp_dir("sql");
+    let _cleanup = Cleanup(dir.clone());
+    let migrations = MigrationsDir::new(&dir);
+    migrations.generate(&v1::schema(), None).unwrap();
+    migrations
+        .generate_with(&v2::schema(), None, allow())
+        .unwrap();
+    insta::assert_snapshot!("v1_to_v2", files_text(&dir, 1));
+    migrations
+        .generate_with(&v3::schema(), None, allow())
+        .unwrap();
+    insta::assert_snapshot!("v2_to_v3", files_text(&dir, 3));
+    assert!(matches!(
+        migrations.generate(&v3::schema(), None).unwrap(),
+        Generated::NoChanges
+    ));
+}
+
+#[test]
+fn an_unhinted_drop_is_refused_with_the_hint_to_add() {
+    let plan = diff::diff(&v1::schema(), &v2::schema(), DiffOptions::default());
+    let refusal = plan.unwrap_err();
+    insta::assert_snapshot!(refusal.to_string());
+
+    // Nothing is written when the diff is refused.
+    let dir = temp_dir("refused");
+    let _cleanup = Cleanup(dir.clone());
+    let migrations = MigrationsDir::new(&dir);
+    migrations.generate(&v1::schema(), None).unwrap();
+    let before = migrations.journal().unwrap();
+    assert!(matches!(
+        migrations.generate(&v2::schema(), None),
+        Err(MigrateError::Refused(_))
+    ));
+    assert_eq!(migrations.journal().unwrap(), before);
+}
+
+#[test]
+fn a_rename_with_a_hint_is_a_rename_and_an_enum_value_lands_in_its_place() {
+    let plan = diff::diff(&v1::schema(), &v2::schema(), allow()).unwrap();
+    let sql: Vec<String> = plan.steps.iter().map(|s| s.sql()).collect();
+    assert!(
+        sql.contains(&"ALTER TABLE \"notes\" RENAME TO \"memos\";".to_string()),
+        "{sql:#?}"
+    );
+    assert!(sql.contains(
+        &"ALTER TABLE \"accounts\" RENAME COLUMN \"name\" TO \"full_name\";".to_string()
+    ));
+    assert!(
+        sql.contains(&"ALTER TYPE \"status\" ADD VALUE 'paused' BEFORE 'archived';".to_string())
+    );
+    assert!(!sql
+        .iter()
+        .any(|s| s.contains("DROP COLUMN \"name\"") || s.contains("DROP TABLE \"notes\"")));
+}
+
+#[test]
+fn removing_an_enum_value_is_refused_with_a_plan() {
+    let mut before = v2::schema();
+    let mut after = before.clone();
+    after.enums[0].labels.to_mut().retain(|l| l != "paused");
+    // The column default still names a kept label.
+    let refusal = diff::diff(&before, &after, allow()).unwrap_err();
+    assert!(
+        refusal
+            .to_string()
+            .contains("removes or renames label(s) 'paused'"),
+        "{refusal}"
+    );
+    assert!(refusal.to_string().contains("Plan:"), "{refusal}");
+    before.enums[0].labels.to_mut().reverse();
+    assert!(diff::diff(&before, &v2::schema(), allow())
+        .unwrap_err()
+        .to_string()
+        .contains("reorders"));
+}
+
+#[test]
+fn a_not_null_column_without_default_on_an_existing_table_is_refused() {
+    let mut after = v1::schema();
+    let accounts = after
+        .tables
+        .iter_mut()
+        .find(|t| t.name == "accounts")
+        .unwrap();
+    let mut column = accounts.columns[1].clone();
+    column.name = "tax_id".into();
+    accounts.columns.to_mut().push(column);
+    let refusal = diff::diff(&v1::schema(), &after, allow()).unwrap_err();
+    assert!(
+        refusal
+            .to_string()
+            .contains("\"tax_id\" of \"accounts\" is added NOT NULL without a default"),
+        "{refusal}"
+    );
+}
+
+async fn apply(client: &mut tokio_postgres::Client, dir: &PathBuf) -> Vec<String> {
+    runner::migrate(client, &MigrationsDir::new(dir), RunnerOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .map(|a| a.tag)
+        .collect()
+}
+
+#[tokio::test]
+async fn an_evolution_replayed_equals_a_fresh_database() {
+    for target in testing::targets().expect("a PostgreSQL to test on") {
+        let dir = temp_dir("replay");
+        let _cleanup = Cleanup(dir.clone());
+        let migrations = MigrationsDir::new(&dir);
+        let db = TestDb::on(target).await.unwrap();
+        let mut client = db.connect().await.unwrap();
+
+        migrations.generate(&v1::schema(), None).unwrap();
+        assert_eq!(apply(&mut client, &dir).await, ["0000_init"]);
+        // Rows, so that the later steps meet a filled table.
+        client
+            .batch_execute(
+                "INSERT INTO accounts (email, name, age, legacy) VALUES ('a@x.io', 'A', 30, 'l'), ('b@x.io', 'B', 40, NULL);
+                 INSERT INTO notes (account_id, body, pinned) SELECT id, 'hello', false FROM accounts;
+                 INSERT INTO old_logs (message) VALUES ('bye');",
+            )
+            .await
+            .unwrap();
+
+        migrations
+            .generate_with(&v2::schema(), None, allow())
+            .unwrap();
+        let second = apply(&mut client, &dir).await;
+        assert_eq!(
+            second.len(),
+            2,
+            "a transactional file and an online one: {second:?}"
+        );
+        let renamed: i64 = client
+            .query_one("SELECT count(*) FROM memos WHERE body = 'hello'", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(renamed, 2, "the renamed table kept its rows");
+        let names: Vec<String> = client
+            .query("SELECT full_name FROM accounts ORDER BY id", &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(names, ["A", "B"], "the renamed column kept its values");
+
+        migrations
+            .generate_with(&v3::schema(), None, allow())
+            .unwrap();
+        apply(&mut client, &dir).await;
+        assert!(
+            apply(&mut client, &dir).await.is_empty(),
+            "nothing left to apply"
+        );
+
+        // The catalog equals the declaration, and a fresh database built from it.
+        let replayed = Catalog::read(&client).await.unwrap();
+        let expected = Catalog::expected(&v3::schema());
+        let differences = expected.differences(&replayed);
+        assert!(
+            differences.is_empty(),
+            "on {}:\n  {}",
+            target.describe(),
+            differences.join("\n  ")
+        );
+        let fresh_db = TestDb::on(target).await.unwrap();
+        let fresh = fresh_db.connect().await.unwrap();
+        fresh
+            .batch_execute(&migration_sql("fresh", &render::create_all(&v3::schema())))
+            .await
+            .unwrap();
+        let fresh = Catalog::read(&fresh).await.unwrap();
+        assert_eq!(
+            replayed.to_string(),
+            fresh.to_string(),
+            "on {}",
+            target.describe()
+        );
+
+        // No drift: the declared schema needs no migration.
+        assert!(migrations.pending_changes(&v3::schema()).unwrap().is_none());
+    }
+}
