@@ -240,6 +240,37 @@ impl MigrationsDir {
         })
     }
 
+    /// Removes the newest migration: its file, its snapshot and its journal entry; for a
+    /// migration written as two files (`…_online`), both. Returns the tags removed.
+    pub fn drop_newest(&self) -> Result<Vec<String>, MigrateError> {
+        let mut journal = self.journal()?;
+        let Some(newest) = journal.entries.pop() else {
+            return Ok(Vec::new());
+        };
+        let mut removed = vec![newest];
+        if let Some(main) = main_part(&removed[0].tag) {
+            if journal
+                .entries
+                .last()
+                .is_some_and(|e| name_part(&e.tag) == main)
+            {
+                removed.extend(journal.entries.pop());
+            }
+        }
+        // The journal first: without its entry, the files are strays, never half a migration.
+        write_atomic(&self.journal_path(), journal.to_json().as_bytes())?;
+        for entry in &removed {
+            for path in [self.sql_path(&entry.tag), self.snapshot_path(entry.idx)] {
+                match fs::remove_file(&path) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(MigrateError::Io { path, source: e }),
+                }
+            }
+        }
+        Ok(removed.into_iter().map(|e| e.tag).collect())
+    }
+
     /// Whether the declared schema needs a migration that is not written yet.
     pub fn pending_changes(&self, schema: &Schema) -> Result<Option<Plan>, MigrateError> {
         let plan = match self.latest_snapshot()? {
@@ -258,6 +289,17 @@ impl MigrationsDir {
         };
         Ok((!plan.is_empty()).then_some(plan))
     }
+}
+
+/// `0001_color` → `color`
+fn name_part(tag: &str) -> &str {
+    tag.split_once('_').map_or(tag, |(_, name)| name)
+}
+
+/// For the online part of a migration (`0002_color_online`), the name of its main part
+/// (`color`).
+pub fn main_part(tag: &str) -> Option<&str> {
+    name_part(tag).strip_suffix("_online")
 }
 
 /// A name for a migration from what it does: `create_tags`, `alter_users`.

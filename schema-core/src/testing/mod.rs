@@ -488,6 +488,22 @@ impl TestDb {
         &self.config
     }
 
+    /// The test database as a connection URL (for command-line tools under test).
+    pub fn url(&self) -> String {
+        let host = match self.config.get_hosts().first() {
+            Some(tokio_postgres::config::Host::Tcp(host)) => host.clone(),
+            _ => "127.0.0.1".to_string(),
+        };
+        let port = self.config.get_ports().first().copied().unwrap_or(5432);
+        let user = self.config.get_user().unwrap_or("postgres");
+        let password = self
+            .config
+            .get_password()
+            .map(|p| format!(":{}", String::from_utf8_lossy(p)))
+            .unwrap_or_default();
+        format!("postgresql://{user}{password}@{host}:{port}/{}", self.name)
+    }
+
     /// A new connection to the test database.
     pub async fn connect(&self) -> Result<Client, TestingError> {
         connect(self.config.clone()).await

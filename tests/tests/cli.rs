@@ -1,0 +1,173 @@
+//! The migration command line, end to end: generate, migrate, status, check, push and drop, with
+//! their exit codes.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use schema_core::migrate::cli;
+use schema_core::migrate::MigrationsDir;
+use schema_core::schema::Schema;
+use schema_core::testing::TestDb;
+
+mod before {
+    use schema_core::prelude::*;
+
+    #[table(name = "widgets")]
+    pub struct Widget {
+        #[column(primary_key, identity)]
+        pub id: i64,
+        pub name: String,
+    }
+}
+
+mod after {
+    use schema_core::prelude::*;
+
+    #[table(name = "widgets", index(on(name)))]
+    pub struct Widget {
+        #[column(primary_key, identity)]
+        pub id: i64,
+        pub name: String,
+        pub color: Option<String>,
+    }
+}
+
+fn run(schema: Schema, dir: &PathBuf, args: &[&str]) -> ExitCode {
+    let mut argv = vec!["gen-migrations"];
+    argv.extend_from_slice(args);
+    cli::run(schema, dir.clone(), argv)
+}
+
+#[test]
+fn generate_migrate_check_push_and_drop() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let db = runtime.block_on(TestDb::new()).unwrap();
+    let url = db.url();
+    let dir = std::env::temp_dir().join(format!(
+        "schema-cli-{}",
+        schema_core::uuid::Uuid::new_v4().simple()
+    ));
+    let v1 = || Schema::new().table::<before::Widget>();
+    let v2 = || Schema::new().table::<after::Widget>();
+
+    assert_eq!(
+        run(v1(), &dir, &[]),
+        ExitCode::SUCCESS,
+        "generate is the default"
+    );
+    assert_eq!(run(v1(), &dir, &["check"]), ExitCode::SUCCESS);
+    assert_eq!(
+        run(v1(), &dir, &["check", "--database-url", &url]),
+        ExitCode::FAILURE,
+        "not applied yet"
+    );
+    assert_eq!(
+        run(v1(), &dir, &["migrate", "--database-url", &url]),
+        ExitCode::SUCCESS
+    );
+    assert_eq!(
+        run(v1(), &dir, &["status", "--database-url", &url]),
+        ExitCode::SUCCESS
+    );
+    assert_eq!(
+        run(v1(), &dir, &["check", "--database-url", &url]),
+        ExitCode::SUCCESS,
+        "no drift"
+    );
+
+    // The schema moves on: check says so until a migration is generated and applied.
+    assert_eq!(run(v2(), &dir, &["check"]), ExitCode::FAILURE);
+    assert_eq!(
+        run(v2(), &dir, &["generate", "--name", "color"]),
+        ExitCode::SUCCESS
+    );
+    let tags: Vec<String> = MigrationsDir::new(&dir)
+        .journal()
+        .unwrap()
+        .entries
+        .into_iter()
+        .map(|e| e.tag)
+        .collect();
+    assert_eq!(tags, ["0000_init", "0001_color", "0002_color_online"]);
+    assert_eq!(run(v2(), &dir, &["check"]), ExitCode::SUCCESS);
+
+    // drop removes the newest, unapplied migration: both of its files.
+    assert_eq!(
+        run(v2(), &dir, &["drop", "--database-url", &url]),
+        ExitCode::SUCCESS
+    );
+    assert_eq!(MigrationsDir::new(&dir).journal().unwrap().entries.len(), 1);
+    assert!(!dir.join("0002_color_online.sql").exists() && !dir.join("0001_color.sql").exists());
+    assert_eq!(run(v2(), &dir, &["check"]), ExitCode::FAILURE);
+    assert_eq!(
+        run(v2(), &dir, &["generate", "--name", "color"]),
+        ExitCode::SUCCESS,
+        "written again"
+    );
+    assert_eq!(
+        run(v2(), &dir, &["migrate", "--database-url", &url]),
+        ExitCode::SUCCESS
+    );
+    assert_eq!(
+        run(v2(), &dir, &["drop", "--database-url", &url]),
+        ExitCode::FAILURE,
+        "an applied file is not dropped"
+    );
+
+    // A drift made behind the migrations' back is found.
+    runtime.block_on(async {
+        let client = db.connect().await.unwrap();
+        client
+            .batch_execute("ALTER TABLE widgets ADD COLUMN sneaky int")
+            .await
+            .unwrap();
+    });
+    assert_eq!(
+        run(v2(), &dir, &["check", "--database-url", &url]),
+        ExitCode::FAILURE
+    );
+
+    // push applies the schema straight to another database.
+    let dev = runtime.block_on(TestDb::new()).unwrap();
+    assert_eq!(
+        run(v1(), &dir, &["push", "--database-url", &dev.url()]),
+        ExitCode::SUCCESS
+    );
+    assert_eq!(
+        run(v2(), &dir, &["push", "--database-url", &dev.url()]),
+        ExitCode::SUCCESS
+    );
+    let columns: i64 = runtime.block_on(async {
+        let client = dev.connect().await.unwrap();
+        client
+            .query_one(
+                "SELECT count(*) FROM information_schema.columns WHERE table_name = 'widgets'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0)
+    });
+    assert_eq!(columns, 3);
+    assert_eq!(
+        run(v2(), &dir, &["push", "--database-url", &dev.url()]),
+        ExitCode::SUCCESS,
+        "nothing to do"
+    );
+
+    assert_eq!(
+        run(v2(), &dir, &["migrate"]),
+        ExitCode::FAILURE,
+        "no database given"
+    );
+    assert_eq!(
+        run(v2(), &dir, &["frobnicate"]),
+        ExitCode::from(2),
+        "usage error"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    drop(db);
+    drop(dev);
+}
