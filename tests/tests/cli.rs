@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::ExitCode;
 
 use schema_core::migrate::cli;
@@ -34,10 +34,10 @@ mod after {
     }
 }
 
-fn run(schema: Schema, dir: &PathBuf, args: &[&str]) -> ExitCode {
+fn run(schema: Schema, dir: &Path, args: &[&str]) -> ExitCode {
     let mut argv = vec!["gen-migrations"];
     argv.extend_from_slice(args);
-    cli::run(schema, dir.clone(), argv)
+    cli::run(schema, dir.to_path_buf(), argv)
 }
 
 #[test]
