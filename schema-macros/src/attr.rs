@@ -53,6 +53,7 @@ pub const COLUMN_KEYS: &[&str] = &[
     "relation",
     "on_delete",
     "on_update",
+    "trigger",
     "renamed_from",
     "varchar",
     "char",
@@ -172,6 +173,8 @@ pub struct ColumnAttrs {
     /// `on_delete` written beside `references = …`.
     pub on_delete: Option<Sp<String>>,
     pub on_update: Option<Sp<OnUpdateAttr>>,
+    /// `trigger` beside `on_update = now`: a database trigger does it too.
+    pub trigger: Option<Span>,
     pub renamed_from: Option<Sp<String>>,
     pub type_override: Option<Sp<TypeOverride>>,
 }
@@ -585,6 +588,7 @@ pub fn parse_column_attrs(cx: &Ctxt, field: &syn::Field) -> ColumnAttrs {
                     let action = fk_action(cx, &meta)?;
                     set_once(cx, &mut attrs.on_delete, action, &meta)
                 }
+                "trigger" => set_once(cx, &mut attrs.trigger, span, &meta),
                 "relation" => {
                     let name = ident_value(&meta)?;
                     set_once(cx, &mut attrs.relation, name, &meta)

@@ -218,6 +218,14 @@ fn relation_names(cx: &Ctxt, table: &Table<'_>) {
 fn attribute_combinations(cx: &Ctxt, table: &Table<'_>) {
     for column in &table.columns {
         let attrs = &column.attrs;
+        if let Some(span) = attrs.trigger {
+            if !matches!(
+                attrs.on_update.as_ref().map(|o| &o.value),
+                Some(crate::attr::OnUpdateAttr::Now)
+            ) {
+                cx.error_at(span, "`trigger` makes the database do `on_update = now`: add `on_update = now` beside it");
+            }
+        }
         if let (Some(identity), Some(default)) = (&attrs.identity, &attrs.default) {
             cx.error_at(default.span, "an `identity` column takes its values from its sequence and cannot have a `default`");
             let _ = identity;

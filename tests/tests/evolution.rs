@@ -98,6 +98,9 @@ mod v2 {
         pub bio: Option<String>,
         #[column(default = 0)]
         pub score: i32,
+        /// Refreshed by a database trigger too.
+        #[column(default = now, on_update = now, trigger)]
+        pub updated_at: Timestamp,
     }
 
     #[table(name = "memos", renamed_from = "notes", index(on(sql("lower(body)"))))]
@@ -160,6 +163,9 @@ mod v3 {
         pub bio: Option<String>,
         #[column(default = 0)]
         pub score: i32,
+        /// The trigger goes; the builders still refresh it.
+        #[column(default = now, on_update = now)]
+        pub updated_at: Timestamp,
     }
 
     #[table(name = "memos", index(on(sql("lower(body)"))))]
@@ -381,6 +387,30 @@ async fn an_evolution_replayed_equals_a_fresh_database() {
             .map(|r| r.get(0))
             .collect();
         assert_eq!(names, ["A", "B"], "the renamed column kept its values");
+        // The database-side on-update hook: raw SQL refreshes updated_at, unless it sets it.
+        client
+            .batch_execute("UPDATE accounts SET updated_at = '2000-01-01'")
+            .await
+            .unwrap();
+        client
+            .batch_execute("UPDATE accounts SET bio = 'raw sql' WHERE full_name = 'A'")
+            .await
+            .unwrap();
+        let refreshed: Vec<bool> = client
+            .query(
+                "SELECT updated_at > '2001-01-01' FROM accounts ORDER BY id",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(
+            refreshed,
+            [true, false],
+            "only the updated row is refreshed, and an explicit value stands"
+        );
 
         migrations
             .generate_with(&v3::schema(), None, allow())

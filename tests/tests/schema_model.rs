@@ -16,6 +16,7 @@ const fn column(name: &'static str, sql_type: SqlType) -> ColumnDef {
         default: None,
         identity: None,
         on_update: None,
+        on_update_trigger: false,
         renamed_from: None,
     }
 }

@@ -32,6 +32,8 @@ pub struct CatalogTable {
     /// name → expression (the constraint definition without `CHECK`).
     pub checks: BTreeMap<String, String>,
     pub indexes: BTreeMap<String, CatalogIndex>,
+    /// User triggers, by name.
+    pub triggers: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,6 +207,11 @@ impl Catalog {
                     .iter()
                     .map(|c| (c.name.to_string(), c.expression.to_string()))
                     .collect(),
+                triggers: if table.trigger_columns().is_empty() {
+                    Vec::new()
+                } else {
+                    vec![table.trigger_name()]
+                },
                 indexes: table
                     .indexes
                     .iter()
@@ -355,6 +362,12 @@ fn diff_maps<T>(
 }
 
 fn diff_table(out: &mut Vec<String>, table: &str, e: &CatalogTable, a: &CatalogTable) {
+    if e.triggers != a.triggers {
+        out.push(format!(
+            "{table}: expected triggers {:?}, found {:?}",
+            e.triggers, a.triggers
+        ));
+    }
     let names = |cols: &[CatalogColumn]| cols.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
     if names(&e.columns) != names(&a.columns) {
         out.push(format!(
@@ -582,6 +595,15 @@ async fn read_table(client: &Client, oid: u32) -> Result<CatalogTable, tokio_pos
         };
         table.indexes.insert(name, index);
     }
+    for row in client
+        .query(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = $1 AND NOT tgisinternal ORDER BY tgname",
+            &[&oid],
+        )
+        .await?
+    {
+        table.triggers.push(row.get(0));
+    }
     Ok(table)
 }
 
@@ -646,6 +668,9 @@ impl std::fmt::Display for Catalog {
             }
             for (name, expr) in &table.checks {
                 writeln!(s, "  check {name} {expr}").ok();
+            }
+            for trigger in &table.triggers {
+                writeln!(s, "  trigger {trigger}").ok();
             }
             for (name, index) in &table.indexes {
                 let keys: Vec<String> = index

@@ -542,6 +542,40 @@ impl Differ {
             }
         }
 
+        // The on-update trigger: its function is replaced when its columns change.
+        let old_trigger: Vec<String> = before.trigger_columns().iter().map(|c| rename(c)).collect();
+        let new_trigger: Vec<String> = after
+            .trigger_columns()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        if old_trigger != new_trigger || (!new_trigger.is_empty() && before.name != after.name) {
+            let (old_name, new_name) = (before.trigger_name(), after.trigger_name());
+            if !old_trigger.is_empty() && (new_trigger.is_empty() || old_name != new_name) {
+                self.drops.push(Step::DropTrigger {
+                    table: q.clone(),
+                    name: old_name.clone(),
+                });
+                self.late_drops.push(Step::DropTriggerFunction {
+                    schema: before.schema.as_ref().map(|s| s.to_string()),
+                    name: old_name.clone(),
+                });
+            }
+            if !new_trigger.is_empty() {
+                self.indexes.push(Step::CreateTriggerFunction {
+                    table: q.clone(),
+                    name: new_name.clone(),
+                    columns: new_trigger,
+                });
+                if old_trigger.is_empty() || old_name != new_name {
+                    self.indexes.push(Step::CreateTrigger {
+                        table: q.clone(),
+                        name: new_name,
+                    });
+                }
+            }
+        }
+
         // Indexes: new ones on an existing table are built concurrently, outside the transaction.
         let index_shape = |index: &crate::schema::IndexDef, map: &dyn Fn(&str) -> String| {
             let keys: Vec<String> = index

@@ -465,6 +465,7 @@ pub struct Summary {
     pub foreign_keys: usize,
     pub constraints: usize,
     pub indexes: usize,
+    pub triggers: usize,
     pub extensions: usize,
 }
 
@@ -502,6 +503,8 @@ impl Summary {
                 Step::CreateIndex { .. } | Step::DropIndex { .. } | Step::RenameIndex { .. } => {
                     s.indexes += 1
                 }
+                Step::CreateTrigger { .. } | Step::DropTrigger { .. } => s.triggers += 1,
+                Step::CreateTriggerFunction { .. } | Step::DropTriggerFunction { .. } => {}
             }
         }
         s
@@ -522,6 +525,7 @@ impl fmt::Display for Summary {
             (self.foreign_keys, "foreign key", "foreign keys"),
             (self.constraints, "constraint change", "constraint changes"),
             (self.indexes, "index change", "index changes"),
+            (self.triggers, "trigger change", "trigger changes"),
             (self.extensions, "extension", "extensions"),
         ];
         let text: Vec<String> = parts

@@ -115,6 +115,25 @@ pub enum Step {
         index: IndexDef,
         concurrently: bool,
     },
+    /// The function of a table's on-update trigger: sets each column to `now()` unless the
+    /// update set it itself.
+    CreateTriggerFunction {
+        table: QualifiedName,
+        name: String,
+        columns: Vec<String>,
+    },
+    CreateTrigger {
+        table: QualifiedName,
+        name: String,
+    },
+    DropTrigger {
+        table: QualifiedName,
+        name: String,
+    },
+    DropTriggerFunction {
+        schema: Option<String>,
+        name: String,
+    },
     DropIndex {
         schema: Option<String>,
         name: String,
@@ -163,7 +182,30 @@ pub fn create_all(schema: &Schema) -> Vec<Step> {
             });
         }
     }
+    for table in &schema.tables {
+        steps.extend(create_trigger(table));
+    }
     steps
+}
+
+/// The on-update trigger of a table, if any of its columns asks for one.
+pub(crate) fn create_trigger(table: &TableDef) -> Vec<Step> {
+    let columns = table.trigger_columns();
+    if columns.is_empty() {
+        return Vec::new();
+    }
+    let name = table.trigger_name();
+    vec![
+        Step::CreateTriggerFunction {
+            table: table.qualified_name(),
+            name: name.clone(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+        },
+        Step::CreateTrigger {
+            table: table.qualified_name(),
+            name,
+        },
+    ]
 }
 
 fn name(q: &QualifiedName) -> String {
@@ -394,6 +436,48 @@ impl Step {
                 index,
                 concurrently,
             } => create_index(table, index, *concurrently),
+            Step::CreateTriggerFunction {
+                table,
+                name: function,
+                columns,
+            } => {
+                let sets: Vec<String> = columns
+                    .iter()
+                    .map(|c| {
+                        let c = quote_ident(c);
+                        format!("\tIF NEW.{c} IS NOT DISTINCT FROM OLD.{c} THEN\n\t\tNEW.{c} := now();\n\tEND IF;\n")
+                    })
+                    .collect();
+                format!(
+                    "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $fn$\nBEGIN\n{}\tRETURN NEW;\nEND\n$fn$;",
+                    quote_qualified(table.schema.as_deref(), function),
+                    sets.concat()
+                )
+            }
+            Step::CreateTrigger {
+                table,
+                name: trigger,
+            } => format!(
+                "CREATE TRIGGER {} BEFORE UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {}();",
+                quote_ident(trigger),
+                name(table),
+                quote_qualified(table.schema.as_deref(), trigger)
+            ),
+            Step::DropTrigger {
+                table,
+                name: trigger,
+            } => {
+                format!("DROP TRIGGER {} ON {};", quote_ident(trigger), name(table))
+            }
+            Step::DropTriggerFunction {
+                schema,
+                name: function,
+            } => {
+                format!(
+                    "DROP FUNCTION {}();",
+                    quote_qualified(schema.as_deref(), function)
+                )
+            }
             Step::DropIndex {
                 schema,
                 name: index,

@@ -123,6 +123,10 @@ pub struct ColumnDef {
     pub identity: Option<Identity>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_update: Option<OnUpdate>,
+    /// `on_update = now` is also done by a database trigger, so that updates from raw SQL or
+    /// other tools refresh the column too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub on_update_trigger: bool,
     /// The column's previous name: the next migration renames instead of dropping and adding.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<Str>,
@@ -313,6 +317,20 @@ pub struct TableDef {
 }
 
 impl TableDef {
+    /// The columns a database trigger refreshes on update.
+    pub fn trigger_columns(&self) -> Vec<&str> {
+        self.columns
+            .iter()
+            .filter(|c| c.on_update_trigger)
+            .map(|c| &*c.name)
+            .collect()
+    }
+
+    /// The name of the table's on-update trigger (and of its function).
+    pub fn trigger_name(&self) -> String {
+        format!("{}_on_update", self.name)
+    }
+
     pub fn qualified_name(&self) -> QualifiedName {
         QualifiedName::new(self.schema.clone(), self.name.clone())
     }

@@ -327,6 +327,7 @@ fn column_def(p: &TokenStream, column: &Column<'_>) -> TokenStream {
         p,
         column.attrs.renamed_from.as_ref().map(|r| r.value.as_str()),
     );
+    let trigger = column.attrs.trigger.is_some();
     quote!(#p::ColumnDef {
         name: #name,
         sql_type: #sql_type,
@@ -335,6 +336,7 @@ fn column_def(p: &TokenStream, column: &Column<'_>) -> TokenStream {
         default: #default,
         identity: #identity,
         on_update: #on_update,
+        on_update_trigger: #trigger,
         renamed_from: #renamed_from,
     })
 }
