@@ -657,7 +657,15 @@ impl Differ {
 
     fn column(&mut self, table: &QualifiedName, old: &ColumnDef, new: &ColumnDef) {
         let name = new.name.to_string();
-        if old.sql_type != new.sql_type || old.array_dims != new.array_dims {
+        let type_changes = old.sql_type != new.sql_type || old.array_dims != new.array_dims;
+        if type_changes {
+            // A default does not follow a type change by itself: drop it first, set it after.
+            if old.default.is_some() {
+                self.alters.push(Step::DropDefault {
+                    table: table.clone(),
+                    column: name.clone(),
+                });
+            }
             let change = type_change(old, new);
             let step = Step::AlterColumnType {
                 table: table.clone(),
@@ -700,7 +708,7 @@ impl Differ {
                 });
             }
         }
-        if old.default != new.default {
+        if old.default != new.default || (type_changes && old.default.is_some()) {
             match &new.default {
                 Some(default) => self.alters.push(Step::SetDefault {
                     table: table.clone(),
