@@ -33,6 +33,10 @@ pub enum Error {
     },
     /// No connection could be had from the pool.
     Pool(String),
+    /// The connection string is not valid (the message names the setting, never its value).
+    Config(String),
+    /// TLS could not be set up (a root certificate file that cannot be read, say).
+    Tls(String),
     /// A loaded relation's value could not be decoded.
     Relation(String),
     /// Any other error of the server or the connection.
@@ -106,7 +110,11 @@ impl Error {
             | Error::TooManyRows { sql, .. }
             | Error::InvalidText { sql, .. } => Some(sql),
             Error::Database { sql, .. } => sql.as_deref(),
-            Error::Decode { .. } | Error::Pool(_) | Error::Relation(_) => None,
+            Error::Decode { .. }
+            | Error::Pool(_)
+            | Error::Relation(_)
+            | Error::Config(_)
+            | Error::Tls(_) => None,
         }
     }
 }
@@ -158,11 +166,22 @@ impl fmt::Display for Error {
             }
             Error::Pool(message) => write!(f, "no connection from the pool: {message}"),
             Error::Relation(message) => f.write_str(message),
+            Error::Config(message) => write!(f, "invalid connection settings: {message}"),
+            Error::Tls(message) => write!(f, "TLS: {message}"),
             Error::Database { source, sql } => {
                 // A server error's own message says more than tokio-postgres' "db error".
                 match source.as_db_error() {
                     Some(db) => write!(f, "{}: {}", db.severity(), db.message())?,
-                    None => write!(f, "{source}")?,
+                    None => {
+                        // tokio-postgres says "error performing TLS handshake"; the why is in
+                        // its sources.
+                        write!(f, "{source}")?;
+                        let mut cause = std::error::Error::source(source);
+                        while let Some(inner) = cause {
+                            write!(f, ": {inner}")?;
+                            cause = inner.source();
+                        }
+                    }
                 }
                 if let Some(sql) = sql {
                     write!(f, " (in `{sql}`)")?;

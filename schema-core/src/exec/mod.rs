@@ -1,12 +1,15 @@
 //! The tokio-postgres side: connections with a statement cache, transactions, row decoding and
 //! typed errors.
 
+#[cfg(feature = "tls")]
+pub mod connect;
 mod error;
+mod log;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use tokio_postgres::{Client, NoTls, Row, Statement};
+use tokio_postgres::{Client, Row, Statement};
 
 pub use error::{ConstraintViolation, Error};
 
@@ -54,12 +57,66 @@ impl StatementCache {
     }
 }
 
+/// Parameter types by SQL text, for connections through a transaction-mode pooler: what a
+/// prepared statement would have told, learnt once and kept on the client side.
+#[derive(Debug, Default)]
+pub struct ParamTypes {
+    types: Mutex<HashMap<String, Vec<postgres_types::Type>>>,
+}
+
+impl ParamTypes {
+    async fn get_or_describe(
+        &self,
+        client: &Client,
+        sql: &str,
+        in_transaction: bool,
+    ) -> Result<Vec<postgres_types::Type>, Error> {
+        if let Some(types) = self.types.lock().expect("param types lock").get(sql) {
+            return Ok(types.clone());
+        }
+        // A named statement lives on one server connection: prepare, read and close it inside
+        // one transaction, which the pooler keeps on one server connection.
+        let describe = async {
+            let statement = client.prepare(sql).await?;
+            let types = statement.params().to_vec();
+            drop(statement);
+            Ok::<_, tokio_postgres::Error>(types)
+        };
+        let types = if in_transaction {
+            describe.await
+        } else {
+            client
+                .batch_execute("BEGIN")
+                .await
+                .map_err(|e| Error::from_postgres(e, Some("BEGIN")))?;
+            let types = describe.await;
+            let end = if types.is_ok() { "COMMIT" } else { "ROLLBACK" };
+            client
+                .batch_execute(end)
+                .await
+                .map_err(|e| Error::from_postgres(e, Some(end)))?;
+            types
+        }
+        .map_err(|e| Error::from_postgres(e, Some(sql)))?;
+        self.types
+            .lock()
+            .expect("param types lock")
+            .insert(sql.to_string(), types.clone());
+        Ok(types)
+    }
+}
+
 /// The statement cache of a connection: ours, or a pooled connection's own.
 #[doc(hidden)]
 #[allow(missing_debug_implementations)]
 #[derive(Clone, Copy)]
 pub enum Cache<'a> {
     Own(&'a StatementCache),
+    /// Through a transaction-mode pooler: no named statement outlives its transaction.
+    Unprepared {
+        types: &'a ParamTypes,
+        in_transaction: bool,
+    },
     #[cfg(feature = "pool")]
     Pool(&'a deadpool_postgres::StatementCache),
 }
@@ -72,12 +129,22 @@ pub trait Executor: Sync {
     /// Called once per statement sent; [`Db`] counts them.
     #[doc(hidden)]
     fn note_statement(&self) {}
+
+    /// Whether the `schema_core::sql` tracing events carry the parameters' values.
+    #[doc(hidden)]
+    fn log_parameters(&self) -> bool {
+        false
+    }
 }
 
 enum Connection {
     Own {
         client: Client,
         cache: StatementCache,
+    },
+    Unprepared {
+        client: Client,
+        types: ParamTypes,
     },
     #[cfg(feature = "pool")]
     Pooled(deadpool_postgres::Object),
@@ -89,12 +156,14 @@ pub struct Db {
     connection: Connection,
     /// Statements sent to the server through this `Db` (not counting its transactions').
     sent: std::sync::atomic::AtomicU64,
+    log_params: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.connection {
             Connection::Own { cache, .. } => write!(f, "Db {{ statements: {} }}", cache.len()),
+            Connection::Unprepared { .. } => f.write_str("Db { unprepared }"),
             #[cfg(feature = "pool")]
             Connection::Pooled(_) => f.write_str("Db { pooled }"),
         }
@@ -112,7 +181,7 @@ pub fn pool(config: tokio_postgres::Config, max_size: usize) -> Result<Pool, Err
     let recycling = deadpool_postgres::ManagerConfig {
         recycling_method: deadpool_postgres::RecyclingMethod::Fast,
     };
-    let manager = deadpool_postgres::Manager::from_config(config, NoTls, recycling);
+    let manager = deadpool_postgres::Manager::from_config(config, tokio_postgres::NoTls, recycling);
     Pool::builder(manager)
         .max_size(max_size)
         .build()
@@ -120,14 +189,21 @@ pub fn pool(config: tokio_postgres::Config, max_size: usize) -> Result<Pool, Err
 }
 
 impl Db {
-    /// Connects without TLS (local and test servers).
+    /// Connects with a `postgresql://…` URL or a `key=value …` string, TLS per its `sslmode`
+    /// (see [`connect`]); without the `tls` feature, only plain connections.
     pub async fn connect(url: &str) -> Result<Db, Error> {
-        let (client, connection) = tokio_postgres::connect(url, NoTls)
-            .await
-            .map_err(|e| Error::from_postgres(e, None))?;
-        tokio::spawn(async move {
-            let _ = connection.await;
-        });
+        #[cfg(feature = "tls")]
+        let client = connect::connect_client(url).await?;
+        #[cfg(not(feature = "tls"))]
+        let client = {
+            let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                .await
+                .map_err(|e| Error::from_postgres(e, None))?;
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            client
+        };
         Ok(Db::new(client))
     }
 
@@ -139,6 +215,35 @@ impl Db {
                 cache: StatementCache::default(),
             },
             sent: Default::default(),
+            log_params: Default::default(),
+        }
+    }
+
+    /// Wraps a client connected through a transaction-mode pooler (PgBouncer, Neon's `-pooler`
+    /// endpoints): no named prepared statement is left on the pooler's server connections. Each
+    /// query is one unnamed statement with its parameter types, which are learnt once per query
+    /// shape inside a short transaction.
+    pub fn through_pooler(client: Client) -> Db {
+        Db {
+            connection: Connection::Unprepared {
+                client,
+                types: ParamTypes::default(),
+            },
+            sent: Default::default(),
+            log_params: Default::default(),
+        }
+    }
+
+    /// Connects through a transaction-mode pooler (see [`Db::through_pooler`]).
+    pub async fn connect_through_pooler(url: &str) -> Result<Db, Error> {
+        Ok(Db::through_pooler(Db::connect(url).await?.into_client()))
+    }
+
+    fn into_client(self) -> Client {
+        match self.connection {
+            Connection::Own { client, .. } | Connection::Unprepared { client, .. } => client,
+            #[cfg(feature = "pool")]
+            Connection::Pooled(_) => unreachable!("a pooled connection is not taken apart"),
         }
     }
 
@@ -153,11 +258,19 @@ impl Db {
         Ok(Db {
             connection: Connection::Pooled(object),
             sent: Default::default(),
+            log_params: Default::default(),
         })
     }
 
     pub fn client(&self) -> &Client {
         self.connection().0
+    }
+
+    /// Logs parameter values in the `schema_core::sql` tracing events (off by default: values
+    /// may be secrets).
+    pub fn log_parameters(&self, on: bool) {
+        self.log_params
+            .store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// How many statements (queries and commands, preparation not counted) this `Db` has sent.
@@ -169,6 +282,7 @@ impl Db {
     pub fn prepared_statements(&self) -> usize {
         match &self.connection {
             Connection::Own { cache, .. } => cache.len(),
+            Connection::Unprepared { .. } => 0,
             #[cfg(feature = "pool")]
             Connection::Pooled(object) => object.statement_cache.size(),
         }
@@ -185,6 +299,7 @@ impl Db {
     {
         let (client, cache) = match &mut self.connection {
             Connection::Own { client, cache } => (client, TxCache::Own(&*cache)),
+            Connection::Unprepared { client, types } => (client, TxCache::Unprepared(&*types)),
             #[cfg(feature = "pool")]
             Connection::Pooled(object) => {
                 let wrapper: &mut deadpool_postgres::ClientWrapper = object;
@@ -211,6 +326,7 @@ pub struct Tx<'a> {
 #[derive(Clone)]
 enum TxCache<'a> {
     Own(&'a StatementCache),
+    Unprepared(&'a ParamTypes),
     #[cfg(feature = "pool")]
     Pool(std::sync::Arc<deadpool_postgres::StatementCache>),
 }
@@ -266,6 +382,10 @@ where
 }
 
 impl Executor for Db {
+    fn log_parameters(&self) -> bool {
+        self.log_params.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     fn note_statement(&self) {
         self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
@@ -273,6 +393,13 @@ impl Executor for Db {
     fn connection(&self) -> (&Client, Cache<'_>) {
         match &self.connection {
             Connection::Own { client, cache } => (client, Cache::Own(cache)),
+            Connection::Unprepared { client, types } => (
+                client,
+                Cache::Unprepared {
+                    types,
+                    in_transaction: false,
+                },
+            ),
             #[cfg(feature = "pool")]
             Connection::Pooled(object) => (object, Cache::Pool(&object.statement_cache)),
         }
@@ -283,6 +410,10 @@ impl Executor for Tx<'_> {
     fn connection(&self) -> (&Client, Cache<'_>) {
         let cache = match &self.cache {
             TxCache::Own(cache) => Cache::Own(cache),
+            TxCache::Unprepared(types) => Cache::Unprepared {
+                types,
+                in_transaction: true,
+            },
             #[cfg(feature = "pool")]
             TxCache::Pool(cache) => Cache::Pool(cache),
         };
@@ -298,6 +429,10 @@ impl<E: Executor + ?Sized> Executor for &E {
     fn note_statement(&self) {
         (**self).note_statement()
     }
+
+    fn log_parameters(&self) -> bool {
+        (**self).log_parameters()
+    }
 }
 
 impl<E: Executor + ?Sized> Executor for &mut E {
@@ -308,11 +443,16 @@ impl<E: Executor + ?Sized> Executor for &mut E {
     fn note_statement(&self) {
         (**self).note_statement()
     }
+
+    fn log_parameters(&self) -> bool {
+        (**self).log_parameters()
+    }
 }
 
 async fn prepared(exec: &(impl Executor + ?Sized), sql: &str) -> Result<Statement, Error> {
     let (client, cache) = exec.connection();
     match cache {
+        Cache::Unprepared { .. } => unreachable!("unprepared statements are not prepared"),
         Cache::Own(cache) => {
             if let Some(statement) = cache.get(sql) {
                 return Ok(statement);
@@ -345,14 +485,9 @@ pub(crate) async fn query(
     sql: &str,
     params: &[Param],
 ) -> Result<Vec<Row>, Error> {
-    let statement = prepared(exec, sql).await?;
-    let refs = param_refs(params);
-    let (client, _) = exec.connection();
-    exec.note_statement();
-    client
-        .query(&statement, &refs)
+    run(exec, sql, &param_refs(params), Want::Rows)
         .await
-        .map_err(|e| Error::from_postgres(e, Some(sql)))
+        .map(|out| out.0)
 }
 
 /// Runs a statement (prepared once per connection) and returns the number of rows it touched.
@@ -361,14 +496,59 @@ pub(crate) async fn execute(
     sql: &str,
     params: &[Param],
 ) -> Result<u64, Error> {
-    let statement = prepared(exec, sql).await?;
-    let refs = param_refs(params);
-    let (client, _) = exec.connection();
-    exec.note_statement();
-    client
-        .execute(&statement, &refs)
+    run(exec, sql, &param_refs(params), Want::Count)
         .await
-        .map_err(|e| Error::from_postgres(e, Some(sql)))
+        .map(|out| out.1)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Want {
+    Rows,
+    Count,
+}
+
+/// The one path every statement takes: the statement cache (or, through a pooler, unnamed
+/// statements), the statement count, and the `schema_core::sql` tracing event.
+async fn run(
+    exec: &(impl Executor + ?Sized),
+    sql: &str,
+    params: &[&(dyn postgres_types::ToSql + Sync)],
+    want: Want,
+) -> Result<(Vec<Row>, u64), Error> {
+    let started = std::time::Instant::now();
+    let (client, cache) = exec.connection();
+    let result = match cache {
+        Cache::Unprepared {
+            types,
+            in_transaction,
+        } => {
+            let types = types.get_or_describe(client, sql, in_transaction).await?;
+            let typed: Vec<(&(dyn postgres_types::ToSql + Sync), postgres_types::Type)> =
+                params.iter().copied().zip(types).collect();
+            exec.note_statement();
+            match want {
+                Want::Rows => client.query_typed(sql, &typed).await.map(|rows| (rows, 0)),
+                Want::Count => client
+                    .execute_typed(sql, &typed)
+                    .await
+                    .map(|n| (Vec::new(), n)),
+            }
+        }
+        _ => {
+            let statement = prepared(exec, sql).await?;
+            exec.note_statement();
+            match want {
+                Want::Rows => client.query(&statement, params).await.map(|rows| (rows, 0)),
+                Want::Count => client
+                    .execute(&statement, params)
+                    .await
+                    .map(|n| (Vec::new(), n)),
+            }
+        }
+    };
+    let elapsed = started.elapsed();
+    log::statement(sql, params, elapsed, exec.log_parameters());
+    result.map_err(|e| Error::from_postgres(e, Some(sql)))
 }
 
 /// Reads column `index` of `row` as a `T`, naming the column in the error.
@@ -406,19 +586,13 @@ tuple_from_row!(A, B, C);
 tuple_from_row!(A, B, C, D);
 
 /// Runs raw SQL with bound parameters and decodes each row into `R`:
-/// `raw_query::<(i64,)>(&db, "SELECT count(*) FROM users WHERE name = $1", &[&"A"])`.
+/// `raw_query::<(Value<i64>,)>(&db, "SELECT count(*) FROM users WHERE name = $1", &[&"A"])`.
 pub async fn raw_query<R: FromRow>(
     exec: &(impl Executor + ?Sized),
     sql: &str,
     params: &[&(dyn postgres_types::ToSql + Sync)],
 ) -> Result<Vec<R>, Error> {
-    let statement = prepared(exec, sql).await?;
-    let (client, _) = exec.connection();
-    exec.note_statement();
-    let rows = client
-        .query(&statement, params)
-        .await
-        .map_err(|e| Error::from_postgres(e, Some(sql)))?;
+    let (rows, _) = run(exec, sql, params, Want::Rows).await?;
     rows.iter().map(|row| R::from_row(row, 0)).collect()
 }
 
@@ -428,13 +602,7 @@ pub async fn raw_execute(
     sql: &str,
     params: &[&(dyn postgres_types::ToSql + Sync)],
 ) -> Result<u64, Error> {
-    let statement = prepared(exec, sql).await?;
-    let (client, _) = exec.connection();
-    exec.note_statement();
-    client
-        .execute(&statement, params)
-        .await
-        .map_err(|e| Error::from_postgres(e, Some(sql)))
+    run(exec, sql, params, Want::Count).await.map(|out| out.1)
 }
 
 /// A single value as a one-column row: `raw_query::<Value<i64>>(…)`.

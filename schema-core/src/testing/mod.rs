@@ -48,6 +48,12 @@ pub struct LocalServer {
 }
 
 impl LocalServer {
+    /// The cluster as a [`Target`] for [`TestDb::on`], when it lives as long as the program
+    /// (leak a custom server with `Box::leak` to use it so).
+    pub fn target(&'static self) -> Target {
+        Target::Local(self)
+    }
+
     /// The PostgreSQL major version, such as 15 or 18.
     pub fn major_version(&self) -> u32 {
         self.major
@@ -290,6 +296,29 @@ fn unprivileged_ids() -> Option<(u32, u32)> {
 }
 
 fn start_server(bin_dir: &Path) -> Result<LocalServer, TestingError> {
+    start_server_with(bin_dir, &ServerSetup::default())
+}
+
+/// What a cluster of its own needs beyond the defaults: files in its data folder (a TLS key
+/// and certificate), settings, and its `pg_hba.conf`.
+#[derive(Debug, Clone, Default)]
+pub struct ServerSetup {
+    /// Files written into the data folder, readable by the server only.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// `-c name=value` settings (`ssl=on`, `ssl_cert_file=server.crt`…).
+    pub settings: Vec<(String, String)>,
+    /// The whole `pg_hba.conf`, replacing initdb's.
+    pub hba: Option<String>,
+}
+
+/// Starts a cluster of its own (not shared with other tests) from the oldest local build; it
+/// stops, and its folder goes, when the returned server is dropped.
+pub fn start_custom_server(setup: &ServerSetup) -> Result<LocalServer, TestingError> {
+    let dirs = find_bin_dirs()?;
+    start_server_with(&dirs[0], setup)
+}
+
+fn start_server_with(bin_dir: &Path, setup: &ServerSetup) -> Result<LocalServer, TestingError> {
     let major = major_version(bin_dir)?;
     let ids = unprivileged_ids();
     let root = std::env::temp_dir().join(format!(
@@ -303,7 +332,7 @@ fn start_server(bin_dir: &Path) -> Result<LocalServer, TestingError> {
         std::os::unix::fs::chown(&root, Some(uid), Some(gid))
             .map_err(|e| err(format!("cannot hand {} to uid {uid}: {e}", root.display())))?;
     }
-    initdb_and_start(bin_dir, major, ids, &root).inspect_err(|_| {
+    initdb_and_start(bin_dir, major, ids, &root, setup).inspect_err(|_| {
         let _ = std::fs::remove_dir_all(&root);
     })
 }
@@ -313,6 +342,7 @@ fn initdb_and_start(
     major: u32,
     ids: Option<(u32, u32)>,
     root: &Path,
+    setup: &ServerSetup,
 ) -> Result<LocalServer, TestingError> {
     let data = root.join("data");
     let as_user = |cmd: &mut Command| {
@@ -361,6 +391,18 @@ fn initdb_and_start(
         )));
     }
 
+    for (name, bytes) in &setup.files {
+        write_private(&data.join(name), bytes, ids)?;
+    }
+    if let Some(hba) = &setup.hba {
+        write_private(&data.join("pg_hba.conf"), hba.as_bytes(), ids)?;
+    }
+    let extra: String = setup
+        .settings
+        .iter()
+        .map(|(name, value)| format!(" -c {name}={value}"))
+        .collect();
+
     let port = free_port()?;
     // The watchdog: starts postgres, and when our end of its stdin closes (this process
     // exited, even by a signal) stops it and removes the cluster's folder.
@@ -368,7 +410,7 @@ fn initdb_and_start(
 exec 3<&0
 "$PG_BIN_DIR/postgres" -D "$PG_ROOT/data" -p "$PG_PORT" -k "$PG_ROOT" \
     -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
-    -c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB \
+    -c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB $PG_EXTRA \
     >"$PG_ROOT/server.log" 2>&1 &
 pid=$!
 ( cat <&3 >/dev/null; kill -INT "$pid" 2>/dev/null ) &
@@ -381,6 +423,7 @@ rm -rf "$PG_ROOT"
         .env("PG_BIN_DIR", bin_dir)
         .env("PG_ROOT", root)
         .env("PG_PORT", port.to_string())
+        .env("PG_EXTRA", extra)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
@@ -422,6 +465,18 @@ rm -rf "$PG_ROOT"
         port,
         _watchdog: Mutex::new(child),
     })
+}
+
+/// Writes a file only its owner (the server's user) can read, as PostgreSQL wants its key.
+fn write_private(path: &Path, bytes: &[u8], ids: Option<(u32, u32)>) -> Result<(), TestingError> {
+    use std::os::unix::fs::PermissionsExt;
+    let fail = |e: std::io::Error| err(format!("cannot write {}: {e}", path.display()));
+    std::fs::write(path, bytes).map_err(fail)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(fail)?;
+    if let Some((uid, gid)) = ids {
+        std::os::unix::fs::chown(path, Some(uid), Some(gid)).map_err(fail)?;
+    }
+    Ok(())
 }
 
 fn free_port() -> Result<u16, TestingError> {

@@ -1,0 +1,184 @@
+//! TLS against a local PostgreSQL with `ssl = on`, a certificate made here, and a pg_hba.conf
+//! that accepts only `hostssl`: every `sslmode`, channel binding, and secrets kept out of errors.
+
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+use schema_core::exec::connect::connect_client;
+use schema_core::testing::{start_custom_server, ServerSetup};
+
+struct Pki {
+    ca_pem: String,
+    server_cert_pem: String,
+    server_key_pem: String,
+}
+
+fn make_pki(ca_name: &str) -> Pki {
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, ca_name);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let server_key = KeyPair::generate().unwrap();
+    let mut server_params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    server_params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    let server = server_params.signed_by(&server_key, &ca, &ca_key).unwrap();
+    Pki {
+        ca_pem: ca.pem(),
+        server_cert_pem: server.pem(),
+        server_key_pem: server_key.serialize_pem(),
+    }
+}
+
+fn write_temp(name: &str, text: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!(
+        "schema-tls-{}-{name}",
+        schema_core::uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[tokio::test]
+async fn every_sslmode_against_a_server_that_demands_tls() {
+    let pki = make_pki("schema-core test CA");
+    let other = make_pki("some other CA");
+    let setup = ServerSetup {
+        files: vec![
+            (
+                "server.crt".into(),
+                pki.server_cert_pem.clone().into_bytes(),
+            ),
+            ("server.key".into(), pki.server_key_pem.clone().into_bytes()),
+        ],
+        settings: vec![
+            ("ssl".into(), "on".into()),
+            ("ssl_cert_file".into(), "server.crt".into()),
+            ("ssl_key_file".into(), "server.key".into()),
+            ("password_encryption".into(), "scram-sha-256".into()),
+        ],
+        hba: Some(
+            "local all all trust\n\
+             hostssl all app 127.0.0.1/32 scram-sha-256\n\
+             hostssl all app ::1/128 scram-sha-256\n\
+             hostssl all all 127.0.0.1/32 trust\n\
+             hostssl all all ::1/128 trust\n"
+                .into(),
+        ),
+    };
+    let server = start_custom_server(&setup).expect("a TLS server");
+    let port = server.port();
+    let ca = write_temp("ca.pem", &pki.ca_pem);
+    let unknown_ca = write_temp("other-ca.pem", &other.ca_pem);
+    let url =
+        |host: &str, extra: &str| format!("postgresql://postgres@{host}:{port}/postgres?{extra}");
+
+    let encrypted = |client: tokio_postgres::Client| async move {
+        client
+            .query_one(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get::<_, bool>(0)
+    };
+
+    // verify-full: the right CA and host name.
+    let client = connect_client(&url(
+        "localhost",
+        &format!("sslmode=verify-full&sslrootcert={}", ca.display()),
+    ))
+    .await
+    .expect("verify-full with the right CA and host");
+    assert!(encrypted(client).await);
+
+    // verify-full: the wrong host (the certificate names localhost only).
+    let error = connect_client(&url(
+        "127.0.0.1",
+        &format!("sslmode=verify-full&sslrootcert={}", ca.display()),
+    ))
+    .await
+    .expect_err("verify-full with the wrong host name")
+    .to_string();
+    assert!(
+        error.contains("certificate not valid for name \"127.0.0.1\""),
+        "{error}"
+    );
+
+    // verify-full: an unknown CA.
+    let error = connect_client(&url(
+        "localhost",
+        &format!("sslmode=verify-full&sslrootcert={}", unknown_ca.display()),
+    ))
+    .await
+    .expect_err("verify-full with an unknown CA")
+    .to_string();
+    assert!(
+        error.to_lowercase().contains("unknownissuer")
+            || error.to_lowercase().contains("unknown issuer"),
+        "{error}"
+    );
+
+    // verify-ca: the chain only, so an IP address as host passes.
+    let client = connect_client(&url(
+        "127.0.0.1",
+        &format!("sslmode=verify-ca&sslrootcert={}", ca.display()),
+    ))
+    .await
+    .expect("verify-ca ignores the host name");
+    assert!(encrypted(client).await);
+
+    // require: encrypted, whatever the certificate.
+    let client = connect_client(&url("127.0.0.1", "sslmode=require"))
+        .await
+        .expect("require");
+    assert!(encrypted(client).await, "require encrypts (pg_stat_ssl)");
+
+    // disable, to a server that accepts only hostssl: refused, clearly.
+    let error = connect_client(&url("127.0.0.1", "sslmode=disable"))
+        .await
+        .expect_err("disable is refused")
+        .to_string();
+    assert!(
+        error.contains("pg_hba.conf") && error.contains("no encryption"),
+        "{error}"
+    );
+
+    // Channel binding with SCRAM over TLS, and a password that never shows in errors.
+    let admin = connect_client(&url(
+        "localhost",
+        &format!("sslmode=verify-full&sslrootcert={}", ca.display()),
+    ))
+    .await
+    .unwrap();
+    admin
+        .batch_execute("CREATE ROLE app LOGIN PASSWORD 's3cret-pw'")
+        .await
+        .unwrap();
+    let bound = connect_client(&format!(
+        "postgresql://app:s3cret-pw@localhost:{port}/postgres?sslmode=verify-full&sslrootcert={}&channel_binding=require",
+        ca.display()
+    ))
+    .await
+    .expect("SCRAM with channel binding over TLS");
+    assert!(encrypted(bound).await);
+    let error = connect_client(&format!(
+        "postgresql://app:wrong-pw-xyz@localhost:{port}/postgres?sslmode=verify-full&sslrootcert={}",
+        ca.display()
+    ))
+    .await
+    .expect_err("a wrong password")
+    .to_string();
+    assert!(
+        !error.contains("wrong-pw-xyz") && !error.contains("s3cret"),
+        "{error}"
+    );
+    assert!(error.contains("password authentication failed"), "{error}");
+
+    let _ = std::fs::remove_file(ca);
+    let _ = std::fs::remove_file(unknown_ca);
+    drop(server);
+}
