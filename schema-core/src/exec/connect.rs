@@ -47,9 +47,11 @@ impl SslMode {
             "require" => SslMode::Require,
             "verify-ca" => SslMode::VerifyCa,
             "verify-full" => SslMode::VerifyFull,
-            other => return Err(Error::Config(format!(
+            other => {
+                return Err(Error::Config(format!(
                 "unknown sslmode {other:?}: use disable, prefer, require, verify-ca or verify-full"
-            ))),
+            )))
+            }
         })
     }
 }
@@ -60,6 +62,9 @@ pub struct ConnectOptions {
     pub config: Config,
     pub ssl_mode: SslMode,
     pub root_cert: Option<PathBuf>,
+    /// The connection goes through a transaction-mode pooler: `pgbouncer=true` in the string,
+    /// a host with `-pooler` in its name (Neon's pooled endpoints), or port 6432 (PgBouncer's).
+    pub pooler: bool,
 }
 
 impl ConnectOptions {
@@ -67,8 +72,10 @@ impl ConnectOptions {
     pub fn parse(connection: &str) -> Result<ConnectOptions, Error> {
         let mut ssl_mode = None;
         let mut root_cert = None;
+        let mut pooler = false;
         let mut take = |key: &str, value: &str| -> Result<bool, Error> {
             match key {
+                "pgbouncer" => pooler = value == "true",
                 "sslmode" => ssl_mode = Some(SslMode::parse(value)?),
                 "sslrootcert" => root_cert = Some(PathBuf::from(value)),
                 "sslcert" | "sslkey" | "sslcrl" | "sslpassword" => {
@@ -119,10 +126,17 @@ impl ConnectOptions {
             SslMode::Prefer => PgSslMode::Prefer,
             SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => PgSslMode::Require,
         });
+        let pooled_host = config.get_hosts().iter().any(|h| match h {
+            tokio_postgres::config::Host::Tcp(name) => name.contains("-pooler"),
+            #[allow(unreachable_patterns)]
+            _ => false,
+        });
+        let pooler = pooler || pooled_host || config.get_ports().contains(&6432);
         Ok(ConnectOptions {
             config,
             ssl_mode,
             root_cert,
+            pooler,
         })
     }
 

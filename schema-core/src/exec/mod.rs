@@ -80,6 +80,9 @@ impl ParamTypes {
             let statement = client.prepare(sql).await?;
             let types = statement.params().to_vec();
             drop(statement);
+            // The statement, and the type lookups tokio-postgres prepared for it (whose results
+            // it keeps), go from this server connection before the pooler hands it to anyone.
+            client.batch_execute("DEALLOCATE ALL").await?;
             Ok::<_, tokio_postgres::Error>(types)
         };
         let types = if in_transaction {
@@ -190,10 +193,18 @@ pub fn pool(config: tokio_postgres::Config, max_size: usize) -> Result<Pool, Err
 
 impl Db {
     /// Connects with a `postgresql://…` URL or a `key=value …` string, TLS per its `sslmode`
-    /// (see [`connect`]); without the `tls` feature, only plain connections.
+    /// (see [`connect`]); without the `tls` feature, only plain connections. A pooled URL
+    /// (`pgbouncer=true`, a `-pooler` host, port 6432) gets [`Db::through_pooler`]'s mode.
     pub async fn connect(url: &str) -> Result<Db, Error> {
         #[cfg(feature = "tls")]
-        let client = connect::connect_client(url).await?;
+        let client = {
+            let options = connect::ConnectOptions::parse(url)?;
+            let client = options.connect().await?;
+            if options.pooler {
+                return Ok(Db::through_pooler(client));
+            }
+            client
+        };
         #[cfg(not(feature = "tls"))]
         let client = {
             let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 use super::catalog::Catalog;
 use super::runner::{self, RunnerOptions, State};
@@ -149,14 +149,11 @@ fn with_url<'a>(url: &str, f: impl FnOnce(Client) -> BoxFuture<'a>) -> Outcome {
         .build()
         .map_err(|e| MigrateError::Runner(format!("cannot start the runtime: {e}")))?;
     runtime.block_on(async {
-        // The URL may hold a password: errors name the host, never the URL.
-        let (client, connection) = tokio_postgres::connect(url, NoTls)
+        // The URL may hold a password: errors say what failed, never the URL.
+        let client = crate::exec::connect::connect_client(url)
             .await
             .map_err(|e| MigrateError::Database(format!("cannot connect to the database: {e}")))?;
-        let task = tokio::spawn(connection);
-        let outcome = f(client).await;
-        let _ = task.await;
-        outcome
+        f(client).await
     })
 }
 

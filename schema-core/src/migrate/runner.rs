@@ -23,6 +23,23 @@ pub const JOURNAL_TABLE: &str = "__schema_migrations";
 /// The advisory lock key of the runner ("SCHEMAMG").
 pub const LOCK_KEY: i64 = 0x5343_4845_4d41_4d47;
 
+/// Refuses a connection string that goes through a transaction-mode pooler: the runner holds a
+/// session-level advisory lock across statements, which such a pooler does not keep.
+#[cfg(feature = "tls")]
+pub fn refuse_pooled(connection: &str) -> Result<(), MigrateError> {
+    let options = crate::exec::connect::ConnectOptions::parse(connection)
+        .map_err(|e| MigrateError::Runner(e.to_string()))?;
+    if options.pooler {
+        return Err(MigrateError::Runner(
+            "this connection goes through a pooler (pgbouncer=true, a `-pooler` host, or port 6432): the runner \
+             holds a session-level lock across statements, which a transaction-mode pooler does not keep. \
+             Migrate with the direct URL (on Neon: the host without `-pooler`)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// A migration file, with what the database says of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileStatus {

@@ -1,0 +1,144 @@
+//! Through a real PgBouncer in transaction mode: the example app's builder queries from many
+//! tasks at once, with no prepared-statement errors; and the runner refusing pooled URLs.
+
+use example_app::schema::*;
+use schema_core::migrate::runner;
+use schema_core::prelude::*;
+use schema_core::testing::{PgBouncer, TestDb};
+use schema_tests::support::app_db;
+
+#[tokio::test]
+async fn builder_queries_through_pgbouncer_in_transaction_mode() {
+    let (test_db, setup) = app_db(false).await;
+    let backend_port = test_db.config().get_ports()[0];
+    let bouncer = PgBouncer::start(backend_port, "transaction", 3).expect("pgbouncer");
+    let url = format!(
+        "postgresql://postgres@127.0.0.1:{}/{}?sslmode=disable&pgbouncer=true",
+        bouncer.port(),
+        test_db.name()
+    );
+
+    let owner = User::insert(NewUser::new().email("owner@x.io").name("Owner"))
+        .returning()
+        .one(&setup)
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for task in 0..8 {
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut db = Db::connect(&url).await.expect("through the pooler");
+            assert_eq!(db.prepared_statements(), 0, "no statement kept prepared");
+            for i in 0..10 {
+                let name = format!("p{task}-{i}");
+                let project =
+                    Project::insert(NewProject::new().owner_id(owner.id).name(name.as_str()))
+                        .returning()
+                        .one(&db)
+                        .await
+                        .unwrap();
+                let found = Project::select()
+                    .inner_join::<User>(projects::owner_id.eq(users::id))
+                    .filter(projects::name.eq(name.as_str()))
+                    .one(&db)
+                    .await
+                    .unwrap();
+                assert_eq!(found.0, project);
+                Project::update()
+                    .set(projects::status, Some("done".to_string()))
+                    .filter(projects::id.eq(project.id))
+                    .execute(&db)
+                    .await
+                    .unwrap();
+                let (_, projects) = User::select()
+                    .filter(users::id.eq(owner.id))
+                    .with(users::projects)
+                    .one(&db)
+                    .await
+                    .unwrap();
+                assert!(!projects.is_empty());
+                db.transaction(async |tx| {
+                    AiUsageLog::insert(
+                        NewAiUsageLog::new()
+                            .user_id(owner.id)
+                            .model("m")
+                            .tokens_used("1"),
+                    )
+                    .execute(tx)
+                    .await?;
+                    AiUsageLog::select()
+                        .filter(ai_usage_log::user_id.eq(owner.id))
+                        .count(tx)
+                        .await
+                })
+                .await
+                .unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(
+        Project::select()
+            .filter(projects::status.eq("done"))
+            .count(&setup)
+            .await
+            .unwrap(),
+        80
+    );
+    assert_eq!(AiUsageLog::select().count(&setup).await.unwrap(), 80);
+    // No named statement is left on any of the pooler's three server connections: three
+    // transactions held open at once pin all three, and each counts its connection's statements.
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(3));
+    let mut counts = Vec::new();
+    for _ in 0..3 {
+        let url = url.clone();
+        let barrier = barrier.clone();
+        counts.push(tokio::spawn(async move {
+            let db = Db::connect(&url).await.unwrap();
+            // The simple protocol: counting prepares nothing itself.
+            let client = db.client();
+            client.batch_execute("BEGIN").await.unwrap();
+            let rows = client
+                .simple_query("SELECT count(*) FROM pg_prepared_statements")
+                .await
+                .unwrap();
+            barrier.wait().await;
+            client.batch_execute("COMMIT").await.unwrap();
+            match &rows[1] {
+                tokio_postgres::SimpleQueryMessage::Row(row) => {
+                    row.get(0).unwrap().parse::<i64>().unwrap()
+                }
+                other => panic!("{other:?}"),
+            }
+        }));
+    }
+    for count in counts {
+        assert_eq!(
+            count.await.unwrap(),
+            0,
+            "no prepared statement left on a server connection"
+        );
+    }
+    drop(bouncer);
+    drop(test_db);
+}
+
+#[test]
+fn the_runner_refuses_a_pooled_url_and_asks_for_the_direct_one() {
+    for url in [
+        "postgresql://u:p@ep-cool-name-123456-pooler.eu-central-1.aws.neon.tech/app?sslmode=require",
+        "postgresql://u@127.0.0.1:6432/app",
+        "postgresql://u@db.internal:5432/app?pgbouncer=true",
+    ] {
+        let refusal = runner::refuse_pooled(url).expect_err(url).to_string();
+        assert!(refusal.contains("Migrate with the direct URL"), "{refusal}");
+        assert!(!refusal.contains("u:p@"), "no secret in {refusal}");
+    }
+    runner::refuse_pooled(
+        "postgresql://u@ep-cool-name-123456.eu-central-1.aws.neon.tech/app?sslmode=require",
+    )
+    .unwrap();
+    let _ = TestDb::new;
+}
