@@ -171,3 +171,24 @@ fn generate_migrate_check_push_and_drop() {
     drop(db);
     drop(dev);
 }
+
+#[test]
+fn json_output_for_ci() {
+    let dir = std::env::temp_dir().join(format!(
+        "schema-cli-json-{}",
+        schema_core::uuid::Uuid::new_v4().simple()
+    ));
+    let v1 = || Schema::new().table::<before::Widget>();
+    // The library prints; the exit codes carry the verdict, and --json makes the text parseable.
+    assert_eq!(run(v1(), &dir, &["--json"]), ExitCode::SUCCESS);
+    assert_eq!(run(v1(), &dir, &["--json", "check"]), ExitCode::SUCCESS);
+    assert_eq!(
+        run(
+            Schema::new().table::<after::Widget>(),
+            &dir,
+            &["check", "--json"]
+        ),
+        ExitCode::FAILURE
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

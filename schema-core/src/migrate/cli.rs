@@ -2,8 +2,9 @@
 //! `fn main() -> ExitCode { cli::main(my_app::schema(), "migrations") }`.
 //!
 //! Commands: `generate` (the default), `migrate`, `status`, `check`, `push`, `drop`. It never
-//! prompts. Exit codes: `0` done (or nothing to do), `1` refused, failed or drift found, `2` a
-//! usage error.
+//! prompts. Output is short and coloured on a terminal (`NO_COLOR` turns colour off); with
+//! `--json`, each command prints one JSON object instead (`{"ok": …}`), for CI. Exit codes: `0`
+//! done (or nothing to do), `1` refused, failed or drift found, `2` a usage error.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,6 +23,9 @@ struct Cli {
     /// The migrations folder (default: the application's own)
     #[arg(long, global = true)]
     dir: Option<PathBuf>,
+    /// Print one JSON object per command instead of text (for CI)
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -94,6 +98,8 @@ where
         }
     };
     let dir = MigrationsDir::new(cli.dir.unwrap_or(default_dir));
+    let out = Out::new(cli.json);
+    let out = &out;
     let command = cli.command.unwrap_or(Command::Generate {
         name: None,
         allow_data_loss: false,
@@ -102,36 +108,117 @@ where
         Command::Generate {
             name,
             allow_data_loss,
-        } => generate(&dir, &schema, name.as_deref(), allow_data_loss),
-        Command::Migrate { database } => with_database(database, |mut client| {
-            Box::pin(async move { migrate(&mut client, &dir).await })
-        }),
+        } => generate(out, &dir, &schema, name.as_deref(), allow_data_loss),
+        Command::Migrate { database } => {
+            match database.database_url.as_deref().map(runner::refuse_pooled) {
+                Some(Err(refusal)) => Err(refusal),
+                _ => with_database(database, |mut client| {
+                    Box::pin(async move { migrate(out, &mut client, &dir).await })
+                }),
+            }
+        }
         Command::Status { database } => match database.database_url {
-            None => list(&dir),
+            None => list(out, &dir),
             Some(url) => with_url(&url, |client| {
-                Box::pin(async move { status(&client, &dir).await })
+                Box::pin(async move { status(out, &client, &dir).await })
             }),
         },
-        Command::Check { database } => check(&dir, &schema, database.database_url.as_deref()),
+        Command::Check { database } => check(out, &dir, &schema, database.database_url.as_deref()),
         Command::Push {
             database,
             allow_data_loss,
         } => with_database(database, |mut client| {
-            Box::pin(async move { push(&mut client, &dir, &schema, allow_data_loss).await })
+            Box::pin(async move { push(out, &mut client, &dir, &schema, allow_data_loss).await })
         }),
-        Command::Drop { database } => drop_newest(&dir, database.database_url.as_deref()),
+        Command::Drop { database } => drop_newest(out, &dir, database.database_url.as_deref()),
     };
     match outcome {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error}");
+            if out.json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "ok": false, "error": error.to_string() })
+                );
+            } else {
+                eprintln!("{} {error}", out.paint(RED, "error:"));
+            }
             ExitCode::FAILURE
         }
     }
 }
 
+const GREEN: &str = "32";
+const RED: &str = "31";
+const YELLOW: &str = "33";
+const BOLD: &str = "1";
+
+/// Where the commands print: text (coloured on a terminal) or JSON.
+struct Out {
+    json: bool,
+    color: bool,
+}
+
+impl Out {
+    fn new(json: bool) -> Out {
+        use std::io::IsTerminal;
+        let color =
+            !json && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
+        Out { json, color }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// A line of text (not in JSON mode).
+    fn line(&self, text: &str) {
+        if !self.json {
+            println!("{text}");
+        }
+    }
+
+    /// A problem line, on stderr (not in JSON mode).
+    fn warn(&self, text: &str) {
+        if !self.json {
+            eprintln!("{text}");
+        }
+    }
+
+    /// The JSON object of a command (in JSON mode).
+    fn object(&self, value: serde_json::Value) {
+        if self.json {
+            println!("{value}");
+        }
+    }
+
+    fn summary(&self, summary: &super::Summary) -> String {
+        let text = summary.to_string();
+        if !self.color {
+            return text;
+        }
+        text.split(", ")
+            .map(|part| {
+                if part.contains("DROPPED") {
+                    self.paint(RED, part)
+                } else if part.contains("created") || part.contains("added") {
+                    self.paint(GREEN, part)
+                } else {
+                    self.paint(YELLOW, part)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 type Outcome = Result<ExitCode, MigrateError>;
-type BoxFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Outcome> + 'a>>;
+type BoxFuture<'a, T = ExitCode> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, MigrateError>> + 'a>>;
 
 fn with_database<'a>(database: Database, f: impl FnOnce(Client) -> BoxFuture<'a>) -> Outcome {
     let Some(url) = database.database_url else {
@@ -143,7 +230,10 @@ fn with_database<'a>(database: Database, f: impl FnOnce(Client) -> BoxFuture<'a>
 }
 
 /// Connects, then runs `f` with the connection on a runtime of its own.
-fn with_url<'a>(url: &str, f: impl FnOnce(Client) -> BoxFuture<'a>) -> Outcome {
+fn with_url<'a, T>(
+    url: &str,
+    f: impl FnOnce(Client) -> BoxFuture<'a, T>,
+) -> Result<T, MigrateError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -158,6 +248,7 @@ fn with_url<'a>(url: &str, f: impl FnOnce(Client) -> BoxFuture<'a>) -> Outcome {
 }
 
 fn generate(
+    out: &Out,
     dir: &MigrationsDir,
     schema: &Schema,
     name: Option<&str>,
@@ -165,57 +256,107 @@ fn generate(
 ) -> Outcome {
     match dir.generate_with(schema, name, DiffOptions { allow_data_loss })? {
         Generated::NoChanges => {
-            println!("No schema changes since the newest migration; nothing written.")
+            out.line("No schema changes since the newest migration; nothing written.");
+            out.object(serde_json::json!({ "ok": true, "written": [] }));
         }
         Generated::Written { files, summary } => {
             for file in &files {
-                println!("Wrote {}", file.sql_path.display());
+                out.line(&format!(
+                    "{} {}",
+                    out.paint(BOLD, "Wrote"),
+                    file.sql_path.display()
+                ));
             }
-            println!("  {summary}");
+            out.line(&format!("  {}", out.summary(&summary)));
+            let tags: Vec<&str> = files.iter().map(|f| f.tag.as_str()).collect();
+            out.object(
+                serde_json::json!({ "ok": true, "written": tags, "summary": summary.to_string() }),
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-async fn migrate(client: &mut Client, dir: &MigrationsDir) -> Outcome {
-    let applied = runner::migrate(client, dir, RunnerOptions::default()).await?;
+async fn migrate(out: &Out, client: &mut Client, dir: &MigrationsDir) -> Outcome {
+    let mut report = |progress: runner::Progress| match progress {
+        runner::Progress::Waiting => out.line("Waiting for another runner's migration lock..."),
+        runner::Progress::Applying(tag) => {
+            if !out.json {
+                use std::io::Write;
+                print!("Applying {tag} ... ");
+                let _ = std::io::stdout().flush();
+            }
+        }
+        runner::Progress::Applied(applied) => out.line(&format!(
+            "{} ({} ms)",
+            out.paint(GREEN, "done"),
+            applied.duration.as_millis()
+        )),
+    };
+    let applied =
+        runner::migrate_reporting(client, dir, RunnerOptions::default(), &mut report).await;
+    let applied = match applied {
+        Ok(applied) => applied,
+        Err(error) => {
+            out.line(&out.paint(RED, "failed"));
+            return Err(error);
+        }
+    };
     if applied.is_empty() {
-        println!("The database is up to date.");
+        out.line("The database is up to date.");
     }
-    for file in &applied {
-        println!("Applied {} ({} ms)", file.tag, file.duration.as_millis());
-    }
+    let list: Vec<serde_json::Value> = applied
+        .iter()
+        .map(|a| serde_json::json!({ "tag": a.tag, "duration_ms": a.duration.as_millis() as u64 }))
+        .collect();
+    out.object(serde_json::json!({ "ok": true, "applied": list }));
     Ok(ExitCode::SUCCESS)
 }
 
-fn list(dir: &MigrationsDir) -> Outcome {
-    for entry in dir.journal()?.entries {
-        println!("{}", entry.tag);
+fn list(out: &Out, dir: &MigrationsDir) -> Outcome {
+    let tags: Vec<String> = dir.journal()?.entries.into_iter().map(|e| e.tag).collect();
+    for tag in &tags {
+        out.line(tag);
     }
-    println!("(give --database-url to see which are applied)");
+    out.line("(give --database-url to see which are applied)");
+    out.object(serde_json::json!({ "ok": true, "migrations": tags }));
     Ok(ExitCode::SUCCESS)
 }
 
-async fn status(client: &Client, dir: &MigrationsDir) -> Outcome {
+async fn status(out: &Out, client: &Client, dir: &MigrationsDir) -> Outcome {
     let mut failed = false;
+    let mut list = Vec::new();
     for file in runner::status(client, dir).await? {
-        match file.state {
-            State::Pending => println!("pending  {}", file.tag),
+        match &file.state {
+            State::Pending => {
+                out.line(&format!("{}  {}", out.paint(YELLOW, "pending"), file.tag));
+                list.push(serde_json::json!({ "tag": file.tag, "state": "pending" }));
+            }
             State::Applied {
                 applied_at,
                 duration_ms,
             } => {
-                println!(
-                    "applied  {}  ({applied_at} UTC, {duration_ms} ms)",
+                out.line(&format!(
+                    "{}  {}  ({applied_at} UTC, {duration_ms} ms)",
+                    out.paint(GREEN, "applied"),
                     file.tag
-                )
+                ));
+                list.push(serde_json::json!({ "tag": file.tag, "state": "applied", "applied_at": applied_at, "duration_ms": duration_ms }));
             }
             State::Failed { error } => {
                 failed = true;
-                println!("FAILED   {}  ({error})", file.tag)
+                out.line(&format!(
+                    "{}   {}  ({error})",
+                    out.paint(RED, "FAILED"),
+                    file.tag
+                ));
+                list.push(
+                    serde_json::json!({ "tag": file.tag, "state": "failed", "error": error }),
+                );
             }
         }
     }
+    out.object(serde_json::json!({ "ok": !failed, "migrations": list }));
     Ok(if failed {
         ExitCode::FAILURE
     } else {
@@ -223,7 +364,7 @@ async fn status(client: &Client, dir: &MigrationsDir) -> Outcome {
     })
 }
 
-fn check(dir: &MigrationsDir, schema: &Schema, url: Option<&str>) -> Outcome {
+fn check(out: &Out, dir: &MigrationsDir, schema: &Schema, url: Option<&str>) -> Outcome {
     let mut problems = Vec::new();
     if let Some(plan) = dir.pending_changes(schema)? {
         let steps: Vec<String> = plan
@@ -251,40 +392,42 @@ fn check(dir: &MigrationsDir, schema: &Schema, url: Option<&str>) -> Outcome {
                     .filter(|f| f.state == State::Pending)
                     .count();
                 if pending > 0 {
-                    eprintln!("the database has {pending} migration(s) to apply");
-                    return Ok(ExitCode::FAILURE);
+                    return Ok(Err(format!(
+                        "the database has {pending} migration(s) to apply"
+                    )));
                 }
                 let catalog = Catalog::read(client)
                     .await
                     .map_err(|e| MigrateError::Database(e.to_string()))?;
                 let differences = Catalog::expected(&snapshot).differences(&catalog);
                 if differences.is_empty() {
-                    return Ok(ExitCode::SUCCESS);
+                    return Ok(Ok(()));
                 }
-                eprintln!("the database differs from what the migrations make:");
-                for difference in differences {
-                    eprintln!("  - {difference}");
-                }
-                Ok(ExitCode::FAILURE)
+                Ok(Err(format!(
+                    "the database differs from what the migrations make:\n    {}",
+                    differences.join("\n    ")
+                )))
             })
         })?;
-        if live != ExitCode::SUCCESS {
-            problems.push("the database has drifted from the migrations (see above), or has migrations to apply".into());
+        if let Err(problem) = live {
+            problems.push(problem);
         }
     }
+    out.object(serde_json::json!({ "ok": problems.is_empty(), "problems": problems }));
     if problems.is_empty() {
-        println!(
-            "No drift: the schema, the migrations{} agree.",
-            if url.is_some() {
-                " and the database"
-            } else {
-                ""
-            }
-        );
+        let what = if url.is_some() {
+            " and the database"
+        } else {
+            ""
+        };
+        out.line(&format!(
+            "{} the schema, the migrations{what} agree.",
+            out.paint(GREEN, "No drift:")
+        ));
         Ok(ExitCode::SUCCESS)
     } else {
-        for problem in problems {
-            eprintln!("drift: {problem}");
+        for problem in &problems {
+            out.warn(&format!("{} {problem}", out.paint(RED, "drift:")));
         }
         Ok(ExitCode::FAILURE)
     }
@@ -294,6 +437,7 @@ fn check(dir: &MigrationsDir, schema: &Schema, url: Option<&str>) -> Outcome {
 const PUSH_TABLE: &str = "__schema_push";
 
 async fn push(
+    out: &Out,
     client: &mut Client,
     dir: &MigrationsDir,
     schema: &Schema,
@@ -335,9 +479,11 @@ async fn push(
             .map_err(MigrateError::Refused)?
     };
     if plan.is_empty() {
-        println!("The database already has the declared schema.");
+        out.line("The database already has the declared schema.");
+        out.object(serde_json::json!({ "ok": true, "statements": [] }));
         return Ok(ExitCode::SUCCESS);
     }
+    let mut statements = Vec::new();
     let tx = client
         .transaction()
         .await
@@ -346,7 +492,8 @@ async fn push(
         tx.batch_execute(&step.sql())
             .await
             .map_err(|e| MigrateError::Database(format!("`{}` failed: {e}", step.sql())))?;
-        println!("{}", step.sql());
+        out.line(&step.sql());
+        statements.push(step.sql());
     }
     let json = serde_json::to_value(schema).map_err(|e| MigrateError::Runner(e.to_string()))?;
     tx.execute(
@@ -363,15 +510,18 @@ async fn push(
             .batch_execute(&step.sql())
             .await
             .map_err(|e| MigrateError::Database(format!("`{}` failed: {e}", step.sql())))?;
-        println!("{}", step.sql());
+        out.line(&step.sql());
+        statements.push(step.sql());
     }
+    out.object(serde_json::json!({ "ok": true, "statements": statements }));
     Ok(ExitCode::SUCCESS)
 }
 
-fn drop_newest(dir: &MigrationsDir, url: Option<&str>) -> Outcome {
+fn drop_newest(out: &Out, dir: &MigrationsDir, url: Option<&str>) -> Outcome {
     let journal = dir.journal()?;
     let Some(newest) = journal.entries.last().cloned() else {
-        println!("There is no migration to drop.");
+        out.line("There is no migration to drop.");
+        out.object(serde_json::json!({ "ok": true, "dropped": [] }));
         return Ok(ExitCode::SUCCESS);
     };
     if let Some(url) = url {
@@ -386,27 +536,25 @@ fn drop_newest(dir: &MigrationsDir, url: Option<&str>) -> Outcome {
                         .is_some_and(|m| f.tag.split_once('_').is_some_and(|(_, n)| n == m));
                     (f.tag == tag || part_of) && f.state != State::Pending
                 });
-                Ok(if applied {
-                    ExitCode::FAILURE
-                } else {
-                    ExitCode::SUCCESS
-                })
+                Ok(applied)
             })
         })?;
-        if applied != ExitCode::SUCCESS {
+        if applied {
             return Err(MigrateError::Runner(format!(
                 "{} is applied to the database; write a new migration that undoes it instead",
                 newest.tag
             )));
         }
     } else {
-        eprintln!(
+        out.warn(&format!(
             "note: no --database-url given, so whether {} was applied somewhere is not checked",
             newest.tag
-        );
+        ));
     }
-    for tag in dir.drop_newest()? {
-        println!("Dropped {tag} and its snapshot.");
+    let dropped = dir.drop_newest()?;
+    for tag in &dropped {
+        out.line(&format!("Dropped {tag} and its snapshot."));
     }
+    out.object(serde_json::json!({ "ok": true, "dropped": dropped }));
     Ok(ExitCode::SUCCESS)
 }

@@ -246,8 +246,13 @@ fn statements(sql: &str) -> Vec<String> {
         .collect()
 }
 
-async fn lock(client: &Client, wait: Duration) -> Result<(), MigrateError> {
+async fn lock(
+    client: &Client,
+    wait: Duration,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<(), MigrateError> {
     let deadline = Instant::now() + wait;
+    let mut told = false;
     loop {
         let locked: bool = client
             .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
@@ -256,6 +261,10 @@ async fn lock(client: &Client, wait: Duration) -> Result<(), MigrateError> {
             .get(0);
         if locked {
             return Ok(());
+        }
+        if !told {
+            progress(Progress::Waiting);
+            told = true;
         }
         if Instant::now() > deadline {
             return Err(MigrateError::Runner(format!(
@@ -274,15 +283,36 @@ async fn unlock(client: &Client) {
         .await;
 }
 
+/// What the runner is doing, for a progress display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// Waiting for another runner's lock.
+    Waiting,
+    /// About to apply a file.
+    Applying(String),
+    /// Applied a file.
+    Applied(Applied),
+}
+
 /// Applies every pending migration of `dir`, in order; returns what it applied.
 pub async fn migrate(
     client: &mut Client,
     dir: &MigrationsDir,
     options: RunnerOptions,
 ) -> Result<Vec<Applied>, MigrateError> {
+    migrate_reporting(client, dir, options, &mut |_| {}).await
+}
+
+/// [`migrate`], telling `progress` what it does as it goes.
+pub async fn migrate_reporting(
+    client: &mut Client,
+    dir: &MigrationsDir,
+    options: RunnerOptions,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<Vec<Applied>, MigrateError> {
     let files = local_files(dir)?;
-    lock(client, options.lock_wait).await?;
-    let result = apply_pending(client, &files).await;
+    lock(client, options.lock_wait, progress).await?;
+    let result = apply_pending(client, &files, progress).await;
     unlock(client).await;
     result
 }
@@ -290,6 +320,7 @@ pub async fn migrate(
 async fn apply_pending(
     client: &mut Client,
     files: &[LocalFile],
+    progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Vec<Applied>, MigrateError> {
     ensure_journal(client).await?;
     let rows = journal_rows(client).await?;
@@ -299,6 +330,7 @@ async fn apply_pending(
         .iter()
         .filter(|f| !rows.iter().any(|r| r.name == f.tag))
     {
+        progress(Progress::Applying(file.tag.clone()));
         let started = Instant::now();
         if file.sql.starts_with(NO_TRANSACTION) {
             apply_outside_transaction(client, file, started).await?;
@@ -327,10 +359,12 @@ async fn apply_pending(
                 .await
                 .map_err(|e| db(e, &format!("migration {} failed at commit", file.tag)))?;
         }
-        applied.push(Applied {
+        let done = Applied {
             tag: file.tag.clone(),
             duration: started.elapsed(),
-        });
+        };
+        progress(Progress::Applied(done.clone()));
+        applied.push(done);
     }
     Ok(applied)
 }
