@@ -650,3 +650,30 @@ async fn rows_decode_into_user_structs() {
     .unwrap();
     assert_eq!(totals, vec![ModelTotal("m".into(), 12)]);
 }
+
+#[tokio::test]
+async fn copy_in_loads_rows_in_one_statement() {
+    let (_guard, db) = app_db(false).await;
+    let owner = new_user(&db, "bulk@example.com").await;
+    let now = chrono::Utc::now().naive_utc();
+    let rows = (0..5000).map(|i| Project {
+        id: Uuid::new_v4(),
+        owner_id: owner.id,
+        name: format!("bulk {i}"),
+        description: (i % 2 == 0).then(|| "even it's 100% \\ fine".to_string()),
+        status: Some("active".into()),
+        created_at: now,
+        updated_at: now,
+    });
+    let before = db.statements_sent();
+    let written = schema_core::exec::copy_in(&db, rows).await.unwrap();
+    assert_eq!(written, 5000);
+    assert_eq!(db.statements_sent() - before, 1);
+    assert_eq!(Project::select().count(&db).await.unwrap(), 5000);
+    let one = Project::select()
+        .filter(projects::name.eq("bulk 42"))
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!(one.description.as_deref(), Some("even it's 100% \\ fine"));
+}

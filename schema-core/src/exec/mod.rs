@@ -3,8 +3,11 @@
 
 #[cfg(feature = "tls")]
 pub mod connect;
+mod copy;
 mod error;
 mod log;
+
+pub use copy::{copy_in, CopyRow};
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -53,6 +53,7 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
             let on_update_values = on_update_values(&table);
             let from_row = from_row(&table);
             let from_record = from_record(&table);
+            let copy_row = copy_row(&table);
             let new_row = new_row(&table);
             let (accessors, relation_checks) = if sound {
                 relation_accessors(&table)
@@ -84,6 +85,8 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
                 #from_row
 
                 #from_record
+
+                #copy_row
 
                 impl #ident {
                     #accessors
@@ -873,6 +876,30 @@ fn new_row(table: &Table<'_>) -> TokenStream {
         #[allow(non_camel_case_types)]
         #vis mod #checks_module {
             #(#traits)*
+        }
+    }
+}
+
+/// `impl CopyRow`: every column but `identity = always` ones, by reference.
+fn copy_row(table: &Table<'_>) -> TokenStream {
+    let p = &private(&table.krate);
+    let ident = &table.item.ident;
+    let columns: Vec<&Column<'_>> = table
+        .columns
+        .iter()
+        .filter(|c| !c.attrs.identity.as_ref().is_some_and(|i| i.value))
+        .collect();
+    let names = columns.iter().map(|c| c.sql_name.value.as_str());
+    let fields = columns.iter().map(|c| c.ident);
+    quote! {
+        impl #p::CopyRow for #ident {
+            fn copy_columns() -> #p::Vec<&'static str> {
+                ::std::vec![#(#names),*]
+            }
+
+            fn copy_values(&self) -> #p::Vec<&(dyn #p::postgres_types::ToSql + ::std::marker::Sync)> {
+                ::std::vec![#(&self.#fields),*]
+            }
         }
     }
 }
