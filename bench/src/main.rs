@@ -1,0 +1,129 @@
+//! `cargo run --release -p schema-bench [-- --write]`: schema-core's builders against raw
+//! tokio-postgres (statements prepared once, the same connection, the same runtime), medians and
+//! the ratio ours / raw, on a PostgreSQL the harness starts itself. `--write` also writes
+//! `BENCHMARKS.md`. Nothing here is a test: no assertion on time.
+
+mod migrations;
+mod queries;
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// One result row.
+#[derive(Debug)]
+pub struct Row {
+    pub scenario: String,
+    pub raw: Duration,
+    pub ours: Duration,
+    pub target: String,
+    pub met: bool,
+    pub note: String,
+}
+
+pub fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+pub fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            text.lines().next().map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse::<u64>()
+                    .unwrap_or(0)
+            })
+        })
+        .map(|kb| format!("{:.0} GiB", kb as f64 / 1024.0 / 1024.0))
+        .unwrap_or_default();
+    format!("{cpu}, {cores} cores, {memory} RAM")
+}
+
+fn main() {
+    let write = std::env::args().any(|a| a == "--write");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (server, rows, memory) = runtime
+        .block_on(queries::run())
+        .unwrap_or_else(|e| panic!("the query benchmarks failed: {e}"));
+    let migration_report = migrations::run();
+    let build_report = migrations::build_times();
+
+    let mut md = String::new();
+    writeln!(md, "# Benchmarks\n").ok();
+    writeln!(
+        md,
+        "Reproduce with `cargo run --release -p schema-bench -- --write` (it starts its own PostgreSQL; `PG_BIN` \
+         chooses the build). Ratios are ours / raw tokio-postgres in the same run: statements prepared once, the \
+         same connection, the same current-thread runtime, the two interleaved in rounds. Medians.\n"
+    )
+    .ok();
+    writeln!(
+        md,
+        "Machine: {}; {server} on loopback; release build.\n",
+        machine()
+    )
+    .ok();
+    writeln!(md, "## Queries\n").ok();
+    writeln!(
+        md,
+        "| scenario | raw | ours | ratio | target | met | notes |"
+    )
+    .ok();
+    writeln!(md, "| --- | --- | --- | --- | --- | --- | --- |").ok();
+    for row in &rows {
+        let ratio = row.ours.as_secs_f64() / row.raw.as_secs_f64();
+        writeln!(
+            md,
+            "| {} | {} | {} | {ratio:.3} | {} | {} | {} |",
+            row.scenario,
+            ms(row.raw),
+            ms(row.ours),
+            row.target,
+            if row.met { "yes" } else { "**no**" },
+            row.note
+        )
+        .ok();
+    }
+    writeln!(md, "\n{memory}\n").ok();
+    writeln!(
+        md,
+        "## gen-migrations on generated schemas (20 columns a table)\n"
+    )
+    .ok();
+    md.push_str(&migration_report);
+    writeln!(md, "\n## Build of a generated schema crate\n").ok();
+    md.push_str(&build_report);
+    print!("{md}");
+    if write {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../BENCHMARKS.md");
+        let existing = std::fs::read_to_string(path).unwrap_or_default();
+        // Keep the hand-written analysis below the marker.
+        let analysis = existing
+            .split_once("<!-- analysis -->")
+            .map(|(_, a)| a.to_string())
+            .unwrap_or_default();
+        std::fs::write(path, format!("{md}\n<!-- analysis -->{analysis}"))
+            .expect("write BENCHMARKS.md");
+    }
+}
