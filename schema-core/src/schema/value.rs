@@ -60,6 +60,12 @@ pub trait ColumnValue:
     fn into_param(self) -> crate::query::expr::Param {
         std::sync::Arc::new(self)
     }
+
+    /// The value by reference, as COPY and other bulk paths take it.
+    #[doc(hidden)]
+    fn as_sql(&self) -> &(dyn postgres_types::ToSql + Sync) {
+        self
+    }
 }
 
 macro_rules! column_values {

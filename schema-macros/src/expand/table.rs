@@ -890,7 +890,10 @@ fn copy_row(table: &Table<'_>) -> TokenStream {
         .filter(|c| !c.attrs.identity.as_ref().is_some_and(|i| i.value))
         .collect();
     let names = columns.iter().map(|c| c.sql_name.value.as_str());
-    let fields = columns.iter().map(|c| c.ident);
+    let values = columns.iter().map(|c| {
+        let (field, ty) = (c.ident, c.ty);
+        quote_spanned!(ty.span()=> <#ty as #p::ColumnValue>::as_sql(&self.#field))
+    });
     quote! {
         impl #p::CopyRow for #ident {
             fn copy_columns() -> #p::Vec<&'static str> {
@@ -898,7 +901,7 @@ fn copy_row(table: &Table<'_>) -> TokenStream {
             }
 
             fn copy_values(&self) -> #p::Vec<&(dyn #p::postgres_types::ToSql + ::std::marker::Sync)> {
-                ::std::vec![#(&self.#fields),*]
+                ::std::vec![#(#values),*]
             }
         }
     }
