@@ -57,17 +57,57 @@ fn machine() -> String {
     format!("{cpu}, {cores} cores, {memory} RAM")
 }
 
+const USAGE: &str = "usage: schema-bench [--write] [--only SCENARIO[,SCENARIO…]]";
+
 fn main() {
-    let write = std::env::args().any(|a| a == "--write");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let write = args.iter().any(|a| a == "--write");
+    let only: Option<Vec<String>> =
+        args.iter()
+            .position(|a| a == "--only")
+            .map(|at| match args.get(at + 1) {
+                Some(list) => list.split(',').map(str::to_string).collect(),
+                None => fail("--only takes a list of scenarios"),
+            });
+    if let Some(unknown) = args
+        .iter()
+        .enumerate()
+        .find(|(i, a)| *a != "--write" && *a != "--only" && !(*i > 0 && args[*i - 1] == "--only"))
+        .map(|(_, a)| a)
+    {
+        fail(&format!("unexpected argument `{unknown}`"));
+    }
+    if let Some(only) = &only {
+        if write {
+            fail("--write records a whole run; leave out --only");
+        }
+        if let Some(unknown) = only.iter().find(|n| {
+            !queries::SCENARIOS.contains(&n.as_str()) && *n != "migrations" && *n != "build"
+        }) {
+            fail(&format!(
+                "unknown scenario `{unknown}`; the scenarios are {}, migrations, build",
+                queries::SCENARIOS.join(", ")
+            ));
+        }
+    }
+    let wants = |name: &str| only.as_ref().is_none_or(|o| o.iter().any(|n| n == name));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
     let (server, rows, memory) = runtime
-        .block_on(queries::run())
+        .block_on(queries::run(only.as_deref()))
         .unwrap_or_else(|e| panic!("the query benchmarks failed: {e}"));
-    let migration_report = migrations::run();
-    let build_report = migrations::build_times();
+    let migration_report = if wants("migrations") {
+        migrations::run()
+    } else {
+        "(not run)\n".into()
+    };
+    let build_report = if wants("build") {
+        migrations::build_times()
+    } else {
+        "(not run)\n".into()
+    };
 
     let mut md = String::new();
     writeln!(md, "# Benchmarks\n").ok();
@@ -105,7 +145,9 @@ fn main() {
         )
         .ok();
     }
-    writeln!(md, "\n{memory}\n").ok();
+    if let Some(memory) = memory {
+        writeln!(md, "\n{memory}\n").ok();
+    }
     writeln!(
         md,
         "## gen-migrations on generated schemas (20 columns a table)\n"
@@ -126,4 +168,9 @@ fn main() {
         std::fs::write(path, format!("{md}\n<!-- analysis -->{analysis}"))
             .expect("write BENCHMARKS.md");
     }
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("schema-bench: {message}\n{USAGE}");
+    std::process::exit(2);
 }
