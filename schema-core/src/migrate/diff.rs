@@ -421,30 +421,17 @@ impl Differ {
                 )
             })
             .collect();
-        for change in changes(&uniques_before, &uniques_after) {
-            match change {
-                Change::Rename(from, to) => self.renames.push(Step::RenameConstraint {
-                    table: q.clone(),
-                    from,
-                    to,
-                }),
-                Change::Drop(name) => self.drops.push(Step::DropConstraint {
-                    table: q.clone(),
-                    name,
-                }),
-                Change::Add(name) => {
-                    let unique = after
-                        .uniques
-                        .iter()
-                        .find(|u| u.name == name)
-                        .expect("added unique")
-                        .clone();
-                    self.constraints.push(Step::AddUnique {
-                        table: q.clone(),
-                        unique,
-                    });
-                }
-            }
+        for name in self.constraint_changes(&q, &uniques_before, &uniques_after) {
+            let unique = after
+                .uniques
+                .iter()
+                .find(|u| u.name == name)
+                .expect("added unique")
+                .clone();
+            self.constraints.push(Step::AddUnique {
+                table: q.clone(),
+                unique,
+            });
         }
         let checks_before: Vec<(String, String)> = before
             .checks
@@ -456,35 +443,22 @@ impl Differ {
             .iter()
             .map(|c| (c.name.to_string(), c.expression.to_string()))
             .collect();
-        for change in changes(&checks_before, &checks_after) {
-            match change {
-                Change::Rename(from, to) => self.renames.push(Step::RenameConstraint {
-                    table: q.clone(),
-                    from,
-                    to,
-                }),
-                Change::Drop(name) => self.drops.push(Step::DropConstraint {
-                    table: q.clone(),
-                    name,
-                }),
-                Change::Add(name) => {
-                    let check = after
-                        .checks
-                        .iter()
-                        .find(|c| c.name == name)
-                        .expect("added check")
-                        .clone();
-                    self.constraints.push(Step::AddCheck {
-                        table: q.clone(),
-                        check,
-                        not_valid: true,
-                    });
-                    self.online.push(Step::ValidateConstraint {
-                        table: q.clone(),
-                        name,
-                    });
-                }
-            }
+        for name in self.constraint_changes(&q, &checks_before, &checks_after) {
+            let check = after
+                .checks
+                .iter()
+                .find(|c| c.name == name)
+                .expect("added check")
+                .clone();
+            self.constraints.push(Step::AddCheck {
+                table: q.clone(),
+                check,
+                not_valid: true,
+            });
+            self.online.push(Step::ValidateConstraint {
+                table: q.clone(),
+                name,
+            });
         }
         type FkShape = (Vec<String>, (String, String), Vec<String>, String, String);
         let fk_shape = |fk: &crate::schema::ForeignKeyDef,
@@ -511,35 +485,22 @@ impl Differ {
             .iter()
             .map(|f| (f.name.to_string(), fk_shape(f, &new_cols)))
             .collect();
-        for change in changes(&fks_before, &fks_after) {
-            match change {
-                Change::Rename(from, to) => self.renames.push(Step::RenameConstraint {
-                    table: q.clone(),
-                    from,
-                    to,
-                }),
-                Change::Drop(name) => self.drops.push(Step::DropConstraint {
-                    table: q.clone(),
-                    name,
-                }),
-                Change::Add(name) => {
-                    let fk = after
-                        .foreign_keys
-                        .iter()
-                        .find(|f| f.name == name)
-                        .expect("added foreign key")
-                        .clone();
-                    self.constraints.push(Step::AddForeignKey {
-                        table: q.clone(),
-                        fk,
-                        not_valid: true,
-                    });
-                    self.online.push(Step::ValidateConstraint {
-                        table: q.clone(),
-                        name,
-                    });
-                }
-            }
+        for name in self.constraint_changes(&q, &fks_before, &fks_after) {
+            let fk = after
+                .foreign_keys
+                .iter()
+                .find(|f| f.name == name)
+                .expect("added foreign key")
+                .clone();
+            self.constraints.push(Step::AddForeignKey {
+                table: q.clone(),
+                fk,
+                not_valid: true,
+            });
+            self.online.push(Step::ValidateConstraint {
+                table: q.clone(),
+                name,
+            });
         }
 
         // The on-update trigger: its function is replaced when its columns change.
@@ -636,6 +597,32 @@ impl Differ {
                 }
             }
         }
+    }
+
+    /// A table's named constraints of one kind, before and after: renames and drops become steps;
+    /// the names to add are returned, for the caller to build their steps.
+    fn constraint_changes<D: PartialEq + Clone>(
+        &mut self,
+        table: &QualifiedName,
+        before: &[(String, D)],
+        after: &[(String, D)],
+    ) -> Vec<String> {
+        let mut added = Vec::new();
+        for change in changes(before, after) {
+            match change {
+                Change::Rename(from, to) => self.renames.push(Step::RenameConstraint {
+                    table: table.clone(),
+                    from,
+                    to,
+                }),
+                Change::Drop(name) => self.drops.push(Step::DropConstraint {
+                    table: table.clone(),
+                    name,
+                }),
+                Change::Add(name) => added.push(name),
+            }
+        }
+        added
     }
 
     fn add_column(&mut self, table: &QualifiedName, column: &ColumnDef) {

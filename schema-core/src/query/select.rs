@@ -425,16 +425,21 @@ where
 
 /// Aggregates over a column.
 impl<T, V: ColumnValue> Column<T, V> {
+    /// `name(column)`.
+    fn call(self, name: &'static str) -> Node {
+        Node::Call {
+            name,
+            args: vec![self.node()],
+            star: false,
+        }
+    }
+
     /// `count(column)`: the rows where the column is not NULL.
     pub fn count<S, I>(self) -> Expr<S, i64>
     where
         T: InSource<S, I>,
     {
-        Expr::new(Node::Call {
-            name: "count",
-            args: vec![self.node()],
-            star: false,
-        })
+        Expr::new(self.call("count"))
     }
 
     /// `min(column)`; `None` over no rows.
@@ -442,11 +447,7 @@ impl<T, V: ColumnValue> Column<T, V> {
     where
         T: InSource<S, I>,
     {
-        Expr::new(Node::Call {
-            name: "min",
-            args: vec![self.node()],
-            star: false,
-        })
+        Expr::new(self.call("min"))
     }
 
     /// `max(column)`; `None` over no rows.
@@ -454,11 +455,7 @@ impl<T, V: ColumnValue> Column<T, V> {
     where
         T: InSource<S, I>,
     {
-        Expr::new(Node::Call {
-            name: "max",
-            args: vec![self.node()],
-            star: false,
-        })
+        Expr::new(self.call("max"))
     }
 
     /// `sum(column)`: `bigint` for integer columns, `double precision` for floats; `None` over
@@ -468,11 +465,7 @@ impl<T, V: ColumnValue> Column<T, V> {
         T: InSource<S, I>,
         V::NotNull: Summable,
     {
-        let sum = Node::Call {
-            name: "sum",
-            args: vec![self.node()],
-            star: false,
-        };
+        let sum = self.call("sum");
         Expr::new(Node::Raw {
             sql: Arc::from(format!("?::{}", <V::NotNull as Summable>::SUM_TYPE)),
             params: vec![sum],
@@ -485,11 +478,7 @@ impl<T, V: ColumnValue> Column<T, V> {
         T: InSource<S, I>,
         V::NotNull: Summable,
     {
-        let avg = Node::Call {
-            name: "avg",
-            args: vec![self.node()],
-            star: false,
-        };
+        let avg = self.call("avg");
         Expr::new(Node::Raw {
             sql: Arc::from("?::double precision"),
             params: vec![avg],
