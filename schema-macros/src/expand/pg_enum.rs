@@ -134,6 +134,35 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
                     ""
                 }
             }
+            // Never run (the build fails on the errors above); here so that `ColumnValue`'s
+            // bounds hold and no second error points at the enum.
+            impl #p::postgres_types::ToSql for #ident {
+                fn to_sql(
+                    &self,
+                    _ty: &#p::postgres_types::Type,
+                    _out: &mut #p::BytesMut,
+                ) -> ::std::result::Result<#p::postgres_types::IsNull, ::std::boxed::Box<dyn ::std::error::Error + ::std::marker::Sync + ::std::marker::Send>> {
+                    ::std::result::Result::Err(::std::convert::From::from("the #[pg_enum] has errors"))
+                }
+
+                fn accepts(_ty: &#p::postgres_types::Type) -> bool {
+                    false
+                }
+
+                #p::postgres_types::to_sql_checked!();
+            }
+            impl<'a> #p::postgres_types::FromSql<'a> for #ident {
+                fn from_sql(
+                    _ty: &#p::postgres_types::Type,
+                    _raw: &'a [u8],
+                ) -> ::std::result::Result<Self, ::std::boxed::Box<dyn ::std::error::Error + ::std::marker::Sync + ::std::marker::Send>> {
+                    ::std::result::Result::Err(::std::convert::From::from("the #[pg_enum] has errors"))
+                }
+
+                fn accepts(_ty: &#p::postgres_types::Type) -> bool {
+                    false
+                }
+            }
             #errors
         };
     }
