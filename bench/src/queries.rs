@@ -509,7 +509,7 @@ pub async fn run(only: Option<&[String]>) -> Result<(String, Vec<Row>, Option<St
             (best_raw, ours),
             1.10,
             &format!(
-                "raw UNNEST {}, raw multi-row {}; ours is multi-row",
+                "raw UNNEST {}, raw multi-row {}; ours sends one array a column (`unnest`)",
                 crate::ms(raw_unnest),
                 crate::ms(raw_multi)
             ),

@@ -3,6 +3,7 @@
 
 use example_app::schema::*;
 use schema_core::exec::{raw_execute, Error};
+use schema_core::pgvector::Vector;
 use schema_core::prelude::*;
 use schema_tests::support::app_db;
 
@@ -676,4 +677,117 @@ async fn copy_in_loads_rows_in_one_statement() {
         .await
         .unwrap();
     assert_eq!(one.description.as_deref(), Some("even it's 100% \\ fine"));
+}
+
+#[tokio::test]
+async fn many_rows_go_as_one_array_a_column() {
+    let (_guard, db) = app_db(true).await;
+    // Enums, NULLs and order kept through `unnest`.
+    let users = User::insert_many([
+        NewUser::new()
+            .email("one@example.com")
+            .name("One")
+            .role(UserRole::Admin)
+            .password_hash(None),
+        NewUser::new()
+            .email("two@example.com")
+            .name("Two")
+            .role(UserRole::User)
+            .password_hash(Some("h".to_string())),
+    ])
+    .returning()
+    .all(&db)
+    .await
+    .unwrap();
+    assert_eq!(
+        users
+            .iter()
+            .map(|u| (u.email.as_str(), u.role, u.password_hash.as_deref()))
+            .collect::<Vec<_>>(),
+        [
+            ("one@example.com", Some(UserRole::Admin), None),
+            ("two@example.com", Some(UserRole::User), Some("h")),
+        ]
+    );
+
+    // pgvector values and NULL vectors in one array.
+    let context = Context::insert(NewContext::new())
+        .returning()
+        .one(&db)
+        .await
+        .unwrap();
+    let embedding = Vector::from(vec![0.5_f32; 1536]);
+    Message::insert_many((1..=3_i32).map(|version| {
+        NewMessage::new()
+            .context_id(context.id)
+            .version(i64::from(version))
+            .role("user")
+            .content(format!("m{version}"))
+            .token_count(Some(version))
+            .embedding((version != 2).then(|| embedding.clone()))
+    }))
+    .execute(&db)
+    .await
+    .unwrap();
+    let messages = Message::select()
+        .order_by(messages::version)
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        messages
+            .iter()
+            .map(|m| (m.version, m.token_count, m.embedding.is_some()))
+            .collect::<Vec<_>>(),
+        [(1, Some(1), true), (2, Some(2), false), (3, Some(3), true)]
+    );
+    assert_eq!(messages[0].embedding.as_ref(), Some(&embedding));
+
+    // Past the protocol's 65,535 parameters: 40,000 rows × 2 columns in one statement.
+    let owner = &users[0];
+    let before = db.prepared_statements();
+    let names: Vec<String> = (0..40_000).map(|i| format!("p{i}")).collect();
+    let inserted = Project::insert_many(
+        names
+            .iter()
+            .map(|n| NewProject::new().owner_id(owner.id).name(n.as_str())),
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    assert_eq!(inserted, 40_000);
+
+    // Every batch size shares that one prepared statement.
+    for size in [2, 3, 7] {
+        Project::insert_many((0..size).map(|i| {
+            NewProject::new()
+                .owner_id(owner.id)
+                .name(format!("b{size}.{i}"))
+        }))
+        .execute(&db)
+        .await
+        .unwrap();
+    }
+    assert_eq!(db.prepared_statements(), before + 1);
+
+    // A violation inside the batch is still typed, naming table and constraint.
+    let error = User::insert_many([
+        NewUser::new().email("three@example.com").name("Three"),
+        NewUser::new().email("one@example.com").name("Again"),
+    ])
+    .execute(&db)
+    .await
+    .unwrap_err();
+    let Error::UniqueViolation(violation) = &error else {
+        panic!("expected a unique violation, got {error:?}")
+    };
+    assert_eq!(
+        (violation.table.as_str(), violation.constraint.as_str()),
+        ("users", "users_email_key")
+    );
+    assert_eq!(
+        User::select().count(&db).await.unwrap(),
+        2,
+        "nothing of the failed batch stays"
+    );
 }

@@ -227,6 +227,23 @@ fn inserts() {
             .name("b")
             .status(Some("archived".to_string())),
     ]);
+    let same_columns = Project::insert_many([
+        NewProject::new().owner_id(id()).name("a"),
+        NewProject::new().owner_id(id()).name("b"),
+    ])
+    .on_conflict_do_nothing();
+    let array_column = Task::insert_many([
+        NewTask::new()
+            .team_id(1)
+            .number(1)
+            .heading("t")
+            .labels(vec!["x".to_string()]),
+        NewTask::new()
+            .team_id(1)
+            .number(2)
+            .heading("u")
+            .labels(vec![]),
+    ]);
     let upsert = User::insert(NewUser::new().email("a@x.io").name("A"))
         .on_conflict(users::email)
         .do_update(users::name, excluded(users::name))
@@ -254,6 +271,14 @@ fn inserts() {
         (
             "many rows, DEFAULT where a row leaves a column out",
             many.sql(),
+        ),
+        (
+            "many rows setting the same columns: one array a column",
+            same_columns.sql(),
+        ),
+        (
+            "many rows with an array column: VALUES (unnest would flatten it)",
+            array_column.sql(),
         ),
         (
             "upsert, do update with excluded; updated_at refreshed",

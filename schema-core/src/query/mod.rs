@@ -2,6 +2,7 @@
 //! and the `SELECT`, `INSERT`, `UPDATE` and `DELETE` builders, rendered to SQL with bound
 //! parameters.
 
+mod array;
 pub mod expr;
 #[doc(hidden)]
 pub mod render;

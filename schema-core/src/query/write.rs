@@ -4,7 +4,9 @@
 //! An update or delete without a filter does not compile until `.all_rows()` says so.
 
 use std::marker::PhantomData;
+use std::sync::Arc;
 
+use super::array::ParamArray;
 use super::expr::{Expr, IntoExpr, Node, Param};
 use super::render::SqlWriter;
 use super::select::Source;
@@ -224,6 +226,51 @@ impl<T: Table> Insert<T> {
         self
     }
 
+    /// The values by column, when the rows can go as one array a column: two rows or more,
+    /// every row setting every listed column, none of them an array column (`unnest` would
+    /// flatten it).
+    fn column_arrays(&self, columns: &[usize]) -> Option<Vec<Vec<Param>>> {
+        let defs = &T::table().columns;
+        if self.rows.len() < 2
+            || columns.iter().any(|&index| defs[index].array_dims > 0)
+            || self.rows.iter().any(|row| row.len() != columns.len())
+        {
+            return None;
+        }
+        let mut arrays: Vec<Vec<Param>> = columns
+            .iter()
+            .map(|_| Vec::with_capacity(self.rows.len()))
+            .collect();
+        for row in &self.rows {
+            for (array, &index) in arrays.iter_mut().zip(columns) {
+                let (_, value) = row.iter().find(|(at, _)| *at == index)?;
+                array.push(value.clone());
+            }
+        }
+        Some(arrays)
+    }
+
+    /// `VALUES (…), (…)`: a parameter a value, `DEFAULT` where a row leaves a column out.
+    fn write_values(&self, w: &mut SqlWriter, columns: &[usize]) {
+        w.push(") VALUES ");
+        for (r, row) in self.rows.iter().enumerate() {
+            if r > 0 {
+                w.push(", ");
+            }
+            w.push("(");
+            for (i, &index) in columns.iter().enumerate() {
+                if i > 0 {
+                    w.push(", ");
+                }
+                match row.iter().find(|(at, _)| *at == index) {
+                    Some((_, value)) => w.param(value.clone()),
+                    None => w.push("DEFAULT"),
+                }
+            }
+            w.push(")");
+        }
+    }
+
     fn to_sql(&self, returning: bool) -> (String, Vec<Param>) {
         let mut w = SqlWriter::new(false);
         w.push("INSERT INTO ");
@@ -246,22 +293,23 @@ impl<T: Table> Insert<T> {
                 }
                 w.ident(&T::table().columns[index].name);
             }
-            w.push(") VALUES ");
-            for (r, row) in self.rows.iter().enumerate() {
-                if r > 0 {
-                    w.push(", ");
-                }
-                w.push("(");
-                for (i, &index) in columns.iter().enumerate() {
+            if let Some(arrays) = self.column_arrays(&columns) {
+                // One array a column, whatever the number of rows: the statement's text (and
+                // its cached plan) is the same for every batch, and the 65,535-parameter limit
+                // of the protocol does not apply.
+                w.push(") SELECT * FROM unnest(");
+                for (i, (&index, values)) in columns.iter().zip(arrays).enumerate() {
                     if i > 0 {
                         w.push(", ");
                     }
-                    match row.iter().find(|(at, _)| *at == index) {
-                        Some((_, value)) => w.param(value.clone()),
-                        None => w.push("DEFAULT"),
-                    }
+                    w.param(Arc::new(ParamArray(values)));
+                    w.push("::");
+                    w.push(&T::table().columns[index].sql_type.ddl());
+                    w.push("[]");
                 }
                 w.push(")");
+            } else {
+                self.write_values(&mut w, &columns);
             }
         }
         if let Some((target, action)) = &self.conflict {
