@@ -5,6 +5,7 @@
 
 mod migrations;
 mod queries;
+mod render;
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -82,10 +83,11 @@ fn main() {
             fail("--write records a whole run; leave out --only");
         }
         if let Some(unknown) = only.iter().find(|n| {
-            !queries::SCENARIOS.contains(&n.as_str()) && *n != "migrations" && *n != "build"
+            !queries::SCENARIOS.contains(&n.as_str())
+                && !["render", "migrations", "build"].contains(&n.as_str())
         }) {
             fail(&format!(
-                "unknown scenario `{unknown}`; the scenarios are {}, migrations, build",
+                "unknown scenario `{unknown}`; the scenarios are {}, render, migrations, build",
                 queries::SCENARIOS.join(", ")
             ));
         }
@@ -95,11 +97,20 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let (server, rows, memory) = runtime
-        .block_on(queries::run(only.as_deref()))
-        .unwrap_or_else(|e| panic!("the query benchmarks failed: {e}"));
+    let (server, rows, memory) = if queries::SCENARIOS.iter().any(|s| wants(s)) {
+        runtime
+            .block_on(queries::run(only.as_deref()))
+            .unwrap_or_else(|e| panic!("the query benchmarks failed: {e}"))
+    } else {
+        ("(no database)".to_string(), Vec::new(), None)
+    };
     let migration_report = if wants("migrations") {
         migrations::run()
+    } else {
+        "(not run)\n".into()
+    };
+    let render_report = if wants("render") {
+        render::run()
     } else {
         "(not run)\n".into()
     };
@@ -150,7 +161,13 @@ fn main() {
     }
     writeln!(
         md,
-        "## gen-migrations on generated schemas (20 columns a table)\n"
+        "## The builders' own cost (no database; median of 9 runs of 100,000 calls)\n"
+    )
+    .ok();
+    md.push_str(&render_report);
+    writeln!(
+        md,
+        "\n## gen-migrations on generated schemas (20 columns a table)\n"
     )
     .ok();
     md.push_str(&migration_report);

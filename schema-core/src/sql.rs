@@ -3,15 +3,24 @@
 /// Quotes an identifier: `users` → `"users"`, `a"b` → `"a""b"`.
 pub fn quote_ident(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 2);
+    push_quoted_ident(&mut out, name);
+    out
+}
+
+/// Appends `name` quoted as an identifier to `out`, without an allocation of its own.
+pub fn push_quoted_ident(out: &mut String, name: &str) {
     out.push('"');
-    for c in name.chars() {
-        if c == '"' {
-            out.push('"');
+    if name.contains('"') {
+        for c in name.chars() {
+            if c == '"' {
+                out.push('"');
+            }
+            out.push(c);
         }
-        out.push(c);
+    } else {
+        out.push_str(name);
     }
     out.push('"');
-    out
 }
 
 /// Quotes a name with its optional schema: `"auth"."users"`.

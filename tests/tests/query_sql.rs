@@ -31,7 +31,7 @@ fn select_filters() {
                         .and(projects::status.eq("active").or(projects::status.is_null()))
                         .and(projects::name.ne("x").not()),
                 )
-                .to_sql(),
+                .sql(),
         ),
         (
             "comparisons",
@@ -45,7 +45,7 @@ fn select_filters() {
                         & projects::name.le("m")
                         & projects::name.gt("a"),
                 )
-                .to_sql(),
+                .sql(),
         ),
         (
             "between/in/not in",
@@ -55,14 +55,14 @@ fn select_filters() {
                         & contexts::message_count.in_list([1, 2, 3])
                         & contexts::total_tokens.not_in_list([0]),
                 )
-                .to_sql(),
+                .sql(),
         ),
         (
             "is null on nullable",
             Context::select()
                 .filter(contexts::parent_id.is_not_null())
                 .with_deleted()
-                .to_sql(),
+                .sql(),
         ),
         (
             "like helpers",
@@ -75,7 +75,7 @@ fn select_filters() {
                         | projects::name.like("a_c")
                         | projects::name.not_like("x%"),
                 )
-                .to_sql(),
+                .sql(),
         ),
     ];
     let text: Vec<String> = cases
@@ -95,16 +95,16 @@ fn select_shapes() {
                 .order_by(projects::name)
                 .limit(20)
                 .offset(40)
-                .to_sql(),
+                .sql(),
         ),
-        ("find", User::find(id()).to_sql()),
-        ("composite key", Task::find((7, 3)).to_sql()),
+        ("find", User::find(id()).sql()),
+        ("composite key", Task::find((7, 3)).sql()),
         (
             "projection",
             User::select()
                 .columns((users::id, users::email))
                 .filter(users::role.eq(UserRole::Admin))
-                .to_sql(),
+                .sql(),
         ),
         (
             "count and aggregates",
@@ -117,27 +117,27 @@ fn select_shapes() {
                 .group_by(ai_usage_log::model)
                 .having(count_star().gt(1_i64))
                 .order_by(ai_usage_log::model)
-                .to_sql(),
+                .sql(),
         ),
         (
             "sum and avg",
             Context::select()
                 .columns((contexts::total_tokens.sum(), contexts::message_count.avg()))
-                .to_sql(),
+                .sql(),
         ),
         (
             "inner join",
             Project::select()
                 .inner_join::<User>(projects::owner_id.eq(users::id))
                 .filter(users::email.eq("a@x.io"))
-                .to_sql(),
+                .sql(),
         ),
         (
             "left join",
             User::select()
                 .left_join::<Project>(projects::owner_id.eq(users::id))
                 .columns((users::email, projects::name))
-                .to_sql(),
+                .sql(),
         ),
         (
             "soft delete: live rows",
@@ -145,11 +145,11 @@ fn select_shapes() {
                 .filter(messages::context_id.eq(id()))
                 .order_by(messages::version.desc())
                 .limit(50)
-                .to_sql(),
+                .sql(),
         ),
         (
             "soft delete: only deleted",
-            Message::select().only_deleted().to_sql(),
+            Message::select().only_deleted().sql(),
         ),
         (
             "in subquery",
@@ -161,7 +161,7 @@ fn select_shapes() {
                             .filter(projects::status.eq("active")),
                     ),
                 )
-                .to_sql(),
+                .sql(),
         ),
         (
             "exists",
@@ -169,7 +169,7 @@ fn select_shapes() {
                 .filter(exists(
                     Project::select().filter(projects::status.eq("archived")),
                 ))
-                .to_sql(),
+                .sql(),
         ),
         (
             "correlated not exists",
@@ -179,7 +179,7 @@ fn select_shapes() {
                         .correlated::<User>()
                         .filter(projects::owner_id.eq(users::id)),
                 ))
-                .to_sql(),
+                .sql(),
         ),
         (
             "row locks",
@@ -187,7 +187,7 @@ fn select_shapes() {
                 .filter(messages::role.eq("user"))
                 .limit(10)
                 .for_update_skip_locked()
-                .to_sql(),
+                .sql(),
         ),
         (
             "raw expression",
@@ -196,13 +196,13 @@ fn select_shapes() {
                     "lower(\"email\") = lower(?)",
                     ["A@X.IO".to_string()],
                 ))
-                .to_sql(),
+                .sql(),
         ),
         (
             "schema-qualified",
             Team::select()
                 .filter(schema_tests::team_columns::name.eq("core"))
-                .to_sql(),
+                .sql(),
         ),
     ];
     let text: Vec<String> = cases

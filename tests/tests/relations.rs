@@ -20,14 +20,14 @@ fn eager_loading_sql() {
     let cases = [
         (
             "one level",
-            show(User::select().with(users::projects).to_sql()),
+            show(User::select().with(users::projects).sql()),
         ),
         (
             "two levels nested",
             show(
                 User::select()
                     .with(users::projects.with(projects::owner))
-                    .to_sql(),
+                    .sql(),
             ),
         ),
         (
@@ -36,7 +36,7 @@ fn eager_loading_sql() {
                 User::select()
                     .with(users::projects)
                     .with(users::usage)
-                    .to_sql(),
+                    .sql(),
             ),
         ),
         (
@@ -45,12 +45,12 @@ fn eager_loading_sql() {
                 Context::select()
                     .with(contexts::parent)
                     .with(contexts::forks)
-                    .to_sql(),
+                    .sql(),
             ),
         ),
         (
             "many-to-many",
-            show(TaskTree::select().with(task_tree::tags).to_sql()),
+            show(TaskTree::select().with(task_tree::tags).sql()),
         ),
         (
             "filtered, ordered and limited relation",
@@ -63,7 +63,7 @@ fn eager_loading_sql() {
                             .order_by(messages::version.desc())
                             .limit(20),
                     )
-                    .to_sql(),
+                    .sql(),
             ),
         ),
     ];

@@ -3,7 +3,7 @@
 //! prepared once per connection.
 
 use super::expr::{Node, Param};
-use crate::sql::{quote_ident, quote_qualified};
+use crate::sql::push_quoted_ident;
 
 /// Writes a piece of SQL (a subquery, a loaded relation) when the statement is rendered.
 pub type WriteFn = std::sync::Arc<dyn Fn(&mut SqlWriter) + Send + Sync>;
@@ -31,7 +31,7 @@ impl std::fmt::Debug for SqlWriter {
 impl SqlWriter {
     pub(crate) fn new(qualify: bool) -> Self {
         SqlWriter {
-            sql: String::with_capacity(128),
+            sql: String::with_capacity(256),
             params: Vec::new(),
             qualify,
             aliases: Vec::new(),
@@ -50,22 +50,29 @@ impl SqlWriter {
         std::mem::replace(&mut self.qualify, qualify)
     }
 
+    #[inline]
     pub(crate) fn push(&mut self, text: &str) {
         self.sql.push_str(text);
     }
 
+    #[inline]
     pub(crate) fn ident(&mut self, name: &str) {
-        self.sql.push_str(&quote_ident(name));
+        push_quoted_ident(&mut self.sql, name);
     }
 
     pub(crate) fn table(&mut self, schema: Option<&str>, name: &str) {
-        self.sql.push_str(&quote_qualified(schema, name));
+        if let Some(schema) = schema {
+            push_quoted_ident(&mut self.sql, schema);
+            self.sql.push('.');
+        }
+        push_quoted_ident(&mut self.sql, name);
     }
 
     pub(crate) fn param(&mut self, param: Param) {
+        use std::fmt::Write as _;
         self.params.push(param);
-        self.sql.push('$');
-        self.sql.push_str(&self.params.len().to_string());
+        // Writing to a `String` cannot fail.
+        let _ = write!(self.sql, "${}", self.params.len());
     }
 
     pub(crate) fn push_alias(&mut self, table: &'static str, alias: String) {
@@ -81,10 +88,14 @@ impl SqlWriter {
         self.aliases.len()
     }
 
+    /// Whether `table`'s columns are written bare here (no table name, no alias).
+    pub(crate) fn writes_bare_columns_of(&self, table: &str) -> bool {
+        !self.qualify && !self.aliases.iter().any(|(t, _)| *t == table)
+    }
+
     pub(crate) fn column(&mut self, schema: Option<&str>, table: &str, name: &str) {
         if let Some((_, alias)) = self.aliases.iter().rev().find(|(t, _)| *t == table) {
-            let alias = crate::sql::quote_ident(alias);
-            self.sql.push_str(&alias);
+            push_quoted_ident(&mut self.sql, alias);
             self.sql.push('.');
             self.ident(name);
             return;

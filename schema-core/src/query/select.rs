@@ -199,6 +199,10 @@ impl<'a> FromSql<'a> for AnyValue {
 }
 
 fn write_table_columns<T: Table>(w: &mut SqlWriter) {
+    if w.writes_bare_columns_of(&T::table().name) {
+        w.push(T::COLUMN_LIST);
+        return;
+    }
     for (i, column) in T::table().columns.iter().enumerate() {
         if i > 0 {
             w.push(", ");
@@ -566,7 +570,7 @@ impl<S: Source, O> Clone for Select<S, O> {
 
 impl<S: Source, O> std::fmt::Debug for Select<S, O> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Select({})", self.to_sql().0)
+        write!(f, "Select({})", self.sql().0)
     }
 }
 
@@ -860,7 +864,7 @@ impl<S: Source, O> Select<S, O> {
     }
 
     /// The SQL text and its parameters.
-    pub fn to_sql(&self) -> (String, Vec<super::expr::Param>) {
+    pub fn sql(&self) -> (String, Vec<super::expr::Param>) {
         let mut w = SqlWriter::new(S::JOINED);
         self.write(&mut w);
         w.finish()
@@ -872,14 +876,14 @@ impl<S: Source, O> Select<S, O> {
 
     /// Every row.
     pub async fn all(&self, exec: &(impl Executor + ?Sized)) -> Result<Vec<O>, Error> {
-        let (sql, params) = self.to_sql();
+        let (sql, params) = self.sql();
         let rows = exec::query(exec, &sql, &params).await?;
         rows.iter().map(self.decode).collect()
     }
 
     /// The first row, if any (`LIMIT 1`).
     pub async fn first(&self, exec: &(impl Executor + ?Sized)) -> Result<Option<O>, Error> {
-        let (sql, params) = self.clone().limit(1).to_sql();
+        let (sql, params) = self.clone().limit(1).sql();
         let rows = exec::query(exec, &sql, &params).await?;
         rows.first().map(self.decode).transpose()
     }
@@ -887,7 +891,7 @@ impl<S: Source, O> Select<S, O> {
     /// Exactly one row: [`Error::NotFound`] when there is none, [`Error::TooManyRows`] when
     /// there are more.
     pub async fn one(&self, exec: &(impl Executor + ?Sized)) -> Result<O, Error> {
-        let (sql, params) = self.clone().limit(2).to_sql();
+        let (sql, params) = self.clone().limit(2).sql();
         let rows = exec::query(exec, &sql, &params).await?;
         match rows.as_slice() {
             [row] => (self.decode)(row),
@@ -904,7 +908,7 @@ impl<S: Source, O> Select<S, O> {
 
     /// At most one row: `None` when there is none, [`Error::TooManyRows`] when there are more.
     pub async fn optional(&self, exec: &(impl Executor + ?Sized)) -> Result<Option<O>, Error> {
-        let (sql, params) = self.clone().limit(2).to_sql();
+        let (sql, params) = self.clone().limit(2).sql();
         let rows = exec::query(exec, &sql, &params).await?;
         match rows.as_slice() {
             [row] => (self.decode)(row).map(Some),

@@ -21,6 +21,10 @@ pub trait Table: Sized + 'static {
     /// The table as the schema model describes it.
     const DEF: TableDef;
 
+    /// Every column, quoted, in order (`"id", "email", …`): what a plain `SELECT` lists.
+    #[doc(hidden)]
+    const COLUMN_LIST: &'static str;
+
     /// The primary key's Rust type (a tuple for a composite key).
     type Key;
 

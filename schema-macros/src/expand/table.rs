@@ -50,6 +50,12 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
                 quote_spanned!(inner.span()=> <#inner as #p::ColumnValue>::register_types(schema);)
             });
             let (key_type, key_filter) = key_items(&table);
+            let column_list = table
+                .columns
+                .iter()
+                .map(|c| format!("\"{}\"", c.sql_name.value.replace('"', "\"\"")))
+                .collect::<Vec<_>>()
+                .join(", ");
             let on_update_values = on_update_values(&table);
             let from_row = from_row(&table);
             let from_record = from_record(&table);
@@ -63,6 +69,7 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
             quote! {
                 impl #p::Table for #ident {
                     const DEF: #p::TableDef = #def;
+                    const COLUMN_LIST: &'static str = #column_list;
                     type Key = #key_type;
 
                     fn table() -> &'static #p::TableDef {
