@@ -15,11 +15,6 @@ pub use std::sync::Arc;
 pub use std::vec::Vec;
 pub use tokio_postgres::Row;
 
-/// Sets column `index` of an insert row, replacing an earlier value.
-pub fn set_value(values: &mut Vec<(usize, Param)>, index: usize, value: Param) {
-    values.retain(|(at, _)| *at != index);
-    values.push((index, value));
-}
 pub use crate::schema::*;
 
 #[diagnostic::on_unimplemented(

@@ -770,6 +770,26 @@ async fn many_rows_go_as_one_array_a_column() {
     }
     assert_eq!(db.prepared_statements(), before + 1);
 
+    // No rows: nothing is sent, nothing is inserted.
+    let sent = db.statements_sent();
+    let none = Project::insert_many(
+        Vec::<String>::new()
+            .into_iter()
+            .map(|n| NewProject::new().owner_id(owner.id).name(n)),
+    );
+    assert_eq!(none.execute(&db).await.unwrap(), 0);
+    let returned = Project::insert_many(
+        Vec::<String>::new()
+            .into_iter()
+            .map(|n| NewProject::new().owner_id(owner.id).name(n)),
+    )
+    .returning()
+    .all(&db)
+    .await
+    .unwrap();
+    assert!(returned.is_empty());
+    assert_eq!(db.statements_sent(), sent);
+
     // A violation inside the batch is still typed, naming table and constraint.
     let error = User::insert_many([
         NewUser::new().email("three@example.com").name("Three"),

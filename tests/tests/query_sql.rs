@@ -15,6 +15,18 @@ fn show((sql, params): (String, Vec<Param>)) -> String {
     out
 }
 
+/// Columns named like the locals of the generated insert code: they must not clash.
+#[table(name = "tallies")]
+#[derive(Debug)]
+pub struct Tally {
+    #[column(primary_key, identity)]
+    pub id: i64,
+    pub set: i32,
+    pub count: i32,
+    pub rows: Option<i32>,
+    pub out: String,
+}
+
 fn id() -> Uuid {
     Uuid::from_u128(0x1234)
 }
@@ -232,6 +244,15 @@ fn inserts() {
         NewProject::new().owner_id(id()).name("b"),
     ])
     .on_conflict_do_nothing();
+    let clashing_names = Tally::insert_many([
+        NewTally::new().set(1).count(2).rows(Some(3)).out("a"),
+        NewTally::new().set(4).count(5).rows(None).out("b"),
+    ]);
+    let empty = Project::insert_many(
+        Vec::<String>::new()
+            .into_iter()
+            .map(|n| NewProject::new().owner_id(id()).name(n)),
+    );
     let array_column = Task::insert_many([
         NewTask::new()
             .team_id(1)
@@ -280,6 +301,11 @@ fn inserts() {
             "many rows with an array column: VALUES (unnest would flatten it)",
             array_column.sql(),
         ),
+        (
+            "columns named set, count, rows, out (the generated code's locals)",
+            clashing_names.sql(),
+        ),
+        ("no rows: nothing to send", empty.sql()),
         (
             "upsert, do update with excluded; updated_at refreshed",
             upsert.sql(),

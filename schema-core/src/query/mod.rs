@@ -2,7 +2,6 @@
 //! and the `SELECT`, `INSERT`, `UPDATE` and `DELETE` builders, rendered to SQL with bound
 //! parameters.
 
-mod array;
 pub mod expr;
 #[doc(hidden)]
 pub mod render;

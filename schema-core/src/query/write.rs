@@ -4,9 +4,7 @@
 //! An update or delete without a filter does not compile until `.all_rows()` says so.
 
 use std::marker::PhantomData;
-use std::sync::Arc;
 
-use super::array::ParamArray;
 use super::expr::{Expr, IntoExpr, Node, Param};
 use super::render::SqlWriter;
 use super::select::Source;
@@ -16,9 +14,17 @@ use crate::schema::{ColumnValue, OnUpdate, Table};
 
 /// An insert row's values, by column index. `#[table]` generates the row type (`NewUser`) and
 /// implements this only once every required column is set.
-pub trait Insertable<T: Table> {
+pub trait Insertable<T: Table>: Sized {
+    /// The row's values, by column index.
     #[doc(hidden)]
     fn into_values(self) -> Vec<(usize, Param)>;
+
+    /// The rows as one array a column, by column index, when they can go that way: all set
+    /// the same columns, none of them an array column. Otherwise the rows, back.
+    #[doc(hidden)]
+    fn into_column_arrays(rows: Vec<Self>) -> Result<Vec<(usize, Param)>, Vec<Self>> {
+        Err(rows)
+    }
 }
 
 /// Typestate of a required column in a generated insert row: not set yet.
@@ -144,7 +150,7 @@ pub fn excluded<T, V>(column: Column<T, V>) -> Expr<T, V> {
 
 /// An `INSERT` of one or more rows into `T`.
 pub struct Insert<T: Table> {
-    rows: Vec<Vec<(usize, Param)>>,
+    rows: Rows,
     conflict: Option<(Conflict, ConflictAction)>,
     _marker: PhantomData<fn() -> T>,
 }
@@ -153,6 +159,17 @@ impl<T: Table> std::fmt::Debug for Insert<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Insert({})", self.to_sql(false).0)
     }
+}
+
+/// The rows of an insert.
+enum Rows {
+    /// A parameter a value, `VALUES (…), (…)`, `DEFAULT` where a row leaves a column out.
+    Values(Vec<Vec<(usize, Param)>>),
+    /// One array parameter a column (by column index), for `unnest`: the statement's text is
+    /// the same for any number of rows, and the protocol's 65,535-parameter limit is no limit.
+    Arrays(Vec<(usize, Param)>),
+    /// No row: nothing is sent.
+    None,
 }
 
 /// An upsert's conflict target, waiting for its action.
@@ -188,7 +205,7 @@ impl<T: Table> OnConflict<T> {
 }
 
 impl<T: Table> Insert<T> {
-    pub(crate) fn new(rows: Vec<Vec<(usize, Param)>>) -> Self {
+    fn new(rows: Rows) -> Self {
         Insert {
             rows,
             conflict: None,
@@ -226,34 +243,30 @@ impl<T: Table> Insert<T> {
         self
     }
 
-    /// The values by column, when the rows can go as one array a column: two rows or more,
-    /// every row setting every listed column, none of them an array column (`unnest` would
-    /// flatten it).
-    fn column_arrays(&self, columns: &[usize]) -> Option<Vec<Vec<Param>>> {
-        let defs = &T::table().columns;
-        if self.rows.len() < 2
-            || columns.iter().any(|&index| defs[index].array_dims > 0)
-            || self.rows.iter().any(|row| row.len() != columns.len())
-        {
-            return None;
-        }
-        let mut arrays: Vec<Vec<Param>> = columns
-            .iter()
-            .map(|_| Vec::with_capacity(self.rows.len()))
-            .collect();
-        for row in &self.rows {
-            for (array, &index) in arrays.iter_mut().zip(columns) {
-                let (_, value) = row.iter().find(|(at, _)| *at == index)?;
-                array.push(value.clone());
+    /// ` (columns) VALUES (…), (…)`: a parameter a value, `DEFAULT` where a row leaves a
+    /// column out; `DEFAULT VALUES` when no row sets any column.
+    fn write_values(&self, w: &mut SqlWriter, rows: &[Vec<(usize, Param)>]) {
+        // The columns any row sets, in declaration order.
+        let mut used = vec![false; T::table().columns.len()];
+        for row in rows {
+            for (index, _) in row {
+                used[*index] = true;
             }
         }
-        Some(arrays)
-    }
-
-    /// `VALUES (…), (…)`: a parameter a value, `DEFAULT` where a row leaves a column out.
-    fn write_values(&self, w: &mut SqlWriter, columns: &[usize]) {
+        let columns: Vec<usize> = (0..used.len()).filter(|&i| used[i]).collect();
+        if columns.is_empty() {
+            w.push(" DEFAULT VALUES");
+            return;
+        }
+        w.push(" (");
+        for (i, &index) in columns.iter().enumerate() {
+            if i > 0 {
+                w.push(", ");
+            }
+            w.ident(&T::table().columns[index].name);
+        }
         w.push(") VALUES ");
-        for (r, row) in self.rows.iter().enumerate() {
+        for (r, row) in rows.iter().enumerate() {
             if r > 0 {
                 w.push(", ");
             }
@@ -275,42 +288,29 @@ impl<T: Table> Insert<T> {
         let mut w = SqlWriter::new(false);
         w.push("INSERT INTO ");
         write_table::<T>(&mut w);
-        // The columns any row sets, in declaration order; the others take DEFAULT.
-        let mut used = vec![false; T::table().columns.len()];
-        for row in &self.rows {
-            for (index, _) in row {
-                used[*index] = true;
-            }
-        }
-        let columns: Vec<usize> = (0..used.len()).filter(|&i| used[i]).collect();
-        if columns.is_empty() {
-            w.push(" DEFAULT VALUES");
-        } else {
-            w.push(" (");
-            for (i, &index) in columns.iter().enumerate() {
-                if i > 0 {
-                    w.push(", ");
-                }
-                w.ident(&T::table().columns[index].name);
-            }
-            if let Some(arrays) = self.column_arrays(&columns) {
-                // One array a column, whatever the number of rows: the statement's text (and
-                // its cached plan) is the same for every batch, and the 65,535-parameter limit
-                // of the protocol does not apply.
-                w.push(") SELECT * FROM unnest(");
-                for (i, (&index, values)) in columns.iter().zip(arrays).enumerate() {
+        match &self.rows {
+            Rows::Values(rows) => self.write_values(&mut w, rows),
+            Rows::Arrays(arrays) => {
+                w.push(" (");
+                for (i, (index, _)) in arrays.iter().enumerate() {
                     if i > 0 {
                         w.push(", ");
                     }
-                    w.param(Arc::new(ParamArray(values)));
+                    w.ident(&T::table().columns[*index].name);
+                }
+                w.push(") SELECT * FROM unnest(");
+                for (i, (index, array)) in arrays.iter().enumerate() {
+                    if i > 0 {
+                        w.push(", ");
+                    }
+                    w.param(array.clone());
                     w.push("::");
-                    w.push(&T::table().columns[index].sql_type.ddl());
+                    w.push(&T::table().columns[*index].sql_type.ddl());
                     w.push("[]");
                 }
                 w.push(")");
-            } else {
-                self.write_values(&mut w, &columns);
             }
+            Rows::None => return (String::new(), Vec::new()),
         }
         if let Some((target, action)) = &self.conflict {
             w.push(" ON CONFLICT");
@@ -354,13 +354,18 @@ impl<T: Table> Insert<T> {
         w.finish()
     }
 
-    /// The SQL text and its parameters.
+    /// The SQL text and its parameters; an empty text for an `insert_many` of no rows, which
+    /// sends nothing.
     pub fn sql(&self) -> (String, Vec<Param>) {
         self.to_sql(false)
     }
 
-    /// Runs the insert; returns the number of rows inserted.
+    /// Runs the insert; returns the number of rows inserted (0, with no statement sent, for an
+    /// `insert_many` of no rows).
     pub async fn execute(&self, exec: &(impl Executor + ?Sized)) -> Result<u64, Error> {
+        if matches!(self.rows, Rows::None) {
+            return Ok(0);
+        }
         let (sql, params) = self.to_sql(false);
         exec::execute(exec, &sql, &params).await
     }
@@ -394,16 +399,28 @@ impl<T: Table + FromRow> Returning<T> {
         (&self.sql, &self.params)
     }
 
+    /// The rows the statement returns; none, with nothing sent, when there is no statement (an
+    /// `insert_many` of no rows).
+    async fn rows(
+        &self,
+        exec: &(impl Executor + ?Sized),
+    ) -> Result<Vec<tokio_postgres::Row>, Error> {
+        if self.sql.is_empty() {
+            return Ok(Vec::new());
+        }
+        exec::query(exec, &self.sql, &self.params).await
+    }
+
     /// Every row the statement touched.
     pub async fn all(&self, exec: &(impl Executor + ?Sized)) -> Result<Vec<T>, Error> {
-        let rows = exec::query(exec, &self.sql, &self.params).await?;
+        let rows = self.rows(exec).await?;
         rows.iter().map(|row| T::from_row(row, 0)).collect()
     }
 
     /// Exactly one row: [`Error::NotFound`] when the statement touched none (an upsert that
     /// did nothing, an update that matched nothing).
     pub async fn one(&self, exec: &(impl Executor + ?Sized)) -> Result<T, Error> {
-        let rows = exec::query(exec, &self.sql, &self.params).await?;
+        let rows = self.rows(exec).await?;
         match rows.as_slice() {
             [row] => T::from_row(row, 0),
             [] => Err(Error::NotFound {
@@ -419,7 +436,7 @@ impl<T: Table + FromRow> Returning<T> {
 
     /// The row, if the statement touched one.
     pub async fn optional(&self, exec: &(impl Executor + ?Sized)) -> Result<Option<T>, Error> {
-        let rows = exec::query(exec, &self.sql, &self.params).await?;
+        let rows = self.rows(exec).await?;
         match rows.as_slice() {
             [row] => T::from_row(row, 0).map(Some),
             [] => Ok(None),
@@ -753,12 +770,20 @@ pub trait TableQueries: Table + FromRow + Source {
 
     /// `INSERT` one row (a `New…` row with every required column set).
     fn insert(row: impl Insertable<Self>) -> Insert<Self> {
-        Insert::new(vec![row.into_values()])
+        Insert::new(Rows::Values(vec![row.into_values()]))
     }
 
     /// `INSERT` many rows in one statement.
     fn insert_many<R: Insertable<Self>>(rows: impl IntoIterator<Item = R>) -> Insert<Self> {
-        Insert::new(rows.into_iter().map(Insertable::into_values).collect())
+        let rows: Vec<R> = rows.into_iter().collect();
+        Insert::new(match rows.len() {
+            0 => Rows::None,
+            1 => Rows::Values(rows.into_iter().map(Insertable::into_values).collect()),
+            _ => match R::into_column_arrays(rows) {
+                Ok(arrays) => Rows::Arrays(arrays),
+                Err(rows) => Rows::Values(rows.into_iter().map(Insertable::into_values).collect()),
+            },
+        })
     }
 
     /// `UPDATE`; needs `.filter(…)` or `.all_rows()` before it runs.

@@ -61,6 +61,12 @@ pub trait ColumnValue:
         std::sync::Arc::new(self)
     }
 
+    /// Values of this column from many rows, as one array parameter.
+    #[doc(hidden)]
+    fn array_param(values: Vec<Self>) -> crate::query::expr::Param {
+        std::sync::Arc::new(values)
+    }
+
     /// The value by reference, as COPY and other bulk paths take it.
     #[doc(hidden)]
     fn as_sql(&self) -> &(dyn postgres_types::ToSql + Sync) {

@@ -793,12 +793,17 @@ fn new_row(table: &Table<'_>) -> TokenStream {
         })
         .collect();
 
+    // The columns an insert can set (an `identity = always` column takes no value), each kept
+    // typed in the row until the statement is built.
+    let settable: Vec<(usize, &Column<'_>)> = table
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.attrs.identity.as_ref().is_some_and(|i| i.value))
+        .collect();
+    let values_ident = syn::Ident::new(&format!("__{new_ident}Values"), Span::call_site());
     let mut setters = Vec::new();
-    for (index, column) in table.columns.iter().enumerate() {
-        // An `identity = always` column takes no value from an insert.
-        if column.attrs.identity.as_ref().is_some_and(|i| i.value) {
-            continue;
-        }
+    for &(index, column) in &settable {
         let field = column.ident;
         let ty = column.ty;
         let doc = format!("Sets column `{}`.", column.sql_name.value);
@@ -813,7 +818,7 @@ fn new_row(table: &Table<'_>) -> TokenStream {
                     #[doc = #doc]
                     pub fn #field(self, value: impl ::std::convert::Into<#ty>) -> #new_ident<#(#out),*> {
                         let mut values = self.values;
-                        #p::set_value(&mut values, #index, <#ty as #p::ColumnValue>::into_param(::std::convert::Into::<#ty>::into(value)));
+                        values.#field = ::std::option::Option::Some(::std::convert::Into::<#ty>::into(value));
                         #new_ident { values, _state: #p::PhantomData }
                     }
                 });
@@ -821,12 +826,37 @@ fn new_row(table: &Table<'_>) -> TokenStream {
             None => setters.push(quote! {
                 #[doc = #doc]
                 pub fn #field(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
-                    #p::set_value(&mut self.values, #index, <#ty as #p::ColumnValue>::into_param(::std::convert::Into::<#ty>::into(value)));
+                    self.values.#field = ::std::option::Option::Some(::std::convert::Into::<#ty>::into(value));
                     self
                 }
             }),
         }
     }
+    let value_fields: Vec<TokenStream> = settable
+        .iter()
+        .map(|(_, c)| {
+            let (field, ty) = (c.ident, c.ty);
+            quote!(#field: ::std::option::Option<#ty>)
+        })
+        .collect();
+    let fields: Vec<&syn::Ident> = settable.iter().map(|(_, c)| c.ident).collect();
+    let indexes: Vec<usize> = settable.iter().map(|(i, _)| *i).collect();
+    let types: Vec<&syn::Type> = settable.iter().map(|(_, c)| c.ty).collect();
+    let width = settable.len();
+    let slots: Vec<usize> = (0..width).collect();
+    let array_params: Vec<TokenStream> = settable
+        .iter()
+        .map(|(_, c)| {
+            let ty = c.ty;
+            let array = syn::Ident::new(&format!("__{}", field_name(c)), Span::call_site());
+            quote_spanned!(ty.span()=> <#ty as #p::ColumnValue>::array_param(#array))
+        })
+        .collect();
+    // The column arrays of `into_column_arrays`, named apart from its other locals.
+    let arrays: Vec<syn::Ident> = settable
+        .iter()
+        .map(|(_, c)| syn::Ident::new(&format!("__{}", field_name(c)), Span::call_site()))
+        .collect();
 
     let traits = required.iter().zip(&markers).map(|(&i, marker)| {
         let column = &table.columns[i];
@@ -851,14 +881,31 @@ fn new_row(table: &Table<'_>) -> TokenStream {
     quote! {
         #[doc = #doc]
         #vis struct #new_ident<#(#params = #p::Missing),*> {
-            values: #p::Vec<(usize, #p::Param)>,
+            values: #values_ident,
             _state: #p::PhantomData<fn() -> (#(#params,)*)>,
+        }
+
+        /// The values a new row has set, typed.
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #values_ident {
+            #(#value_fields,)*
+        }
+
+        impl #values_ident {
+            /// Which columns are set, in the order of the fields.
+            fn set(&self) -> [bool; #width] {
+                [#(self.#fields.is_some()),*]
+            }
         }
 
         impl #new_ident {
             /// A row with no column set yet.
             pub fn new() -> Self {
-                #new_ident { values: #p::Vec::new(), _state: #p::PhantomData }
+                #new_ident {
+                    values: #values_ident { #(#fields: ::std::option::Option::None),* },
+                    _state: #p::PhantomData,
+                }
             }
         }
 
@@ -868,13 +915,51 @@ fn new_row(table: &Table<'_>) -> TokenStream {
 
         impl<#(#params),*> ::std::fmt::Debug for #new_ident<#(#params),*> {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.debug_struct(::std::stringify!(#new_ident)).field("columns_set", &self.values.len()).finish()
+                let set = self.values.set().iter().filter(|s| **s).count();
+                f.debug_struct(::std::stringify!(#new_ident)).field("columns_set", &set).finish()
             }
         }
 
         impl<#(#params: #checks_module::#markers),*> #p::Insertable<#ident> for #new_ident<#(#params),*> {
             fn into_values(self) -> #p::Vec<(usize, #p::Param)> {
-                self.values
+                let mut out = #p::Vec::with_capacity(#width);
+                #(
+                    if let ::std::option::Option::Some(value) = self.values.#fields {
+                        out.push((#indexes, <#types as #p::ColumnValue>::into_param(value)));
+                    }
+                )*
+                out
+            }
+
+            fn into_column_arrays(rows: #p::Vec<Self>) -> ::std::result::Result<#p::Vec<(usize, #p::Param)>, #p::Vec<Self>> {
+                let set = match rows.first() {
+                    ::std::option::Option::Some(first) => first.values.set(),
+                    ::std::option::Option::None => return ::std::result::Result::Err(rows),
+                };
+                let columns = &<#ident as #p::Table>::table().columns;
+                let unfit = rows.iter().any(|row| row.values.set() != set)
+                    || [#(#indexes),*].iter().zip(set).any(|(&index, set)| set && columns[index].array_dims > 0);
+                if unfit {
+                    return ::std::result::Result::Err(rows);
+                }
+                let count = rows.len();
+                #(
+                    let mut #arrays: #p::Vec<#types> = #p::Vec::with_capacity(if set[#slots] { count } else { 0 });
+                )*
+                for row in rows {
+                    #(
+                        if let ::std::option::Option::Some(value) = row.values.#fields {
+                            #arrays.push(value);
+                        }
+                    )*
+                }
+                let mut out: #p::Vec<(usize, #p::Param)> = #p::Vec::new();
+                #(
+                    if set[#slots] {
+                        out.push((#indexes, #array_params));
+                    }
+                )*
+                ::std::result::Result::Ok(out)
             }
         }
 
