@@ -223,6 +223,64 @@ async fn nested(db: &Db, suffix: &str) -> Result<Row, BoxError> {
     ))
 }
 
+/// One user with 100,000 projects, loaded nested: the shape where one relation is large.
+async fn nested_wide(db: &Db) -> Result<Row, BoxError> {
+    let client = db.client();
+    client
+        .batch_execute(
+            "INSERT INTO users (email, name) VALUES ('wide@x.io', 'Wide');
+             INSERT INTO projects (owner_id, name)
+               SELECT (SELECT id FROM users WHERE email = 'wide@x.io'), 'w' || g FROM generate_series(1, 100000) g;
+             ANALYZE projects;",
+        )
+        .await?;
+    let join = client
+        .prepare(&format!(
+            "SELECT {}, {} FROM users u LEFT JOIN projects p ON p.owner_id = u.id \
+             WHERE u.email = 'wide@x.io' ORDER BY p.id",
+            USER_COLUMNS
+                .split(", ")
+                .map(|c| format!("u.{c}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            PROJECT_COLUMNS
+                .split(", ")
+                .map(|c| format!("p.{c}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ))
+        .await?;
+    let result = compare(
+        3,
+        3,
+        async |_| {
+            let rows = client.query(&join, &[]).await?;
+            let user = user_raw(rows.first().ok_or("no wide user")?);
+            let projects: Vec<Project> = rows.iter().map(|r| project_raw(r, 8)).collect();
+            assert_eq!(projects.len(), 100_000);
+            std::hint::black_box((user, projects));
+            Ok(())
+        },
+        async |_| {
+            let loaded = User::select()
+                .filter(users::email.eq("wide@x.io"))
+                .with(users::projects.order_by(projects::id))
+                .one(db)
+                .await?;
+            assert_eq!(loaded.1.len(), 100_000);
+            std::hint::black_box(loaded);
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(row(
+        "1 user × 100,000 projects, nested, one round trip",
+        result,
+        1.05,
+        "raw: one LEFT JOIN; ours: `with(users::projects)`, one array of 100,000 records",
+    ))
+}
+
 /// A project from `json_build_array(id, owner_id, name, description, status, created_at, updated_at)`.
 fn project_from_json(value: &serde_json::Value) -> Result<Project, BoxError> {
     let field = |i: usize| value.get(i).ok_or("short project array");
@@ -251,7 +309,7 @@ fn project_from_json(value: &serde_json::Value) -> Result<Project, BoxError> {
 
 /// The scenarios, in the order they run: reads first, on the seeded data, then the writes that grow
 /// `projects` (the 1,000-row inserts and the COPY loads add over a million rows).
-pub const SCENARIOS: [&str; 8] = [
+pub const SCENARIOS: [&str; 9] = [
     "pk",
     "select",
     "nested",
@@ -260,6 +318,7 @@ pub const SCENARIOS: [&str; 8] = [
     "insert-many",
     "copy",
     "nested-grown",
+    "nested-wide",
 ];
 
 /// Runs the scenarios `only` names (all when `None`): the server version, the rows, and the COPY
@@ -603,6 +662,10 @@ pub async fn run(only: Option<&[String]>) -> Result<(String, Vec<Row>, Option<St
             .await?
             .get(0);
         rows.push(nested(&db, &format!(", {projects} projects in the table")).await?);
+    }
+
+    if wants("nested-wide") {
+        rows.push(nested_wide(&db).await?);
     }
 
     drop(db);
