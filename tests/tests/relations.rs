@@ -393,3 +393,91 @@ async fn many_to_many_and_self_reference_on_the_test_schema() {
 }
 
 use schema_tests::TaskTag;
+
+/// Enums and arrays of enums inside a loaded relation (their oids are not built-in types).
+#[pg_enum(name = "mood")]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Mood {
+    Calm,
+    Glad,
+}
+
+#[table(name = "diaries", has_many(entries, by = entries::diary_id))]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diary {
+    #[column(primary_key, identity)]
+    pub id: i32,
+    pub title: String,
+}
+
+#[table(name = "entries")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    #[column(primary_key, identity)]
+    pub id: i32,
+    #[column(references = diaries::id, on_delete = cascade, relation = diary)]
+    pub diary_id: i32,
+    pub mood: Mood,
+    pub moods: Vec<Mood>,
+    pub maybe: Option<Vec<Mood>>,
+}
+
+#[tokio::test]
+async fn enums_and_enum_arrays_load_inside_relations() {
+    let test_db = TestDb::new().await.unwrap();
+    let client = test_db.connect().await.unwrap();
+    let schema = schema_core::schema::Schema::new()
+        .table::<Diary>()
+        .table::<Entry>();
+    let sql = schema_core::migrate::migration_sql(
+        "t",
+        &schema_core::migrate::render::create_all(&schema),
+    );
+    client.batch_execute(&sql).await.unwrap();
+    let db = Db::new(client);
+
+    let diary = Diary::insert(NewDiary::new().title("d"))
+        .returning()
+        .one(&db)
+        .await
+        .unwrap();
+    Entry::insert_many([
+        NewEntry::new()
+            .diary_id(diary.id)
+            .mood(Mood::Glad)
+            .moods(vec![Mood::Calm, Mood::Glad])
+            .maybe(Some(vec![Mood::Glad])),
+        NewEntry::new()
+            .diary_id(diary.id)
+            .mood(Mood::Calm)
+            .moods(vec![])
+            .maybe(None),
+    ])
+    .execute(&db)
+    .await
+    .unwrap();
+
+    let (loaded, entries) = Diary::select()
+        .with(diaries::entries.order_by(entries::id))
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!(loaded, diary);
+    let direct = Entry::select()
+        .order_by(entries::id)
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(entries, direct);
+    assert_eq!(entries[0].moods, [Mood::Calm, Mood::Glad]);
+    assert_eq!(entries[1].maybe, None);
+
+    // And the other way: each entry with its diary.
+    let with_diary = Entry::select()
+        .order_by(entries::id)
+        .with(entries::diary)
+        .all(&db)
+        .await
+        .unwrap();
+    assert!(with_diary.iter().all(|(_, d)| d.as_ref() == Some(&diary)));
+}

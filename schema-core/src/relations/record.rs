@@ -18,6 +18,11 @@ impl<'a> FromSql<'a> for RawValue<'a> {
     }
 }
 
+/// A type the client does not know by oid (an enum): its values decode by their bytes.
+fn unknown_type(oid: u32) -> Type {
+    Type::new(format!("oid {oid}"), oid, Kind::Simple, String::new())
+}
+
 fn malformed(what: &str) -> Error {
     Error::Relation(format!("malformed {what} in a loaded relation"))
 }
@@ -73,12 +78,37 @@ impl<'a> Record<'a> {
 
     /// Field `index` as a `T`.
     pub fn get<T: FromSql<'a>>(&self, index: usize) -> Result<T, Error> {
+        self.decode(index, false)
+    }
+
+    /// Field `index`, an array, as a `T`. A record names each field's type by oid only; an array
+    /// of a type that is not built in (an enum) takes its element's oid from the array's header.
+    pub fn get_array<T: FromSql<'a>>(&self, index: usize) -> Result<T, Error> {
+        self.decode(index, true)
+    }
+
+    fn decode<T: FromSql<'a>>(&self, index: usize, array: bool) -> Result<T, Error> {
         let (oid, raw) = *self
             .fields
             .get(index)
             .ok_or_else(|| malformed("record (too few fields)"))?;
-        let ty = Type::from_oid(oid)
-            .unwrap_or_else(|| Type::new(format!("oid {oid}"), oid, Kind::Simple, String::new()));
+        let ty = Type::from_oid(oid).unwrap_or_else(|| {
+            if !array {
+                return unknown_type(oid);
+            }
+            // `array_send`'s header: dimensions, has-nulls, element oid.
+            let element = raw
+                .and_then(|raw| raw.get(8..12))
+                .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+                .unwrap_or(0);
+            let member = Type::from_oid(element).unwrap_or_else(|| unknown_type(element));
+            Type::new(
+                format!("oid {oid}"),
+                oid,
+                Kind::Array(member),
+                String::new(),
+            )
+        });
         T::from_sql_nullable(&ty, raw)
             .map_err(|e| Error::Relation(format!("field {index} of a loaded relation: {e}")))
     }

@@ -52,7 +52,11 @@ pub trait ColumnValue:
         record: &crate::relations::Record<'_>,
         index: usize,
     ) -> Result<Self, crate::exec::Error> {
-        record.get(index)
+        if Self::ARRAY_DIMS > 0 {
+            record.get_array(index)
+        } else {
+            record.get(index)
+        }
     }
 
     /// The value as a bound parameter.
