@@ -21,6 +21,8 @@ pub mod __private;
 
 /// The names an application needs: `use schema_core::prelude::*;`.
 pub mod prelude {
+    #[cfg(all(feature = "pool", feature = "tls"))]
+    pub use crate::exec::DbPool;
     pub use crate::exec::{Db, Error, Executor, Tx};
     pub use crate::query::{count_star, excluded, exists, not_exists, Column, Expr, TableQueries};
     pub use crate::schema::{PgEnum, Schema, Table};

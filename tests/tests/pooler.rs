@@ -2,6 +2,7 @@
 //! tasks at once, with no prepared-statement errors; and the runner refusing pooled URLs.
 
 use example_app::schema::*;
+use schema_core::exec::DbPool;
 use schema_core::migrate::runner;
 use schema_core::prelude::*;
 use schema_core::testing::{PgBouncer, TestDb};
@@ -121,6 +122,107 @@ async fn builder_queries_through_pgbouncer_in_transaction_mode() {
             "no prepared statement left on a server connection"
         );
     }
+    drop(bouncer);
+    drop(test_db);
+}
+
+#[tokio::test]
+async fn an_application_pool_through_pgbouncer_keeps_no_statement_prepared() {
+    let (test_db, setup) = app_db(false).await;
+    let backend_port = test_db.config().get_ports()[0];
+    let bouncer = PgBouncer::start(backend_port, "transaction", 2).expect("pgbouncer");
+    // Port and flag both say "pooler"; the pool runs every connection unprepared.
+    let url = format!(
+        "postgresql://postgres@127.0.0.1:{}/{}?sslmode=disable&pgbouncer=true",
+        bouncer.port(),
+        test_db.name()
+    );
+    let pool = std::sync::Arc::new(DbPool::new(&url, 4).unwrap());
+    assert!(pool.through_pooler());
+    let owner = User::insert(NewUser::new().email("pool@x.io").name("Pool"))
+        .returning()
+        .one(&setup)
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for task in 0..6 {
+        let pool = pool.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..10 {
+                // A fresh checkout each round: connections move between tasks.
+                let mut db = pool.get().await.unwrap();
+                Project::insert_many([
+                    NewProject::new()
+                        .owner_id(owner.id)
+                        .name(format!("a{task}-{i}")),
+                    NewProject::new()
+                        .owner_id(owner.id)
+                        .name(format!("b{task}-{i}")),
+                ])
+                .execute(&db)
+                .await
+                .unwrap();
+                let (_, projects) = User::select()
+                    .filter(users::id.eq(owner.id))
+                    .with(users::projects)
+                    .one(&db)
+                    .await
+                    .unwrap();
+                assert!(projects.len() >= 2);
+                db.transaction(async |tx| {
+                    Project::update()
+                        .set(projects::status, Some("done".to_string()))
+                        .filter(projects::name.eq(format!("a{task}-{i}")))
+                        .execute(tx)
+                        .await
+                })
+                .await
+                .unwrap();
+                assert_eq!(db.prepared_statements(), 0);
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(Project::select().count(&setup).await.unwrap(), 120);
+    assert_eq!(
+        Project::select()
+            .filter(projects::status.eq("done"))
+            .count(&setup)
+            .await
+            .unwrap(),
+        60
+    );
+    // Both server connections: no named statement left (counted with the simple protocol while
+    // two transactions pin them).
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+    let mut counts = Vec::new();
+    for _ in 0..2 {
+        let pool = pool.clone();
+        let barrier = barrier.clone();
+        counts.push(tokio::spawn(async move {
+            let db = pool.get().await.unwrap();
+            let client = db.client();
+            client.batch_execute("BEGIN").await.unwrap();
+            let rows = client
+                .simple_query("SELECT count(*) FROM pg_prepared_statements")
+                .await
+                .unwrap();
+            barrier.wait().await;
+            client.batch_execute("COMMIT").await.unwrap();
+            match &rows[1] {
+                tokio_postgres::SimpleQueryMessage::Row(row) => {
+                    row.get(0).unwrap().parse::<i64>().unwrap()
+                }
+                other => panic!("{other:?}"),
+            }
+        }));
+    }
+    for count in counts {
+        assert_eq!(count.await.unwrap(), 0);
+    }
+    drop(pool);
     drop(bouncer);
     drop(test_db);
 }

@@ -3,6 +3,7 @@
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use schema_core::exec::connect::connect_client;
+use schema_core::exec::DbPool;
 use schema_core::testing::{start_custom_server, ServerSetup};
 
 struct Pki {
@@ -177,6 +178,48 @@ async fn every_sslmode_against_a_server_that_demands_tls() {
         "{error}"
     );
     assert!(error.contains("password authentication failed"), "{error}");
+
+    // A pool: the same TLS modes for every connection it opens.
+    let pool = DbPool::new(
+        &format!(
+            "postgresql://app:s3cret-pw@localhost:{port}/postgres?sslmode=verify-full&sslrootcert={}",
+            ca.display()
+        ),
+        2,
+    )
+    .unwrap();
+    let mut checked_out = Vec::new();
+    for _ in 0..2 {
+        checked_out.push(pool.get().await.expect("a pooled TLS connection"));
+    }
+    for db in &checked_out {
+        let ssl: bool = db
+            .client()
+            .query_one(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert!(ssl, "pooled connections are encrypted");
+    }
+    drop(checked_out);
+    let wrong_host = DbPool::new(
+        &format!(
+            "postgresql://app:s3cret-pw@127.0.0.1:{port}/postgres?sslmode=verify-full&sslrootcert={}",
+            ca.display()
+        ),
+        2,
+    )
+    .unwrap();
+    let error = wrong_host
+        .get()
+        .await
+        .expect_err("verify-full, wrong host")
+        .to_string();
+    assert!(error.contains("certificate not valid"), "{error}");
+    assert!(!error.contains("s3cret"), "{error}");
 
     let _ = std::fs::remove_file(ca);
     let _ = std::fs::remove_file(unknown_ca);

@@ -154,6 +154,13 @@ enum Connection {
     },
     #[cfg(feature = "pool")]
     Pooled(deadpool_postgres::Object),
+    /// Checked out of a [`DbPool`] whose connections go through a transaction-mode pooler: the
+    /// pool's parameter types, no prepared statement kept.
+    #[cfg(all(feature = "pool", feature = "tls"))]
+    PooledUnprepared {
+        object: deadpool_postgres::Object,
+        types: std::sync::Arc<ParamTypes>,
+    },
 }
 
 /// A connection with its statement cache: opened directly, or checked out of a pool (feature
@@ -172,6 +179,8 @@ impl std::fmt::Debug for Db {
             Connection::Unprepared { .. } => f.write_str("Db { unprepared }"),
             #[cfg(feature = "pool")]
             Connection::Pooled(_) => f.write_str("Db { pooled }"),
+            #[cfg(all(feature = "pool", feature = "tls"))]
+            Connection::PooledUnprepared { .. } => f.write_str("Db { pooled, unprepared }"),
         }
     }
 }
@@ -180,8 +189,8 @@ impl std::fmt::Debug for Db {
 #[cfg(feature = "pool")]
 pub use deadpool_postgres::Pool;
 
-/// A pool of up to `max_size` connections made with `config` (without TLS), each checked with a
-/// cheap round trip when it is reused.
+/// A pool of up to `max_size` connections made with `config`, without TLS; [`DbPool::new`] takes
+/// a connection string and its `sslmode`, and knows a transaction-mode pooler's URL.
 #[cfg(feature = "pool")]
 pub fn pool(config: tokio_postgres::Config, max_size: usize) -> Result<Pool, Error> {
     let recycling = deadpool_postgres::ManagerConfig {
@@ -192,6 +201,93 @@ pub fn pool(config: tokio_postgres::Config, max_size: usize) -> Result<Pool, Err
         .max_size(max_size)
         .build()
         .map_err(|e| Error::Pool(e.to_string()))
+}
+
+/// A pool of connections made from a connection string (features `pool` and `tls`): TLS per
+/// its `sslmode`, as [`Db::connect`]; a pooled URL (`pgbouncer=true`, a `-pooler` host, port
+/// 6432) gets [`Db::through_pooler`]'s mode on every connection, with the parameter types
+/// learnt once for the whole pool.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), schema_core::exec::Error> {
+/// use schema_core::exec::DbPool;
+/// let pool = DbPool::new("postgresql://app@ep-x.eu-central-1.aws.neon.tech/db?sslmode=verify-full", 16)?;
+/// let db = pool.get().await?; // back to the pool when dropped
+/// # Ok(()) }
+/// ```
+#[cfg(all(feature = "pool", feature = "tls"))]
+pub struct DbPool {
+    pool: Pool,
+    /// Set when the connections go through a transaction-mode pooler.
+    pooler: Option<std::sync::Arc<ParamTypes>>,
+}
+
+#[cfg(all(feature = "pool", feature = "tls"))]
+impl std::fmt::Debug for DbPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let status = self.pool.status();
+        f.debug_struct("DbPool")
+            .field("size", &status.size)
+            .field("max_size", &status.max_size)
+            .field("through_pooler", &self.pooler.is_some())
+            .finish()
+    }
+}
+
+#[cfg(all(feature = "pool", feature = "tls"))]
+impl DbPool {
+    /// A pool of up to `max_size` connections; none is opened until [`DbPool::get`] needs one.
+    /// Errors only for a connection string that cannot be used (never naming its password).
+    pub fn new(url: &str, max_size: usize) -> Result<DbPool, Error> {
+        let options = connect::ConnectOptions::parse(url)?;
+        let recycling = deadpool_postgres::ManagerConfig {
+            recycling_method: deadpool_postgres::RecyclingMethod::Fast,
+        };
+        let manager = deadpool_postgres::Manager::from_config(
+            options.config.clone(),
+            options.tls()?,
+            recycling,
+        );
+        let pool = Pool::builder(manager)
+            .max_size(max_size)
+            .build()
+            .map_err(|e| Error::Pool(e.to_string()))?;
+        Ok(DbPool {
+            pool,
+            pooler: options.pooler.then(Default::default),
+        })
+    }
+
+    /// Checks a connection out (opening one when none is idle and the pool is not full); it
+    /// goes back when the `Db` is dropped.
+    pub async fn get(&self) -> Result<Db, Error> {
+        let object = self.pool.get().await.map_err(|e| match e {
+            deadpool_postgres::PoolError::Backend(e) => Error::from_postgres(e, None),
+            other => Error::Pool(other.to_string()),
+        })?;
+        let connection = match &self.pooler {
+            Some(types) => Connection::PooledUnprepared {
+                object,
+                types: std::sync::Arc::clone(types),
+            },
+            None => Connection::Pooled(object),
+        };
+        Ok(Db {
+            connection,
+            sent: Default::default(),
+            log_params: Default::default(),
+        })
+    }
+
+    /// Whether the connections go through a transaction-mode pooler.
+    pub fn through_pooler(&self) -> bool {
+        self.pooler.is_some()
+    }
+
+    /// deadpool's pool, for its status and settings.
+    pub fn inner(&self) -> &Pool {
+        &self.pool
+    }
 }
 
 impl Db {
@@ -258,6 +354,10 @@ impl Db {
             Connection::Own { client, .. } | Connection::Unprepared { client, .. } => client,
             #[cfg(feature = "pool")]
             Connection::Pooled(_) => unreachable!("a pooled connection is not taken apart"),
+            #[cfg(all(feature = "pool", feature = "tls"))]
+            Connection::PooledUnprepared { .. } => {
+                unreachable!("a pooled connection is not taken apart")
+            }
         }
     }
 
@@ -297,6 +397,8 @@ impl Db {
         match &self.connection {
             Connection::Own { cache, .. } => cache.len(),
             Connection::Unprepared { .. } => 0,
+            #[cfg(all(feature = "pool", feature = "tls"))]
+            Connection::PooledUnprepared { .. } => 0,
             #[cfg(feature = "pool")]
             Connection::Pooled(object) => object.statement_cache.size(),
         }
@@ -314,6 +416,11 @@ impl Db {
         let (client, cache) = match &mut self.connection {
             Connection::Own { client, cache } => (client, TxCache::Own(&*cache)),
             Connection::Unprepared { client, types } => (client, TxCache::Unprepared(&*types)),
+            #[cfg(all(feature = "pool", feature = "tls"))]
+            Connection::PooledUnprepared { object, types } => {
+                let wrapper: &mut deadpool_postgres::ClientWrapper = object;
+                (&mut **wrapper, TxCache::Unprepared(types))
+            }
             #[cfg(feature = "pool")]
             Connection::Pooled(object) => {
                 let wrapper: &mut deadpool_postgres::ClientWrapper = object;
@@ -416,6 +523,14 @@ impl Executor for Db {
             ),
             #[cfg(feature = "pool")]
             Connection::Pooled(object) => (object, Cache::Pool(&object.statement_cache)),
+            #[cfg(all(feature = "pool", feature = "tls"))]
+            Connection::PooledUnprepared { object, types } => (
+                object,
+                Cache::Unprepared {
+                    types,
+                    in_transaction: false,
+                },
+            ),
         }
     }
 }
