@@ -8,6 +8,30 @@ use schema_core::prelude::*;
 use schema_core::testing::{PgBouncer, TestDb};
 use schema_tests::support::app_db;
 
+/// The named statements on the server connections behind `dbs` (one each): a transaction held
+/// open on every one pins them all at once, and the simple protocol counts without preparing.
+async fn statements_on_server_connections(dbs: &[Db]) -> Vec<i64> {
+    for db in dbs {
+        db.client().batch_execute("BEGIN").await.unwrap();
+    }
+    let mut counts = Vec::new();
+    for db in dbs {
+        let rows = db
+            .client()
+            .simple_query("SELECT count(*) FROM pg_prepared_statements")
+            .await
+            .unwrap();
+        counts.push(match &rows[1] {
+            tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).unwrap().parse().unwrap(),
+            other => panic!("{other:?}"),
+        });
+    }
+    for db in dbs {
+        db.client().batch_execute("COMMIT").await.unwrap();
+    }
+    counts
+}
+
 #[tokio::test]
 async fn builder_queries_through_pgbouncer_in_transaction_mode() {
     let (test_db, setup) = app_db(false).await;
@@ -89,39 +113,12 @@ async fn builder_queries_through_pgbouncer_in_transaction_mode() {
         80
     );
     assert_eq!(AiUsageLog::select().count(&setup).await.unwrap(), 80);
-    // No named statement is left on any of the pooler's three server connections: three
-    // transactions held open at once pin all three, and each counts its connection's statements.
-    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(3));
-    let mut counts = Vec::new();
+    // No named statement is left on any of the pooler's three server connections.
+    let mut dbs = Vec::new();
     for _ in 0..3 {
-        let url = url.clone();
-        let barrier = barrier.clone();
-        counts.push(tokio::spawn(async move {
-            let db = Db::connect(&url).await.unwrap();
-            // The simple protocol: counting prepares nothing itself.
-            let client = db.client();
-            client.batch_execute("BEGIN").await.unwrap();
-            let rows = client
-                .simple_query("SELECT count(*) FROM pg_prepared_statements")
-                .await
-                .unwrap();
-            barrier.wait().await;
-            client.batch_execute("COMMIT").await.unwrap();
-            match &rows[1] {
-                tokio_postgres::SimpleQueryMessage::Row(row) => {
-                    row.get(0).unwrap().parse::<i64>().unwrap()
-                }
-                other => panic!("{other:?}"),
-            }
-        }));
+        dbs.push(Db::connect(&url).await.unwrap());
     }
-    for count in counts {
-        assert_eq!(
-            count.await.unwrap(),
-            0,
-            "no prepared statement left on a server connection"
-        );
-    }
+    assert_eq!(statements_on_server_connections(&dbs).await, [0, 0, 0]);
     drop(bouncer);
     drop(test_db);
 }
@@ -194,34 +191,10 @@ async fn an_application_pool_through_pgbouncer_keeps_no_statement_prepared() {
             .unwrap(),
         60
     );
-    // Both server connections: no named statement left (counted with the simple protocol while
-    // two transactions pin them).
-    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2));
-    let mut counts = Vec::new();
-    for _ in 0..2 {
-        let pool = pool.clone();
-        let barrier = barrier.clone();
-        counts.push(tokio::spawn(async move {
-            let db = pool.get().await.unwrap();
-            let client = db.client();
-            client.batch_execute("BEGIN").await.unwrap();
-            let rows = client
-                .simple_query("SELECT count(*) FROM pg_prepared_statements")
-                .await
-                .unwrap();
-            barrier.wait().await;
-            client.batch_execute("COMMIT").await.unwrap();
-            match &rows[1] {
-                tokio_postgres::SimpleQueryMessage::Row(row) => {
-                    row.get(0).unwrap().parse::<i64>().unwrap()
-                }
-                other => panic!("{other:?}"),
-            }
-        }));
-    }
-    for count in counts {
-        assert_eq!(count.await.unwrap(), 0);
-    }
+    // Both server connections: no named statement left.
+    let dbs = vec![pool.get().await.unwrap(), pool.get().await.unwrap()];
+    assert_eq!(statements_on_server_connections(&dbs).await, [0, 0]);
+    drop(dbs);
     drop(pool);
     drop(bouncer);
     drop(test_db);
