@@ -507,3 +507,89 @@ fn diff_sql_of_the_remaining_change_kinds() {
         assert!(differences.is_empty(), "{differences:#?}");
     });
 }
+
+/// A unique constraint on a filled table is built online (its index `CONCURRENTLY`, then adopted),
+/// unless a foreign key of the same migration needs it inside the transaction; both apply, and the
+/// catalog equals the declaration.
+#[test]
+fn a_unique_is_online_unless_a_new_foreign_key_needs_it() {
+    use schema_core::migrate::render::Step;
+    use schema_core::schema::{FkAction, ForeignKeyDef, QualifiedName, UniqueDef};
+
+    let before = v3::schema();
+    let mut after = before.clone();
+    let accounts = after
+        .tables
+        .iter_mut()
+        .find(|t| t.name == "accounts")
+        .unwrap();
+    for (name, column) in [
+        ("accounts_email_key", "email"),
+        ("accounts_full_name_key", "full_name"),
+    ] {
+        accounts.uniques.to_mut().push(UniqueDef {
+            name: name.into(),
+            columns: vec![column.into()].into(),
+            nulls_not_distinct: false,
+        });
+    }
+    let memos = after.tables.iter_mut().find(|t| t.name == "memos").unwrap();
+    let mut author = memos.columns[2].clone();
+    author.name = "author_email".into();
+    author.sql_type = schema_core::schema::SqlType::Varchar(Some(200));
+    author.nullable = true;
+    memos.columns.to_mut().push(author);
+    memos.foreign_keys.to_mut().push(ForeignKeyDef {
+        name: "memos_author_email_fkey".into(),
+        columns: vec!["author_email".into()].into(),
+        references: QualifiedName::new(None, "accounts".into()),
+        referenced_columns: vec!["email".into()].into(),
+        on_delete: FkAction::NoAction,
+        on_update: FkAction::NoAction,
+    });
+
+    let plan = diff::diff(&before, &after, allow()).unwrap();
+    let inline = |name: &str| {
+        plan.steps.iter().any(|s| {
+            matches!(s, Step::AddUnique { unique, using_index: false, .. } if unique.name == name)
+        })
+    };
+    let online = |name: &str| {
+        plan.online
+            .iter()
+            .any(|s| matches!(s, Step::CreateUniqueIndex { unique, .. } if unique.name == name))
+    };
+    assert!(inline("accounts_email_key") && !online("accounts_email_key"));
+    assert!(online("accounts_full_name_key") && !inline("accounts_full_name_key"));
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let db = TestDb::new().await.unwrap();
+        let client = db.connect().await.unwrap();
+        client
+            .batch_execute(&migration_sql("v3", &render::create_all(&before)))
+            .await
+            .unwrap();
+        client
+            .batch_execute(
+                "INSERT INTO accounts (email, full_name, age, plan) VALUES ('a@x.io', 'A', 1, 'p'), ('b@x.io', 'B', 2, 'p')",
+            )
+            .await
+            .unwrap();
+        let text = schema_core::migrate::diff_sql("0004_uniques", &plan.steps, false);
+        client
+            .batch_execute(&format!("BEGIN;\n{text}\nCOMMIT;"))
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        // The online file's statements, one at a time outside a transaction, as the runner does.
+        for step in &plan.online {
+            client
+                .batch_execute(&step.sql())
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e:?}", step.sql()));
+        }
+        let catalog = Catalog::read(&client).await.unwrap();
+        let differences = Catalog::expected(&after).differences(&catalog);
+        assert!(differences.is_empty(), "{differences:#?}");
+    });
+}

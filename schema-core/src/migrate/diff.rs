@@ -3,14 +3,15 @@
 //! Renames come from `renamed_from` hints, never from prompts. A change that would lose data
 //! (dropping a table or column, narrowing a type) is refused with a message naming the hint to
 //! add, unless the caller allows it. Changes that would lock a filled table for long take their
-//! online form: foreign keys and checks are added `NOT VALID` and validated later, and indexes on
-//! existing tables are built `CONCURRENTLY`, both in a second file that runs outside a
-//! transaction.
+//! online form: foreign keys and checks are added `NOT VALID` and validated later; indexes and
+//! unique constraints on existing tables are built `CONCURRENTLY` (the constraint then adopts its
+//! index); `SET NOT NULL` goes through a validated check so that it needs no scan. The second
+//! halves go in a second file that runs outside a transaction.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use super::render::{column_type, Step};
+use super::render::{column_type, CheckPhase, Step};
 use crate::schema::{ColumnDef, EnumDef, IndexTarget, QualifiedName, Schema, SqlType, TableDef};
 
 /// What the caller allows.
@@ -76,6 +77,20 @@ pub fn diff(old: &Schema, new: &Schema, options: DiffOptions) -> Result<Plan, Re
         indexes: Vec::new(),
         last: Vec::new(),
         online: Vec::new(),
+        referenced: new
+            .tables
+            .iter()
+            .flat_map(|t| t.foreign_keys.iter())
+            .map(|fk| {
+                (
+                    key(&fk.references),
+                    fk.referenced_columns
+                        .iter()
+                        .map(|c| c.to_string())
+                        .collect(),
+                )
+            })
+            .collect(),
     };
     d.extensions(old, new);
     d.enums(old, new);
@@ -125,6 +140,8 @@ struct Differ {
     /// Enums and extensions that go away.
     last: Vec<Step>,
     online: Vec<Step>,
+    /// The (table, columns) that the declared foreign keys reference.
+    referenced: BTreeSet<((String, String), Vec<String>)>,
 }
 
 impl Differ {
@@ -428,10 +445,26 @@ impl Differ {
                 .find(|u| u.name == name)
                 .expect("added unique")
                 .clone();
-            self.constraints.push(Step::AddUnique {
-                table: q.clone(),
-                unique,
-            });
+            // On a filled table, the index is built without blocking writes and the constraint
+            // adopts it; unless a foreign key needs the constraint inside the transaction.
+            let columns: Vec<String> = unique.columns.iter().map(|c| c.to_string()).collect();
+            if self.referenced.contains(&(key(&q), columns)) {
+                self.constraints.push(Step::AddUnique {
+                    table: q.clone(),
+                    unique,
+                    using_index: false,
+                });
+            } else {
+                self.online.push(Step::CreateUniqueIndex {
+                    table: q.clone(),
+                    unique: unique.clone(),
+                });
+                self.online.push(Step::AddUnique {
+                    table: q.clone(),
+                    unique,
+                    using_index: true,
+                });
+            }
         }
         let checks_before: Vec<(String, String)> = before
             .checks
@@ -680,13 +713,52 @@ impl Differ {
                 self.alters.push(step);
             }
         }
-        if old.identity != new.identity {
-            if old.identity.is_some() {
-                self.alters.push(Step::DropIdentity {
+        let identity_changes = old.identity != new.identity;
+        if identity_changes && old.identity.is_some() {
+            self.alters.push(Step::DropIdentity {
+                table: table.clone(),
+                column: name.clone(),
+            });
+        }
+        if old.nullable != new.nullable {
+            if new.nullable {
+                self.alters.push(Step::DropNotNull {
                     table: table.clone(),
                     column: name.clone(),
                 });
+            } else if identity_changes && new.identity.is_some() {
+                // An identity column must be NOT NULL before it becomes one: in the transaction.
+                self.alters.push(Step::SetNotNull {
+                    table: table.clone(),
+                    column: name.clone(),
+                    checked: false,
+                });
+            } else {
+                // Online: a NOT VALID check now; validated while writes continue, then SET NOT
+                // NULL without a scan, then the check goes.
+                self.alters.push(Step::NotNullCheck {
+                    table: table.clone(),
+                    column: name.clone(),
+                    phase: CheckPhase::Add,
+                });
+                self.online.push(Step::NotNullCheck {
+                    table: table.clone(),
+                    column: name.clone(),
+                    phase: CheckPhase::Validate,
+                });
+                self.online.push(Step::SetNotNull {
+                    table: table.clone(),
+                    column: name.clone(),
+                    checked: true,
+                });
+                self.online.push(Step::NotNullCheck {
+                    table: table.clone(),
+                    column: name.clone(),
+                    phase: CheckPhase::Drop,
+                });
             }
+        }
+        if identity_changes {
             if let Some(identity) = new.identity {
                 self.alters.push(Step::AddIdentity {
                     table: table.clone(),
@@ -707,19 +779,6 @@ impl Differ {
                     table: table.clone(),
                     column: name.clone(),
                 }),
-            }
-        }
-        if old.nullable != new.nullable {
-            if new.nullable {
-                self.alters.push(Step::DropNotNull {
-                    table: table.clone(),
-                    column: name,
-                });
-            } else {
-                self.alters.push(Step::SetNotNull {
-                    table: table.clone(),
-                    column: name,
-                });
             }
         }
     }

@@ -319,11 +319,13 @@ fn default_name(plan: &Plan) -> String {
             | Step::RenameColumn { table, .. }
             | Step::AlterColumnType { table, .. }
             | Step::SetNotNull { table, .. }
+            | Step::NotNullCheck { table, .. }
             | Step::DropNotNull { table, .. }
             | Step::SetDefault { table, .. }
             | Step::DropDefault { table, .. }
             | Step::AddForeignKey { table, .. }
             | Step::AddUnique { table, .. }
+            | Step::CreateUniqueIndex { table, .. }
             | Step::AddCheck { table, .. }
             | Step::CreateIndex { table, .. } => Some(format!("alter_{}", table.name)),
             _ => None,
@@ -504,6 +506,8 @@ impl Summary {
                     s.indexes += 1
                 }
                 Step::CreateTrigger { .. } | Step::DropTrigger { .. } => s.triggers += 1,
+                // Counted with the `SET NOT NULL` and the `UNIQUE` constraint they serve.
+                Step::NotNullCheck { .. } | Step::CreateUniqueIndex { .. } => {}
                 Step::CreateTriggerFunction { .. } | Step::DropTriggerFunction { .. } => {}
             }
         }

@@ -7,6 +7,24 @@ use crate::schema::{
 };
 use crate::sql::{quote_ident, quote_literal, quote_qualified};
 
+/// Where an online `SET NOT NULL` is with its check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckPhase {
+    Add,
+    Validate,
+    Drop,
+}
+
+/// The name of the temporary check of an online `SET NOT NULL` (PostgreSQL 18 names its own
+/// not-null constraints `<table>_<column>_not_null`; this one stays apart), cut to 63 bytes.
+pub fn not_null_check_name(table: &str, column: &str) -> String {
+    let mut name = format!("{table}_{column}_not_null_check");
+    while name.len() > 63 {
+        name.pop();
+    }
+    name
+}
+
 /// One step of a migration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
@@ -51,9 +69,19 @@ pub enum Step {
         /// Existing values may not fit (and the statement may fail, or lose precision).
         narrowing: bool,
     },
+    /// `SET NOT NULL`; `checked` when a validated `NOT NULL` check (see [`Step::NotNullCheck`])
+    /// lets PostgreSQL skip the table scan.
     SetNotNull {
         table: QualifiedName,
         column: String,
+        checked: bool,
+    },
+    /// The check around an online `SET NOT NULL`: added `NOT VALID`, validated while writes
+    /// continue, dropped once the column is `NOT NULL`.
+    NotNullCheck {
+        table: QualifiedName,
+        column: String,
+        phase: CheckPhase,
     },
     DropNotNull {
         table: QualifiedName,
@@ -83,7 +111,15 @@ pub enum Step {
         name: String,
         columns: Vec<String>,
     },
+    /// `ADD CONSTRAINT … UNIQUE`, or with `using_index` the constraint adopting the unique index
+    /// of the same name that [`Step::CreateUniqueIndex`] built.
     AddUnique {
+        table: QualifiedName,
+        unique: UniqueDef,
+        using_index: bool,
+    },
+    /// The index of a unique constraint, built `CONCURRENTLY`.
+    CreateUniqueIndex {
         table: QualifiedName,
         unique: UniqueDef,
     },
@@ -307,7 +343,27 @@ impl Step {
                     .map(|u| format!(" USING {u}"))
                     .unwrap_or_default()
             ),
-            Step::SetNotNull { table, column } => {
+            Step::NotNullCheck {
+                table,
+                column,
+                phase,
+            } => {
+                let check = quote_ident(&not_null_check_name(&table.name, column));
+                match phase {
+                    CheckPhase::Add => format!(
+                        "ALTER TABLE {} ADD CONSTRAINT {check} CHECK ({} IS NOT NULL) NOT VALID;",
+                        name(table),
+                        quote_ident(column)
+                    ),
+                    CheckPhase::Validate => {
+                        format!("ALTER TABLE {} VALIDATE CONSTRAINT {check};", name(table))
+                    }
+                    CheckPhase::Drop => {
+                        format!("ALTER TABLE {} DROP CONSTRAINT {check};", name(table))
+                    }
+                }
+            }
+            Step::SetNotNull { table, column, .. } => {
                 format!(
                     "ALTER TABLE {} ALTER COLUMN {} SET NOT NULL;",
                     name(table),
@@ -369,7 +425,21 @@ impl Step {
                 quote_ident(pk),
                 column_list(columns.iter().map(|c| c.as_str()))
             ),
-            Step::AddUnique { table, unique } => format!(
+            Step::AddUnique {
+                table,
+                unique,
+                using_index: true,
+            } => format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {};",
+                name(table),
+                quote_ident(&unique.name),
+                quote_ident(&unique.name)
+            ),
+            Step::AddUnique {
+                table,
+                unique,
+                using_index: false,
+            } => format!(
                 "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE{} ({});",
                 name(table),
                 quote_ident(&unique.name),
@@ -379,6 +449,17 @@ impl Step {
                     ""
                 },
                 column_list(unique.columns.iter().map(|c| &**c))
+            ),
+            Step::CreateUniqueIndex { table, unique } => format!(
+                "CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({}){};",
+                quote_ident(&unique.name),
+                name(table),
+                column_list(unique.columns.iter().map(|c| &**c)),
+                if unique.nulls_not_distinct {
+                    " NULLS NOT DISTINCT"
+                } else {
+                    ""
+                }
             ),
             Step::AddCheck {
                 table,
@@ -512,8 +593,25 @@ impl Step {
             Step::AlterColumnType { rewrites: false, .. } => {
                 "takes an ACCESS EXCLUSIVE lock; no rewrite (binary-compatible change)".into()
             }
-            Step::SetNotNull { .. } => {
+            Step::SetNotNull { checked: false, .. } => {
                 "scans the whole table under an ACCESS EXCLUSIVE lock to check for NULLs".into()
+            }
+            Step::SetNotNull { checked: true, .. } => {
+                "a brief ACCESS EXCLUSIVE lock: the validated check above spares the table scan".into()
+            }
+            Step::NotNullCheck { phase: CheckPhase::Add, .. } => {
+                "NOT VALID: only new rows are checked now; the next file validates the rest, then sets NOT NULL".into()
+            }
+            Step::NotNullCheck { phase: CheckPhase::Validate, .. } => {
+                "checks existing rows under a SHARE UPDATE EXCLUSIVE lock: writes continue".into()
+            }
+            Step::AddUnique { using_index: true, .. } => {
+                "a brief ACCESS EXCLUSIVE lock: the constraint adopts the index built above".into()
+            }
+            Step::CreateUniqueIndex { .. } => {
+                "CONCURRENTLY: builds without blocking writes; must run outside a transaction; \
+                 if it fails (duplicates), drop the INVALID index it leaves before running again"
+                    .into()
             }
             Step::AddPrimaryKey { .. } | Step::AddUnique { .. } => {
                 "builds an index while holding a lock that blocks writes".into()
@@ -539,7 +637,7 @@ impl Step {
             Step::CreateIndex {
                 concurrently: true,
                 ..
-            }
+            } | Step::CreateUniqueIndex { .. }
         )
     }
 }
