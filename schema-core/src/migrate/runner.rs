@@ -229,21 +229,127 @@ fn check_history(files: &[LocalFile], rows: &[JournalRow]) -> Result<(), Migrate
     Ok(())
 }
 
-/// The statements of a file that runs outside a transaction: blocks separated by blank lines,
-/// comment lines dropped.
+/// The statements of a file that runs outside a transaction, split at the semicolons that end
+/// them: not those inside quotes, quoted identifiers, dollar-quoted bodies or comments. Comments
+/// outside statements are dropped; a statement keeps its own text as written.
 fn statements(sql: &str) -> Vec<String> {
-    sql.split("\n\n")
-        .map(|block| {
-            block
-                .lines()
-                .filter(|line| !line.trim_start().starts_with("--"))
-                .collect::<Vec<_>>()
-                .join("\n")
-                .trim()
-                .to_string()
-        })
-        .filter(|block| !block.is_empty())
-        .collect()
+    let bytes = sql.as_bytes();
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut i = 0;
+    // Whether `current` has anything but whitespace and comments.
+    let mut has_code = false;
+    while i < bytes.len() {
+        let rest = &sql[i..];
+        let c = bytes[i];
+        let taken = if rest.starts_with("--") {
+            // A line comment, to the end of its line.
+            let end = rest.find('\n').map_or(rest.len(), |n| n + 1);
+            if has_code {
+                current.push_str(&rest[..end]);
+            }
+            i += end;
+            continue;
+        } else if rest.starts_with("/*") {
+            // A block comment; they nest.
+            let mut depth = 0;
+            let mut j = 0;
+            while j < rest.len() {
+                if rest[j..].starts_with("/*") {
+                    depth += 1;
+                    j += 2;
+                } else if rest[j..].starts_with("*/") {
+                    depth -= 1;
+                    j += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    j += 1;
+                }
+            }
+            if has_code {
+                current.push_str(&rest[..j]);
+            }
+            i += j;
+            continue;
+        } else if c == b'\'' {
+            // A string; `''` is a quote inside it, and after `E` a backslash escapes.
+            let escapes = i > 0
+                && matches!(bytes[i - 1], b'E' | b'e')
+                && (i < 2 || !(bytes[i - 2].is_ascii_alphanumeric() || bytes[i - 2] == b'_'));
+            let mut j = 1;
+            while j < rest.len() {
+                match rest.as_bytes()[j] {
+                    b'\\' if escapes => j += 2,
+                    b'\'' if rest.as_bytes().get(j + 1) == Some(&b'\'') => j += 2,
+                    b'\'' => {
+                        j += 1;
+                        break;
+                    }
+                    _ => j += 1,
+                }
+            }
+            j.min(rest.len())
+        } else if c == b'"' {
+            // A quoted identifier; `""` is a quote inside it.
+            let mut j = 1;
+            while j < rest.len() {
+                if rest.as_bytes()[j] == b'"' {
+                    if rest.as_bytes().get(j + 1) == Some(&b'"') {
+                        j += 2;
+                        continue;
+                    }
+                    j += 1;
+                    break;
+                }
+                j += 1;
+            }
+            j.min(rest.len())
+        } else if let Some(tag) = dollar_tag(rest) {
+            // A dollar-quoted body, to the same tag.
+            match rest[tag.len()..].find(tag) {
+                Some(end) => tag.len() + end + tag.len(),
+                None => rest.len(),
+            }
+        } else if c == b';' {
+            current.push(';');
+            if has_code {
+                out.push(current.trim().to_string());
+            }
+            current.clear();
+            has_code = false;
+            i += 1;
+            continue;
+        } else {
+            // One character (whole, however many bytes it takes).
+            rest.chars().next().map_or(1, char::len_utf8)
+        };
+        let piece = &rest[..taken];
+        if !piece.trim().is_empty() {
+            has_code = true;
+        }
+        if has_code {
+            current.push_str(piece);
+        }
+        i += taken;
+    }
+    if has_code {
+        out.push(current.trim().to_string());
+    }
+    out
+}
+
+/// The tag at the start of `text` if it opens a dollar quote: `$$` or `$name$`.
+fn dollar_tag(text: &str) -> Option<&str> {
+    let rest = text.strip_prefix('$')?;
+    let end = rest.find('$')?;
+    let name = &rest[..end];
+    let valid = name
+        .chars()
+        .enumerate()
+        .all(|(k, ch)| ch == '_' || ch.is_alphabetic() || (k > 0 && ch.is_ascii_digit()));
+    valid.then(|| &text[..end + 2])
 }
 
 async fn lock(
@@ -452,6 +558,34 @@ pub async fn status(client: &Client, dir: &MigrationsDir) -> Result<Vec<FileStat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statements_split_at_semicolons_outside_quotes_bodies_and_comments() {
+        let sql = "-- migrate:no-transaction\n\
+                   CREATE INDEX CONCURRENTLY \"a;b\" ON t (c);\n\
+                   -- a comment; with a semicolon\n\
+                   INSERT INTO t VALUES ('x;y', 'it''s; fine', E'\\'; still');\n\
+                   /* block; /* nested; */ comment */\n\
+                   CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $fn$\n\
+                   SELECT 1;\n\
+                   \n\
+                   SELECT 2;\n\
+                   $fn$;\n\
+                   SELECT $$a;b$$, $1 ;\n\
+                   UPDATE t SET c = 1 -- trailing; comment\n\
+                   WHERE d;\n\
+                   -- the end, no statement\n";
+        assert_eq!(
+            statements(sql),
+            [
+                "CREATE INDEX CONCURRENTLY \"a;b\" ON t (c);",
+                "INSERT INTO t VALUES ('x;y', 'it''s; fine', E'\\'; still');",
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $fn$\nSELECT 1;\n\nSELECT 2;\n$fn$;",
+                "SELECT $$a;b$$, $1 ;",
+                "UPDATE t SET c = 1 -- trailing; comment\nWHERE d;",
+            ]
+        );
+    }
 
     #[test]
     fn statements_of_an_online_file() {
