@@ -4,6 +4,7 @@
 use example_app::schema::*;
 use schema_core::exec::DbPool;
 use schema_core::migrate::runner;
+use schema_core::pgvector::Vector;
 use schema_core::prelude::*;
 use schema_core::testing::{PgBouncer, TestDb};
 use schema_tests::support::app_db;
@@ -216,4 +217,71 @@ fn the_runner_refuses_a_pooled_url_and_asks_for_the_direct_one() {
     )
     .unwrap();
     let _ = TestDb::new;
+}
+
+#[tokio::test]
+async fn through_pgbouncer_types_the_client_does_not_know_are_learnt_first() {
+    let (test_db, _setup) = app_db(true).await;
+    let backend_port = test_db.config().get_ports()[0];
+    let bouncer = PgBouncer::start(backend_port, "transaction", 2).expect("pgbouncer");
+    let url = format!(
+        "postgresql://postgres@127.0.0.1:{}/{}?sslmode=disable&pgbouncer=true",
+        bouncer.port(),
+        test_db.name()
+    );
+    // Shapes that meet, one after another, types tokio-postgres looks up with statements of its
+    // own: an enum (`user_role`), then `vector`, then both inside loaded relations.
+    let run = async |db: &Db, n: usize| {
+        let user = User::insert(
+            NewUser::new()
+                .email(format!("types{n}@x.io"))
+                .name("T")
+                .role(UserRole::Admin),
+        )
+        .returning()
+        .one(db)
+        .await
+        .unwrap();
+        assert_eq!(user.role, Some(UserRole::Admin));
+        let context = Context::insert(NewContext::new())
+            .returning()
+            .one(db)
+            .await
+            .unwrap();
+        let message = Message::insert(
+            NewMessage::new()
+                .context_id(context.id)
+                .version(1)
+                .role("user")
+                .content("hi")
+                .embedding(Some(Vector::from(vec![0.25_f32; 1536]))),
+        )
+        .returning()
+        .one(db)
+        .await
+        .unwrap();
+        let (_, messages) = Context::select()
+            .filter(contexts::id.eq(context.id))
+            .with(contexts::messages)
+            .one(db)
+            .await
+            .unwrap();
+        assert_eq!(messages, [message]);
+    };
+    let db = Db::connect(&url).await.unwrap();
+    run(&db, 0).await;
+    let pool = DbPool::new(&url, 2).unwrap();
+    for n in 1..4 {
+        run(&pool.get().await.unwrap(), n).await;
+    }
+    drop(pool);
+    let dbs = vec![
+        Db::connect(&url).await.unwrap(),
+        Db::connect(&url).await.unwrap(),
+    ];
+    assert_eq!(statements_on_server_connections(&dbs).await, [0, 0]);
+    drop(dbs);
+    drop(db);
+    drop(bouncer);
+    drop(test_db);
 }

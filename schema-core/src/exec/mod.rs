@@ -62,12 +62,78 @@ impl StatementCache {
 
 /// Parameter types by SQL text, for connections through a transaction-mode pooler: what a
 /// prepared statement would have told, learnt once and kept on the client side.
+///
+/// tokio-postgres learns a type it does not know (an enum, `vector`) with named statements that
+/// it keeps for the next type; through a pooler those would be left on, and later looked for on,
+/// whichever server connection the pooler gave. So a connection learns every type of the
+/// database first, in one transaction whose statements go before it ends, and never needs to
+/// again (a type created later needs a new connection).
 #[derive(Debug, Default)]
 pub struct ParamTypes {
     types: Mutex<HashMap<String, Vec<postgres_types::Type>>>,
+    /// The connection has learnt the database's types (set from the start for a pool, whose
+    /// connections learn them when they are made).
+    learnt: tokio::sync::OnceCell<()>,
+}
+
+/// Teaches `client` every type of its database that tokio-postgres does not know by itself,
+/// in one transaction that leaves no statement behind.
+pub(crate) async fn learn_types(client: &Client) -> Result<(), Error> {
+    const TYPES: &str = "SELECT format_type(t.oid, NULL) FROM pg_type t \
+         JOIN pg_namespace n ON n.oid = t.typnamespace \
+         WHERE n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%' \
+         AND t.typisdefined AND t.typtype IN ('b', 'd', 'e', 'm', 'r') ORDER BY t.oid";
+    client
+        .batch_execute("BEGIN")
+        .await
+        .map_err(|e| Error::from_postgres(e, Some("BEGIN")))?;
+    let learnt = async {
+        let names: Vec<String> = client
+            .simple_query(TYPES)
+            .await?
+            .iter()
+            .filter_map(|message| match message {
+                tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(str::to_string),
+                _ => None,
+            })
+            .collect();
+        // Describing `SELECT NULL::t, …` makes tokio-postgres look each type up (and its
+        // elements', for arrays) and keep it.
+        for chunk in names.chunks(500) {
+            let casts: Vec<String> = chunk.iter().map(|name| format!("NULL::{name}")).collect();
+            client
+                .prepare(&format!("SELECT {}", casts.join(", ")))
+                .await?;
+        }
+        client.batch_execute("DEALLOCATE ALL").await
+    }
+    .await;
+    let end = if learnt.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    client
+        .batch_execute(end)
+        .await
+        .map_err(|e| Error::from_postgres(e, Some(end)))?;
+    learnt.map_err(|e| Error::from_postgres(e, Some("learning the database's types")))
 }
 
 impl ParamTypes {
+    /// For a pool whose connections learn the types when they are made.
+    #[cfg(all(feature = "pool", feature = "tls"))]
+    fn learnt_per_connection() -> ParamTypes {
+        ParamTypes {
+            types: Default::default(),
+            learnt: tokio::sync::OnceCell::new_with(Some(())),
+        }
+    }
+
+    /// Learns the database's types on `client` once (outside a transaction).
+    async fn learn(&self, client: &Client) -> Result<(), Error> {
+        self.learnt
+            .get_or_try_init(|| learn_types(client))
+            .await
+            .map(|_| ())
+    }
+
     async fn get_or_describe(
         &self,
         client: &Client,
@@ -248,13 +314,23 @@ impl DbPool {
             options.tls()?,
             recycling,
         );
-        let pool = Pool::builder(manager)
-            .max_size(max_size)
-            .build()
-            .map_err(|e| Error::Pool(e.to_string()))?;
+        let mut builder = Pool::builder(manager).max_size(max_size);
+        if options.pooler {
+            // Each connection learns the database's types when it is made (see `ParamTypes`).
+            builder = builder.post_create(deadpool_postgres::Hook::async_fn(|client, _| {
+                Box::pin(async move {
+                    learn_types(client)
+                        .await
+                        .map_err(|e| deadpool_postgres::HookError::message(e.to_string()))
+                })
+            }));
+        }
+        let pool = builder.build().map_err(|e| Error::Pool(e.to_string()))?;
         Ok(DbPool {
             pool,
-            pooler: options.pooler.then(Default::default),
+            pooler: options
+                .pooler
+                .then(|| std::sync::Arc::new(ParamTypes::learnt_per_connection())),
         })
     }
 
@@ -413,6 +489,10 @@ impl Db {
     where
         E: From<Error>,
     {
+        // Through a pooler, the types are learnt before the transaction, not inside it.
+        if let (client, Cache::Unprepared { types, .. }) = self.connection() {
+            types.learn(client).await?;
+        }
         let (client, cache) = match &mut self.connection {
             Connection::Own { client, cache } => (client, TxCache::Own(&*cache)),
             Connection::Unprepared { client, types } => (client, TxCache::Unprepared(&*types)),
@@ -651,6 +731,9 @@ async fn run(
             types,
             in_transaction,
         } => {
+            if !in_transaction {
+                types.learn(client).await?;
+            }
             let types = types.get_or_describe(client, sql, in_transaction).await?;
             let typed: Vec<(&(dyn postgres_types::ToSql + Sync), postgres_types::Type)> =
                 params.iter().copied().zip(types).collect();
