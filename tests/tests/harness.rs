@@ -51,3 +51,67 @@ async fn every_target_answers() {
         );
     }
 }
+
+/// A test process killed with its whole process group (Ctrl-C, `timeout`, `kill -- -pgid`)
+/// leaves no server running and no cluster folder: the watchdog outlives the signal.
+#[test]
+fn a_cluster_goes_when_its_process_group_is_killed() {
+    const CHILD: &str = "SCHEMA_CORE_HARNESS_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        // The child: start a cluster, say so, and wait to be killed.
+        let server = testing::start_custom_server(&testing::ServerSetup::default()).unwrap();
+        println!("ready {}", server.port());
+        std::thread::sleep(std::time::Duration::from_secs(120));
+        return;
+    }
+    use std::io::BufRead;
+    use std::os::unix::process::CommandExt;
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_cluster_goes_when_its_process_group_is_killed",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD, "1")
+        .process_group(0)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let port: u16 = loop {
+        let line = lines.next().expect("the child's output").unwrap();
+        // libtest writes `test <name> ... ` on the same line first.
+        if let Some((_, port)) = line.split_once("ready ") {
+            break port.trim().parse().unwrap();
+        }
+    };
+    let folders = || -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(std::env::temp_dir())
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().to_string();
+                name.starts_with("schema-core-pg") && name.contains(&format!("-{pid}-"))
+            })
+            .collect()
+    };
+    assert_eq!(folders().len(), 1, "the child's cluster folder");
+    // SIGTERM to the whole group, as `timeout` and a terminal's Ctrl-C (SIGINT) do.
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", "--", &format!("-{pid}")])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let _ = child.wait();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !folders().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(folders().is_empty(), "the cluster folder is removed");
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "no server listens on the cluster's port"
+    );
+}

@@ -88,6 +88,23 @@ impl SqlWriter {
         self.aliases.len()
     }
 
+    /// ` ORDER BY …` (nothing for no keys): each key with `DESC` and `NULLS FIRST`/`LAST` when
+    /// asked for.
+    pub(crate) fn order_by(&mut self, order: &[(Node, bool, Option<bool>)]) {
+        for (i, (node, desc, nulls)) in order.iter().enumerate() {
+            self.push(if i == 0 { " ORDER BY " } else { ", " });
+            self.node(node);
+            if *desc {
+                self.push(" DESC");
+            }
+            match nulls {
+                Some(true) => self.push(" NULLS FIRST"),
+                Some(false) => self.push(" NULLS LAST"),
+                None => {}
+            }
+        }
+    }
+
     /// Whether `table`'s columns are written bare here (no table name, no alias).
     pub(crate) fn writes_bare_columns_of(&self, table: &str) -> bool {
         !self.qualify && !self.aliases.iter().any(|(t, _)| *t == table)

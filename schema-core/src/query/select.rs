@@ -832,23 +832,7 @@ impl<S: Source, O> Select<S, O> {
             w.push(" HAVING ");
             w.node(having);
         }
-        if !self.order.is_empty() {
-            w.push(" ORDER BY ");
-            for (i, (node, desc, nulls)) in self.order.iter().enumerate() {
-                if i > 0 {
-                    w.push(", ");
-                }
-                w.node(node);
-                if *desc {
-                    w.push(" DESC");
-                }
-                match nulls {
-                    Some(true) => w.push(" NULLS FIRST"),
-                    Some(false) => w.push(" NULLS LAST"),
-                    None => {}
-                }
-            }
-        }
+        w.order_by(&self.order);
         if let Some(limit) = self.limit {
             w.push(" LIMIT ");
             w.param(Arc::new(limit));

@@ -379,23 +379,7 @@ where
             let and = Node::Logic("AND", vec![filter.clone()]);
             w.node(&and);
         }
-        if !self.order.is_empty() {
-            w.push(" ORDER BY ");
-            for (i, (node, desc, nulls)) in self.order.iter().enumerate() {
-                if i > 0 {
-                    w.push(", ");
-                }
-                w.node(node);
-                if *desc {
-                    w.push(" DESC");
-                }
-                match nulls {
-                    Some(true) => w.push(" NULLS FIRST"),
-                    Some(false) => w.push(" NULLS LAST"),
-                    None => {}
-                }
-            }
-        }
+        w.order_by(&self.order);
         match (self.limit, K::MANY) {
             (Some(limit), _) => {
                 w.push(" LIMIT ");

@@ -318,11 +318,11 @@ pub fn start_custom_server(setup: &ServerSetup) -> Result<LocalServer, TestingEr
     start_server_with(&dirs[0], setup)
 }
 
-fn start_server_with(bin_dir: &Path, setup: &ServerSetup) -> Result<LocalServer, TestingError> {
-    let major = major_version(bin_dir)?;
-    let ids = unprivileged_ids();
+/// A new folder under the temporary directory, named for `what` and this process, owned by the
+/// unprivileged user the servers run as (when running as root).
+fn private_dir(what: &str, ids: Option<(u32, u32)>) -> Result<PathBuf, TestingError> {
     let root = std::env::temp_dir().join(format!(
-        "schema-core-pg{major}-{}-{}",
+        "schema-core-{what}-{}-{}",
         std::process::id(),
         uuid::Uuid::new_v4().simple()
     ));
@@ -332,6 +332,13 @@ fn start_server_with(bin_dir: &Path, setup: &ServerSetup) -> Result<LocalServer,
         std::os::unix::fs::chown(&root, Some(uid), Some(gid))
             .map_err(|e| err(format!("cannot hand {} to uid {uid}: {e}", root.display())))?;
     }
+    Ok(root)
+}
+
+fn start_server_with(bin_dir: &Path, setup: &ServerSetup) -> Result<LocalServer, TestingError> {
+    let major = major_version(bin_dir)?;
+    let ids = unprivileged_ids();
+    let root = private_dir(&format!("pg{major}"), ids)?;
     initdb_and_start(bin_dir, major, ids, &root, setup).inspect_err(|_| {
         let _ = std::fs::remove_dir_all(&root);
     })
@@ -406,7 +413,10 @@ fn initdb_and_start(
     let port = free_port()?;
     // The watchdog: starts postgres, and when our end of its stdin closes (this process
     // exited, even by a signal) stops it and removes the cluster's folder.
+    // It ignores the signals that end a whole process group (Ctrl-C, `timeout`, `kill -- -pgid`),
+    // so that it is still there to clean up; postgres sets its own handlers.
     let script = r#"
+trap '' HUP INT TERM
 exec 3<&0
 "$PG_BIN_DIR/postgres" -D "$PG_ROOT/data" -p "$PG_PORT" -k "$PG_ROOT" \
     -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
@@ -612,17 +622,7 @@ impl PgBouncer {
             .find(|p| p.is_file())
             .ok_or_else(|| err("pgbouncer is not installed (Debian package `pgbouncer`)"))?;
         let ids = unprivileged_ids();
-        let root = std::env::temp_dir().join(format!(
-            "schema-core-pgbouncer-{}-{}",
-            std::process::id(),
-            uuid::Uuid::new_v4().simple()
-        ));
-        std::fs::create_dir_all(&root)
-            .map_err(|e| err(format!("cannot create {}: {e}", root.display())))?;
-        if let Some((uid, gid)) = ids {
-            std::os::unix::fs::chown(&root, Some(uid), Some(gid))
-                .map_err(|e| err(format!("cannot hand {} over: {e}", root.display())))?;
-        }
+        let root = private_dir("pgbouncer", ids)?;
         let port = free_port()?;
         let ini = format!(
             "[databases]\n* = host=127.0.0.1 port={backend_port}\n\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\n\
@@ -633,7 +633,9 @@ impl PgBouncer {
         );
         write_private(&root.join("pgbouncer.ini"), ini.as_bytes(), ids)?;
         write_private(&root.join("users.txt"), b"\"postgres\" \"\"\n", ids)?;
+        // As the cluster's watchdog: it outlives a signal to the whole process group.
         let script = r#"
+trap '' HUP INT TERM
 exec 3<&0
 "$PGB_BINARY" "$PGB_ROOT/pgbouncer.ini" >"$PGB_ROOT/stdout.log" 2>&1 &
 pid=$!
