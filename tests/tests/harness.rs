@@ -99,8 +99,9 @@ fn a_cluster_goes_when_its_process_group_is_killed() {
     };
     assert_eq!(folders().len(), 1, "the child's cluster folder");
     // SIGTERM to the whole group, as `timeout` and a terminal's Ctrl-C (SIGINT) do.
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", "--", &format!("-{pid}")])
+    // The shell's own `kill`: no procps needed.
+    let status = std::process::Command::new("sh")
+        .args(["-c", &format!("kill -s TERM -- -{pid}")])
         .status()
         .unwrap();
     assert!(status.success());
