@@ -5,7 +5,9 @@ use schema_core::prelude::*;
 use schema_core::query::expr::Param;
 use schema_core::testing::TestDb;
 use schema_tests::support::app_db;
-use schema_tests::{tags, task_tags, task_tree, NewTag, NewTaskTag, NewTaskTree, Tag, TaskTree};
+use schema_tests::{
+    tags, task_tags, task_tree, NewTag, NewTaskTag, NewTaskTree, Tag, TaskTag, TaskTree,
+};
 
 fn show((sql, params): (String, Vec<Param>)) -> String {
     let mut out = sql;
@@ -392,8 +394,6 @@ async fn many_to_many_and_self_reference_on_the_test_schema() {
     assert_eq!((task, tag), (Some(root), Some(red)));
 }
 
-use schema_tests::TaskTag;
-
 /// Enums and arrays of enums inside a loaded relation (their oids are not built-in types).
 #[pg_enum(name = "mood")]
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -480,4 +480,223 @@ async fn enums_and_enum_arrays_load_inside_relations() {
         .await
         .unwrap();
     assert!(with_diary.iter().all(|(_, d)| d.as_ref() == Some(&diary)));
+}
+
+#[test]
+fn batched_loading_sql() {
+    let show_both = |[parents, children]: [(String, Vec<Param>); 2]| {
+        format!("{}\n{}", show(parents), show(children))
+    };
+    let cases = [
+        (
+            "one level",
+            show_both(User::select().with_batched(users::projects).sql()),
+        ),
+        (
+            "filtered parents; filtered, ordered, limited per parent, nested",
+            show_both(
+                User::select()
+                    .filter(users::email.like("a%"))
+                    .order_by(users::email)
+                    .limit(10)
+                    .with_batched(
+                        users::projects
+                            .filter(projects::status.eq("active"))
+                            .order_by(projects::created_at.desc())
+                            .limit(3)
+                            .with(projects::owner),
+                    )
+                    .sql(),
+            ),
+        ),
+        (
+            "self-reference, soft delete",
+            show_both(Context::select().with_batched(contexts::forks).sql()),
+        ),
+        (
+            "many-to-many",
+            show_both(TaskTree::select().with_batched(task_tree::tags).sql()),
+        ),
+    ];
+    let text: Vec<String> = cases
+        .into_iter()
+        .map(|(name, sql)| format!("-- {name}\n{sql}"))
+        .collect();
+    insta::assert_snapshot!(text.join("\n\n"));
+}
+
+#[tokio::test]
+async fn batched_loading_equals_eager_loading_in_two_statements() {
+    let (_guard, db) = app_db(false).await;
+    let ada = user(&db, "ada@x.io").await;
+    let bob = user(&db, "bob@x.io").await;
+    let lone = user(&db, "lone@x.io").await;
+    for (owner, name) in [(&ada, "a3"), (&ada, "a1"), (&ada, "a2"), (&bob, "b1")] {
+        Project::insert(NewProject::new().owner_id(owner.id).name(name))
+            .execute(&db)
+            .await
+            .unwrap();
+    }
+
+    // Has-many, nested belongs-to inside, parents filtered and ordered.
+    let tree = || {
+        users::projects
+            .order_by(projects::name)
+            .with(projects::owner)
+    };
+    let before = db.statements_sent();
+    let batched = User::select()
+        .order_by(users::email)
+        .with_batched(tree())
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.statements_sent() - before,
+        2,
+        "parents, then related rows"
+    );
+    let eager = User::select()
+        .order_by(users::email)
+        .with(tree())
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(batched, eager);
+    assert_eq!(batched[2].0, lone);
+    assert!(batched[2].1.is_empty(), "no related rows: empty");
+
+    // A limit per parent, and parents limited themselves.
+    let limited = User::select()
+        .order_by(users::email)
+        .limit(2)
+        .with_batched(users::projects.order_by(projects::name.desc()).limit(2))
+        .all(&db)
+        .await
+        .unwrap();
+    let names: Vec<(String, Vec<String>)> = limited
+        .iter()
+        .map(|(u, ps)| (u.email.clone(), ps.iter().map(|p| p.name.clone()).collect()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (
+                "ada@x.io".to_string(),
+                vec!["a3".to_string(), "a2".to_string()]
+            ),
+            ("bob@x.io".to_string(), vec!["b1".to_string()]),
+        ]
+    );
+
+    // Belongs-to: many projects share one owner, each gets it.
+    let owned = Project::select()
+        .order_by(projects::name)
+        .with_batched(projects::owner)
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(owned.len(), 4);
+    for (project, owner) in &owned {
+        assert_eq!(owner.as_ref().map(|o| o.id), Some(project.owner_id));
+    }
+}
+
+#[tokio::test]
+async fn batched_self_reference_and_many_to_many() {
+    let (_guard, db) = app_db(false).await;
+    let root = Context::insert(NewContext::new())
+        .returning()
+        .one(&db)
+        .await
+        .unwrap();
+    for version in [2, 1] {
+        Context::insert(
+            NewContext::new()
+                .parent_id(Some(root.id))
+                .fork_version(Some(version)),
+        )
+        .execute(&db)
+        .await
+        .unwrap();
+    }
+    let gone = Context::insert(NewContext::new().parent_id(Some(root.id)))
+        .returning()
+        .one(&db)
+        .await
+        .unwrap();
+    Context::delete()
+        .filter(contexts::id.eq(gone.id))
+        .execute(&db)
+        .await
+        .unwrap();
+    let forks = || contexts::forks.order_by(contexts::fork_version);
+    let batched = Context::select()
+        .filter(contexts::id.eq(root.id))
+        .with_batched(forks())
+        .all(&db)
+        .await
+        .unwrap();
+    let eager = Context::select()
+        .filter(contexts::id.eq(root.id))
+        .with(forks())
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(batched, eager);
+    assert_eq!(batched[0].1.len(), 2, "the soft-deleted fork stays out");
+
+    // Many-to-many through the join table, on the test schema.
+    let test_db = TestDb::new().await.unwrap();
+    let client = test_db.connect().await.unwrap();
+    let schema = schema_core::schema::Schema::new()
+        .table::<TaskTree>()
+        .table::<Tag>()
+        .table::<schema_tests::TaskTag>();
+    client
+        .batch_execute(&schema_core::migrate::migration_sql(
+            "t",
+            &schema_core::migrate::render::create_all(&schema),
+        ))
+        .await
+        .unwrap();
+    let db = Db::new(client);
+    let tree = TaskTree::insert(NewTaskTree::new())
+        .returning()
+        .one(&db)
+        .await
+        .unwrap();
+    let bare = TaskTree::insert(NewTaskTree::new())
+        .returning()
+        .one(&db)
+        .await
+        .unwrap();
+    for label in ["x", "y"] {
+        let tag = Tag::insert(NewTag::new().label(label))
+            .returning()
+            .one(&db)
+            .await
+            .unwrap();
+        TaskTag::insert(NewTaskTag::new().task_tree_id(tree.id).tag_id(tag.id))
+            .execute(&db)
+            .await
+            .unwrap();
+    }
+    let tags = || task_tree::tags.order_by(tags::label);
+    let batched = TaskTree::select()
+        .with_batched(tags())
+        .all(&db)
+        .await
+        .unwrap();
+    let eager = TaskTree::select().with(tags()).all(&db).await.unwrap();
+    assert_eq!(batched, eager);
+    let labels = |id| {
+        batched
+            .iter()
+            .find(|(t, _)| t.id == id)
+            .map(|(_, tags)| tags.iter().map(|t| t.label.clone()).collect::<Vec<_>>())
+            .unwrap()
+    };
+    assert_eq!(labels(tree.id), ["x", "y"]);
+    assert!(labels(bare.id).is_empty());
 }

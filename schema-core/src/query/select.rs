@@ -949,7 +949,25 @@ impl<S: Source, O: 'static> Subquery for Select<S, O> {
     }
 }
 
+impl<S: Source, O: 'static> Select<S, O> {
+    /// `SELECT column FROM …` with this query's filters, order and limits: the keys of its rows,
+    /// as a subquery (batched loading).
+    pub(crate) fn keys_subquery(&self, column: Node) -> super::render::WriteFn {
+        let mut keys = self.clone();
+        keys.projection = Some(vec![column]);
+        keys.relations.clear();
+        keys.lock = None;
+        Arc::new(move |w: &mut SqlWriter| keys.write(w))
+    }
+}
+
 impl<S: Source, O> Select<S, O> {
+    /// The query with one more value after its columns (and relations).
+    pub(crate) fn with_extra_value(mut self, write: super::render::WriteFn) -> Self {
+        self.relations.push(write);
+        self
+    }
+
     fn add_relation<R, O2>(
         mut self,
         relation: R,
@@ -976,6 +994,26 @@ impl<S: Source, O> Select<S, O> {
             decode,
             _marker: PhantomData,
         }
+    }
+}
+
+/// Batched loading: a relation in a second statement of the same round trip.
+impl<T: Table + FromRow> Select<T, T> {
+    /// Loads `relation` with a second statement instead of inside this one: `SELECT` of the
+    /// related rows whose key is `IN` this query's keys, sent in the same round trip, grouped
+    /// here. For relations too large for one value per row (a parent with 100,000 children is
+    /// one 10 MB array with [`Select::with`], and PostgreSQL caps a value at 1 GB). Filters,
+    /// order, `limit` (per parent) and nested `with` of the relation apply as with `with`.
+    pub fn with_batched<C, K, N>(
+        self,
+        relation: crate::relations::Relation<T, C, K, N>,
+    ) -> crate::relations::Batched<T, C, K, N>
+    where
+        C: Table + crate::relations::FromRecord,
+        K: crate::relations::Cardinality + 'static,
+        N: crate::relations::Nested<C> + Send + Sync + 'static,
+    {
+        crate::relations::Batched::new(self, relation)
     }
 }
 

@@ -11,11 +11,13 @@
 //! (or a `(SELECT ROW(…) …)` for a single row) correlated with its parent, read back in
 //! PostgreSQL's binary format and decoded into typed values. No N+1, no JSON in between.
 
+mod batched;
 mod record;
 
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+pub use batched::Batched;
 pub use record::{FromRecord, Record, RecordValue, RelationValue};
 
 use crate::exec::Error;
@@ -45,6 +47,9 @@ pub trait Cardinality {
         I: RecordValue;
     #[doc(hidden)]
     const MANY: bool;
+    /// The value from a parent's related rows, in order (batched loading).
+    #[doc(hidden)]
+    fn collect<I: RecordValue>(items: Vec<I>) -> Self::Wrap<I>;
 }
 
 impl Cardinality for HasMany {
@@ -53,6 +58,10 @@ impl Cardinality for HasMany {
     where
         I: RecordValue;
     const MANY: bool = true;
+
+    fn collect<I: RecordValue>(items: Vec<I>) -> Self::Wrap<I> {
+        items
+    }
 }
 
 impl Cardinality for ManyToMany {
@@ -61,6 +70,10 @@ impl Cardinality for ManyToMany {
     where
         I: RecordValue;
     const MANY: bool = true;
+
+    fn collect<I: RecordValue>(items: Vec<I>) -> Self::Wrap<I> {
+        items
+    }
 }
 
 impl Cardinality for HasOne {
@@ -69,6 +82,10 @@ impl Cardinality for HasOne {
     where
         I: RecordValue;
     const MANY: bool = false;
+
+    fn collect<I: RecordValue>(items: Vec<I>) -> Self::Wrap<I> {
+        items.into_iter().next()
+    }
 }
 
 impl Cardinality for BelongsTo {
@@ -77,6 +94,10 @@ impl Cardinality for BelongsTo {
     where
         I: RecordValue;
     const MANY: bool = false;
+
+    fn collect<I: RecordValue>(items: Vec<I>) -> Self::Wrap<I> {
+        items.into_iter().next()
+    }
 }
 
 /// A join table between a relation's two sides.

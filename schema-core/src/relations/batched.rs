@@ -1,0 +1,197 @@
+//! Batched loading: a relation in a statement of its own, sent in the same round trip as its
+//! parents' and grouped on the client. For relations too wide to be one array value per row.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::record::RawValue;
+use super::{Cardinality, FromRecord, Nested, Record, RecordValue, Relation};
+use crate::exec::{self, Cache, Error, Executor, FromRow};
+use crate::query::expr::{Node, Param};
+use crate::query::render::SqlWriter;
+use crate::query::Select;
+use crate::schema::Table;
+
+/// A query of `P` rows, each with its relation to `C` loaded by a second statement:
+/// `User::select().with_batched(users::projects).all(&db)` gives `(User, Vec<Project>)` rows.
+pub struct Batched<P: Table + FromRow, C, K, N> {
+    parents: Select<P, P>,
+    relation: Relation<P, C, K, N>,
+}
+
+impl<P: Table + FromRow, C, K, N> std::fmt::Debug for Batched<P, C, K, N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Batched({})", self.relation.name)
+    }
+}
+
+impl<P, C, K, N> Batched<P, C, K, N>
+where
+    P: Table + FromRow,
+    C: Table + FromRecord,
+    K: Cardinality + 'static,
+    N: Nested<C> + Send + Sync + 'static,
+{
+    pub(crate) fn new(parents: Select<P, P>, relation: Relation<P, C, K, N>) -> Self {
+        Batched { parents, relation }
+    }
+
+    /// The parents' statement: their columns, then the key their related rows are grouped by.
+    fn parents_sql(&self) -> (String, Vec<Param>) {
+        let table: &'static str = P::table().name.as_ref();
+        let schema: Option<&'static str> = P::table().schema.as_deref();
+        let key = self.relation.parent_key;
+        self.parents
+            .clone()
+            .with_extra_value(Arc::new(move |w: &mut SqlWriter| {
+                w.column(schema, table, key)
+            }))
+            .sql()
+    }
+
+    /// The related rows' statement: the key each belongs to, and the row as a record (with its
+    /// own nested relations), for the parents' keys only.
+    fn children_sql(&self) -> (String, Vec<Param>) {
+        let relation = &self.relation;
+        let child = C::table();
+        let child_name: &'static str = child.name.as_ref();
+        let alias = "t1";
+        let key = |w: &mut SqlWriter| match &relation.through {
+            Some(through) => {
+                w.ident(&format!("{alias}_j"));
+                w.push(".");
+                w.ident(through.from);
+            }
+            None => {
+                w.ident(alias);
+                w.push(".");
+                w.ident(relation.child_key);
+            }
+        };
+        let limited = relation.limit.is_some();
+        let mut w = SqlWriter::new(false);
+        if limited {
+            w.push("SELECT \"key\", \"row\" FROM (");
+        }
+        w.push("SELECT ");
+        key(&mut w);
+        w.push(" AS \"key\", ROW(");
+        w.push_alias(child_name, alias.to_string());
+        for (i, column) in child.columns.iter().enumerate() {
+            if i > 0 {
+                w.push(", ");
+            }
+            w.column(None, child_name, &column.name);
+        }
+        relation.nested.write(&mut w, alias);
+        w.push(") AS \"row\"");
+        if limited {
+            // The first `limit` rows of each parent, in the relation's order.
+            w.push(", row_number() OVER (PARTITION BY ");
+            key(&mut w);
+            w.order_by(&relation.order);
+            w.push(") AS \"n\"");
+        }
+        w.push(" FROM ");
+        w.table(child.schema.as_deref(), &child.name);
+        w.push(" AS ");
+        w.ident(alias);
+        if let Some(through) = &relation.through {
+            w.push(" INNER JOIN ");
+            w.table(through.schema, through.table);
+            w.push(" AS ");
+            w.ident(&format!("{alias}_j"));
+            w.push(" ON ");
+            w.ident(&format!("{alias}_j"));
+            w.push(".");
+            w.ident(through.to);
+            w.push(" = ");
+            w.ident(alias);
+            w.push(".");
+            w.ident(relation.child_key);
+        }
+        w.push(" WHERE ");
+        if let (Some(column), false) = (&child.soft_delete, relation.with_deleted) {
+            w.ident(alias);
+            w.push(".");
+            w.ident(column);
+            w.push(" IS NULL AND ");
+        }
+        if let Some(filter) = &relation.filter {
+            w.node(&Node::Logic("AND", vec![filter.clone()]));
+            w.push(" AND ");
+        }
+        // The parents' keys: their query, with the parent table's own names (not the alias,
+        // which a self-reference would share).
+        w.pop_alias();
+        key(&mut w);
+        w.push(" IN (");
+        let parent_key = Node::Column {
+            schema: P::table().schema.as_deref(),
+            table: P::table().name.as_ref(),
+            name: relation.parent_key,
+        };
+        (self.parents.keys_subquery(parent_key))(&mut w);
+        w.push(")");
+        if limited {
+            w.push(") AS \"s\" WHERE \"n\" <= ");
+            w.param(Arc::new(relation.limit.unwrap_or_default()));
+            w.push(" ORDER BY \"n\"");
+        } else {
+            w.push_alias(child_name, alias.to_string());
+            w.order_by(&relation.order);
+            w.pop_alias();
+        }
+        w.finish()
+    }
+
+    /// The two statements: the parents', then the related rows'.
+    pub fn sql(&self) -> [(String, Vec<Param>); 2] {
+        [self.parents_sql(), self.children_sql()]
+    }
+
+    /// Every parent row with its related rows. Two statements, pipelined into one round trip
+    /// on a direct connection (one after the other through a pooler).
+    pub async fn all(
+        &self,
+        exec: &(impl Executor + ?Sized),
+    ) -> Result<Vec<(P, K::Wrap<N::Item>)>, Error> {
+        let (parents_sql, parents_params) = self.parents_sql();
+        let (children_sql, children_params) = self.children_sql();
+        let parents = exec::query(exec, &parents_sql, &parents_params);
+        let children = exec::query(exec, &children_sql, &children_params);
+        let (parents, children) = if matches!(exec.connection().1, Cache::Unprepared { .. }) {
+            (parents.await?, children.await?)
+        } else {
+            tokio::try_join!(parents, children)?
+        };
+        // The related rows by key, in their order; a key's bytes are the same on both sides
+        // (the relation's key types are the same).
+        let mut groups: HashMap<&[u8], Vec<&[u8]>> = HashMap::new();
+        for row in &children {
+            let key: Option<RawValue<'_>> = exec::get(row, 0)?;
+            let record: Option<RawValue<'_>> = exec::get(row, 1)?;
+            if let (Some(key), Some(record)) = (key, record) {
+                groups.entry(key.0).or_default().push(record.0);
+            }
+        }
+        parents
+            .iter()
+            .map(|row| {
+                let parent = P::from_row(row, 0)?;
+                let key: Option<RawValue<'_>> = exec::get(row, P::WIDTH)?;
+                let items = key
+                    .and_then(|key| groups.get(key.0))
+                    .map(|records| {
+                        records
+                            .iter()
+                            .map(|raw| N::Item::from_record(&Record::parse(raw)?))
+                            .collect::<Result<Vec<_>, Error>>()
+                    })
+                    .transpose()?
+                    .unwrap_or_default();
+                Ok((parent, K::collect(items)))
+            })
+            .collect()
+    }
+}
