@@ -589,6 +589,32 @@ async fn batched_loading_equals_eager_loading_in_two_statements() {
         ]
     );
 
+    // One parent by key; none; more than one.
+    let (found, projects) = User::find(ada.id)
+        .with_batched(users::projects.order_by(projects::name))
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        (found.id, projects.len(), projects[0].name.as_str()),
+        (ada.id, 3, "a1")
+    );
+    let missing = User::find(Uuid::from_u128(9))
+        .with_batched(users::projects)
+        .optional(&db)
+        .await
+        .unwrap();
+    assert!(missing.is_none());
+    let error = User::select()
+        .with_batched(users::projects)
+        .one(&db)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, schema_core::exec::Error::TooManyRows { .. }),
+        "{error:?}"
+    );
+
     // Belongs-to: many projects share one owner, each gets it.
     let owned = Project::select()
         .order_by(projects::name)

@@ -37,11 +37,11 @@ where
     }
 
     /// The parents' statement: their columns, then the key their related rows are grouped by.
-    fn parents_sql(&self) -> (String, Vec<Param>) {
+    fn parents_sql(&self, parents: &Select<P, P>) -> (String, Vec<Param>) {
         let table: &'static str = P::table().name.as_ref();
         let schema: Option<&'static str> = P::table().schema.as_deref();
         let key = self.relation.parent_key;
-        self.parents
+        parents
             .clone()
             .with_extra_value(Arc::new(move |w: &mut SqlWriter| {
                 w.column(schema, table, key)
@@ -51,7 +51,7 @@ where
 
     /// The related rows' statement: the key each belongs to, and the row as a record (with its
     /// own nested relations), for the parents' keys only.
-    fn children_sql(&self) -> (String, Vec<Param>) {
+    fn children_sql(&self, parents: &Select<P, P>) -> (String, Vec<Param>) {
         let relation = &self.relation;
         let child = C::table();
         let child_name: &'static str = child.name.as_ref();
@@ -131,7 +131,7 @@ where
             table: P::table().name.as_ref(),
             name: relation.parent_key,
         };
-        (self.parents.keys_subquery(parent_key))(&mut w);
+        (parents.keys_subquery(parent_key))(&mut w);
         w.push(")");
         if limited {
             w.push(") AS \"s\" WHERE \"n\" <= ");
@@ -147,7 +147,10 @@ where
 
     /// The two statements: the parents', then the related rows'.
     pub fn sql(&self) -> [(String, Vec<Param>); 2] {
-        [self.parents_sql(), self.children_sql()]
+        [
+            self.parents_sql(&self.parents),
+            self.children_sql(&self.parents),
+        ]
     }
 
     /// Every parent row with its related rows. Two statements, pipelined into one round trip
@@ -156,8 +159,48 @@ where
         &self,
         exec: &(impl Executor + ?Sized),
     ) -> Result<Vec<(P, K::Wrap<N::Item>)>, Error> {
-        let (parents_sql, parents_params) = self.parents_sql();
-        let (children_sql, children_params) = self.children_sql();
+        self.load(exec, &self.parents).await
+    }
+
+    /// Exactly one parent row, with its related rows: [`Error::NotFound`] when there is none,
+    /// [`Error::TooManyRows`] when there are more.
+    pub async fn one(
+        &self,
+        exec: &(impl Executor + ?Sized),
+    ) -> Result<(P, K::Wrap<N::Item>), Error> {
+        match self.optional(exec).await? {
+            Some(found) => Ok(found),
+            None => Err(Error::NotFound {
+                table: P::table().name.to_string(),
+                sql: self.parents_sql(&self.parents).0,
+            }),
+        }
+    }
+
+    /// At most one parent row, with its related rows: `None` when there is none,
+    /// [`Error::TooManyRows`] when there are more.
+    pub async fn optional(
+        &self,
+        exec: &(impl Executor + ?Sized),
+    ) -> Result<Option<(P, K::Wrap<N::Item>)>, Error> {
+        let parents = self.parents.clone().limit(2);
+        let mut rows = self.load(exec, &parents).await?;
+        if rows.len() > 1 {
+            return Err(Error::TooManyRows {
+                table: P::table().name.to_string(),
+                sql: self.parents_sql(&parents).0,
+            });
+        }
+        Ok(rows.pop())
+    }
+
+    async fn load(
+        &self,
+        exec: &(impl Executor + ?Sized),
+        parents: &Select<P, P>,
+    ) -> Result<Vec<(P, K::Wrap<N::Item>)>, Error> {
+        let (parents_sql, parents_params) = self.parents_sql(parents);
+        let (children_sql, children_params) = self.children_sql(parents);
         let parents = exec::query(exec, &parents_sql, &parents_params);
         let children = exec::query(exec, &children_sql, &children_params);
         let (parents, children) = if matches!(exec.connection().1, Cache::Unprepared { .. }) {
