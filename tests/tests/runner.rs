@@ -228,7 +228,92 @@ async fn a_file_outside_a_transaction_that_fails_half_way_is_recorded_and_stops_
         text.contains("migration 0001_online failed part-way at"),
         "{text}"
     );
-    assert!(text.contains("Finish or undo it by hand"), "{text}");
+    assert!(text.contains("--retry-failed"), "{text}");
+}
+
+#[tokio::test]
+async fn a_failed_online_file_resumes_at_the_failed_statement_once_fixed() {
+    let dir = temp_dir("retry");
+    let _cleanup = Cleanup(dir.clone());
+    // The first index builds; the unique one meets duplicates and leaves an INVALID index.
+    let online = "-- migrate:no-transaction\n-- Migration 0002_online\n\nSET lock_timeout = '5s';\n\n\
+                  CREATE INDEX CONCURRENTLY \"items_id_idx\" ON items (id);\n\n\
+                  CREATE UNIQUE INDEX CONCURRENTLY \"items_name_key\" ON items (name);\n\n\
+                  ALTER TABLE items ADD CONSTRAINT \"items_name_key\" UNIQUE USING INDEX \"items_name_key\";\n";
+    write_migrations(
+        &dir,
+        &[
+            ("0000_items", FIRST),
+            (
+                "0001_rows",
+                "INSERT INTO items VALUES (1, 'a'), (2, 'a'), (3, 'b');\n",
+            ),
+            ("0002_online", online),
+        ],
+    );
+    let db = TestDb::new().await.unwrap();
+    let mut client = db.connect().await.unwrap();
+    let migrations = MigrationsDir::new(&dir);
+    let text = err_text(runner::migrate(&mut client, &migrations, RunnerOptions::default()).await);
+    assert!(text.contains("could not create unique index"), "{text}");
+    let invalid: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_index WHERE NOT indisvalid AND indexrelid = 'items_name_key'::regclass",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(invalid, 1, "the failed build left an INVALID index");
+
+    // Without the flag: refused, and told how to go on.
+    let text = err_text(runner::migrate(&mut client, &migrations, RunnerOptions::default()).await);
+    assert!(text.contains("--retry-failed"), "{text}");
+
+    // The cause fixed, resumed: the first index is not built again (it would fail, existing),
+    // the INVALID one is dropped and built, the constraint adopts it.
+    client
+        .batch_execute("DELETE FROM items WHERE id = 2")
+        .await
+        .unwrap();
+    let retry = RunnerOptions {
+        retry_failed: true,
+        ..RunnerOptions::default()
+    };
+    let applied_now = runner::migrate(&mut client, &migrations, retry)
+        .await
+        .expect("resumed");
+    assert_eq!(
+        applied_now
+            .iter()
+            .map(|a| a.tag.as_str())
+            .collect::<Vec<_>>(),
+        ["0002_online"]
+    );
+    assert_eq!(
+        applied(&client).await[2],
+        ("0002_online".to_string(), "applied".to_string())
+    );
+    let constraint: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_constraint WHERE conname = 'items_name_key' AND contype = 'u'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(constraint, 1);
+    let lock_timeout: String = client
+        .query_one("SHOW lock_timeout", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(lock_timeout, "0", "reset after the file");
+    // Nothing left to do, with or without the flag.
+    assert!(runner::migrate(&mut client, &migrations, retry)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]
@@ -365,6 +450,7 @@ async fn a_runner_killed_mid_migration_is_recovered_by_the_next_run() {
         &MigrationsDir::new(&dir),
         RunnerOptions {
             lock_wait: Duration::from_secs(5),
+            ..RunnerOptions::default()
         },
     )
     .await

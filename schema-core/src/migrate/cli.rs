@@ -52,6 +52,10 @@ enum Command {
     Migrate {
         #[command(flatten)]
         database: Database,
+        /// Resume a migration that ran outside a transaction and failed part-way, at the
+        /// statement that failed (fix its cause first; an INVALID index it left is dropped)
+        #[arg(long)]
+        retry_failed: bool,
     },
     /// List the migrations, and with a database whether each is applied
     Status {
@@ -109,14 +113,15 @@ where
             name,
             allow_data_loss,
         } => generate(out, &dir, &schema, name.as_deref(), allow_data_loss),
-        Command::Migrate { database } => {
-            match database.database_url.as_deref().map(runner::refuse_pooled) {
-                Some(Err(refusal)) => Err(refusal),
-                _ => with_database(database, |mut client| {
-                    Box::pin(async move { migrate(out, &mut client, &dir).await })
-                }),
-            }
-        }
+        Command::Migrate {
+            database,
+            retry_failed,
+        } => match database.database_url.as_deref().map(runner::refuse_pooled) {
+            Some(Err(refusal)) => Err(refusal),
+            _ => with_database(database, |mut client| {
+                Box::pin(async move { migrate(out, &mut client, &dir, retry_failed).await })
+            }),
+        },
         Command::Status { database } => match database.database_url {
             None => list(out, &dir),
             Some(url) => with_url(&url, |client| {
@@ -277,7 +282,12 @@ fn generate(
     Ok(ExitCode::SUCCESS)
 }
 
-async fn migrate(out: &Out, client: &mut Client, dir: &MigrationsDir) -> Outcome {
+async fn migrate(
+    out: &Out,
+    client: &mut Client,
+    dir: &MigrationsDir,
+    retry_failed: bool,
+) -> Outcome {
     let mut report = |progress: runner::Progress| match progress {
         runner::Progress::Waiting => out.line("Waiting for another runner's migration lock..."),
         runner::Progress::Applying(tag) => {
@@ -293,8 +303,11 @@ async fn migrate(out: &Out, client: &mut Client, dir: &MigrationsDir) -> Outcome
             applied.duration.as_millis()
         )),
     };
-    let applied =
-        runner::migrate_reporting(client, dir, RunnerOptions::default(), &mut report).await;
+    let options = RunnerOptions {
+        retry_failed,
+        ..RunnerOptions::default()
+    };
+    let applied = runner::migrate_reporting(client, dir, options, &mut report).await;
     let applied = match applied {
         Ok(applied) => applied,
         Err(error) => {

@@ -610,7 +610,7 @@ impl Step {
             }
             Step::CreateUniqueIndex { .. } => {
                 "CONCURRENTLY: builds without blocking writes; must run outside a transaction; \
-                 if it fails (duplicates), drop the INVALID index it leaves before running again"
+                 if it fails (duplicates), remove them and run `migrate --retry-failed`"
                     .into()
             }
             Step::AddPrimaryKey { .. } | Step::AddUnique { .. } => {

@@ -71,12 +71,16 @@ pub struct Applied {
 #[derive(Debug, Clone, Copy)]
 pub struct RunnerOptions {
     pub lock_wait: Duration,
+    /// Resume a file run outside a transaction that failed part-way, at the statement that
+    /// failed (once its cause is fixed); an INVALID index that statement left is dropped first.
+    pub retry_failed: bool,
 }
 
 impl Default for RunnerOptions {
     fn default() -> Self {
         RunnerOptions {
             lock_wait: Duration::from_secs(600),
+            retry_failed: false,
         }
     }
 }
@@ -136,7 +140,9 @@ async fn ensure_journal(client: &Client) -> Result<(), MigrateError> {
                 duration_ms bigint NOT NULL,
                 status text NOT NULL DEFAULT 'applied' CHECK (status IN ('applied', 'failed')),
                 error text
-            )",
+            );
+            ALTER TABLE {} ADD COLUMN IF NOT EXISTS statements_done integer",
+            quote_ident(JOURNAL_TABLE),
             quote_ident(JOURNAL_TABLE)
         ))
         .await
@@ -150,6 +156,8 @@ struct JournalRow {
     duration_ms: i64,
     status: String,
     error: Option<String>,
+    /// For a failed file: how many of its statements had run.
+    statements_done: Option<i32>,
 }
 
 async fn journal_rows(client: &Client) -> Result<Vec<JournalRow>, MigrateError> {
@@ -167,8 +175,9 @@ async fn journal_rows(client: &Client) -> Result<Vec<JournalRow>, MigrateError> 
     let rows = client
         .query(
             &format!(
-                "SELECT name, checksum, to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), duration_ms, status, error
-                 FROM {} ORDER BY name",
+                "SELECT name, checksum, to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), duration_ms, status, error,
+                        to_jsonb(j) -> 'statements_done'
+                 FROM {} AS j ORDER BY name",
                 quote_ident(JOURNAL_TABLE)
             ),
             &[],
@@ -184,12 +193,20 @@ async fn journal_rows(client: &Client) -> Result<Vec<JournalRow>, MigrateError> 
             duration_ms: r.get(3),
             status: r.get(4),
             error: r.get(5),
+            statements_done: r
+                .get::<_, Option<serde_json::Value>>(6)
+                .and_then(|v| v.as_i64())
+                .and_then(|n| i32::try_from(n).ok()),
         })
         .collect())
 }
 
 /// What the folder and the database agree on; an error names the file that breaks the order.
-fn check_history(files: &[LocalFile], rows: &[JournalRow]) -> Result<(), MigrateError> {
+fn check_history(
+    files: &[LocalFile],
+    rows: &[JournalRow],
+    retry_failed: bool,
+) -> Result<(), MigrateError> {
     for row in rows {
         let Some(file) = files.iter().find(|f| f.tag == row.name) else {
             return Err(MigrateError::Runner(format!(
@@ -204,10 +221,17 @@ fn check_history(files: &[LocalFile], rows: &[JournalRow]) -> Result<(), Migrate
                 row.name
             )));
         }
-        if row.status == "failed" {
+        if row.status == "failed" && !(retry_failed && row.statements_done.is_some()) {
+            let next = if row.statements_done.is_some() {
+                "Fix the cause, then run `migrate --retry-failed` to resume at the statement that failed \
+                 (an INVALID index it left is dropped first); or finish or undo it by hand and delete its \
+                 row from"
+            } else {
+                "Finish or undo it by hand, then delete its row from"
+            };
             return Err(MigrateError::Runner(format!(
                 "migration {} failed part-way at {} UTC ({}); it ran outside a transaction, so some of its \
-                 statements may have applied. Finish or undo it by hand, then delete its row from {}",
+                 statements may have applied. {next} {}",
                 row.name,
                 row.applied_at,
                 row.error.as_deref().unwrap_or("no error recorded"),
@@ -418,7 +442,7 @@ pub async fn migrate_reporting(
 ) -> Result<Vec<Applied>, MigrateError> {
     let files = local_files(dir)?;
     lock(client, options.lock_wait, progress).await?;
-    let result = apply_pending(client, &files, progress).await;
+    let result = apply_pending(client, &files, options.retry_failed, progress).await;
     unlock(client).await;
     result
 }
@@ -426,20 +450,24 @@ pub async fn migrate_reporting(
 async fn apply_pending(
     client: &mut Client,
     files: &[LocalFile],
+    retry_failed: bool,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Vec<Applied>, MigrateError> {
     ensure_journal(client).await?;
     let rows = journal_rows(client).await?;
-    check_history(files, &rows)?;
+    check_history(files, &rows, retry_failed)?;
     let mut applied = Vec::new();
-    for file in files
-        .iter()
-        .filter(|f| !rows.iter().any(|r| r.name == f.tag))
-    {
+    for file in files {
+        // Pending, or failed part-way and resumed (`check_history` let it through).
+        let resume_at = match rows.iter().find(|r| r.name == file.tag) {
+            None => None,
+            Some(row) if row.status == "failed" => Some(row.statements_done.unwrap_or(0)),
+            Some(_) => continue,
+        };
         progress(Progress::Applying(file.tag.clone()));
         let started = Instant::now();
         if file.sql.starts_with(NO_TRANSACTION) {
-            apply_outside_transaction(client, file, started).await?;
+            apply_outside_transaction(client, file, resume_at, started).await?;
         } else {
             let tx = client
                 .transaction()
@@ -478,25 +506,55 @@ async fn apply_pending(
 async fn apply_outside_transaction(
     client: &Client,
     file: &LocalFile,
+    resume_at: Option<i32>,
     started: Instant,
 ) -> Result<(), MigrateError> {
-    let insert = format!(
-        "INSERT INTO {} (name, checksum, duration_ms, status, error) VALUES ($1, $2, $3, $4, $5)",
-        quote_ident(JOURNAL_TABLE)
-    );
-    for statement in statements(&file.sql) {
-        if let Err(e) = client.batch_execute(&statement).await {
+    // A first run inserts the file's row; a resumed one updates the row its failure left.
+    let record = match resume_at {
+        None => format!(
+            "INSERT INTO {} (name, checksum, duration_ms, status, error, statements_done) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            quote_ident(JOURNAL_TABLE)
+        ),
+        Some(_) => format!(
+            "UPDATE {} SET checksum = $2, duration_ms = $3, status = $4, error = $5, \
+             statements_done = $6, applied_at = now() WHERE name = $1",
+            quote_ident(JOURNAL_TABLE)
+        ),
+    };
+    let statements = statements(&file.sql);
+    let first = resume_at.unwrap_or(0).max(0) as usize;
+    // `SET lock_timeout` and the like hold for the session: run them again when resuming.
+    let settings = statements[..first.min(statements.len())]
+        .iter()
+        .filter(|s| s.trim_start().to_ascii_uppercase().starts_with("SET "));
+    for statement in settings {
+        client
+            .batch_execute(statement)
+            .await
+            .map_err(|e| db(e, &format!("migration {}: `{statement}`", file.tag)))?;
+    }
+    for (index, statement) in statements.iter().enumerate().skip(first) {
+        let outcome = async {
+            if index == first && resume_at.is_some() {
+                drop_invalid_index(client, statement).await?;
+            }
+            client.batch_execute(statement).await
+        }
+        .await;
+        if let Err(e) = outcome {
             let error = db(
                 e,
                 &format!("migration {} failed part-way, at `{statement}`", file.tag),
             );
             let ms = started.elapsed().as_millis() as i64;
             let message = error.to_string();
+            let done = index as i32;
             let _ = client.batch_execute("RESET lock_timeout").await;
             client
                 .execute(
-                    &insert,
-                    &[&file.tag, &file.checksum, &ms, &"failed", &message],
+                    &record,
+                    &[&file.tag, &file.checksum, &ms, &"failed", &message, &done],
                 )
                 .await
                 .map_err(|e| db(e, "cannot record the failed migration"))?;
@@ -510,11 +568,61 @@ async fn apply_outside_transaction(
     let ms = started.elapsed().as_millis() as i64;
     client
         .execute(
-            &insert,
-            &[&file.tag, &file.checksum, &ms, &"applied", &None::<String>],
+            &record,
+            &[
+                &file.tag,
+                &file.checksum,
+                &ms,
+                &"applied",
+                &None::<String>,
+                &None::<i32>,
+            ],
         )
         .await
         .map_err(|e| db(e, "cannot record the migration"))?;
+    Ok(())
+}
+
+/// Before `CREATE [UNIQUE] INDEX CONCURRENTLY name …` runs again: the INVALID index of that name
+/// that its failure left, if any, goes (`CONCURRENTLY` too).
+async fn drop_invalid_index(client: &Client, statement: &str) -> Result<(), tokio_postgres::Error> {
+    let words: Vec<&str> = statement.split_whitespace().collect();
+    let name = match words.as_slice() {
+        [create, unique, index, concurrently, name, ..]
+            if create.eq_ignore_ascii_case("CREATE")
+                && unique.eq_ignore_ascii_case("UNIQUE")
+                && index.eq_ignore_ascii_case("INDEX")
+                && concurrently.eq_ignore_ascii_case("CONCURRENTLY") =>
+        {
+            *name
+        }
+        [create, index, concurrently, name, ..]
+            if create.eq_ignore_ascii_case("CREATE")
+                && index.eq_ignore_ascii_case("INDEX")
+                && concurrently.eq_ignore_ascii_case("CONCURRENTLY") =>
+        {
+            *name
+        }
+        _ => return Ok(()),
+    };
+    if name.eq_ignore_ascii_case("IF") {
+        return Ok(());
+    }
+    // The name as written (quoted or not), resolved by PostgreSQL itself.
+    let invalid = client
+        .query_opt(
+            "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_index i \
+             JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE NOT i.indisvalid AND c.oid = to_regclass($1)",
+            &[&name],
+        )
+        .await?;
+    if let Some(row) = invalid {
+        let qualified: String = row.get(0);
+        client
+            .batch_execute(&format!("DROP INDEX CONCURRENTLY IF EXISTS {qualified}"))
+            .await?;
+    }
     Ok(())
 }
 
