@@ -595,29 +595,19 @@ impl<T: Table + FromRow> Select<T, T> {
 }
 
 impl<S: Source> Select<S, S::Row> {
-    fn join<R: Table + FromRow, S2: Source>(self, left: bool, on: Node) -> Select<S2, S2::Row> {
-        let mut joins = self.joins;
+    fn join<R: Table + FromRow, S2: Source>(mut self, left: bool, on: Node) -> Select<S2, S2::Row> {
+        let mut joins = std::mem::take(&mut self.joins);
         joins.push(Join {
             left,
             schema: R::table().schema.as_deref(),
             table: R::table().name.as_ref(),
             on,
         });
-        Select {
-            filter: self.filter,
-            joins,
-            order: self.order,
-            group_by: self.group_by,
-            having: self.having,
-            limit: self.limit,
-            offset: self.offset,
-            lock: self.lock,
-            deleted: self.deleted,
-            projection: None,
-            relations: Vec::new(),
-            decode: |row| S2::decode(row, 0),
-            _marker: PhantomData,
-        }
+        let mut select = self.recast(|row| S2::decode(row, 0));
+        select.joins = joins;
+        select.projection = None;
+        select.relations = Vec::new();
+        select
     }
 
     /// `INNER JOIN r ON …`: rows decode as `(…, R)`.
@@ -639,28 +629,16 @@ impl<S: Source> Select<S, S::Row> {
 
     /// Selects these columns or expressions instead of whole rows: `.columns((users::id, users::email))`.
     pub fn columns<I, C: Selection<S, I>>(self, columns: C) -> Select<S, C::Output> {
-        Select {
-            filter: self.filter,
-            joins: self.joins,
-            order: self.order,
-            group_by: self.group_by,
-            having: self.having,
-            limit: self.limit,
-            offset: self.offset,
-            lock: self.lock,
-            deleted: self.deleted,
-            projection: Some(columns.nodes()),
-            relations: Vec::new(),
-            decode: |row| C::decode(row, 0),
-            _marker: PhantomData,
-        }
+        let mut select = self.recast(|row| C::decode(row, 0));
+        select.projection = Some(columns.nodes());
+        select.relations = Vec::new();
+        select
     }
 }
 
 impl<S: Source, O> Select<S, O> {
-    /// Lets this query, used as a subquery, refer to the columns of `T`, a table of the
-    /// enclosing query: `exists(Project::select().correlated::<User>().filter(projects::owner_id.eq(users::id)))`.
-    pub fn correlated<T: Table>(self) -> Select<(S, Outer<T>), O> {
+    /// The same query as another source or row type, decoded with `decode`.
+    fn recast<S2: Source, O2>(self, decode: fn(&Row) -> Result<O2, Error>) -> Select<S2, O2> {
         Select {
             filter: self.filter,
             joins: self.joins,
@@ -673,29 +651,22 @@ impl<S: Source, O> Select<S, O> {
             deleted: self.deleted,
             projection: self.projection,
             relations: self.relations,
-            decode: self.decode,
+            decode,
             _marker: PhantomData,
         }
+    }
+
+    /// Lets this query, used as a subquery, refer to the columns of `T`, a table of the
+    /// enclosing query: `exists(Project::select().correlated::<User>().filter(projects::owner_id.eq(users::id)))`.
+    pub fn correlated<T: Table>(self) -> Select<(S, Outer<T>), O> {
+        let decode = self.decode;
+        self.recast(decode)
     }
 
     /// Decodes each row into a user struct (`#[derive(FromRow)]`), its fields in the order of
     /// the selected columns.
     pub fn decode_as<U: FromRow>(self) -> Select<S, U> {
-        Select {
-            filter: self.filter,
-            joins: self.joins,
-            order: self.order,
-            group_by: self.group_by,
-            having: self.having,
-            limit: self.limit,
-            offset: self.offset,
-            lock: self.lock,
-            deleted: self.deleted,
-            projection: self.projection,
-            relations: self.relations,
-            decode: |row| U::from_row(row, 0),
-            _marker: PhantomData,
-        }
+        self.recast(|row| U::from_row(row, 0))
     }
 
     /// `WHERE …`; called again, the conditions are joined with `AND`.
@@ -979,21 +950,7 @@ impl<S: Source, O> Select<S, O> {
         let parent: &'static str = <S::Base as Table>::table().name.as_ref();
         self.relations
             .push(Arc::new(move |w: &mut SqlWriter| relation.write(w, parent)));
-        Select {
-            filter: self.filter,
-            joins: self.joins,
-            order: self.order,
-            group_by: self.group_by,
-            having: self.having,
-            limit: self.limit,
-            offset: self.offset,
-            lock: self.lock,
-            deleted: self.deleted,
-            projection: self.projection,
-            relations: self.relations,
-            decode,
-            _marker: PhantomData,
-        }
+        self.recast(decode)
     }
 }
 
