@@ -53,78 +53,32 @@ where
     /// own nested relations), for the parents' keys only.
     fn children_sql(&self, parents: &Select<P, P>) -> (String, Vec<Param>) {
         let relation = &self.relation;
-        let child = C::table();
-        let child_name: &'static str = child.name.as_ref();
+        let child_name: &'static str = C::table().name.as_ref();
         let alias = "t1";
-        let key = |w: &mut SqlWriter| match &relation.through {
-            Some(through) => {
-                w.ident(&format!("{alias}_j"));
-                w.push(".");
-                w.ident(through.from);
-            }
-            None => {
-                w.ident(alias);
-                w.push(".");
-                w.ident(relation.child_key);
-            }
-        };
         let limited = relation.limit.is_some();
         let mut w = SqlWriter::new(false);
         if limited {
             w.push("SELECT \"key\", \"row\" FROM (");
         }
         w.push("SELECT ");
-        key(&mut w);
+        relation.write_key(&mut w, alias);
         w.push(" AS \"key\", ROW(");
         w.push_alias(child_name, alias.to_string());
-        for (i, column) in child.columns.iter().enumerate() {
-            if i > 0 {
-                w.push(", ");
-            }
-            w.column(None, child_name, &column.name);
-        }
-        relation.nested.write(&mut w, alias);
+        relation.write_fields(&mut w, alias);
         w.push(") AS \"row\"");
         if limited {
             // The first `limit` rows of each parent, in the relation's order.
             w.push(", row_number() OVER (PARTITION BY ");
-            key(&mut w);
+            relation.write_key(&mut w, alias);
             w.order_by(&relation.order);
             w.push(") AS \"n\"");
         }
-        w.push(" FROM ");
-        w.table(child.schema.as_deref(), &child.name);
-        w.push(" AS ");
-        w.ident(alias);
-        if let Some(through) = &relation.through {
-            w.push(" INNER JOIN ");
-            w.table(through.schema, through.table);
-            w.push(" AS ");
-            w.ident(&format!("{alias}_j"));
-            w.push(" ON ");
-            w.ident(&format!("{alias}_j"));
-            w.push(".");
-            w.ident(through.to);
-            w.push(" = ");
-            w.ident(alias);
-            w.push(".");
-            w.ident(relation.child_key);
-        }
-        w.push(" WHERE ");
-        if let (Some(column), false) = (&child.soft_delete, relation.with_deleted) {
-            w.ident(alias);
-            w.push(".");
-            w.ident(column);
-            w.push(" IS NULL AND ");
-        }
-        if let Some(filter) = &relation.filter {
-            w.node(&Node::Logic("AND", vec![filter.clone()]));
-            w.push(" AND ");
-        }
+        relation.write_source(&mut w, alias);
         // The parents' keys: their query, with the parent table's own names (not the alias,
         // which a self-reference would share).
         w.pop_alias();
-        key(&mut w);
+        w.push(" WHERE ");
+        relation.write_key(&mut w, alias);
         w.push(" IN (");
         let parent_key = Node::Column {
             schema: P::table().schema.as_deref(),
@@ -133,12 +87,14 @@ where
         };
         (parents.keys_subquery(parent_key))(&mut w);
         w.push(")");
+        w.push_alias(child_name, alias.to_string());
+        relation.write_conditions(&mut w, alias);
         if limited {
+            w.pop_alias();
             w.push(") AS \"s\" WHERE \"n\" <= ");
             w.param(Arc::new(relation.limit.unwrap_or_default()));
             w.push(" ORDER BY \"n\"");
         } else {
-            w.push_alias(child_name, alias.to_string());
             w.order_by(&relation.order);
             w.pop_alias();
         }

@@ -331,75 +331,24 @@ where
     type Output = K::Wrap<N::Item>;
 
     fn write(&self, w: &mut SqlWriter, parent: &str) {
-        let child = C::table();
+        let child_name: &'static str = C::table().name.as_ref();
         let alias = format!("t{}", w.depth() + 1);
-        let child_name: &'static str = child.name.as_ref();
         w.push(if K::MANY {
             "ARRAY(SELECT ROW("
         } else {
             "(SELECT ROW("
         });
         w.push_alias(child_name, alias.clone());
-        for (i, column) in child.columns.iter().enumerate() {
-            if i > 0 {
-                w.push(", ");
-            }
-            w.column(None, child_name, &column.name);
-        }
-        self.nested.write(w, &alias);
-        w.push(") FROM ");
-        w.table(child.schema.as_deref(), &child.name);
-        w.push(" AS ");
-        w.ident(&alias);
-        let parent_ref = |w: &mut SqlWriter, column: &str| {
-            w.ident(parent);
-            w.push(".");
-            w.ident(column);
-        };
-        match &self.through {
-            Some(through) => {
-                // child JOIN through ON through.to = child.key WHERE through.from = parent.key
-                let join_alias = format!("{alias}_j");
-                w.push(" INNER JOIN ");
-                w.table(through.schema, through.table);
-                w.push(" AS ");
-                w.ident(&join_alias);
-                w.push(" ON ");
-                w.ident(&join_alias);
-                w.push(".");
-                w.ident(through.to);
-                w.push(" = ");
-                w.ident(&alias);
-                w.push(".");
-                w.ident(self.child_key);
-                w.push(" WHERE ");
-                w.ident(&join_alias);
-                w.push(".");
-                w.ident(through.from);
-                w.push(" = ");
-                parent_ref(w, self.parent_key);
-            }
-            None => {
-                w.push(" WHERE ");
-                w.ident(&alias);
-                w.push(".");
-                w.ident(self.child_key);
-                w.push(" = ");
-                parent_ref(w, self.parent_key);
-            }
-        }
-        if let (Some(column), false) = (&child.soft_delete, self.with_deleted) {
-            w.push(" AND ");
-            w.ident(&alias);
-            w.push(".");
-            w.ident(column);
-            w.push(" IS NULL");
-        }
-        if let Some(filter) = &self.filter {
-            w.push(" AND ");
-            let and = Node::Logic("AND", vec![filter.clone()]);
-            w.node(&and);
-        }
+        self.write_fields(w, &alias);
+        w.push(")");
+        self.write_source(w, &alias);
+        w.push(" WHERE ");
+        self.write_key(w, &alias);
+        w.push(" = ");
+        w.ident(parent);
+        w.push(".");
+        w.ident(self.parent_key);
+        self.write_conditions(w, &alias);
         w.order_by(&self.order);
         match (self.limit, K::MANY) {
             (Some(limit), _) => {
@@ -411,6 +360,82 @@ where
         }
         w.pop_alias();
         w.push(")");
+    }
+}
+
+/// The pieces of a relation's SQL, shared by eager and batched loading; the child table is
+/// read as `alias`.
+impl<P, C, K, N> Relation<P, C, K, N>
+where
+    C: Table + FromRecord,
+    N: Nested<C>,
+{
+    /// The child's columns, then the values of its nested relations: a `ROW(…)`'s fields.
+    fn write_fields(&self, w: &mut SqlWriter, alias: &str) {
+        let child = C::table();
+        for (i, column) in child.columns.iter().enumerate() {
+            if i > 0 {
+                w.push(", ");
+            }
+            w.column(None, &child.name, &column.name);
+        }
+        self.nested.write(w, alias);
+    }
+
+    /// ` FROM child AS alias`, joined to the join table (`alias_j`) for many-to-many.
+    fn write_source(&self, w: &mut SqlWriter, alias: &str) {
+        let child = C::table();
+        w.push(" FROM ");
+        w.table(child.schema.as_deref(), &child.name);
+        w.push(" AS ");
+        w.ident(alias);
+        if let Some(through) = &self.through {
+            let join_alias = format!("{alias}_j");
+            w.push(" INNER JOIN ");
+            w.table(through.schema, through.table);
+            w.push(" AS ");
+            w.ident(&join_alias);
+            w.push(" ON ");
+            w.ident(&join_alias);
+            w.push(".");
+            w.ident(through.to);
+            w.push(" = ");
+            w.ident(alias);
+            w.push(".");
+            w.ident(self.child_key);
+        }
+    }
+
+    /// The column a related row is matched to its parent by: the child's key, or for
+    /// many-to-many the join table's column that points at the parent.
+    fn write_key(&self, w: &mut SqlWriter, alias: &str) {
+        match &self.through {
+            Some(through) => {
+                w.ident(&format!("{alias}_j"));
+                w.push(".");
+                w.ident(through.from);
+            }
+            None => {
+                w.ident(alias);
+                w.push(".");
+                w.ident(self.child_key);
+            }
+        }
+    }
+
+    /// ` AND alias.deleted_at IS NULL` (unless soft-deleted rows are asked for), ` AND (filter)`.
+    fn write_conditions(&self, w: &mut SqlWriter, alias: &str) {
+        if let (Some(column), false) = (&C::table().soft_delete, self.with_deleted) {
+            w.push(" AND ");
+            w.ident(alias);
+            w.push(".");
+            w.ident(column);
+            w.push(" IS NULL");
+        }
+        if let Some(filter) = &self.filter {
+            w.push(" AND ");
+            w.node(&Node::Logic("AND", vec![filter.clone()]));
+        }
     }
 }
 
