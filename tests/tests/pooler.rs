@@ -9,6 +9,19 @@ use schema_core::prelude::*;
 use schema_core::testing::{PgBouncer, TestDb};
 use schema_tests::support::app_db;
 
+/// A PgBouncer in transaction mode with `pool_size` server connections in front of `test_db`, and
+/// the pooled URL of that database.
+fn pgbouncer(test_db: &TestDb, pool_size: u32) -> (PgBouncer, String) {
+    let backend_port = test_db.config().get_ports()[0];
+    let bouncer = PgBouncer::start(backend_port, "transaction", pool_size).expect("pgbouncer");
+    let url = format!(
+        "postgresql://postgres@127.0.0.1:{}/{}?sslmode=disable&pgbouncer=true",
+        bouncer.port(),
+        test_db.name()
+    );
+    (bouncer, url)
+}
+
 /// The named statements on the server connections behind `dbs` (one each): a transaction held
 /// open on every one pins them all at once, and the simple protocol counts without preparing.
 async fn statements_on_server_connections(dbs: &[Db]) -> Vec<i64> {
@@ -36,13 +49,7 @@ async fn statements_on_server_connections(dbs: &[Db]) -> Vec<i64> {
 #[tokio::test]
 async fn builder_queries_through_pgbouncer_in_transaction_mode() {
     let (test_db, setup) = app_db(false).await;
-    let backend_port = test_db.config().get_ports()[0];
-    let bouncer = PgBouncer::start(backend_port, "transaction", 3).expect("pgbouncer");
-    let url = format!(
-        "postgresql://postgres@127.0.0.1:{}/{}?sslmode=disable&pgbouncer=true",
-        bouncer.port(),
-        test_db.name()
-    );
+    let (bouncer, url) = pgbouncer(&test_db, 3);
 
     let owner = User::insert(NewUser::new().email("owner@x.io").name("Owner"))
         .returning()
@@ -127,14 +134,8 @@ async fn builder_queries_through_pgbouncer_in_transaction_mode() {
 #[tokio::test]
 async fn an_application_pool_through_pgbouncer_keeps_no_statement_prepared() {
     let (test_db, setup) = app_db(false).await;
-    let backend_port = test_db.config().get_ports()[0];
-    let bouncer = PgBouncer::start(backend_port, "transaction", 2).expect("pgbouncer");
     // Port and flag both say "pooler"; the pool runs every connection unprepared.
-    let url = format!(
-        "postgresql://postgres@127.0.0.1:{}/{}?sslmode=disable&pgbouncer=true",
-        bouncer.port(),
-        test_db.name()
-    );
+    let (bouncer, url) = pgbouncer(&test_db, 2);
     let pool = std::sync::Arc::new(DbPool::new(&url, 4).unwrap());
     assert!(pool.through_pooler());
     let owner = User::insert(NewUser::new().email("pool@x.io").name("Pool"))
@@ -222,13 +223,7 @@ fn the_runner_refuses_a_pooled_url_and_asks_for_the_direct_one() {
 #[tokio::test]
 async fn through_pgbouncer_types_the_client_does_not_know_are_learnt_first() {
     let (test_db, _setup) = app_db(true).await;
-    let backend_port = test_db.config().get_ports()[0];
-    let bouncer = PgBouncer::start(backend_port, "transaction", 2).expect("pgbouncer");
-    let url = format!(
-        "postgresql://postgres@127.0.0.1:{}/{}?sslmode=disable&pgbouncer=true",
-        bouncer.port(),
-        test_db.name()
-    );
+    let (bouncer, url) = pgbouncer(&test_db, 2);
     // Shapes that meet, one after another, types tokio-postgres looks up with statements of its
     // own: an enum (`user_role`), then `vector`, then both inside loaded relations.
     let run = async |db: &Db, n: usize| {
