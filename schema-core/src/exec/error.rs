@@ -1,12 +1,13 @@
 //! One error type for everything a query can meet. Constraint violations come back as their own
 //! variants naming the table and the constraint; every error from the server carries the SQL
-//! that failed (never the parameters, which may be secrets).
+//! that failed. No row value and no parameter is ever shown by `Display` or `Debug`: the server's
+//! DETAIL line (which quotes the failing row or key) stays in [`ConstraintViolation::detail`],
+//! and [`Error::with_detail`] shows it when asked.
 
 use std::fmt;
 
 use tokio_postgres::error::SqlState;
 
-#[derive(Debug)]
 pub enum Error {
     /// A unique constraint or index refused the row.
     UniqueViolation(ConstraintViolation),
@@ -39,6 +40,18 @@ pub enum Error {
     Tls(String),
     /// A loaded relation's value could not be decoded.
     Relation(String),
+    /// A statement met a schema that changed under it (a migration altered a table or type it
+    /// uses) inside a transaction, which is now aborted. The stale statement is already gone from
+    /// the cache: run the transaction again. Outside a transaction this never reaches the
+    /// caller: the statement is prepared again and retried once.
+    SchemaChanged { sql: String },
+    /// The server described a parameter of a type this connection has not learnt (through a
+    /// pooler, a type created after the connection was made): a new connection knows it.
+    UnknownType { oid: u32, sql: String },
+    /// The server answered in a way the client did not expect.
+    Protocol(String),
+    /// The connection cannot be used any more; the message says why. Open a new one.
+    Broken(String),
     /// Any other error of the server or the connection.
     Database {
         source: tokio_postgres::Error,
@@ -47,13 +60,80 @@ pub enum Error {
 }
 
 /// A constraint that refused a statement.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ConstraintViolation {
     pub table: String,
     pub constraint: String,
-    /// The server's detail line (`Key (email)=(a@x.io) already exists.`).
+    /// The server's detail line (`Key (email)=(a@x.io) already exists.`, `Failing row contains
+    /// (…)`): row values, so never in `Display` or `Debug` unless asked ([`Error::with_detail`]).
     pub detail: Option<String>,
     pub sql: String,
+}
+
+impl fmt::Debug for ConstraintViolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConstraintViolation")
+            .field("table", &self.table)
+            .field("constraint", &self.constraint)
+            .field("detail", &self.detail.as_ref().map(|_| Redacted))
+            .field("sql", &Bounded(&self.sql))
+            .finish()
+    }
+}
+
+/// Stands for a value that is not shown.
+struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted: row values>")
+    }
+}
+
+/// The most of a statement's text an error shows; the rest is counted.
+const SQL_SHOWN: usize = 2048;
+
+/// SQL text shown at most [`SQL_SHOWN`] bytes long, with its full length stated past that.
+struct Bounded<'a>(&'a str);
+
+impl fmt::Display for Bounded<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.len() <= SQL_SHOWN {
+            return f.write_str(self.0);
+        }
+        let mut end = SQL_SHOWN;
+        while !self.0.is_char_boundary(end) {
+            end -= 1;
+        }
+        write!(f, "{}… ({} bytes in all)", &self.0[..end], self.0.len())
+    }
+}
+
+impl fmt::Debug for Bounded<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
+/// [`Error`] shown with the server's DETAIL line ([`Error::with_detail`]).
+#[derive(Debug)]
+pub struct WithDetail<'a>(&'a Error);
+
+impl fmt::Display for WithDetail<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let detail = match self.0 {
+            Error::UniqueViolation(v)
+            | Error::ForeignKeyViolation(v)
+            | Error::CheckViolation(v) => v.detail.as_deref(),
+            Error::Database { source, .. } => source.as_db_error().and_then(|db| db.detail()),
+            _ => None,
+        };
+        if let Some(detail) = detail {
+            write!(f, "\nDETAIL: {detail}")?;
+        }
+        Ok(())
+    }
 }
 
 impl Error {
@@ -99,6 +179,21 @@ impl Error {
         }
     }
 
+    /// The error shown with the server's DETAIL line, which quotes row values (the failing row
+    /// of a check, the key of a unique violation): for a developer's eyes, not for logs.
+    pub fn with_detail(&self) -> WithDetail<'_> {
+        WithDetail(self)
+    }
+
+    /// The server's own error, when the error came from the server (its fields include the
+    /// DETAIL line, with row values).
+    pub fn db_error(&self) -> Option<&tokio_postgres::error::DbError> {
+        match self {
+            Error::Database { source, .. } | Error::Decode { source, .. } => source.as_db_error(),
+            _ => None,
+        }
+    }
+
     /// The SQL that failed, when the error came from a statement.
     pub fn sql(&self) -> Option<&str> {
         match self {
@@ -108,46 +203,38 @@ impl Error {
             Error::NotNullViolation { sql, .. }
             | Error::NotFound { sql, .. }
             | Error::TooManyRows { sql, .. }
-            | Error::InvalidText { sql, .. } => Some(sql),
+            | Error::InvalidText { sql, .. }
+            | Error::SchemaChanged { sql }
+            | Error::UnknownType { sql, .. } => Some(sql),
             Error::Database { sql, .. } => sql.as_deref(),
             Error::Decode { .. }
             | Error::Pool(_)
             | Error::Relation(_)
             | Error::Config(_)
-            | Error::Tls(_) => None,
+            | Error::Tls(_)
+            | Error::Protocol(_)
+            | Error::Broken(_) => None,
         }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let detail = |v: &ConstraintViolation| {
-            v.detail
-                .as_ref()
-                .map(|d| format!(": {d}"))
-                .unwrap_or_default()
-        };
         match self {
             Error::UniqueViolation(v) => write!(
                 f,
-                "unique constraint \"{}\" of table \"{}\" refused the row{}",
-                v.constraint,
-                v.table,
-                detail(v)
+                "unique constraint \"{}\" of table \"{}\" refused the row",
+                v.constraint, v.table
             ),
             Error::ForeignKeyViolation(v) => write!(
                 f,
-                "foreign key \"{}\" of table \"{}\" refused the change{}",
-                v.constraint,
-                v.table,
-                detail(v)
+                "foreign key \"{}\" of table \"{}\" refused the change",
+                v.constraint, v.table
             ),
             Error::CheckViolation(v) => write!(
                 f,
-                "check constraint \"{}\" of table \"{}\" refused the row{}",
-                v.constraint,
-                v.table,
-                detail(v)
+                "check constraint \"{}\" of table \"{}\" refused the row",
+                v.constraint, v.table
             ),
             Error::NotNullViolation { table, column, .. } => {
                 write!(f, "column \"{column}\" of table \"{table}\" cannot be NULL")
@@ -168,6 +255,20 @@ impl fmt::Display for Error {
             Error::Relation(message) => f.write_str(message),
             Error::Config(message) => write!(f, "invalid connection settings: {message}"),
             Error::Tls(message) => write!(f, "TLS: {message}"),
+            Error::SchemaChanged { sql } => write!(
+                f,
+                "the schema changed under a statement of this transaction (a migration ran); \
+                 the transaction is aborted: run it again (in `{}`)",
+                Bounded(sql)
+            ),
+            Error::UnknownType { oid, sql } => write!(
+                f,
+                "a parameter has a type (oid {oid}) created after this connection learnt the \
+                 database's types: open a new connection (in `{}`)",
+                Bounded(sql)
+            ),
+            Error::Protocol(message) => write!(f, "unexpected answer from the server: {message}"),
+            Error::Broken(message) => write!(f, "the connection cannot be used: {message}"),
             Error::Database { source, sql } => {
                 // A server error's own message says more than tokio-postgres' "db error".
                 match source.as_db_error() {
@@ -184,7 +285,7 @@ impl fmt::Display for Error {
                     }
                 }
                 if let Some(sql) = sql {
-                    write!(f, " (in `{sql}`)")?;
+                    write!(f, " (in `{}`)", Bounded(sql))?;
                 }
                 Ok(())
             }
@@ -192,10 +293,44 @@ impl fmt::Display for Error {
     }
 }
 
+/// Like `Display`, field by field: no row value, no parameter, SQL bounded.
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::UniqueViolation(v) => f.debug_tuple("UniqueViolation").field(v).finish(),
+            Error::ForeignKeyViolation(v) => f.debug_tuple("ForeignKeyViolation").field(v).finish(),
+            Error::CheckViolation(v) => f.debug_tuple("CheckViolation").field(v).finish(),
+            Error::Database { source, sql } => {
+                let mut s = f.debug_struct("Database");
+                match source.as_db_error() {
+                    Some(db) => s
+                        .field("code", &db.code().code())
+                        .field("message", &db.message())
+                        .field("table", &db.table())
+                        .field("constraint", &db.constraint())
+                        .field("detail", &db.detail().map(|_| Redacted)),
+                    None => s.field("source", &source.to_string()),
+                };
+                s.field("sql", &sql.as_deref().map(Bounded)).finish()
+            }
+            Error::Decode { column, source } => f
+                .debug_struct("Decode")
+                .field("column", column)
+                .field("source", &source.to_string())
+                .finish(),
+            other => write!(f, "{other}"),
+        }
+    }
+}
+
 impl std::error::Error for Error {
+    /// The underlying error for connection and decoding failures. A server error's source is
+    /// not given: tokio-postgres shows its DETAIL line (row values) in `Display`; it is at
+    /// [`Error::db_error`] for whoever asks.
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Decode { source, .. } | Error::Database { source, .. } => Some(source),
+            Error::Decode { source, .. } => Some(source),
+            Error::Database { source, .. } if source.as_db_error().is_none() => Some(source),
             _ => None,
         }
     }

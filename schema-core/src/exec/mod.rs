@@ -1,11 +1,13 @@
 //! The tokio-postgres side: connections with a statement cache, transactions, row decoding and
 //! typed errors.
 
+mod cleanup;
 #[cfg(feature = "tls")]
 pub mod connect;
 mod copy;
 mod error;
 mod log;
+mod pooler;
 
 pub use copy::{copy_in, CopyRow};
 
@@ -14,7 +16,9 @@ use std::sync::Mutex;
 
 use tokio_postgres::{Client, Row, Statement};
 
-pub use error::{ConstraintViolation, Error};
+pub use error::{ConstraintViolation, Error, WithDetail};
+pub(crate) use pooler::learn_types;
+pub use pooler::ParamTypes;
 
 use crate::query::expr::Param;
 
@@ -43,6 +47,13 @@ impl StatementCache {
             .cloned()
     }
 
+    fn remove(&self, sql: &str) {
+        self.statements
+            .lock()
+            .expect("statement cache lock")
+            .remove(sql);
+    }
+
     fn insert(&self, sql: &str, statement: Statement) {
         self.statements
             .lock()
@@ -57,124 +68,6 @@ impl StatementCache {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-}
-
-/// Parameter types by SQL text, for connections through a transaction-mode pooler: what a
-/// prepared statement would have told, learnt once and kept on the client side.
-///
-/// tokio-postgres learns a type it does not know (an enum, `vector`) with named statements that
-/// it keeps for the next type; through a pooler those would be left on, and later looked for on,
-/// whichever server connection the pooler gave. So a connection learns every type of the
-/// database first, in one transaction whose statements go before it ends, and never needs to
-/// again (a type created later needs a new connection).
-#[derive(Debug, Default)]
-pub struct ParamTypes {
-    types: Mutex<HashMap<String, Vec<postgres_types::Type>>>,
-    /// The connection has learnt the database's types (set from the start for a pool, whose
-    /// connections learn them when they are made).
-    learnt: tokio::sync::OnceCell<()>,
-}
-
-/// Teaches `client` every type of its database that tokio-postgres does not know by itself,
-/// in one transaction that leaves no statement behind.
-pub(crate) async fn learn_types(client: &Client) -> Result<(), Error> {
-    const TYPES: &str = "SELECT format_type(t.oid, NULL) FROM pg_type t \
-         JOIN pg_namespace n ON n.oid = t.typnamespace \
-         WHERE n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%' \
-         AND t.typisdefined AND t.typtype IN ('b', 'd', 'e', 'm', 'r') ORDER BY t.oid";
-    client
-        .batch_execute("BEGIN")
-        .await
-        .map_err(|e| Error::from_postgres(e, Some("BEGIN")))?;
-    let learnt = async {
-        let names: Vec<String> = client
-            .simple_query(TYPES)
-            .await?
-            .iter()
-            .filter_map(|message| match message {
-                tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(str::to_string),
-                _ => None,
-            })
-            .collect();
-        // Describing `SELECT NULL::t, …` makes tokio-postgres look each type up (and its
-        // elements', for arrays) and keep it.
-        for chunk in names.chunks(500) {
-            let casts: Vec<String> = chunk.iter().map(|name| format!("NULL::{name}")).collect();
-            client
-                .prepare(&format!("SELECT {}", casts.join(", ")))
-                .await?;
-        }
-        client.batch_execute("DEALLOCATE ALL").await
-    }
-    .await;
-    let end = if learnt.is_ok() { "COMMIT" } else { "ROLLBACK" };
-    client
-        .batch_execute(end)
-        .await
-        .map_err(|e| Error::from_postgres(e, Some(end)))?;
-    learnt.map_err(|e| Error::from_postgres(e, Some("learning the database's types")))
-}
-
-impl ParamTypes {
-    /// For a pool whose connections learn the types when they are made.
-    #[cfg(all(feature = "pool", feature = "tls"))]
-    fn learnt_per_connection() -> ParamTypes {
-        ParamTypes {
-            types: Default::default(),
-            learnt: tokio::sync::OnceCell::new_with(Some(())),
-        }
-    }
-
-    /// Learns the database's types on `client` once (outside a transaction).
-    async fn learn(&self, client: &Client) -> Result<(), Error> {
-        self.learnt
-            .get_or_try_init(|| learn_types(client))
-            .await
-            .map(|_| ())
-    }
-
-    async fn get_or_describe(
-        &self,
-        client: &Client,
-        sql: &str,
-        in_transaction: bool,
-    ) -> Result<Vec<postgres_types::Type>, Error> {
-        if let Some(types) = self.types.lock().expect("param types lock").get(sql) {
-            return Ok(types.clone());
-        }
-        // A named statement lives on one server connection: prepare, read and close it inside
-        // one transaction, which the pooler keeps on one server connection.
-        let describe = async {
-            let statement = client.prepare(sql).await?;
-            let types = statement.params().to_vec();
-            drop(statement);
-            // The statement, and the type lookups tokio-postgres prepared for it (whose results
-            // it keeps), go from this server connection before the pooler hands it to anyone.
-            client.batch_execute("DEALLOCATE ALL").await?;
-            Ok::<_, tokio_postgres::Error>(types)
-        };
-        let types = if in_transaction {
-            describe.await
-        } else {
-            client
-                .batch_execute("BEGIN")
-                .await
-                .map_err(|e| Error::from_postgres(e, Some("BEGIN")))?;
-            let types = describe.await;
-            let end = if types.is_ok() { "COMMIT" } else { "ROLLBACK" };
-            client
-                .batch_execute(end)
-                .await
-                .map_err(|e| Error::from_postgres(e, Some(end)))?;
-            types
-        }
-        .map_err(|e| Error::from_postgres(e, Some(sql)))?;
-        self.types
-            .lock()
-            .expect("param types lock")
-            .insert(sql.to_string(), types.clone());
-        Ok(types)
     }
 }
 
@@ -207,6 +100,17 @@ pub trait Executor: Sync {
     fn log_parameters(&self) -> bool {
         false
     }
+
+    /// Whether statements run inside a transaction (a [`Tx`], or one opened with raw SQL), where
+    /// a failed statement cannot simply be tried again.
+    #[doc(hidden)]
+    fn in_transaction(&self) -> bool {
+        false
+    }
+
+    /// Raw SQL opened (`true`) or may have opened a transaction, or ended one (`false`).
+    #[doc(hidden)]
+    fn note_raw_transaction(&self, _open: bool) {}
 }
 
 enum Connection {
@@ -227,6 +131,8 @@ enum Connection {
         object: deadpool_postgres::Object,
         types: std::sync::Arc<ParamTypes>,
     },
+    /// Taken apart (only while a `Db` is dropped).
+    Gone,
 }
 
 /// A connection with its statement cache: opened directly, or checked out of a pool (feature
@@ -236,6 +142,28 @@ pub struct Db {
     /// Statements sent to the server through this `Db` (not counting its transactions').
     sent: std::sync::atomic::AtomicU64,
     log_params: std::sync::atomic::AtomicBool,
+    /// Raw SQL opened a transaction (or may have: its answer never came) that no raw SQL has
+    /// ended since. A pooled connection in that state is closed, never handed out again.
+    raw_transaction: std::sync::atomic::AtomicBool,
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if !*self.raw_transaction.get_mut() {
+            return;
+        }
+        // Out of the pool and closed: the server rolls the transaction back, and no later
+        // checkout can run inside it.
+        match std::mem::replace(&mut self.connection, Connection::Gone) {
+            #[cfg(feature = "pool")]
+            Connection::Pooled(object) => drop(deadpool_postgres::Object::take(object)),
+            #[cfg(all(feature = "pool", feature = "tls"))]
+            Connection::PooledUnprepared { object, .. } => {
+                drop(deadpool_postgres::Object::take(object))
+            }
+            other => drop(other),
+        }
+    }
 }
 
 impl std::fmt::Debug for Db {
@@ -247,6 +175,7 @@ impl std::fmt::Debug for Db {
             Connection::Pooled(_) => f.write_str("Db { pooled }"),
             #[cfg(all(feature = "pool", feature = "tls"))]
             Connection::PooledUnprepared { .. } => f.write_str("Db { pooled, unprepared }"),
+            Connection::Gone => f.write_str("Db { closed }"),
         }
     }
 }
@@ -315,23 +244,23 @@ impl DbPool {
             recycling,
         );
         let mut builder = Pool::builder(manager).max_size(max_size);
-        if options.pooler {
+        let pooler = options
+            .pooler
+            .then(|| std::sync::Arc::new(ParamTypes::learnt_per_connection()));
+        if let Some(types) = &pooler {
             // Each connection learns the database's types when it is made (see `ParamTypes`).
-            builder = builder.post_create(deadpool_postgres::Hook::async_fn(|client, _| {
+            let types = std::sync::Arc::clone(types);
+            builder = builder.post_create(deadpool_postgres::Hook::async_fn(move |client, _| {
+                let types = std::sync::Arc::clone(&types);
                 Box::pin(async move {
-                    learn_types(client)
+                    learn_types(client, &types)
                         .await
                         .map_err(|e| deadpool_postgres::HookError::message(e.to_string()))
                 })
             }));
         }
         let pool = builder.build().map_err(|e| Error::Pool(e.to_string()))?;
-        Ok(DbPool {
-            pool,
-            pooler: options
-                .pooler
-                .then(|| std::sync::Arc::new(ParamTypes::learnt_per_connection())),
-        })
+        Ok(DbPool { pool, pooler })
     }
 
     /// Checks a connection out (opening one when none is idle and the pool is not full); it
@@ -352,6 +281,7 @@ impl DbPool {
             connection,
             sent: Default::default(),
             log_params: Default::default(),
+            raw_transaction: Default::default(),
         })
     }
 
@@ -376,7 +306,7 @@ impl Db {
             let options = connect::ConnectOptions::parse(url)?;
             let client = options.connect().await?;
             if options.pooler {
-                return Ok(Db::through_pooler(client));
+                return Db::through_pooler_learnt(client).await;
             }
             client
         };
@@ -402,6 +332,7 @@ impl Db {
             },
             sent: Default::default(),
             log_params: Default::default(),
+            raw_transaction: Default::default(),
         }
     }
 
@@ -417,16 +348,27 @@ impl Db {
             },
             sent: Default::default(),
             log_params: Default::default(),
+            raw_transaction: Default::default(),
         }
     }
 
-    /// Connects through a transaction-mode pooler (see [`Db::through_pooler`]).
+    /// Connects through a transaction-mode pooler (see [`Db::through_pooler`]); the database's
+    /// types are learnt before it returns, so that a future dropped while it learns drops the
+    /// connection with it.
     pub async fn connect_through_pooler(url: &str) -> Result<Db, Error> {
-        Ok(Db::through_pooler(Db::connect(url).await?.into_client()))
+        Db::through_pooler_learnt(Db::connect(url).await?.into_client()).await
     }
 
-    fn into_client(self) -> Client {
-        match self.connection {
+    async fn through_pooler_learnt(client: Client) -> Result<Db, Error> {
+        let db = Db::through_pooler(client);
+        if let (client, Cache::Unprepared { types, .. }) = db.connection() {
+            types.learn(client).await?;
+        }
+        Ok(db)
+    }
+
+    fn into_client(mut self) -> Client {
+        match std::mem::replace(&mut self.connection, Connection::Gone) {
             Connection::Own { client, .. } | Connection::Unprepared { client, .. } => client,
             #[cfg(feature = "pool")]
             Connection::Pooled(_) => unreachable!("a pooled connection is not taken apart"),
@@ -434,6 +376,7 @@ impl Db {
             Connection::PooledUnprepared { .. } => {
                 unreachable!("a pooled connection is not taken apart")
             }
+            Connection::Gone => unreachable!("a dropped connection is not taken apart"),
         }
     }
 
@@ -449,6 +392,7 @@ impl Db {
             connection: Connection::Pooled(object),
             sent: Default::default(),
             log_params: Default::default(),
+            raw_transaction: Default::default(),
         })
     }
 
@@ -477,6 +421,7 @@ impl Db {
             Connection::PooledUnprepared { .. } => 0,
             #[cfg(feature = "pool")]
             Connection::Pooled(object) => object.statement_cache.size(),
+            Connection::Gone => 0,
         }
     }
 
@@ -507,12 +452,24 @@ impl Db {
                 let cache = TxCache::Pool(std::sync::Arc::clone(&wrapper.statement_cache));
                 (&mut **wrapper, cache)
             }
+            Connection::Gone => unreachable!("a dropped connection runs nothing"),
         };
+        let log_params = *self.log_params.get_mut();
+        // tokio-postgres' `Transaction` sends `ROLLBACK` when dropped unfinished: a transaction
+        // whose future is dropped at any await ends with it.
         let inner = client
             .transaction()
             .await
             .map_err(|e| Error::from_postgres(e, Some("BEGIN")))?;
-        run_transaction(Tx { inner, cache }, f).await
+        run_transaction(
+            Tx {
+                inner,
+                cache,
+                log_params,
+            },
+            f,
+        )
+        .await
     }
 }
 
@@ -520,6 +477,8 @@ impl Db {
 pub struct Tx<'a> {
     inner: tokio_postgres::Transaction<'a>,
     cache: TxCache<'a>,
+    /// The `Db`'s [`Db::log_parameters`] when the transaction began.
+    log_params: bool,
 }
 
 /// A transaction's statement cache: its connection's (a pooled connection's is shared, since
@@ -549,12 +508,21 @@ impl Tx<'_> {
         E: From<Error>,
     {
         let cache = self.cache.clone();
+        let log_params = self.log_params;
         let inner = self
             .inner
             .transaction()
             .await
             .map_err(|e| Error::from_postgres(e, Some("SAVEPOINT")))?;
-        run_transaction(Tx { inner, cache }, f).await
+        run_transaction(
+            Tx {
+                inner,
+                cache,
+                log_params,
+            },
+            f,
+        )
+        .await
     }
 }
 
@@ -587,6 +555,16 @@ impl Executor for Db {
         self.log_params.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    fn in_transaction(&self) -> bool {
+        self.raw_transaction
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn note_raw_transaction(&self, open: bool) {
+        self.raw_transaction
+            .store(open, std::sync::atomic::Ordering::Relaxed);
+    }
+
     fn note_statement(&self) {
         self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
@@ -611,11 +589,20 @@ impl Executor for Db {
                     in_transaction: false,
                 },
             ),
+            Connection::Gone => unreachable!("a dropped connection runs nothing"),
         }
     }
 }
 
 impl Executor for Tx<'_> {
+    fn log_parameters(&self) -> bool {
+        self.log_params
+    }
+
+    fn in_transaction(&self) -> bool {
+        true
+    }
+
     fn connection(&self) -> (&Client, Cache<'_>) {
         let cache = match &self.cache {
             TxCache::Own(cache) => Cache::Own(cache),
@@ -642,6 +629,14 @@ impl<E: Executor + ?Sized> Executor for &E {
     fn log_parameters(&self) -> bool {
         (**self).log_parameters()
     }
+
+    fn in_transaction(&self) -> bool {
+        (**self).in_transaction()
+    }
+
+    fn note_raw_transaction(&self, open: bool) {
+        (**self).note_raw_transaction(open)
+    }
 }
 
 impl<E: Executor + ?Sized> Executor for &mut E {
@@ -655,6 +650,14 @@ impl<E: Executor + ?Sized> Executor for &mut E {
 
     fn log_parameters(&self) -> bool {
         (**self).log_parameters()
+    }
+
+    fn in_transaction(&self) -> bool {
+        (**self).in_transaction()
+    }
+
+    fn note_raw_transaction(&self, open: bool) {
+        (**self).note_raw_transaction(open)
     }
 }
 
@@ -718,6 +721,11 @@ enum Want {
 
 /// The one path every statement takes: the statement cache (or, through a pooler, unnamed
 /// statements), the statement count, and the `schema_core::sql` tracing event.
+///
+/// The cache is a cache, not a promise: a statement the schema changed under (a migration
+/// altered its table or a type it uses, or its prepared statement is gone) is evicted, and
+/// outside a transaction prepared again and retried once, which is safe because it failed before
+/// it did anything. Inside a transaction the caller gets [`Error::SchemaChanged`].
 async fn run(
     exec: &(impl Executor + ?Sized),
     sql: &str,
@@ -725,6 +733,31 @@ async fn run(
     want: Want,
 ) -> Result<(Vec<Row>, u64), Error> {
     let started = std::time::Instant::now();
+    let mut result = run_once(exec, sql, params, want).await;
+    if let Err(error) = &result {
+        let (client, cache) = exec.connection();
+        if stale_statement(error, matches!(cache, Cache::Unprepared { .. })) {
+            evict(client, cache, sql);
+            result = if exec.in_transaction() {
+                Err(Error::SchemaChanged {
+                    sql: sql.to_string(),
+                })
+            } else {
+                tracing::debug!(target: "schema_core::sql", sql, "the schema changed under a cached statement: prepared again");
+                run_once(exec, sql, params, want).await
+            };
+        }
+    }
+    log::statement(sql, params, started.elapsed(), exec.log_parameters());
+    result
+}
+
+async fn run_once(
+    exec: &(impl Executor + ?Sized),
+    sql: &str,
+    params: &[&(dyn postgres_types::ToSql + Sync)],
+    want: Want,
+) -> Result<(Vec<Row>, u64), Error> {
     let (client, cache) = exec.connection();
     let result = match cache {
         Cache::Unprepared {
@@ -734,7 +767,7 @@ async fn run(
             if !in_transaction {
                 types.learn(client).await?;
             }
-            let types = types.get_or_describe(client, sql, in_transaction).await?;
+            let types = types.get_or_describe(client, sql, params.len()).await?;
             let typed: Vec<(&(dyn postgres_types::ToSql + Sync), postgres_types::Type)> =
                 params.iter().copied().zip(types).collect();
             exec.note_statement();
@@ -758,9 +791,42 @@ async fn run(
             }
         }
     };
-    let elapsed = started.elapsed();
-    log::statement(sql, params, elapsed, exec.log_parameters());
     result.map_err(|e| Error::from_postgres(e, Some(sql)))
+}
+
+/// Whether `error` says that a cached statement no longer fits the schema: its result type
+/// changed, its prepared statement or a type it names is gone; through a pooler, the parameter
+/// types learnt for it no longer fit.
+fn stale_statement(error: &Error, unprepared: bool) -> bool {
+    let Some(db) = error.db_error() else {
+        return false;
+    };
+    let message = db.message();
+    match db.code().code() {
+        "0A000" => message.starts_with("cached plan must not change result type"),
+        "26000" => true,
+        "42704" => message.starts_with("type with OID"),
+        "XX000" => message.starts_with("cache lookup failed for type"),
+        "42804" => unprepared,
+        _ => false,
+    }
+}
+
+/// Removes what the connection keeps of `sql`, so that it is prepared (or described) again.
+fn evict(client: &Client, cache: Cache<'_>, sql: &str) {
+    match cache {
+        Cache::Own(cache) => {
+            cache.remove(sql);
+            // A type dropped and made again has a new oid: look types up afresh.
+            client.clear_type_cache();
+        }
+        Cache::Unprepared { types, .. } => types.forget(sql),
+        #[cfg(feature = "pool")]
+        Cache::Pool(cache) => {
+            cache.remove(sql, &[]);
+            client.clear_type_cache();
+        }
+    }
 }
 
 /// Reads column `index` of `row` as a `T`, naming the column in the error.
@@ -804,7 +870,7 @@ pub async fn raw_query<R: FromRow>(
     sql: &str,
     params: &[&(dyn postgres_types::ToSql + Sync)],
 ) -> Result<Vec<R>, Error> {
-    let (rows, _) = run(exec, sql, params, Want::Rows).await?;
+    let (rows, _) = run_raw(exec, sql, params, Want::Rows).await?;
     rows.iter().map(|row| R::from_row(row, 0)).collect()
 }
 
@@ -814,7 +880,35 @@ pub async fn raw_execute(
     sql: &str,
     params: &[&(dyn postgres_types::ToSql + Sync)],
 ) -> Result<u64, Error> {
-    run(exec, sql, params, Want::Count).await.map(|out| out.1)
+    run_raw(exec, sql, params, Want::Count)
+        .await
+        .map(|out| out.1)
+}
+
+/// Raw SQL may open or end a transaction: the connection keeps track, so that a failed
+/// statement inside one is not retried and a pooled connection left inside one is closed.
+async fn run_raw(
+    exec: &(impl Executor + ?Sized),
+    sql: &str,
+    params: &[&(dyn postgres_types::ToSql + Sync)],
+    want: Want,
+) -> Result<(Vec<Row>, u64), Error> {
+    let Some(leaves_open) = crate::sql::lex::transaction_effect(sql) else {
+        return run(exec, sql, params, want).await;
+    };
+    // Marked before the statement is sent: a future dropped before its answer leaves the
+    // connection in a state nobody knows, which counts as inside a transaction.
+    exec.note_raw_transaction(true);
+    let result = run(exec, sql, params, want).await;
+    // A `COMMIT` the server refused still ends the transaction; only a lost connection leaves
+    // it unknown.
+    let answered = result
+        .as_ref()
+        .map_or_else(|e| e.db_error().is_some(), |_| true);
+    if !leaves_open && answered {
+        exec.note_raw_transaction(false);
+    }
+    result
 }
 
 /// A single value as a one-column row: `raw_query::<Value<i64>>(…)`.

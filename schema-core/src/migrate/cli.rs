@@ -327,6 +327,7 @@ async fn migrate(
 }
 
 fn list(out: &Out, dir: &MigrationsDir) -> Outcome {
+    runner::verify_files(dir)?;
     let tags: Vec<String> = dir.journal()?.entries.into_iter().map(|e| e.tag).collect();
     for tag in &tags {
         out.line(tag);
@@ -465,7 +466,13 @@ async fn push(
         .query_opt(&format!("SELECT schema FROM {quoted}"), &[])
         .await
         .map_err(|e| MigrateError::Database(e.to_string()))?
-        .map(|row| row.get(0));
+        .map(|row| row.try_get(0))
+        .transpose()
+        .map_err(|e| {
+            MigrateError::Runner(format!(
+                "the pushed schema in {PUSH_TABLE} cannot be read: {e}"
+            ))
+        })?;
     let previous: Schema = match stored {
         Some(json) => serde_json::from_value(json)
             .map_err(|e| MigrateError::Runner(format!("the pushed schema cannot be read: {e}")))?,

@@ -45,6 +45,36 @@ impl Snapshot {
         }
     }
 
+    /// Reads a snapshot, refusing another format version or dialect and a table, enum or column
+    /// listed twice.
+    pub fn parse(text: &str) -> Result<Snapshot, String> {
+        let snapshot: Snapshot = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        check_format(snapshot.version, &snapshot.dialect)?;
+        let mut tables = std::collections::BTreeSet::new();
+        for table in &snapshot.schema.tables {
+            let key = (table.schema.as_deref(), table.name.as_ref());
+            if !tables.insert(key) {
+                return Err(format!("the table {:?} is listed twice", table.name));
+            }
+            let mut columns = std::collections::BTreeSet::new();
+            for column in table.columns.iter() {
+                if !columns.insert(column.name.as_ref()) {
+                    return Err(format!(
+                        "the column {:?} of table {:?} is listed twice",
+                        column.name, table.name
+                    ));
+                }
+            }
+        }
+        let mut enums = std::collections::BTreeSet::new();
+        for def in &snapshot.schema.enums {
+            if !enums.insert((def.schema.as_deref(), def.name.as_ref())) {
+                return Err(format!("the enum {:?} is listed twice", def.name));
+            }
+        }
+        Ok(snapshot)
+    }
+
     /// Pretty JSON with a final newline.
     pub fn to_json(&self) -> String {
         let mut json = serde_json::to_string_pretty(self).expect("a snapshot always serialises");
@@ -71,10 +101,71 @@ pub struct JournalEntry {
 }
 
 impl Journal {
+    /// Reads a journal, refusing what this version cannot trust: another format version or
+    /// dialect, a tag that is not a plain file name, a tag or index listed twice.
+    pub fn parse(text: &str) -> Result<Journal, String> {
+        let journal: Journal = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        check_format(journal.version, &journal.dialect)?;
+        let mut seen = std::collections::BTreeSet::new();
+        for (position, entry) in journal.entries.iter().enumerate() {
+            check_tag(&entry.tag)?;
+            if !seen.insert(entry.tag.as_str()) {
+                return Err(format!("the tag {:?} is listed twice", entry.tag));
+            }
+            if journal.entries[..position]
+                .iter()
+                .any(|e| e.idx == entry.idx)
+            {
+                return Err(format!("the index {} is listed twice", entry.idx));
+            }
+            if entry.checksum.len() != 64 || !entry.checksum.bytes().all(|b| b.is_ascii_hexdigit())
+            {
+                return Err(format!(
+                    "the checksum of {:?} is not a SHA-256 in hex: {:?}",
+                    entry.tag, entry.checksum
+                ));
+            }
+        }
+        Ok(journal)
+    }
+
     fn to_json(&self) -> String {
         let mut json = serde_json::to_string_pretty(self).expect("a journal always serialises");
         json.push('\n');
         json
+    }
+}
+
+/// A format this version writes and reads.
+fn check_format(version: u32, dialect: &str) -> Result<(), String> {
+    if version != FORMAT_VERSION {
+        return Err(format!(
+            "format version {version}, but this gen-migrations reads version {FORMAT_VERSION}: \
+             use the gen-migrations that wrote it"
+        ));
+    }
+    if dialect != "postgresql" {
+        return Err(format!(
+            "dialect {dialect:?}, but only \"postgresql\" is known"
+        ));
+    }
+    Ok(())
+}
+
+/// A tag is a plain file name (without `.sql`): nothing that could read outside the folder.
+fn check_tag(tag: &str) -> Result<(), String> {
+    let plain = !tag.is_empty()
+        && tag.len() <= 200
+        && !tag.starts_with('.')
+        && tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if plain {
+        Ok(())
+    } else {
+        Err(format!(
+            "the tag {tag:?} is not a plain file name (letters, digits, `_`, `-` and `.`, not first)"
+        ))
     }
 }
 
@@ -121,10 +212,9 @@ impl MigrationsDir {
     pub fn journal(&self) -> Result<Journal, MigrateError> {
         let path = self.journal_path();
         match fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text).map_err(|e| MigrateError::Corrupt {
-                path,
-                message: e.to_string(),
-            }),
+            Ok(text) => {
+                Journal::parse(&text).map_err(|message| MigrateError::Corrupt { path, message })
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Journal {
                 version: FORMAT_VERSION,
                 dialect: "postgresql".into(),
@@ -145,12 +235,44 @@ impl MigrationsDir {
             path: path.clone(),
             source: e,
         })?;
-        serde_json::from_str(&text)
+        Snapshot::parse(&text)
             .map(Some)
-            .map_err(|e| MigrateError::Corrupt {
-                path,
-                message: e.to_string(),
-            })
+            .map_err(|message| MigrateError::Corrupt { path, message })
+    }
+
+    /// `.sql` files in the folder that the journal does not list: the runner would never apply
+    /// them, so every command that reads the folder refuses them, naming each.
+    pub fn unlisted_files(&self, journal: &Journal) -> Result<Vec<PathBuf>, MigrateError> {
+        let entries = match fs::read_dir(&self.root) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => {
+                return Err(MigrateError::Io {
+                    path: self.root.clone(),
+                    source: e,
+                })
+            }
+        };
+        let mut unlisted = Vec::new();
+        for entry in entries {
+            let path = entry
+                .map_err(|e| MigrateError::Io {
+                    path: self.root.clone(),
+                    source: e,
+                })?
+                .path();
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            let Some(tag) = name.strip_suffix(".sql") else {
+                continue;
+            };
+            if path.is_file() && !journal.entries.iter().any(|e| e.tag == tag) {
+                unlisted.push(path);
+            }
+        }
+        unlisted.sort();
+        Ok(unlisted)
     }
 
     /// Diffs `schema` against the newest snapshot and writes the next migration, if anything

@@ -101,6 +101,14 @@ struct LocalFile {
 
 fn local_files(dir: &MigrationsDir) -> Result<Vec<LocalFile>, MigrateError> {
     let journal = dir.journal()?;
+    if let Some(path) = dir.unlisted_files(&journal)?.first() {
+        return Err(MigrateError::Runner(format!(
+            "{} is in the migrations folder but the journal (meta/_journal.json) does not list it, so \
+             it would never be applied. Move it out of the folder, or register it: a hand-written \
+             migration needs a journal entry with its tag and SHA-256 checksum, after the last one",
+            path.display()
+        )));
+    }
     let mut files = Vec::new();
     for entry in journal.entries {
         let path = dir.sql_path(&entry.tag);
@@ -115,6 +123,21 @@ fn local_files(dir: &MigrationsDir) -> Result<Vec<LocalFile>, MigrateError> {
                  Generate a new migration instead of editing this one",
                 path.display()
             )));
+        }
+        if !sql.starts_with(NO_TRANSACTION) {
+            let control = crate::sql::lex::statements(&sql)
+                .into_iter()
+                .find(|statement| crate::sql::lex::is_transaction_control(statement));
+            if let Some(statement) = control {
+                return Err(MigrateError::Runner(format!(
+                    "{} controls its own transaction (`{}`), but the runner runs the file in a \
+                     transaction of its own, with its journal row, so that a failure leaves nothing \
+                     half-applied. Remove that statement; a file that must run outside a transaction \
+                     starts with the line `{NO_TRANSACTION}`",
+                    path.display(),
+                    statement.chars().take(80).collect::<String>()
+                )));
+            }
         }
         files.push(LocalFile {
             tag: entry.tag,
@@ -168,37 +191,91 @@ async fn journal_rows(client: &Client) -> Result<Vec<JournalRow>, MigrateError> 
         )
         .await
         .map_err(|e| db(e, "cannot read the journal"))?
-        .get(0);
+        .try_get(0)
+        .map_err(|e| MigrateError::Database(format!("cannot read the journal: {e}")))?;
     if !exists {
         return Ok(Vec::new());
     }
+    // Every column read as text, whatever type a hand-made or older journal gave it, then
+    // checked here: nothing read from the table can panic.
     let rows = client
         .query(
             &format!(
-                "SELECT name, checksum, to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), duration_ms, status, error,
-                        to_jsonb(j) -> 'statements_done'
+                "SELECT name::text, checksum::text,
+                        to_char(applied_at::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
+                        duration_ms::text, status::text, error::text,
+                        (to_jsonb(j) -> 'statements_done')::text
                  FROM {} AS j ORDER BY name",
                 quote_ident(JOURNAL_TABLE)
             ),
             &[],
         )
         .await
-        .map_err(|e| db(e, "cannot read the journal"))?;
-    Ok(rows
-        .iter()
-        .map(|r| JournalRow {
-            name: r.get(0),
-            checksum: r.get(1),
-            applied_at: r.get(2),
-            duration_ms: r.get(3),
-            status: r.get(4),
-            error: r.get(5),
-            statements_done: r
-                .get::<_, Option<serde_json::Value>>(6)
-                .and_then(|v| v.as_i64())
-                .and_then(|n| i32::try_from(n).ok()),
-        })
-        .collect())
+        .map_err(|e| {
+            db(
+                e,
+                &format!(
+                    "cannot read the journal table {JOURNAL_TABLE} (expected the columns name, checksum, \
+                     applied_at, duration_ms, status, error; restore it from a backup, or drop it and \
+                     baseline the database)"
+                ),
+            )
+        })?;
+    rows.iter().map(journal_row).collect()
+}
+
+/// One journal row, each value checked: a NULL or a value of the wrong form is an error that
+/// names the row, the column and what to do.
+fn journal_row(row: &tokio_postgres::Row) -> Result<JournalRow, MigrateError> {
+    let text = |index: usize| -> Result<Option<String>, MigrateError> {
+        row.try_get::<_, Option<String>>(index)
+            .map_err(|e| MigrateError::Database(format!("cannot read the journal: {e}")))
+    };
+    let name = text(0)?.ok_or_else(|| {
+        MigrateError::Runner(format!(
+            "the journal table {JOURNAL_TABLE} has a row whose name is NULL: it was edited by hand; \
+             delete that row or restore the table"
+        ))
+    })?;
+    let bad = |column: &str, found: &str| {
+        MigrateError::Runner(format!(
+            "the journal table {JOURNAL_TABLE}, row {name:?}: column {column} is {found}: it was edited \
+             by hand; restore the row (or delete it if that migration was never applied)"
+        ))
+    };
+    let required = |index: usize, column: &str| text(index)?.ok_or_else(|| bad(column, "NULL"));
+    let checksum = required(1, "checksum")?;
+    let applied_at = required(2, "applied_at")?;
+    let duration = required(3, "duration_ms")?;
+    let duration_ms = duration
+        .parse::<i64>()
+        .map_err(|_| bad("duration_ms", &format!("{duration:?}, not a whole number")))?;
+    let status = required(4, "status")?;
+    if status != "applied" && status != "failed" {
+        return Err(bad(
+            "status",
+            &format!("{status:?}, not 'applied' or 'failed'"),
+        ));
+    }
+    let statements_done = match text(6)? {
+        None => None,
+        Some(n) if n == "null" => None,
+        Some(n) => Some(
+            n.parse::<i32>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| bad("statements_done", &format!("{n}, not a count")))?,
+        ),
+    };
+    Ok(JournalRow {
+        name,
+        checksum,
+        applied_at,
+        duration_ms,
+        status,
+        error: text(5)?,
+        statements_done,
+    })
 }
 
 /// What the folder and the database agree on; an error names the file that breaks the order.
@@ -253,129 +330,6 @@ fn check_history(
     Ok(())
 }
 
-/// The statements of a file that runs outside a transaction, split at the semicolons that end
-/// them: not those inside quotes, quoted identifiers, dollar-quoted bodies or comments. Comments
-/// outside statements are dropped; a statement keeps its own text as written.
-fn statements(sql: &str) -> Vec<String> {
-    let bytes = sql.as_bytes();
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut i = 0;
-    // Whether `current` has anything but whitespace and comments.
-    let mut has_code = false;
-    while i < bytes.len() {
-        let rest = &sql[i..];
-        let c = bytes[i];
-        let taken = if rest.starts_with("--") {
-            // A line comment, to the end of its line.
-            let end = rest.find('\n').map_or(rest.len(), |n| n + 1);
-            if has_code {
-                current.push_str(&rest[..end]);
-            }
-            i += end;
-            continue;
-        } else if rest.starts_with("/*") {
-            // A block comment; they nest.
-            let mut depth = 0;
-            let mut j = 0;
-            while j < rest.len() {
-                if rest[j..].starts_with("/*") {
-                    depth += 1;
-                    j += 2;
-                } else if rest[j..].starts_with("*/") {
-                    depth -= 1;
-                    j += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    j += 1;
-                }
-            }
-            if has_code {
-                current.push_str(&rest[..j]);
-            }
-            i += j;
-            continue;
-        } else if c == b'\'' {
-            // A string; `''` is a quote inside it, and after `E` a backslash escapes.
-            let escapes = i > 0
-                && matches!(bytes[i - 1], b'E' | b'e')
-                && (i < 2 || !(bytes[i - 2].is_ascii_alphanumeric() || bytes[i - 2] == b'_'));
-            let mut j = 1;
-            while j < rest.len() {
-                match rest.as_bytes()[j] {
-                    b'\\' if escapes => j += 2,
-                    b'\'' if rest.as_bytes().get(j + 1) == Some(&b'\'') => j += 2,
-                    b'\'' => {
-                        j += 1;
-                        break;
-                    }
-                    _ => j += 1,
-                }
-            }
-            j.min(rest.len())
-        } else if c == b'"' {
-            // A quoted identifier; `""` is a quote inside it.
-            let mut j = 1;
-            while j < rest.len() {
-                if rest.as_bytes()[j] == b'"' {
-                    if rest.as_bytes().get(j + 1) == Some(&b'"') {
-                        j += 2;
-                        continue;
-                    }
-                    j += 1;
-                    break;
-                }
-                j += 1;
-            }
-            j.min(rest.len())
-        } else if let Some(tag) = dollar_tag(rest) {
-            // A dollar-quoted body, to the same tag.
-            match rest[tag.len()..].find(tag) {
-                Some(end) => tag.len() + end + tag.len(),
-                None => rest.len(),
-            }
-        } else if c == b';' {
-            current.push(';');
-            if has_code {
-                out.push(current.trim().to_string());
-            }
-            current.clear();
-            has_code = false;
-            i += 1;
-            continue;
-        } else {
-            // One character (whole, however many bytes it takes).
-            rest.chars().next().map_or(1, char::len_utf8)
-        };
-        let piece = &rest[..taken];
-        if !piece.trim().is_empty() {
-            has_code = true;
-        }
-        if has_code {
-            current.push_str(piece);
-        }
-        i += taken;
-    }
-    if has_code {
-        out.push(current.trim().to_string());
-    }
-    out
-}
-
-/// The tag at the start of `text` if it opens a dollar quote: `$$` or `$name$`.
-fn dollar_tag(text: &str) -> Option<&str> {
-    let rest = text.strip_prefix('$')?;
-    let end = rest.find('$')?;
-    let name = &rest[..end];
-    let valid = name
-        .chars()
-        .enumerate()
-        .all(|(k, ch)| ch == '_' || ch.is_alphabetic() || (k > 0 && ch.is_ascii_digit()));
-    valid.then(|| &text[..end + 2])
-}
-
 async fn lock(
     client: &Client,
     wait: Duration,
@@ -388,7 +342,8 @@ async fn lock(
             .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
             .await
             .map_err(|e| db(e, "cannot take the migration lock"))?
-            .get(0);
+            .try_get(0)
+            .map_err(|e| MigrateError::Database(format!("cannot take the migration lock: {e}")))?;
         if locked {
             return Ok(());
         }
@@ -522,7 +477,7 @@ async fn apply_outside_transaction(
             quote_ident(JOURNAL_TABLE)
         ),
     };
-    let statements = statements(&file.sql);
+    let statements = crate::sql::lex::statements(&file.sql);
     let first = resume_at.unwrap_or(0).max(0) as usize;
     // `SET lock_timeout` and the like hold for the session: run them again when resuming.
     let settings = statements[..first.min(statements.len())]
@@ -618,7 +573,7 @@ async fn drop_invalid_index(client: &Client, statement: &str) -> Result<(), toki
         )
         .await?;
     if let Some(row) = invalid {
-        let qualified: String = row.get(0);
+        let qualified: String = row.try_get(0)?;
         client
             .batch_execute(&format!("DROP INDEX CONCURRENTLY IF EXISTS {qualified}"))
             .await?;
@@ -661,49 +616,4 @@ pub async fn status(client: &Client, dir: &MigrationsDir) -> Result<Vec<FileStat
         });
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn statements_split_at_semicolons_outside_quotes_bodies_and_comments() {
-        let sql = "-- migrate:no-transaction\n\
-                   CREATE INDEX CONCURRENTLY \"a;b\" ON t (c);\n\
-                   -- a comment; with a semicolon\n\
-                   INSERT INTO t VALUES ('x;y', 'it''s; fine', E'\\'; still');\n\
-                   /* block; /* nested; */ comment */\n\
-                   CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $fn$\n\
-                   SELECT 1;\n\
-                   \n\
-                   SELECT 2;\n\
-                   $fn$;\n\
-                   SELECT $$a;b$$, $1 ;\n\
-                   UPDATE t SET c = 1 -- trailing; comment\n\
-                   WHERE d;\n\
-                   -- the end, no statement\n";
-        assert_eq!(
-            statements(sql),
-            [
-                "CREATE INDEX CONCURRENTLY \"a;b\" ON t (c);",
-                "INSERT INTO t VALUES ('x;y', 'it''s; fine', E'\\'; still');",
-                "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $fn$\nSELECT 1;\n\nSELECT 2;\n$fn$;",
-                "SELECT $$a;b$$, $1 ;",
-                "UPDATE t SET c = 1 -- trailing; comment\nWHERE d;",
-            ]
-        );
-    }
-
-    #[test]
-    fn statements_of_an_online_file() {
-        let sql = "-- migrate:no-transaction\n-- Migration 0001_x\n\nSET lock_timeout = '5s';\n\n-- CONCURRENTLY: …\nCREATE INDEX CONCURRENTLY \"i\" ON \"t\" USING btree (\"c\");\n";
-        assert_eq!(
-            statements(sql),
-            [
-                "SET lock_timeout = '5s';",
-                "CREATE INDEX CONCURRENTLY \"i\" ON \"t\" USING btree (\"c\");"
-            ]
-        );
-    }
 }

@@ -1,5 +1,7 @@
 //! Quoting: every identifier and literal that reaches SQL text goes through here.
 
+pub(crate) mod lex;
+
 /// Quotes an identifier: `users` → `"users"`, `a"b` → `"a""b"`.
 pub fn quote_ident(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 2);

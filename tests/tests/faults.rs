@@ -1,0 +1,321 @@
+//! Trust under faults (issue 10): no write lost to a cancelled future in the pooler mode, a
+//! future dropped at every await of the executor's multi-step operations leaves no transaction
+//! open, and running applications survive the project's own migrations.
+
+use std::future::Future;
+use std::task::Poll;
+use std::time::Duration;
+
+use example_app::schema::*;
+use schema_core::exec::{raw_execute, raw_query, DbPool, Value};
+use schema_core::prelude::*;
+use schema_core::testing::{PgBouncer, TestDb};
+use schema_tests::support::app_db;
+
+/// A PgBouncer in transaction mode in front of `test_db`, and the pooled URL of that database.
+fn pgbouncer(test_db: &TestDb, pool_size: u32) -> (PgBouncer, String) {
+    let backend_port = test_db.config().get_ports()[0];
+    let bouncer = PgBouncer::start(backend_port, "transaction", pool_size).expect("pgbouncer");
+    let url = format!(
+        "postgresql://postgres@127.0.0.1:{}/{}?sslmode=disable&pgbouncer=true",
+        bouncer.port(),
+        test_db.name()
+    );
+    (bouncer, url)
+}
+
+/// Server sessions of `test_db` idle inside a transaction, by their SQL. A dropped connection's
+/// session ends a moment after its socket closes (and PgBouncer's server connection after its
+/// client's): they are given two seconds to go.
+async fn idle_in_transaction(test_db: &TestDb) -> Vec<String> {
+    let client = test_db.connect().await.unwrap();
+    let mut tries = 0;
+    loop {
+        let idle: Vec<String> = client
+            .query(
+                "SELECT query FROM pg_stat_activity WHERE datname = current_database() \
+                 AND state LIKE 'idle in transaction%'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        tries += 1;
+        if idle.is_empty() || tries == 40 {
+            return idle;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn users_named(setup: &Db, name: &str) -> i64 {
+    User::select()
+        .filter(users::name.eq(name))
+        .count(setup)
+        .await
+        .unwrap()
+}
+
+/// The issue's reproduction, first half: warm an insert, then a new select shape waits for a
+/// table another session locked, and a timeout drops it.
+async fn cut_short(db: &Db, locker: &tokio_postgres::Client, name: &str) {
+    User::insert(NewUser::new().email(format!("{name}-1@x.io")).name(name))
+        .execute(db)
+        .await
+        .unwrap();
+    locker
+        .batch_execute("BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let waited = tokio::time::timeout(
+        Duration::from_millis(400),
+        User::select()
+            .filter(users::name.eq(name))
+            .filter(users::email.like("%@x.io"))
+            .all(db),
+    )
+    .await;
+    assert!(waited.is_err(), "the select waits for the lock");
+    locker.batch_execute("COMMIT").await.unwrap();
+}
+
+/// Second half: the next write lands, for everyone to see.
+async fn write_lands(db: &Db, setup: &Db, test_db: &TestDb, name: &str) {
+    let written = User::insert(NewUser::new().email(format!("{name}-2@x.io")).name(name))
+        .execute(db)
+        .await
+        .unwrap();
+    assert_eq!(written, 1);
+    assert_eq!(
+        users_named(setup, name).await,
+        2,
+        "{name}: both rows visible"
+    );
+    assert_eq!(idle_in_transaction(test_db).await, Vec::<String>::new());
+}
+
+/// Item 1: a describe cut short by a timeout left the connection inside `BEGIN`, and the next
+/// write vanished. Direct to the server in the pooler mode, through PgBouncer, and through a
+/// pool whose next checkout gets the same connection.
+#[tokio::test]
+async fn a_timeout_during_a_describe_loses_no_write() {
+    let (test_db, setup) = app_db(false).await;
+    let locker = test_db.connect().await.unwrap();
+
+    let direct = Db::connect_through_pooler(&test_db.url()).await.unwrap();
+    cut_short(&direct, &locker, "direct").await;
+    write_lands(&direct, &setup, &test_db, "direct").await;
+
+    let (bouncer, url) = pgbouncer(&test_db, 2);
+    let bounced = Db::connect(&url).await.unwrap();
+    cut_short(&bounced, &locker, "bounced").await;
+    write_lands(&bounced, &setup, &test_db, "bounced").await;
+
+    let pool = DbPool::new(&url, 1).unwrap();
+    {
+        let first = pool.get().await.unwrap();
+        cut_short(&first, &locker, "pooled").await;
+    }
+    let second = pool.get().await.unwrap();
+    write_lands(&second, &setup, &test_db, "pooled").await;
+    drop((second, pool, bounced, bouncer));
+}
+
+/// Polls a fresh `make()` and drops it after its `k`-th `Pending` (it waits on the server
+/// there), for k = 1, 2, … until one run completes; `after` checks the state each time.
+async fn cancel_at_every_await<F, Fut>(mut make: F, mut after: impl AsyncFnMut(usize))
+where
+    F: FnMut() -> Fut,
+    Fut: Future,
+{
+    for k in 1.. {
+        // Boxed, so that `drop` below really drops it before `after` runs.
+        let mut future = Box::pin(make());
+        let mut pending = 0;
+        let finished = std::future::poll_fn(|cx| match future.as_mut().poll(cx) {
+            Poll::Ready(_) => Poll::Ready(true),
+            Poll::Pending => {
+                pending += 1;
+                if pending >= k {
+                    Poll::Ready(false)
+                } else {
+                    Poll::Pending
+                }
+            }
+        })
+        .await;
+        drop(future);
+        after(k).await;
+        if finished {
+            assert!(k > 1, "the operation never waited: nothing was cancelled");
+            return;
+        }
+        assert!(k < 200, "the operation should finish");
+    }
+}
+
+/// A fresh connection in the pooler mode meets every step of its first statement: connecting,
+/// learning the database's types (a transaction), describing a new shape, running it. Dropped at
+/// each await, it leaves no transaction open on the server, and its next write lands.
+#[tokio::test]
+async fn connecting_learning_and_describing_cancelled_at_every_await_leave_no_transaction() {
+    let (test_db, setup) = app_db(false).await;
+    let (bouncer, url) = pgbouncer(&test_db, 1);
+    for (label, url) in [("direct", test_db.url()), ("bounced", url)] {
+        let cell = std::cell::RefCell::new(None::<std::rc::Rc<Db>>);
+        let runs = std::cell::Cell::new(0);
+        cancel_at_every_await(
+            || {
+                let cell = &cell;
+                let url = url.clone();
+                runs.set(runs.get() + 1);
+                let email = format!("{label}-cancelled-{}@x.io", runs.get());
+                async move {
+                    let db = std::rc::Rc::new(Db::connect_through_pooler(&url).await.unwrap());
+                    *cell.borrow_mut() = Some(db.clone());
+                    User::insert(NewUser::new().email(email.as_str()).name("cancelled"))
+                        .execute(&*db)
+                        .await
+                        .unwrap();
+                    User::delete()
+                        .filter(users::email.eq(email.as_str()))
+                        .execute(&*db)
+                        .await
+                        .unwrap();
+                }
+            },
+            async |k| {
+                let db = cell.borrow_mut().take();
+                if let Some(db) = db {
+                    let name = format!("{label}-after-{k}");
+                    User::insert(
+                        NewUser::new()
+                            .email(format!("{name}@x.io"))
+                            .name(name.as_str()),
+                    )
+                    .execute(&*db)
+                    .await
+                    .unwrap();
+                    assert_eq!(users_named(&setup, &name).await, 1, "{name}");
+                }
+                assert_eq!(idle_in_transaction(&test_db).await, Vec::<String>::new());
+            },
+        )
+        .await;
+    }
+    drop(bouncer);
+}
+
+/// A client wrapped with `Db::through_pooler` learns the types lazily, in its first statement.
+/// Cut short there, the learning transaction is rolled back and the connection says it must be
+/// replaced; cut short anywhere else, its next write lands.
+#[tokio::test]
+async fn lazy_type_learning_cancelled_at_every_await_rolls_back() {
+    let (test_db, setup) = app_db(false).await;
+    let db = std::cell::RefCell::new(None::<std::rc::Rc<Db>>);
+    let runs = std::cell::Cell::new(0);
+    cancel_at_every_await(
+        || {
+            let db = &db;
+            let test_db = &test_db;
+            runs.set(runs.get() + 1);
+            let email = format!("lazy-{}@x.io", runs.get());
+            async move {
+                let fresh = std::rc::Rc::new(Db::through_pooler(test_db.connect().await.unwrap()));
+                *db.borrow_mut() = Some(fresh.clone());
+                User::insert(NewUser::new().email(email.as_str()).name("lazy"))
+                    .execute(&*fresh)
+                    .await
+                    .unwrap();
+            }
+        },
+        async |k| {
+            let db = db.borrow_mut().take();
+            if let Some(db) = db {
+                let name = format!("lazy-after-{k}");
+                let written = User::insert(
+                    NewUser::new()
+                        .email(format!("{name}@x.io"))
+                        .name(name.as_str()),
+                )
+                .execute(&*db)
+                .await;
+                match written {
+                    Ok(1) => assert_eq!(users_named(&setup, &name).await, 1, "{name}"),
+                    Err(Error::Broken(message)) => assert!(message.contains("open a new one")),
+                    other => panic!("{other:?}"),
+                }
+            }
+            assert_eq!(idle_in_transaction(&test_db).await, Vec::<String>::new());
+        },
+    )
+    .await;
+}
+
+/// `Db::transaction` dropped at every await (BEGIN, each statement, COMMIT): the transaction
+/// is rolled back or committed whole, never left open, and the connection's next write lands.
+#[tokio::test]
+async fn a_transaction_cancelled_at_every_await_is_all_or_nothing() {
+    let (test_db, setup) = app_db(false).await;
+    let (bouncer, url) = pgbouncer(&test_db, 1);
+    let pool = DbPool::new(&url, 1).unwrap();
+    let direct = std::cell::RefCell::new(Db::connect(&test_db.url()).await.unwrap());
+    for label in ["direct", "pooled"] {
+        cancel_at_every_await(
+            || {
+                let direct = &direct;
+                let pool = &pool;
+                async move {
+                    let run = async |db: &mut Db| {
+                        db.transaction(async |tx| {
+                            for n in 0..3 {
+                                User::insert(
+                                    NewUser::new().email(format!("tx{n}@x.io")).name("tx"),
+                                )
+                                .execute(tx)
+                                .await?;
+                            }
+                            Ok::<_, Error>(())
+                        })
+                        .await
+                        .unwrap()
+                    };
+                    if label == "direct" {
+                        run(&mut direct.borrow_mut()).await
+                    } else {
+                        run(&mut pool.get().await.unwrap()).await
+                    }
+                }
+            },
+            async |k| {
+                let written = users_named(&setup, "tx").await;
+                assert!(
+                    written == 0 || written == 3,
+                    "{label} at {k}: {written} of 3 rows"
+                );
+                User::delete()
+                    .filter(users::name.eq("tx"))
+                    .execute(&setup)
+                    .await
+                    .unwrap();
+                let name = format!("{label}-tx-after-{k}");
+                let insert = User::insert(
+                    NewUser::new()
+                        .email(format!("{name}@x.io"))
+                        .name(name.as_str()),
+                );
+                if label == "direct" {
+                    insert.execute(&*direct.borrow()).await.unwrap();
+                } else {
+                    insert.execute(&pool.get().await.unwrap()).await.unwrap();
+                }
+                assert_eq!(users_named(&setup, &name).await, 1, "{name}");
+                assert_eq!(idle_in_transaction(&test_db).await, Vec::<String>::new());
+            },
+        )
+        .await;
+    }
+    drop((pool, bouncer));
+}
