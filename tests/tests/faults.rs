@@ -319,3 +319,166 @@ async fn a_transaction_cancelled_at_every_await_is_all_or_nothing() {
     }
     drop((pool, bouncer));
 }
+
+/// The schema an application runs on, before a migration.
+mod before {
+    use schema_core::prelude::*;
+
+    #[pg_enum(name = "mood")]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Mood {
+        Calm,
+        Busy,
+    }
+
+    #[table(name = "notes")]
+    pub struct Note {
+        #[column(primary_key, identity)]
+        pub id: i64,
+        #[column(varchar(10))]
+        pub title: String,
+        pub mood: Mood,
+        pub legacy: Option<String>,
+    }
+
+    #[table(name = "archive")]
+    pub struct Archive {
+        #[column(primary_key, identity)]
+        pub id: i64,
+    }
+
+    pub fn schema() -> Schema {
+        Schema::new().table::<Note>().table::<Archive>()
+    }
+}
+
+/// After it: a type widened (`generate` calls it free), a column added and one dropped, an enum
+/// value added, a table renamed.
+mod after {
+    use schema_core::prelude::*;
+
+    #[pg_enum(name = "mood")]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Mood {
+        Calm,
+        Busy,
+        Tired,
+    }
+
+    #[table(name = "notes")]
+    pub struct Note {
+        #[column(primary_key, identity)]
+        pub id: i64,
+        #[column(varchar(20))]
+        pub title: String,
+        pub mood: Mood,
+        pub pinned: Option<bool>,
+    }
+
+    #[table(name = "archived_notes", renamed_from = "archive")]
+    pub struct Archive {
+        #[column(primary_key, identity)]
+        pub id: i64,
+    }
+
+    pub fn schema() -> Schema {
+        Schema::new().table::<Note>().table::<Archive>()
+    }
+}
+
+/// What the application does on every request: statements whose cached plans the migration
+/// makes stale (a result type changed: the widened column, `*` with a column added and one
+/// dropped) and some it leaves alone.
+async fn requests(db: &Db) -> Result<(), Error> {
+    let id = raw_query::<Value<i64>>(
+        db,
+        "INSERT INTO notes (title, mood) VALUES ($1, 'calm') RETURNING id",
+        &[&"hello"],
+    )
+    .await?[0]
+        .0;
+    let title =
+        raw_query::<Value<String>>(db, "SELECT title FROM notes WHERE id = $1", &[&id]).await?;
+    assert_eq!(title, [Value("hello".to_string())]);
+    let first = raw_query::<Value<i64>>(db, "SELECT * FROM notes WHERE id = $1", &[&id]).await?;
+    assert_eq!(first, [Value(id)]);
+    raw_query::<Value<i64>>(db, "SELECT count(*) FROM notes WHERE mood = 'calm'", &[]).await?;
+    Ok(())
+}
+
+/// Item 2: after the runner applies a migration under a running application, its cached
+/// statements recover by themselves (direct with our cache, a pool with deadpool's, and the
+/// pooler mode); a transaction that meets a stale statement gets `SchemaChanged` and succeeds
+/// when run again.
+#[tokio::test]
+async fn running_applications_survive_the_projects_own_migrations() {
+    let dir = std::env::temp_dir().join(format!(
+        "schema-faults-{}",
+        schema_core::uuid::Uuid::new_v4().simple()
+    ));
+    let migrations = schema_core::migrate::MigrationsDir::new(&dir);
+    migrations.generate(&before::schema(), None).unwrap();
+    let test_db = TestDb::new().await.unwrap();
+    let mut runner_client = test_db.connect().await.unwrap();
+    let options = schema_core::migrate::runner::RunnerOptions::default();
+    schema_core::migrate::runner::migrate(&mut runner_client, &migrations, options)
+        .await
+        .unwrap();
+
+    let mut direct = Db::connect(&test_db.url()).await.unwrap();
+    let pool = DbPool::new(&test_db.url(), 1).unwrap();
+    let unprepared = Db::connect_through_pooler(&test_db.url()).await.unwrap();
+    for db in [&direct, &pool.get().await.unwrap(), &unprepared] {
+        requests(db).await.unwrap();
+    }
+    // Cached before the migration, used first inside a transaction after it.
+    raw_query::<Value<i64>>(&direct, "SELECT * FROM notes WHERE title = $1", &[&"x"])
+        .await
+        .unwrap();
+
+    migrations
+        .generate_with(
+            &after::schema(),
+            None,
+            schema_core::migrate::DiffOptions {
+                allow_data_loss: true,
+            },
+        )
+        .unwrap();
+    let applied = schema_core::migrate::runner::migrate(&mut runner_client, &migrations, options)
+        .await
+        .unwrap();
+    assert_eq!(applied.len(), 1);
+
+    for (label, db) in [
+        ("direct", &direct),
+        ("pooled", &pool.get().await.unwrap()),
+        ("unprepared", &unprepared),
+    ] {
+        requests(db)
+            .await
+            .unwrap_or_else(|e| panic!("{label}: {e}"));
+        let tired =
+            raw_query::<Value<i64>>(db, "SELECT count(*) FROM notes WHERE mood = 'tired'", &[])
+                .await
+                .unwrap();
+        assert_eq!(tired, [Value(0)]);
+        raw_query::<Value<i64>>(db, "SELECT count(*) FROM archived_notes", &[])
+            .await
+            .unwrap();
+    }
+
+    let in_transaction = async |db: &mut Db| {
+        db.transaction(async |tx| {
+            raw_query::<Value<i64>>(tx, "SELECT * FROM notes WHERE title = $1", &[&"x"]).await
+        })
+        .await
+    };
+    match in_transaction(&mut direct).await {
+        Err(Error::SchemaChanged { sql }) => assert!(sql.contains("title = $1")),
+        other => panic!("expected SchemaChanged, got {other:?}"),
+    }
+    assert_eq!(in_transaction(&mut direct).await.unwrap(), []);
+    drop((direct, pool, unprepared));
+    let _ = std::fs::remove_dir_all(&dir);
+}
