@@ -138,6 +138,7 @@ async fn refuses_an_edited_a_missing_and_an_out_of_order_file() {
 
     // An applied file missing from the folder.
     write_migrations(&dir, &[("0000_items", FIRST)]);
+    std::fs::remove_file(dir.join("0002_price.sql")).unwrap();
     let text = err_text(runner::migrate(&mut client, &migrations, RunnerOptions::default()).await);
     assert!(
         text.contains("migration 0002_price was applied to the database but its file is missing"),
@@ -462,4 +463,168 @@ async fn a_runner_killed_mid_migration_is_recovered_by_the_next_run() {
             .collect::<Vec<_>>(),
         ["0001_slow"]
     );
+}
+
+/// Issue 10, item 4: a journal table of another shape, or with NULLs where values belong, is an
+/// error that names the table, the column and what to do; never a panic.
+#[tokio::test]
+async fn an_unexpected_journal_table_is_an_error_not_a_panic() {
+    let dir = temp_dir("journal-shape");
+    let _cleanup = Cleanup(dir.clone());
+    write_migrations(&dir, &[("0000_items", FIRST)]);
+    let db = TestDb::new().await.unwrap();
+    let mut client = db.connect().await.unwrap();
+    let migrations = MigrationsDir::new(&dir);
+    // An older or hand-made journal: `duration_ms integer` is read like `bigint`.
+    client
+        .batch_execute(&format!(
+            "CREATE TABLE {JOURNAL_TABLE} (name text PRIMARY KEY, checksum text, applied_at timestamptz, \
+             duration_ms integer, status text, error text)"
+        ))
+        .await
+        .unwrap();
+    runner::migrate(&mut client, &migrations, RunnerOptions::default())
+        .await
+        .unwrap();
+    for (edit, column) in [
+        ("checksum = NULL", "column checksum is NULL"),
+        ("applied_at = NULL", "column applied_at is NULL"),
+        ("status = 'maybe'", "column status is \"maybe\""),
+    ] {
+        client
+            .batch_execute(&format!("BEGIN; UPDATE {JOURNAL_TABLE} SET {edit}; COMMIT"))
+            .await
+            .unwrap();
+        let refusal =
+            err_text(runner::migrate(&mut client, &migrations, RunnerOptions::default()).await);
+        assert!(refusal.contains(JOURNAL_TABLE), "{refusal}");
+        assert!(refusal.contains(column), "{refusal}");
+        assert!(refusal.contains("restore the row"), "{refusal}");
+        let status = runner::status(&client, &migrations).await;
+        assert!(status.is_err());
+        client
+            .batch_execute(&format!(
+                "DROP TABLE {JOURNAL_TABLE}; CREATE TABLE {JOURNAL_TABLE} (name text PRIMARY KEY, \
+                 checksum text, applied_at timestamptz, duration_ms integer, status text, error text); \
+                 INSERT INTO {JOURNAL_TABLE} VALUES ('0000_items', '{}', now(), 1, 'applied', NULL)",
+                checksum(FIRST.as_bytes())
+            ))
+            .await
+            .unwrap();
+    }
+    // A journal without the columns the runner needs.
+    client
+        .batch_execute(&format!(
+            "DROP TABLE {JOURNAL_TABLE}; CREATE TABLE {JOURNAL_TABLE} (name text)"
+        ))
+        .await
+        .unwrap();
+    let refusal =
+        err_text(runner::migrate(&mut client, &migrations, RunnerOptions::default()).await);
+    assert!(refusal.contains("expected the columns"), "{refusal}");
+}
+
+/// Issue 10, item 7: files the runner must refuse before it runs anything.
+#[tokio::test]
+async fn files_the_journal_does_not_list_or_that_control_their_transaction_are_refused() {
+    let db = TestDb::new().await.unwrap();
+    let mut client = db.connect().await.unwrap();
+
+    // A stray `.sql` file: refused by migrate, status and the file check, naming it.
+    let dir = temp_dir("stray");
+    let _cleanup = Cleanup(dir.clone());
+    write_migrations(&dir, &[("0000_items", FIRST)]);
+    std::fs::write(dir.join("0001_by_hand.sql"), SECOND).unwrap();
+    let migrations = MigrationsDir::new(&dir);
+    let refusal =
+        err_text(runner::migrate(&mut client, &migrations, RunnerOptions::default()).await);
+    assert!(refusal.contains("0001_by_hand.sql"), "{refusal}");
+    assert!(refusal.contains("does not list it"), "{refusal}");
+    assert!(runner::status(&client, &migrations).await.is_err());
+    assert!(runner::verify_files(&migrations).is_err());
+    let journal: bool = client
+        .query_one(
+            &format!("SELECT to_regclass('{JOURNAL_TABLE}') IS NOT NULL"),
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(!journal, "nothing ran");
+
+    // Its own COMMIT in a transactional file: refused before anything runs.
+    let dir = temp_dir("commit");
+    let _cleanup_commit = Cleanup(dir.clone());
+    let sql = "CREATE TABLE half (id int);\nCOMMIT;\nCREATE TABLE other (id int);\n";
+    write_migrations(&dir, &[("0000_half", sql)]);
+    let refusal = err_text(
+        runner::migrate(
+            &mut client,
+            &MigrationsDir::new(&dir),
+            RunnerOptions::default(),
+        )
+        .await,
+    );
+    assert!(
+        refusal.contains("controls its own transaction (`COMMIT;`)"),
+        "{refusal}"
+    );
+    assert!(refusal.contains("-- migrate:no-transaction"), "{refusal}");
+    let exists: bool = client
+        .query_one("SELECT to_regclass('half') IS NOT NULL", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(!exists, "nothing ran");
+    // The same words inside a string, a body or a comment are not transaction control.
+    let dir = temp_dir("quoted");
+    let _cleanup_quoted = Cleanup(dir.clone());
+    let sql = "-- COMMIT;\nCREATE TABLE t (note text DEFAULT 'COMMIT; BEGIN');\n\
+               CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;\n";
+    write_migrations(&dir, &[("0000_quoted", sql)]);
+    runner::migrate(
+        &mut client,
+        &MigrationsDir::new(&dir),
+        RunnerOptions::default(),
+    )
+    .await
+    .unwrap();
+}
+
+/// Issue 10, item 7: journals and snapshots this version cannot trust are refused with what was
+/// found: a tag that is not a plain file name, another format version, a table listed twice.
+#[test]
+fn journals_and_snapshots_that_cannot_be_trusted_are_refused() {
+    let sum = checksum(b"x");
+    let journal = |version: u32, tag: &str| {
+        format!(
+            r#"{{"version": {version}, "dialect": "postgresql", "entries": [{{"idx": 0, "tag": "{tag}", "checksum": "{sum}"}}]}}"#
+        )
+    };
+    assert!(Journal::parse(&journal(FORMAT_VERSION, "0000_init")).is_ok());
+    for (text, found) in [
+        (journal(FORMAT_VERSION, "../x"), "not a plain file name"),
+        (journal(FORMAT_VERSION, "a/b"), "not a plain file name"),
+        (journal(FORMAT_VERSION, ""), "not a plain file name"),
+        (journal(FORMAT_VERSION + 1, "0000_init"), "format version 2"),
+    ] {
+        let refusal = Journal::parse(&text).expect_err(&text);
+        assert!(refusal.contains(found), "{refusal}");
+    }
+    let twice = format!(
+        r#"{{"version": 1, "dialect": "postgresql", "entries": [{{"idx": 0, "tag": "a", "checksum": "{sum}"}}, {{"idx": 1, "tag": "a", "checksum": "{sum}"}}]}}"#
+    );
+    assert!(Journal::parse(&twice).unwrap_err().contains("listed twice"));
+
+    let schema = schema_tests::schema();
+    let mut snapshot = schema_core::migrate::Snapshot::new(schema);
+    assert!(schema_core::migrate::Snapshot::parse(&snapshot.to_json()).is_ok());
+    snapshot.version = 7;
+    let refusal = schema_core::migrate::Snapshot::parse(&snapshot.to_json()).unwrap_err();
+    assert!(refusal.contains("format version 7"), "{refusal}");
+    snapshot.version = FORMAT_VERSION;
+    let first = snapshot.schema.tables[0].clone();
+    snapshot.schema.tables.push(first);
+    let refusal = schema_core::migrate::Snapshot::parse(&snapshot.to_json()).unwrap_err();
+    assert!(refusal.contains("listed twice"), "{refusal}");
 }

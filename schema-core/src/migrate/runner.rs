@@ -437,7 +437,7 @@ async fn apply_pending(
             let ms = started.elapsed().as_millis() as i64;
             tx.execute(
                 &format!(
-                    "INSERT INTO {} (name, checksum, duration_ms) VALUES ($1, $2, $3)",
+                    "INSERT INTO {} (name, checksum, duration_ms) VALUES ($1, $2, $3::bigint)",
                     quote_ident(JOURNAL_TABLE)
                 ),
                 &[&file.tag, &file.checksum, &ms],
@@ -468,12 +468,12 @@ async fn apply_outside_transaction(
     let record = match resume_at {
         None => format!(
             "INSERT INTO {} (name, checksum, duration_ms, status, error, statements_done) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+             VALUES ($1, $2, $3::bigint, $4, $5, $6::integer)",
             quote_ident(JOURNAL_TABLE)
         ),
         Some(_) => format!(
-            "UPDATE {} SET checksum = $2, duration_ms = $3, status = $4, error = $5, \
-             statements_done = $6, applied_at = now() WHERE name = $1",
+            "UPDATE {} SET checksum = $2, duration_ms = $3::bigint, status = $4, error = $5, \
+             statements_done = $6::integer, applied_at = now() WHERE name = $1",
             quote_ident(JOURNAL_TABLE)
         ),
     };
