@@ -4,6 +4,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use example_app::schema::*;
+use schema_core::exec::raw_execute;
 use schema_core::prelude::*;
 use schema_tests::support::app_db;
 
@@ -70,4 +71,114 @@ async fn statements_are_logged_with_duration_and_redacted_parameters() {
         logged.contains("secret-email@x.io"),
         "parameters when asked:\n{logged}"
     );
+}
+
+/// Everything the `log` crate is given (tokio-postgres logs through it), filtered as the README
+/// says: `tokio_postgres` at `info` and above, everything else at every level.
+struct CaptureLog {
+    documented_filter: std::sync::atomic::AtomicBool,
+    lines: Mutex<Vec<String>>,
+}
+
+static CAPTURE: CaptureLog = CaptureLog {
+    documented_filter: std::sync::atomic::AtomicBool::new(true),
+    lines: Mutex::new(Vec::new()),
+};
+
+impl log::Log for CaptureLog {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        !(self
+            .documented_filter
+            .load(std::sync::atomic::Ordering::SeqCst)
+            && metadata.target().starts_with("tokio_postgres")
+            && metadata.level() > log::Level::Info)
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            self.lines
+                .lock()
+                .unwrap()
+                .push(format!("{} {}", record.target(), record.args()));
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+/// Issue 10, item 5: no row value and no bound parameter in an error's `Display` or `Debug`, in
+/// the `tracing` events, or (with the README's filter) in the `log` records of tokio-postgres;
+/// the DETAIL stays available when asked; `log_parameters` holds inside transactions.
+#[tokio::test(flavor = "current_thread")]
+async fn no_secret_reaches_errors_or_logs_unless_asked() {
+    const SECRET: &str = "tok-SECRET-123";
+    log::set_logger(&CAPTURE).unwrap();
+    log::set_max_level(log::LevelFilter::Trace);
+    let buffer = Buffer::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(buffer.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let (_test_db, mut db) = app_db(false).await;
+    raw_execute(
+        &db,
+        "CREATE TABLE tokens (token text UNIQUE CHECK (length(token) < 20))",
+        &[],
+    )
+    .await
+    .unwrap();
+    raw_execute(&db, "INSERT INTO tokens VALUES ($1)", &[&SECRET])
+        .await
+        .unwrap();
+    let unique = raw_execute(&db, "INSERT INTO tokens VALUES ($1)", &[&SECRET])
+        .await
+        .unwrap_err();
+    let long = format!("{SECRET}-and-more-to-break-the-check");
+    let check = raw_execute(&db, "INSERT INTO tokens VALUES ($1)", &[&long])
+        .await
+        .unwrap_err();
+    for error in [&unique, &check] {
+        let shown = format!("{error} {error:?}");
+        assert!(!shown.contains(SECRET), "{shown}");
+        assert!(shown.contains("tokens"), "names the table: {shown}");
+        let mut source = std::error::Error::source(error);
+        while let Some(inner) = source {
+            assert!(!inner.to_string().contains(SECRET), "{inner}");
+            source = inner.source();
+        }
+        assert!(
+            error.with_detail().to_string().contains(SECRET),
+            "the detail when asked: {}",
+            error.with_detail()
+        );
+    }
+    assert!(
+        matches!(&check, Error::CheckViolation(v) if v.detail.as_deref().unwrap_or_default().contains(SECRET))
+    );
+
+    let traced = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert!(!traced.contains(SECRET), "{traced}");
+    let logged = CAPTURE.lines.lock().unwrap().join("\n");
+    assert!(!logged.contains(SECRET), "{logged}");
+
+    // `log_parameters(true)` holds inside a transaction too.
+    db.log_parameters(true);
+    db.transaction(async |tx| raw_execute(tx, "SELECT $1::text", &[&"asked-for-inside"]).await)
+        .await
+        .unwrap();
+    let traced = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert!(traced.contains("asked-for-inside"), "{traced}");
+
+    // Why the README's filter: below `info`, tokio-postgres logs every bound value.
+    CAPTURE
+        .documented_filter
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    raw_execute(&db, "SELECT $1::text", &[&"unfiltered-value"])
+        .await
+        .unwrap();
+    let logged = CAPTURE.lines.lock().unwrap().join("\n");
+    assert!(logged.contains("unfiltered-value"), "{logged}");
 }
