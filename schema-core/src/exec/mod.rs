@@ -17,7 +17,8 @@ use std::sync::Mutex;
 use tokio_postgres::{Client, Row, Statement};
 
 pub use error::{ConstraintViolation, Error, WithDetail};
-pub(crate) use pooler::learn_types;
+#[cfg(all(feature = "pool", feature = "tls"))]
+use pooler::learn_types;
 pub use pooler::ParamTypes;
 
 use crate::query::expr::Param;

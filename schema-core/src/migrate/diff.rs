@@ -842,11 +842,18 @@ struct TypeChange {
 }
 
 /// How a column's type change is done: whether it needs `USING`, rewrites the table, or can lose
-/// values (narrowing).
+/// or refuse existing values (narrowing). Each judgement is checked against the server by
+/// `tests/tests/type_changes.rs`, which applies the change to extreme values and watches the
+/// table's file node.
 fn type_change(old: &ColumnDef, new: &ColumnDef) -> TypeChange {
     use SqlType::*;
     let column = crate::sql::quote_ident(&new.name);
     let cast = |target: String| Some(format!("{column}::{target}"));
+    let change = |rewrites: bool, narrowing: bool| TypeChange {
+        using: None,
+        rewrites,
+        narrowing,
+    };
     if old.array_dims != new.array_dims {
         return TypeChange {
             using: cast(column_type(new)),
@@ -854,55 +861,64 @@ fn type_change(old: &ColumnDef, new: &ColumnDef) -> TypeChange {
             narrowing: true,
         };
     }
-    let rank = |t: &SqlType| match t {
-        SmallInt => 1,
-        Integer => 2,
-        BigInt => 3,
-        _ => 0,
-    };
     match (&old.sql_type, &new.sql_type) {
-        // Integers: widening rewrites, narrowing can fail.
-        (a, b) if rank(a) > 0 && rank(b) > 0 => TypeChange {
-            using: None,
-            rewrites: true,
-            narrowing: rank(b) < rank(a),
-        },
-        // Text types: to unbounded or longer is free; shorter can fail.
-        (Varchar(_) | Char(_), Text) | (Varchar(Some(_)), Varchar(None)) => TypeChange {
-            using: None,
-            rewrites: false,
-            narrowing: false,
-        },
-        (Text, Varchar(None)) => TypeChange {
-            using: None,
-            rewrites: false,
-            narrowing: false,
-        },
-        (Varchar(Some(a)), Varchar(Some(b))) => TypeChange {
-            using: None,
-            rewrites: false,
-            narrowing: b < a,
-        },
-        (Text | Varchar(None), Varchar(Some(_)) | Char(_)) => TypeChange {
-            using: None,
-            rewrites: true,
-            narrowing: true,
-        },
-        (Real, DoublePrecision) => TypeChange {
-            using: None,
-            rewrites: true,
-            narrowing: false,
-        },
-        (DoublePrecision, Real) => TypeChange {
-            using: None,
-            rewrites: true,
-            narrowing: true,
-        },
-        (Timestamp, TimestampTz) | (TimestampTz, Timestamp) => TypeChange {
-            using: None,
-            rewrites: true,
-            narrowing: false,
-        },
+        // Exact numbers, compared by how many digits they hold before and after the point.
+        (a, b) if exact_digits(a, false).is_some() && exact_digits(b, true).is_some() => {
+            let (Some(from), Some(to)) = (exact_digits(a, false), exact_digits(b, true)) else {
+                unreachable!("checked by the guard")
+            };
+            // `numeric(p, s)` to an unconstrained `numeric`, or to as many digits or more before
+            // the point with the same scale, keeps the bytes (PostgreSQL skips the rewrite).
+            let same_bytes = matches!((a, b), (Numeric { .. }, Numeric { .. }))
+                && (matches!(
+                    b,
+                    Numeric {
+                        precision: None,
+                        ..
+                    }
+                ) || (from.fraction == to.fraction && to.holds(&from)));
+            change(!same_bytes, !to.holds(&from))
+        }
+        // Floating point: `real` has 24 bits of mantissa, `double precision` 53.
+        (a, b) if float_bits(a).is_some() && float_bits(b).is_some() => {
+            change(true, float_bits(b) < float_bits(a))
+        }
+        (a, b) if exact_digits(a, false).is_some() && float_bits(b).is_some() => {
+            let (Some(from), Some(bits)) = (exact_digits(a, false), float_bits(b)) else {
+                unreachable!("checked by the guard")
+            };
+            // Integers convert exactly while they fit the mantissa, decimals while they have no
+            // more significant digits than the type guarantees to give back.
+            let digits = match (from.integer, from.fraction) {
+                (Some(integer), Some(0)) => Some((integer, bits_digits(bits))),
+                (Some(integer), Some(fraction)) => {
+                    Some((integer + fraction, bits_digits(bits - 1)))
+                }
+                _ => None,
+            };
+            change(true, !digits.is_some_and(|(have, kept)| have <= kept))
+        }
+        // Floats to exact numbers round (and refuse NaN and infinities where they cannot go).
+        (a, b) if float_bits(a).is_some() && exact_digits(b, true).is_some() => change(true, true),
+        // Text types.
+        (Varchar(_) | Text, Text | Varchar(None)) => change(false, false),
+        (Varchar(Some(a)), Varchar(Some(b))) => change(b < a, b < a),
+        (Char(_), Text | Varchar(None)) => change(true, false),
+        (Char(a), Varchar(Some(b))) => change(true, b < a),
+        (Char(a), Char(b)) => change(true, b < a),
+        (Varchar(Some(a)), Char(b)) => change(true, b < a),
+        (Text | Varchar(None), Varchar(Some(_)) | Char(_)) => change(true, true),
+        // Numbers to text keep every value, while the text is long enough.
+        (a, Text | Varchar(None))
+            if exact_digits(a, false).is_some() || float_bits(a).is_some() =>
+        {
+            change(true, false)
+        }
+        // Dates and times.
+        (Timestamp, TimestampTz) | (TimestampTz, Timestamp) => change(true, false),
+        // `date` reaches 5874897 AD, timestamps 294276 AD.
+        (Date, Timestamp | TimestampTz) => change(true, true),
+        (Timestamp | TimestampTz, Date) => change(true, true),
         (Json, Jsonb) => TypeChange {
             using: cast("jsonb".into()),
             rewrites: true,
@@ -918,11 +934,6 @@ fn type_change(old: &ColumnDef, new: &ColumnDef) -> TypeChange {
             rewrites: true,
             narrowing: true,
         },
-        (a, b) if rank(a) > 0 && matches!(b, Text | Varchar(None) | Numeric { .. }) => TypeChange {
-            using: None,
-            rewrites: true,
-            narrowing: false,
-        },
         // Anything else: an explicit cast, which fails on values that do not convert.
         _ => TypeChange {
             using: cast(new.sql_type.ddl()),
@@ -930,4 +941,80 @@ fn type_change(old: &ColumnDef, new: &ColumnDef) -> TypeChange {
             narrowing: true,
         },
     }
+}
+
+/// The digits an exact number type holds: before the point (`None`: unlimited) and after it
+/// (`None`: any scale, as an unconstrained `numeric`).
+#[derive(Clone, Copy)]
+struct Digits {
+    integer: Option<u32>,
+    fraction: Option<u32>,
+}
+
+impl Digits {
+    /// Whether every value of `from` is a value of `self`.
+    fn holds(&self, from: &Digits) -> bool {
+        let integer = match (self.integer, from.integer) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(to), Some(from)) => to >= from,
+        };
+        let fraction = match (self.fraction, from.fraction) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(to), Some(from)) => to >= from,
+        };
+        integer && fraction
+    }
+}
+
+/// The digits of an integer or `numeric` type; `None` for any other type. An integer type's
+/// range is not all of its digits (`smallint` stops at 32767): as the type changed from, it
+/// counts the digits its largest value needs (5), which the new type must hold; as the type
+/// changed to, the digits it always holds (4).
+fn exact_digits(t: &SqlType, as_target: bool) -> Option<Digits> {
+    let integer = |needs: u32| {
+        Some(Digits {
+            integer: Some(if as_target { needs - 1 } else { needs }),
+            fraction: Some(0),
+        })
+    };
+    match t {
+        SqlType::SmallInt => integer(5),
+        SqlType::Integer => integer(10),
+        SqlType::BigInt => integer(19),
+        SqlType::Numeric {
+            precision: Some(p),
+            scale,
+        } => {
+            let scale = u32::from(scale.unwrap_or(0));
+            Some(Digits {
+                integer: Some(u32::from(*p).saturating_sub(scale)),
+                fraction: Some(scale),
+            })
+        }
+        SqlType::Numeric {
+            precision: None, ..
+        } => Some(Digits {
+            integer: None,
+            fraction: None,
+        }),
+        _ => None,
+    }
+}
+
+/// The mantissa bits of a floating-point type.
+fn float_bits(t: &SqlType) -> Option<u32> {
+    match t {
+        SqlType::Real => Some(24),
+        SqlType::DoublePrecision => Some(53),
+        _ => None,
+    }
+}
+
+/// The decimal digits that `bits` of mantissa always keep: every integer of that many digits fits
+/// (`2^24` has 8 digits, but not every 8-digit integer fits: 7 do); with one bit less, every
+/// decimal of that many significant digits comes back unchanged (`FLT_DIG`, `DBL_DIG`).
+fn bits_digits(bits: u32) -> u32 {
+    ((bits as f64) * std::f64::consts::LOG10_2).floor() as u32
 }
