@@ -50,6 +50,9 @@ pub enum Error {
     UnknownType { oid: u32, sql: String },
     /// The server answered in a way the client did not expect.
     Protocol(String),
+    /// The statement was not sent: it is not valid as built (an `Expr::raw` whose values do not
+    /// match its placeholders, more bound parameters than PostgreSQL takes); the message says why.
+    InvalidQuery(String),
     /// The connection cannot be used any more; the message says why. Open a new one.
     Broken(String),
     /// Any other error of the server or the connection.
@@ -213,6 +216,7 @@ impl Error {
             | Error::Config(_)
             | Error::Tls(_)
             | Error::Protocol(_)
+            | Error::InvalidQuery(_)
             | Error::Broken(_) => None,
         }
     }
@@ -269,6 +273,7 @@ impl fmt::Display for Error {
             ),
             Error::Protocol(message) => write!(f, "unexpected answer from the server: {message}"),
             Error::Broken(message) => write!(f, "the connection cannot be used: {message}"),
+            Error::InvalidQuery(message) => write!(f, "the statement was not sent: {message}"),
             Error::Database { source, sql } => {
                 // A server error's own message says more than tokio-postgres' "db error".
                 match source.as_db_error() {

@@ -720,6 +720,9 @@ enum Want {
     Count,
 }
 
+/// The most bound parameters one statement can have (the protocol counts them in 16 bits).
+const MAX_PARAMETERS: usize = 65_535;
+
 /// The one path every statement takes: the statement cache (or, through a pooler, unnamed
 /// statements), the statement count, and the `schema_core::sql` tracing event.
 ///
@@ -733,6 +736,17 @@ async fn run(
     params: &[&(dyn postgres_types::ToSql + Sync)],
     want: Want,
 ) -> Result<(Vec<Row>, u64), Error> {
+    if let Some(reason) = crate::query::render::invalid_reason(sql) {
+        return Err(Error::InvalidQuery(reason.to_string()));
+    }
+    if params.len() > MAX_PARAMETERS {
+        return Err(Error::InvalidQuery(format!(
+            "it has {} bound parameters, and PostgreSQL takes at most {MAX_PARAMETERS} in one \
+             statement: send fewer rows at a time (insert_many rows that all set the same columns \
+             go as one array a column, with no such limit)",
+            params.len()
+        )));
+    }
     let started = std::time::Instant::now();
     let mut result = run_once(exec, sql, params, want).await;
     if let Err(error) = &result {

@@ -58,6 +58,8 @@ pub enum Node {
     },
     /// A parenthesised subquery.
     Subquery(super::render::WriteFn),
+    /// An expression that cannot be rendered (why): its statement is never sent.
+    Invalid(Arc<str>),
     /// `[NOT] EXISTS (subquery)`
     Exists(super::render::WriteFn, bool),
     /// `expr [NOT] IN (subquery)`
@@ -65,6 +67,52 @@ pub enum Node {
     /// A value the writer spells itself (`now()`, `DEFAULT`, `excluded."col"`).
     Keyword(&'static str),
     Excluded(&'static str),
+}
+
+/// Dropped level by level with a stack of its own, not by recursion: however deep a tree was
+/// built, dropping it cannot exhaust the thread's stack.
+impl Drop for Node {
+    fn drop(&mut self) {
+        let mut stack = Vec::new();
+        take_children(self, &mut stack);
+        while let Some(mut node) = stack.pop() {
+            take_children(&mut node, &mut stack);
+            // `node` now has no children: its own drop does not go deeper.
+        }
+    }
+}
+
+/// Moves `node`'s child nodes onto `stack`, leaving leaves in their place.
+fn take_children(node: &mut Node, stack: &mut Vec<Node>) {
+    let leaf = || Node::Keyword("");
+    let mut boxed = |b: &mut Box<Node>| stack.push(std::mem::replace(&mut **b, leaf()));
+    match node {
+        Node::Binary(lhs, _, rhs) => {
+            boxed(lhs);
+            boxed(rhs);
+        }
+        Node::Not(inner) | Node::IsNull(inner, _) | Node::InArray(inner, _, _) => boxed(inner),
+        Node::InSubquery(inner, _, _) => boxed(inner),
+        Node::Between(a, b, c) => {
+            boxed(a);
+            boxed(b);
+            boxed(c);
+        }
+        Node::Like { expr, pattern, .. } => {
+            boxed(expr);
+            boxed(pattern);
+        }
+        Node::Logic(_, operands) => stack.append(operands),
+        Node::Call { args, .. } => stack.append(args),
+        Node::Raw { params, .. } => stack.append(params),
+        Node::Column { .. }
+        | Node::Param(_)
+        | Node::Subquery(_)
+        | Node::Invalid(_)
+        | Node::Exists(..)
+        | Node::Keyword(_)
+        | Node::Excluded(_) => {}
+    }
 }
 
 impl fmt::Debug for Node {
@@ -104,14 +152,26 @@ impl<S, V> Expr<S, V> {
     /// Raw SQL with `?` placeholders, each filled by one bound parameter, for what the builder
     /// lacks: `Expr::<User, bool>::raw("lower(email) = ?", ["a@x.io".to_string()])`. Identifiers
     /// in `sql` are the caller's to quote; values never go into the text.
+    ///
+    /// A placeholder is a `?` where SQL itself is: not inside a string, a quoted identifier, a
+    /// comment or a dollar-quoted body. jsonb's `?|` and `?&` stay operators, and `??` writes
+    /// jsonb's `?` operator (`data ?? 'key'`). As many values as placeholders: otherwise the
+    /// statement is not sent, and running it returns [`Error::InvalidQuery`](crate::exec::Error).
     pub fn raw<P: ToSql + Send + Sync + 'static>(
         sql: &str,
         params: impl IntoIterator<Item = P>,
     ) -> Self {
-        let params = params
+        let params: Vec<Node> = params
             .into_iter()
             .map(|p| Node::Param(Arc::new(p)))
             .collect();
+        let placeholders = super::render::raw_placeholders(sql);
+        if placeholders != params.len() {
+            return Expr::new(Node::Invalid(Arc::from(format!(
+                "Expr::raw({sql:?}) has {placeholders} placeholder(s) but {} value(s)",
+                params.len()
+            ))));
+        }
         Expr::new(Node::Raw {
             sql: Arc::from(sql),
             params,
@@ -536,10 +596,10 @@ impl<S> Expr<S, bool> {
 /// Flattens `a AND (b AND c)` into one list.
 pub(crate) fn logic(op: &'static str, lhs: Node, rhs: Node) -> Node {
     let mut operands = Vec::new();
-    for node in [lhs, rhs] {
-        match node {
-            Node::Logic(o, inner) if o == op => operands.extend(inner),
-            other => operands.push(other),
+    for mut node in [lhs, rhs] {
+        match &mut node {
+            Node::Logic(o, inner) if *o == op => operands.append(inner),
+            _ => operands.push(node),
         }
     }
     Node::Logic(op, operands)

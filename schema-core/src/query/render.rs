@@ -5,6 +5,41 @@
 use super::expr::{Node, Param};
 use crate::sql::push_quoted_ident;
 
+/// The deepest expression tree a statement may have.
+const MAX_DEPTH: usize = 1_000;
+
+/// How the text of a statement that must not be sent begins.
+const INVALID: &str = "/* schema_core: invalid query: ";
+
+/// Why a rendered statement must not be sent, if it must not.
+pub(crate) fn invalid_reason(sql: &str) -> Option<&str> {
+    sql.strip_prefix(INVALID)?.strip_suffix(" */")
+}
+
+/// How many placeholders `Expr::raw`'s SQL has: each `?` where SQL itself is, but `??` (jsonb's
+/// `?`, escaped) and jsonb's `?|` and `?&` operators.
+pub(crate) fn raw_placeholders(sql: &str) -> usize {
+    let mut count = 0;
+    for (piece, text) in crate::sql::lex::pieces(sql) {
+        if piece != crate::sql::lex::Piece::Code {
+            continue;
+        }
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '?' {
+                match chars.peek() {
+                    Some('?') => {
+                        chars.next();
+                    }
+                    Some('|' | '&') => {}
+                    _ => count += 1,
+                }
+            }
+        }
+    }
+    count
+}
+
 /// Writes a piece of SQL (a subquery, a loaded relation) when the statement is rendered.
 pub type WriteFn = std::sync::Arc<dyn Fn(&mut SqlWriter) + Send + Sync>;
 
@@ -12,6 +47,10 @@ pub type WriteFn = std::sync::Arc<dyn Fn(&mut SqlWriter) + Send + Sync>;
 pub struct SqlWriter {
     sql: String,
     params: Vec<Param>,
+    /// Why the statement cannot be sent, when an expression in it is invalid.
+    invalid: Option<String>,
+    /// How deep in the expression tree the writer is.
+    depth: usize,
     /// Whether columns are written with their table (`"users"."id"`), as joins need.
     qualify: bool,
     /// Tables written under an alias in the scope being written, innermost last: a relation's
@@ -33,6 +72,8 @@ impl SqlWriter {
         SqlWriter {
             sql: String::with_capacity(256),
             params: Vec::new(),
+            invalid: None,
+            depth: 0,
             qualify,
             aliases: Vec::new(),
         }
@@ -42,8 +83,16 @@ impl SqlWriter {
         &self.sql
     }
 
+    /// The text and its parameters. A statement with an invalid expression is a comment that
+    /// says why, which the executor refuses to send (see [`invalid_reason`]).
     pub(crate) fn finish(self) -> (String, Vec<Param>) {
-        (self.sql, self.params)
+        match self.invalid {
+            Some(reason) => (
+                format!("{INVALID}{} */", reason.replace("*/", "* /")),
+                Vec::new(),
+            ),
+            None => (self.sql, self.params),
+        }
     }
 
     pub(crate) fn set_qualify(&mut self, qualify: bool) -> bool {
@@ -125,6 +174,25 @@ impl SqlWriter {
     }
 
     pub(crate) fn node(&mut self, node: &Node) {
+        // Rendering recurses once per level: a tree deeper than any query needs is refused
+        // rather than allowed to exhaust the stack.
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            if self.invalid.is_none() {
+                self.invalid = Some(format!(
+                    "an expression nested more than {MAX_DEPTH} levels deep: combine long lists of \
+                     conditions with `in_list`, or flatten `and`/`or` chains (they flatten by themselves \
+                     when each side is not itself nested)"
+                ));
+            }
+            self.depth -= 1;
+            return;
+        }
+        self.node_inner(node);
+        self.depth -= 1;
+    }
+
+    fn node_inner(&mut self, node: &Node) {
         match node {
             Node::Column {
                 schema,
@@ -146,19 +214,7 @@ impl SqlWriter {
                         self.sql.push_str(op);
                         self.sql.push(' ');
                     }
-                    // Comparisons bind tighter than AND and OR: only a nested AND/OR, raw SQL
-                    // (whose precedence is unknown) and BETWEEN (whose own AND reads
-                    // ambiguously) get parentheses.
-                    if matches!(
-                        operand,
-                        Node::Logic(..) | Node::Raw { .. } | Node::Between(..)
-                    ) {
-                        self.sql.push('(');
-                        self.node(operand);
-                        self.sql.push(')');
-                    } else {
-                        self.node(operand);
-                    }
+                    self.logic_operand(operand);
                 }
             }
             Node::Not(inner) => {
@@ -217,15 +273,34 @@ impl SqlWriter {
             }
             Node::Raw { sql, params } => {
                 let mut params = params.iter();
-                for (i, piece) in sql.split('?').enumerate() {
-                    if i > 0 {
-                        match params.next() {
-                            Some(param) => self.node(param),
-                            None => self.sql.push('?'),
+                for (piece, text) in crate::sql::lex::pieces(sql) {
+                    if piece != crate::sql::lex::Piece::Code {
+                        self.sql.push_str(text);
+                        continue;
+                    }
+                    let mut chars = text.chars().peekable();
+                    while let Some(c) = chars.next() {
+                        match (c, chars.peek()) {
+                            ('?', Some('?')) => {
+                                chars.next();
+                                self.sql.push('?');
+                            }
+                            ('?', Some('|' | '&')) => self.sql.push('?'),
+                            ('?', _) => match params.next() {
+                                Some(param) => self.node(param),
+                                // Counted when the expression was made.
+                                None => self.sql.push('?'),
+                            },
+                            (c, _) => self.sql.push(c),
                         }
                     }
-                    self.sql.push_str(piece);
                 }
+            }
+            Node::Invalid(reason) => {
+                if self.invalid.is_none() {
+                    self.invalid = Some(reason.to_string());
+                }
+                self.sql.push_str("NULL");
             }
             Node::Subquery(render) => {
                 self.sql.push('(');
@@ -262,6 +337,53 @@ impl SqlWriter {
     }
 
     /// An operand of an operator: parenthesised when it is itself an operation.
+    /// One operand of `AND`/`OR`. Comparisons bind tighter than AND and OR: only a nested
+    /// AND/OR, raw SQL (whose precedence is unknown) and BETWEEN (whose own AND reads
+    /// ambiguously) get parentheses.
+    pub(crate) fn logic_operand(&mut self, operand: &Node) {
+        if matches!(
+            operand,
+            Node::Logic(..) | Node::Raw { .. } | Node::Between(..)
+        ) {
+            self.sql.push('(');
+            self.node(operand);
+            self.sql.push(')');
+        } else {
+            self.node(operand);
+        }
+    }
+
+    /// ` WHERE filter AND condition`, when there is either: the conditions `AND`ed as one flat
+    /// list (a filter that is itself an `AND` lends its operands), written from the borrowed
+    /// tree without copying it.
+    pub(crate) fn where_clause(&mut self, filter: Option<&Node>, condition: Option<&Node>) {
+        let nodes: Vec<&Node> = filter.into_iter().chain(condition).collect();
+        match nodes[..] {
+            [] => {}
+            [only] => {
+                self.sql.push_str(" WHERE ");
+                self.node(only);
+            }
+            _ => {
+                self.sql.push_str(" WHERE ");
+                let mut first = true;
+                for node in nodes {
+                    let items = match node {
+                        Node::Logic("AND", operands) => &operands[..],
+                        other => std::slice::from_ref(other),
+                    };
+                    for item in items {
+                        if !first {
+                            self.sql.push_str(" AND ");
+                        }
+                        first = false;
+                        self.logic_operand(item);
+                    }
+                }
+            }
+        }
+    }
+
     fn operand(&mut self, node: &Node) {
         let needs_parens = matches!(
             node,

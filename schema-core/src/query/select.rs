@@ -754,20 +754,7 @@ impl<S: Source, O> Select<S, O> {
     }
 
     fn write_where(&self, w: &mut SqlWriter) {
-        let conditions: Vec<Node> = self
-            .filter
-            .iter()
-            .cloned()
-            .chain(self.soft_delete_filter())
-            .collect();
-        if !conditions.is_empty() {
-            w.push(" WHERE ");
-            let node = conditions
-                .into_iter()
-                .reduce(|a, b| super::expr::logic("AND", a, b))
-                .expect("a condition");
-            w.node(&node);
-        }
+        w.where_clause(self.filter.as_ref(), self.soft_delete_filter().as_ref());
     }
 
     fn write(&self, w: &mut SqlWriter) {

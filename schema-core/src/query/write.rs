@@ -485,19 +485,7 @@ fn scope_condition<T: Table>(scope: Scope) -> Option<Node> {
 }
 
 fn write_where<T: Table>(w: &mut SqlWriter, filter: &Option<Node>, scope: Scope) {
-    let conditions: Vec<Node> = filter
-        .iter()
-        .cloned()
-        .chain(scope_condition::<T>(scope))
-        .collect();
-    if !conditions.is_empty() {
-        w.push(" WHERE ");
-        let node = conditions
-            .into_iter()
-            .reduce(|a, b| super::expr::logic("AND", a, b))
-            .expect("a condition");
-        w.node(&node);
-    }
+    w.where_clause(filter.as_ref(), scope_condition::<T>(scope).as_ref());
 }
 
 impl<T: Table> Update<T, Unfiltered> {

@@ -434,7 +434,7 @@ where
         }
         if let Some(filter) = &self.filter {
             w.push(" AND ");
-            w.node(&Node::Logic("AND", vec![filter.clone()]));
+            w.logic_operand(filter);
         }
     }
 }
