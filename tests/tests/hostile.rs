@@ -155,3 +155,45 @@ fn an_expression_nested_ten_thousand_deep_is_refused_on_a_small_stack() {
     );
     assert_eq!(rendered.1, 0);
 }
+
+mod dollar {
+    use schema_core::prelude::*;
+
+    /// A column whose name is the on-update trigger's dollar-quote tag.
+    #[table(name = "stamps")]
+    pub struct Stamp {
+        #[column(primary_key)]
+        pub id: i32,
+        pub note: String,
+        #[column(name = "$fn$", default = now, on_update = now, trigger)]
+        pub touched: TimestampTz,
+    }
+}
+
+/// Issue 10, item 8: the on-update trigger's body is dollar-quoted with a tag the body does not
+/// contain, so a column named `$fn$` migrates and its trigger works.
+#[tokio::test]
+async fn a_column_named_like_the_dollar_quote_tag_gets_a_working_trigger() {
+    let schema = Schema::new().table::<dollar::Stamp>();
+    let sql = schema_core::migrate::migration_sql(
+        "0000_init",
+        &schema_core::migrate::render::create_all(&schema),
+    );
+    assert!(sql.contains("AS $fn1$"), "{sql}");
+    let test_db = schema_core::testing::TestDb::new().await.unwrap();
+    let client = test_db.connect().await.unwrap();
+    client.batch_execute(&sql).await.unwrap();
+    client
+        .batch_execute(
+            "INSERT INTO stamps (id, note, \"$fn$\") VALUES (1, 'a', '2000-01-01');\
+             UPDATE stamps SET note = 'b'",
+        )
+        .await
+        .unwrap();
+    let refreshed: bool = client
+        .query_one("SELECT \"$fn$\" > '2020-01-01' FROM stamps", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(refreshed, "the trigger refreshed the column");
+}

@@ -530,9 +530,12 @@ impl Step {
                     })
                     .collect();
                 format!(
-                    "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $fn$\nBEGIN\n{}\tRETURN NEW;\nEND\n$fn$;",
+                    "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS {};",
                     quote_qualified(table.schema.as_deref(), function),
-                    sets.concat()
+                    crate::sql::dollar_quote(&format!(
+                        "\nBEGIN\n{}\tRETURN NEW;\nEND\n",
+                        sets.concat()
+                    ))
                 )
             }
             Step::CreateTrigger {

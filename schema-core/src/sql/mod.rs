@@ -48,6 +48,16 @@ pub fn quote_literal(value: &str) -> String {
     out
 }
 
+/// Dollar-quotes `body` with the first of `$fn$`, `$fn1$`, `$fn2$`, … that it does not contain,
+/// so that no text in the body (a column named `$fn$`, say) can end the quote early.
+pub fn dollar_quote(body: &str) -> String {
+    let tag = std::iter::once("fn".to_string())
+        .chain((1..).map(|n| format!("fn{n}")))
+        .find(|tag| !body.contains(&format!("${tag}")))
+        .expect("some tag is free");
+    format!("${tag}${body}${tag}$")
+}
+
 /// The longest identifier PostgreSQL keeps (`NAMEDATALEN - 1` bytes); longer ones are truncated
 /// silently by the server, which is why the macros refuse them.
 pub const MAX_IDENTIFIER_BYTES: usize = 63;
@@ -62,5 +72,8 @@ mod tests {
         assert_eq!(quote_ident(r#"a"b"#), r#""a""b""#);
         assert_eq!(quote_qualified(Some("auth"), "users"), r#""auth"."users""#);
         assert_eq!(quote_literal(r"it's \ ok"), r"'it''s \ ok'");
+        assert_eq!(dollar_quote("a"), "$fn$a$fn$");
+        assert_eq!(dollar_quote("\"$fn$\""), "$fn1$\"$fn$\"$fn1$");
+        assert_eq!(dollar_quote("$fn $fn1"), "$fn2$$fn $fn1$fn2$");
     }
 }
