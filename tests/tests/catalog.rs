@@ -43,7 +43,9 @@ async fn apply_and_compare(target: Target, schema: &Schema, sql: &str) -> Catalo
             )
         });
     let actual = Catalog::read(&client).await.expect("read the catalog");
-    let expected = Catalog::expected(schema);
+    let expected = Catalog::expected_on(&client, schema)
+        .await
+        .expect("the declared catalog");
     let differences = expected.differences(&actual);
     assert!(
         differences.is_empty(),
@@ -140,4 +142,104 @@ async fn test_schema_migration_builds_every_attribute() {
 
 fn tests_schema() -> Schema {
     schema_tests::schema()
+}
+
+mod drizzle_habits {
+    use schema_core::prelude::*;
+
+    #[pg_enum(name = "post_kind")]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum PostKind {
+        Note,
+        Essay,
+    }
+
+    /// SQL written as people write it, which the server prints back otherwise: `IN` lists,
+    /// `BETWEEN`, casts, operators, keywords, quoted and camelCase names.
+    #[table(
+        name = "posts",
+        check(name = "posts_status_check", sql = "status IN ('draft', 'active', 'archived')"),
+        check(name = "posts_score_check", sql = "score BETWEEN 0 AND 100"),
+        check(name = "posts_title_check", sql = "length(title) > 0 AND title <> 'untitled'::text"),
+        check(name = "posts_kind_check", sql = "kind <> 'essay' OR score IS NOT NULL"),
+        check(name = "posts_mixed_check", sql = "\"userId\" IS NOT NULL AND NOT (score < 0)"),
+        index(name = "posts_user_idx", on(user_id)),
+        index(name = "posts_lower_title_idx", on(sql("lower(title)"))),
+        index(name = "posts_live_idx", on(user_id, score desc), where = "status IN ('active') AND deleted_at IS NULL"),
+        index(name = "posts_recent_idx", on(created_at), where = "score > 10::smallint AND created_at > '2020-01-01 00:00+00'::timestamptz")
+    )]
+    pub struct Post {
+        #[column(primary_key)]
+        pub id: i64,
+        #[column(name = "userId")]
+        pub user_id: i64,
+        pub title: String,
+        #[column(varchar(20), default = "draft")]
+        pub status: String,
+        pub score: Option<i32>,
+        #[column(default = PostKind::Note)]
+        pub kind: PostKind,
+        #[column(default = sql("(now() + '1 day'::interval)"))]
+        pub created_at: TimestampTz,
+        pub deleted_at: Option<TimestampTz>,
+    }
+}
+
+/// Issue 10, item 6: `check` compares what the user wrote in the form the server prints it, so a
+/// database migrated from the declaration shows no drift, and a real change still shows.
+#[tokio::test]
+async fn hand_written_sql_is_compared_as_the_server_prints_it() {
+    let schema = Schema::new().table::<drizzle_habits::Post>();
+    for target in testing::targets().expect("a PostgreSQL to test on") {
+        let db = TestDb::on(target).await.unwrap();
+        let client = db.connect().await.unwrap();
+        client
+            .batch_execute(&migration_sql("0000_init", &render::create_all(&schema)))
+            .await
+            .unwrap();
+        let actual = Catalog::read(&client).await.unwrap();
+        let expected = Catalog::expected_on(&client, &schema).await.unwrap();
+        assert_eq!(
+            expected.differences(&actual),
+            Vec::<String>::new(),
+            "on {}",
+            target.describe()
+        );
+        // The server's forms really differ from what was written.
+        let posts = &actual.tables["public.posts"];
+        assert!(posts.checks["posts_status_check"].contains("ANY (ARRAY["));
+        assert_eq!(posts.indexes["posts_user_idx"].keys[0].key, "\"userId\"");
+        // Nothing was left behind by the comparison.
+        let scratch: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_class WHERE relname LIKE '__schema_core_scratch%'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(scratch, 0);
+
+        // Real drift is still drift.
+        client
+            .batch_execute(
+                "ALTER TABLE posts DROP CONSTRAINT posts_score_check, \
+                 ADD CONSTRAINT posts_score_check CHECK (score BETWEEN 0 AND 1000); \
+                 DROP INDEX posts_live_idx; \
+                 CREATE INDEX posts_live_idx ON posts (\"userId\", score DESC) WHERE status = 'active'",
+            )
+            .await
+            .unwrap();
+        let actual = Catalog::read(&client).await.unwrap();
+        let differences = expected.differences(&actual);
+        assert_eq!(differences.len(), 2, "{differences:#?}");
+        assert!(
+            differences[0].contains("posts_score_check"),
+            "{differences:#?}"
+        );
+        assert!(
+            differences[1].contains("posts_live_idx"),
+            "{differences:#?}"
+        );
+    }
 }

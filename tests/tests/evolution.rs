@@ -423,7 +423,7 @@ async fn an_evolution_replayed_equals_a_fresh_database() {
 
         // The catalog equals the declaration, and a fresh database built from it.
         let replayed = Catalog::read(&client).await.unwrap();
-        let expected = Catalog::expected(&v3::schema());
+        let expected = Catalog::expected_on(&client, &v3::schema()).await.unwrap();
         let differences = expected.differences(&replayed);
         assert!(
             differences.is_empty(),
@@ -503,7 +503,10 @@ fn diff_sql_of_the_remaining_change_kinds() {
             .await
             .unwrap_or_else(|e| panic!("{e:?}"));
         let catalog = Catalog::read(&client).await.unwrap();
-        let differences = Catalog::expected(&after).differences(&catalog);
+        let differences = Catalog::expected_on(&client, &after)
+            .await
+            .unwrap()
+            .differences(&catalog);
         assert!(differences.is_empty(), "{differences:#?}");
     });
 }
@@ -589,7 +592,10 @@ fn a_unique_is_online_unless_a_new_foreign_key_needs_it() {
                 .unwrap_or_else(|e| panic!("{}: {e:?}", step.sql()));
         }
         let catalog = Catalog::read(&client).await.unwrap();
-        let differences = Catalog::expected(&after).differences(&catalog);
+        let differences = Catalog::expected_on(&client, &after)
+            .await
+            .unwrap()
+            .differences(&catalog);
         assert!(differences.is_empty(), "{differences:#?}");
     });
 }

@@ -1,7 +1,7 @@
 //! The tokio-postgres side: connections with a statement cache, transactions, row decoding and
 //! typed errors.
 
-mod cleanup;
+pub(crate) mod cleanup;
 #[cfg(feature = "tls")]
 pub mod connect;
 mod copy;

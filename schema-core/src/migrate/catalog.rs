@@ -4,8 +4,12 @@
 //!
 //! [`Catalog::read`] reads a database; [`Catalog::expected`] says what the same catalog looks
 //! like for a declared schema; [`Catalog::differences`] lists what differs, in words.
-//! SQL written by the user (checks, expression keys, predicates, raw defaults) is compared
-//! after [`normalize_sql`], since the server re-parenthesises it.
+//!
+//! SQL written by the user (checks, expression keys, predicates, raw defaults) is rewritten by
+//! the server (`IN (…)` becomes `= ANY (ARRAY[…])`, casts and parentheses appear, names are
+//! quoted where they need it), so it is compared in the form the server prints:
+//! [`Catalog::expected_on`] builds each declared table in the session's temporary schema,
+//! inside a transaction that is rolled back, and reads it back with the same reader.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -85,26 +89,6 @@ pub struct CatalogIndexKey {
 
 fn qualified(schema: Option<&str>, name: &str) -> String {
     format!("{}.{name}", schema.unwrap_or("public"))
-}
-
-/// Lower-cases and drops whitespace, parentheses and `::type` casts, so that the SQL a user wrote
-/// (`budget >= 0`) and the server's reprint of it (`(budget >= 0::numeric)`) compare equal.
-pub fn normalize_sql(sql: &str) -> String {
-    let compact: String = sql
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
-        .flat_map(char::to_lowercase)
-        .collect();
-    let mut out = String::with_capacity(compact.len());
-    let mut rest = compact.as_str();
-    while let Some(at) = rest.find("::") {
-        out.push_str(&rest[..at]);
-        rest = rest[at + 2..].trim_start_matches(|c: char| {
-            c.is_ascii_alphanumeric() || matches!(c, '_' | '"' | '[' | ']' | '.')
-        });
-    }
-    out.push_str(rest);
-    out
 }
 
 fn fk_action(code: i8) -> FkAction {
@@ -264,6 +248,45 @@ impl Catalog {
         catalog
     }
 
+    /// The catalog a database built from `schema` has, in the exact form `client`'s server
+    /// prints it: each declared table (with its keys, checks, defaults and indexes) is made in
+    /// the session's temporary schema inside a transaction that is rolled back, and read back.
+    /// Foreign keys and triggers come from [`Catalog::expected`] (they print no user SQL). A
+    /// table or index the server cannot make (its type or extension is missing, which the
+    /// comparison then reports) keeps its declared form.
+    pub async fn expected_on(
+        client: &Client,
+        schema: &Schema,
+    ) -> Result<Catalog, tokio_postgres::Error> {
+        let mut catalog = Catalog::expected(schema);
+        let mut guard = crate::exec::cleanup::RollbackGuard::new(client, "ROLLBACK");
+        client.batch_execute("BEGIN").await?;
+        let built = async {
+            for (n, table) in schema.tables.iter().enumerate() {
+                let key = qualified(table.schema.as_deref(), &table.name);
+                if let Some(scratch) = scratch_table(client, n, table).await? {
+                    if let Some(entry) = catalog.tables.get_mut(&key) {
+                        let foreign_keys = std::mem::take(&mut entry.foreign_keys);
+                        let triggers = std::mem::take(&mut entry.triggers);
+                        let mut indexes = std::mem::take(&mut entry.indexes);
+                        indexes.extend(scratch.indexes.clone());
+                        *entry = CatalogTable {
+                            foreign_keys,
+                            triggers,
+                            indexes,
+                            ..scratch
+                        };
+                    }
+                }
+            }
+            Ok::<_, tokio_postgres::Error>(())
+        }
+        .await;
+        guard.disarm();
+        client.batch_execute("ROLLBACK").await?;
+        built.map(|()| catalog)
+    }
+
     /// Reads the user objects of the connected database (outside `pg_catalog`,
     /// `information_schema`, extensions' own objects and the runner's journal table).
     pub async fn read(client: &Client) -> Result<Catalog, tokio_postgres::Error> {
@@ -381,7 +404,7 @@ fn diff_table(out: &mut Vec<String>, table: &str, e: &CatalogTable, a: &CatalogT
             continue;
         };
         let default_matches = match (&ec.default, &ac.default) {
-            (Some(x), Some(y)) => x == y || normalize_sql(x) == normalize_sql(y),
+            (Some(x), Some(y)) => x == y,
             (x, y) => x == y,
         };
         if ec.type_name != ac.type_name
@@ -425,7 +448,7 @@ fn diff_table(out: &mut Vec<String>, table: &str, e: &CatalogTable, a: &CatalogT
     );
     let label = format!("{table}: check");
     diff_maps(out, &label, &e.checks, &a.checks, |out, name, x, y| {
-        if normalize_sql(x) != normalize_sql(y) {
+        if x != y {
             out.push(format!(
                 "{table}: check {name}: expected {x:?}, found {y:?}"
             ));
@@ -435,18 +458,13 @@ fn diff_table(out: &mut Vec<String>, table: &str, e: &CatalogTable, a: &CatalogT
     diff_maps(out, &label, &e.indexes, &a.indexes, |out, name, x, y| {
         let keys_match = x.keys.len() == y.keys.len()
             && x.keys.iter().zip(&y.keys).all(|(k, l)| {
-                let key = if k.is_expression {
-                    normalize_sql(&k.key) == normalize_sql(&l.key)
-                } else {
-                    k.key == l.key
-                };
-                key && k.is_expression == l.is_expression
+                k.key == l.key
+                    && k.is_expression == l.is_expression
                     && k.desc == l.desc
                     && k.nulls_first == l.nulls_first
                     && k.opclass == l.opclass
             });
-        let predicate_matches =
-            x.predicate.as_deref().map(normalize_sql) == y.predicate.as_deref().map(normalize_sql);
+        let predicate_matches = x.predicate == y.predicate;
         if x.method != y.method
             || x.unique != y.unique
             || !keys_match
@@ -605,6 +623,57 @@ async fn read_table(client: &Client, oid: u32) -> Result<CatalogTable, tokio_pos
         table.triggers.push(row.get(0));
     }
     Ok(table)
+}
+
+/// Makes `table` as a temporary table (with its checks, keys, defaults and indexes; no foreign
+/// keys or triggers) and reads it back; `None` when the server cannot make the table. Each index
+/// the server cannot make is left out. Runs inside the caller's transaction, with savepoints.
+async fn scratch_table(
+    client: &Client,
+    n: usize,
+    table: &crate::schema::TableDef,
+) -> Result<Option<CatalogTable>, tokio_postgres::Error> {
+    use crate::migrate::render::Step;
+    let mut scratch = table.clone();
+    scratch.schema = Some("pg_temp".into());
+    scratch.name = format!("__schema_core_scratch_{n}").into();
+    scratch.foreign_keys = Default::default();
+    // Identity columns make sequences named after the table: they are temporary too.
+    let attempt = async |sql: String| {
+        client.batch_execute("SAVEPOINT scratch").await?;
+        match client.batch_execute(&sql).await {
+            Ok(()) => client
+                .batch_execute("RELEASE SAVEPOINT scratch")
+                .await
+                .map(|()| true),
+            Err(error) if error.as_db_error().is_some() => client
+                .batch_execute("ROLLBACK TO SAVEPOINT scratch")
+                .await
+                .map(|()| false),
+            Err(error) => Err(error),
+        }
+    };
+    let mut without_indexes = scratch.clone();
+    without_indexes.indexes = Default::default();
+    if !attempt(Step::CreateTable(without_indexes).sql()).await? {
+        return Ok(None);
+    }
+    for index in scratch.indexes.iter() {
+        let step = Step::CreateIndex {
+            table: scratch.qualified_name(),
+            index: index.clone(),
+            concurrently: false,
+        };
+        attempt(step.sql()).await?;
+    }
+    let oid: u32 = client
+        .query_one(
+            "SELECT c.oid FROM pg_class c WHERE c.relname = $1 AND c.relnamespace = pg_my_temp_schema()",
+            &[&&*scratch.name],
+        )
+        .await?
+        .get(0);
+    read_table(client, oid).await.map(Some)
 }
 
 async fn column_names(

@@ -413,7 +413,10 @@ fn check(out: &Out, dir: &MigrationsDir, schema: &Schema, url: Option<&str>) -> 
                 let catalog = Catalog::read(client)
                     .await
                     .map_err(|e| MigrateError::Database(e.to_string()))?;
-                let differences = Catalog::expected(&snapshot).differences(&catalog);
+                let expected = Catalog::expected_on(client, &snapshot)
+                    .await
+                    .map_err(|e| MigrateError::Database(e.to_string()))?;
+                let differences = expected.differences(&catalog);
                 if differences.is_empty() {
                     return Ok(Ok(()));
                 }
