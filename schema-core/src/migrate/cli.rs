@@ -302,6 +302,8 @@ async fn migrate(
             out.paint(GREEN, "done"),
             applied.duration.as_millis()
         )),
+        // One line a file is enough on a terminal.
+        runner::Progress::Statement { .. } => {}
     };
     let options = RunnerOptions {
         retry_failed,

@@ -464,8 +464,14 @@ pub const NO_TRANSACTION: &str = "-- migrate:no-transaction";
 /// never queues every other query of a busy table behind it).
 pub const LOCK_TIMEOUT: &str = "5s";
 
-/// The text of a migration file after the first: the lock timeout, then each statement with a
-/// comment when it locks, rewrites or loses data.
+/// How long a statement that holds a strong lock may run before it is cancelled: bounded, so that
+/// a migration never holds a table for longer than this.
+pub const STATEMENT_TIMEOUT: &str = "5min";
+
+/// The text of a migration file after the first: the lock and statement timeouts, then each
+/// statement with a comment when it locks, rewrites or loses data. In an online file the
+/// statements that run long under weak locks (concurrent builds, validations) run with no
+/// statement timeout, the others with [`STATEMENT_TIMEOUT`].
 pub fn diff_sql(tag: &str, steps: &[Step], online: bool) -> String {
     let mut sql = String::new();
     if online {
@@ -479,9 +485,21 @@ pub fn diff_sql(tag: &str, steps: &[Step], online: bool) -> String {
         sql.push_str("-- Runs outside a transaction, one statement at a time: each one is online (no long locks).\n");
         sql.push_str(&format!("\nSET lock_timeout = '{LOCK_TIMEOUT}';\n"));
     } else {
-        sql.push_str(&format!("\nSET LOCAL lock_timeout = '{LOCK_TIMEOUT}';\n"));
+        sql.push_str(&format!(
+            "\nSET LOCAL lock_timeout = '{LOCK_TIMEOUT}';\nSET LOCAL statement_timeout = '{STATEMENT_TIMEOUT}';\n"
+        ));
     }
+    let mut long = None;
     for step in steps {
+        if online && long != Some(step.runs_long_online()) {
+            long = Some(step.runs_long_online());
+            let timeout = if step.runs_long_online() {
+                "0".to_string()
+            } else {
+                format!("'{STATEMENT_TIMEOUT}'")
+            };
+            sql.push_str(&format!("\nSET statement_timeout = {timeout};\n"));
+        }
         sql.push('\n');
         if let Some(warning) = step.warning() {
             sql.push_str(&format!("-- {warning}\n"));

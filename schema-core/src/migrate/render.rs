@@ -451,7 +451,7 @@ impl Step {
                 column_list(unique.columns.iter().map(|c| &**c))
             ),
             Step::CreateUniqueIndex { table, unique } => format!(
-                "CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({}){};",
+                "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({}){};",
                 quote_ident(&unique.name),
                 name(table),
                 column_list(unique.columns.iter().map(|c| &**c)),
@@ -634,6 +634,21 @@ impl Step {
     }
 
     /// Whether the step can only run outside a transaction block.
+    /// Whether the statement may run for long while holding only weak locks (a concurrent index
+    /// build, a validation): no statement timeout in an online file, where a timeout would abort
+    /// hours of work.
+    pub fn runs_long_online(&self) -> bool {
+        self.needs_autocommit()
+            || matches!(
+                self,
+                Step::ValidateConstraint { .. }
+                    | Step::NotNullCheck {
+                        phase: CheckPhase::Validate,
+                        ..
+                    }
+            )
+    }
+
     pub fn needs_autocommit(&self) -> bool {
         matches!(
             self,
@@ -736,7 +751,13 @@ fn create_index(table: &QualifiedName, index: &IndexDef, concurrently: bool) -> 
     let mut sql = format!(
         "CREATE {}INDEX {}{} ON {} USING {} ({})",
         if index.unique { "UNIQUE " } else { "" },
-        if concurrently { "CONCURRENTLY " } else { "" },
+        // Built concurrently in an online file, which the runner may have to run again after a
+        // kill: once built, the index is not built twice.
+        if concurrently {
+            "CONCURRENTLY IF NOT EXISTS "
+        } else {
+            ""
+        },
         quote_ident(&index.name),
         name(table),
         index.method.sql(),

@@ -161,7 +161,7 @@ async fn ensure_journal(client: &Client) -> Result<(), MigrateError> {
                 checksum text NOT NULL,
                 applied_at timestamptz NOT NULL DEFAULT now(),
                 duration_ms bigint NOT NULL,
-                status text NOT NULL DEFAULT 'applied' CHECK (status IN ('applied', 'failed')),
+                status text NOT NULL DEFAULT 'applied',
                 error text
             );
             ALTER TABLE {} ADD COLUMN IF NOT EXISTS statements_done integer",
@@ -169,7 +169,44 @@ async fn ensure_journal(client: &Client) -> Result<(), MigrateError> {
             quote_ident(JOURNAL_TABLE)
         ))
         .await
-        .map_err(|e| db(e, "cannot create the journal table"))
+        .map_err(|e| db(e, "cannot create the journal table"))?;
+    // Journals made before online files kept their progress knew two states; `running` is the
+    // third (an online file whose runner stopped part-way).
+    let check = client
+        .query_opt(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint \
+             WHERE conrelid = to_regclass($1) AND conname = $2",
+            &[
+                &quote_ident(JOURNAL_TABLE),
+                &format!("{JOURNAL_TABLE}_status_check"),
+            ],
+        )
+        .await
+        .map_err(|e| db(e, "cannot read the journal table"))?
+        .map(|row| row.try_get::<_, String>(0))
+        .transpose()
+        .map_err(|e| db(e, "cannot read the journal table"))?;
+    if !check.is_some_and(|def| def.contains("running")) {
+        let name = quote_ident(&format!("{JOURNAL_TABLE}_status_check"));
+        client
+            .batch_execute(&format!(
+                "ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}, \
+                 ADD CONSTRAINT {name} CHECK (status IN ('applied', 'failed', 'running')) NOT VALID",
+                table = quote_ident(JOURNAL_TABLE)
+            ))
+            .await
+            .map_err(|e| db(e, &unexpected_journal()))?;
+    }
+    Ok(())
+}
+
+/// What to say of a journal table that is not the runner's shape.
+fn unexpected_journal() -> String {
+    format!(
+        "cannot read the journal table {JOURNAL_TABLE} (expected the columns name, checksum, \
+         applied_at, duration_ms, status, error; restore it from a backup, or drop it and \
+         baseline the database)"
+    )
 }
 
 struct JournalRow {
@@ -211,16 +248,7 @@ async fn journal_rows(client: &Client) -> Result<Vec<JournalRow>, MigrateError> 
             &[],
         )
         .await
-        .map_err(|e| {
-            db(
-                e,
-                &format!(
-                    "cannot read the journal table {JOURNAL_TABLE} (expected the columns name, checksum, \
-                     applied_at, duration_ms, status, error; restore it from a backup, or drop it and \
-                     baseline the database)"
-                ),
-            )
-        })?;
+        .map_err(|e| db(e, &unexpected_journal()))?;
     rows.iter().map(journal_row).collect()
 }
 
@@ -251,10 +279,10 @@ fn journal_row(row: &tokio_postgres::Row) -> Result<JournalRow, MigrateError> {
         .parse::<i64>()
         .map_err(|_| bad("duration_ms", &format!("{duration:?}, not a whole number")))?;
     let status = required(4, "status")?;
-    if status != "applied" && status != "failed" {
+    if !matches!(status.as_str(), "applied" | "failed" | "running") {
         return Err(bad(
             "status",
-            &format!("{status:?}, not 'applied' or 'failed'"),
+            &format!("{status:?}, not 'applied', 'failed' or 'running'"),
         ));
     }
     let statements_done = match text(6)? {
@@ -377,6 +405,10 @@ pub enum Progress {
     Applying(String),
     /// Applied a file.
     Applied(Applied),
+    /// A statement boundary of a file run outside a transaction: `done` of its statements have
+    /// run (the last one's progress not recorded yet when it could not share a transaction with
+    /// it). A runner stopped here is resumed by the next `migrate`.
+    Statement { tag: String, done: usize },
 }
 
 /// Applies every pending migration of `dir`, in order; returns what it applied.
@@ -416,13 +448,17 @@ async fn apply_pending(
         // Pending, or failed part-way and resumed (`check_history` let it through).
         let resume_at = match rows.iter().find(|r| r.name == file.tag) {
             None => None,
-            Some(row) if row.status == "failed" => Some(row.statements_done.unwrap_or(0)),
+            // Failed and retried, or stopped part-way (killed, the server gone): resumed at the
+            // first statement whose progress was not recorded.
+            Some(row) if row.status == "failed" || row.status == "running" => {
+                Some(row.statements_done.unwrap_or(0))
+            }
             Some(_) => continue,
         };
         progress(Progress::Applying(file.tag.clone()));
         let started = Instant::now();
         if file.sql.starts_with(NO_TRANSACTION) {
-            apply_outside_transaction(client, file, resume_at, started).await?;
+            apply_outside_transaction(client, file, resume_at, started, progress).await?;
         } else {
             let tx = client
                 .transaction()
@@ -459,24 +495,29 @@ async fn apply_pending(
 }
 
 async fn apply_outside_transaction(
-    client: &Client,
+    client: &mut Client,
     file: &LocalFile,
     resume_at: Option<i32>,
     started: Instant,
+    progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<(), MigrateError> {
-    // A first run inserts the file's row; a resumed one updates the row its failure left.
-    let record = match resume_at {
+    let journal = quote_ident(JOURNAL_TABLE);
+    // The row says `running` from the start, with how many statements are done: a runner
+    // stopped anywhere (killed, the server gone) leaves it so, and the next run resumes there.
+    let start = match resume_at {
         None => format!(
-            "INSERT INTO {} (name, checksum, duration_ms, status, error, statements_done) \
-             VALUES ($1, $2, $3::bigint, $4, $5, $6::integer)",
-            quote_ident(JOURNAL_TABLE)
+            "INSERT INTO {journal} (name, checksum, duration_ms, status, statements_done) \
+             VALUES ($1, $2, 0, 'running', 0)"
         ),
         Some(_) => format!(
-            "UPDATE {} SET checksum = $2, duration_ms = $3::bigint, status = $4, error = $5, \
-             statements_done = $6::integer, applied_at = now() WHERE name = $1",
-            quote_ident(JOURNAL_TABLE)
+            "UPDATE {journal} SET checksum = $2, status = 'running', error = NULL WHERE name = $1"
         ),
     };
+    client
+        .execute(&start, &[&file.tag, &file.checksum])
+        .await
+        .map_err(|e| db(e, "cannot record the migration"))?;
+    let advance = format!("UPDATE {journal} SET statements_done = $2::integer WHERE name = $1");
     let statements = crate::sql::lex::statements(&file.sql);
     let first = resume_at.unwrap_or(0).max(0) as usize;
     // `SET lock_timeout` and the like hold for the session: run them again when resuming.
@@ -489,12 +530,37 @@ async fn apply_outside_transaction(
             .await
             .map_err(|e| db(e, &format!("migration {}: `{statement}`", file.tag)))?;
     }
+    progress(Progress::Statement {
+        tag: file.tag.clone(),
+        done: first,
+    });
     for (index, statement) in statements.iter().enumerate().skip(first) {
+        let done = (index + 1) as i32;
         let outcome = async {
             if index == first && resume_at.is_some() {
                 drop_invalid_index(client, statement).await?;
             }
-            client.batch_execute(statement).await
+            if runs_outside_a_transaction(statement) {
+                // Written to be run again (`IF NOT EXISTS`, after its INVALID leftover is
+                // dropped): a stop before its progress is recorded only repeats it.
+                client.batch_execute(statement).await?;
+                progress(Progress::Statement {
+                    tag: file.tag.clone(),
+                    done: index + 1,
+                });
+                client.execute(&advance, &[&file.tag, &done]).await?;
+            } else {
+                // The statement and its progress commit together, or neither does.
+                let tx = client.transaction().await?;
+                tx.batch_execute(statement).await?;
+                tx.execute(&advance, &[&file.tag, &done]).await?;
+                tx.commit().await?;
+                progress(Progress::Statement {
+                    tag: file.tag.clone(),
+                    done: index + 1,
+                });
+            }
+            Ok::<_, tokio_postgres::Error>(())
         }
         .await;
         if let Err(e) = outcome {
@@ -504,12 +570,16 @@ async fn apply_outside_transaction(
             );
             let ms = started.elapsed().as_millis() as i64;
             let message = error.to_string();
-            let done = index as i32;
-            let _ = client.batch_execute("RESET lock_timeout").await;
+            let _ = client
+                .batch_execute("RESET lock_timeout; RESET statement_timeout")
+                .await;
             client
                 .execute(
-                    &record,
-                    &[&file.tag, &file.checksum, &ms, &"failed", &message, &done],
+                    &format!(
+                        "UPDATE {journal} SET duration_ms = $2::bigint, status = 'failed', error = $3, \
+                         statements_done = $4::integer, applied_at = now() WHERE name = $1"
+                    ),
+                    &[&file.tag, &ms, &message, &(index as i32)],
                 )
                 .await
                 .map_err(|e| db(e, "cannot record the failed migration"))?;
@@ -517,25 +587,35 @@ async fn apply_outside_transaction(
         }
     }
     client
-        .batch_execute("RESET lock_timeout")
+        .batch_execute("RESET lock_timeout; RESET statement_timeout")
         .await
-        .map_err(|e| db(e, "cannot reset lock_timeout"))?;
+        .map_err(|e| db(e, "cannot reset the timeouts"))?;
     let ms = started.elapsed().as_millis() as i64;
     client
         .execute(
-            &record,
-            &[
-                &file.tag,
-                &file.checksum,
-                &ms,
-                &"applied",
-                &None::<String>,
-                &None::<i32>,
-            ],
+            &format!(
+                "UPDATE {journal} SET duration_ms = $2::bigint, status = 'applied', error = NULL, \
+                 statements_done = NULL, applied_at = now() WHERE name = $1"
+            ),
+            &[&file.tag, &ms],
         )
         .await
         .map_err(|e| db(e, "cannot record the migration"))?;
     Ok(())
+}
+
+/// Whether a statement cannot run inside a transaction block (`… CONCURRENTLY`, `VACUUM`).
+fn runs_outside_a_transaction(statement: &str) -> bool {
+    let words: Vec<String> = crate::sql::lex::pieces(statement)
+        .filter(|(piece, _)| *piece == crate::sql::lex::Piece::Code)
+        .flat_map(|(_, text)| {
+            text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .filter(|w| !w.is_empty())
+                .map(str::to_ascii_uppercase)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    words.first().is_some_and(|w| w == "VACUUM") || words.iter().any(|w| w == "CONCURRENTLY")
 }
 
 /// Before `CREATE [UNIQUE] INDEX CONCURRENTLY name …` runs again: the INVALID index of that name
@@ -560,9 +640,19 @@ async fn drop_invalid_index(client: &Client, statement: &str) -> Result<(), toki
         }
         _ => return Ok(()),
     };
-    if name.eq_ignore_ascii_case("IF") {
-        return Ok(());
-    }
+    // `… CONCURRENTLY IF NOT EXISTS name`.
+    let name = if name.eq_ignore_ascii_case("IF") {
+        match words
+            .iter()
+            .skip_while(|w| !w.eq_ignore_ascii_case("EXISTS"))
+            .nth(1)
+        {
+            Some(name) => *name,
+            None => return Ok(()),
+        }
+    } else {
+        name
+    };
     // The name as written (quoted or not), resolved by PostgreSQL itself.
     let invalid = client
         .query_opt(
