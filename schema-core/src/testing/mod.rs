@@ -43,6 +43,8 @@ pub struct LocalServer {
     bin_dir: PathBuf,
     major: u32,
     port: u16,
+    /// The cluster's folder (its data folder is `data/` inside).
+    root: PathBuf,
     /// The watchdog shell; its stdin is our end of a pipe, so it ends the server when we exit.
     _watchdog: Mutex<Child>,
 }
@@ -65,6 +67,39 @@ impl LocalServer {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Stops the server at once, as a crash or a power cut would (an immediate shutdown: no
+    /// checkpoint, every connection cut), and starts it again on the same data; returns once it
+    /// accepts connections, after its crash recovery. For a server of the test's own
+    /// ([`start_custom_server`]): every connection to it breaks.
+    pub fn crash_and_restart(&self) -> Result<(), TestingError> {
+        let pid_file = self.root.join("data").join("postmaster.pid");
+        let read_pid = || -> Option<String> {
+            let text = std::fs::read_to_string(&pid_file).ok()?;
+            let ready = text.lines().nth(7).map(str::trim) == Some("ready");
+            ready.then(|| text.lines().next().unwrap_or_default().trim().to_string())
+        };
+        let old = read_pid().ok_or_else(|| err("the server is not running"))?;
+        std::fs::write(self.root.join("restart"), b"")
+            .map_err(|e| err(format!("cannot ask for a restart: {e}")))?;
+        let killed = Command::new("kill")
+            .args(["-QUIT", &old])
+            .status()
+            .map_err(|e| err(format!("cannot run kill: {e}")))?;
+        if !killed.success() {
+            return Err(err(format!("cannot signal the server (pid {old})")));
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if read_pid().is_some_and(|pid| pid != old) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(err("the server did not start again within 60 s"));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Whether the build ships extension `name` (whether `CREATE EXTENSION` can work).
@@ -415,16 +450,26 @@ fn initdb_and_start(
     // exited, even by a signal) stops it and removes the cluster's folder.
     // It ignores the signals that end a whole process group (Ctrl-C, `timeout`, `kill -- -pgid`),
     // so that it is still there to clean up; postgres sets its own handlers.
+    // A server that exits while `$PG_ROOT/restart` exists (see `LocalServer::crash_and_restart`)
+    // is started again on the same data.
     let script = r#"
 trap '' HUP INT TERM
 exec 3<&0
-"$PG_BIN_DIR/postgres" -D "$PG_ROOT/data" -p "$PG_PORT" -k "$PG_ROOT" \
-    -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
-    -c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB $PG_EXTRA \
-    >"$PG_ROOT/server.log" 2>&1 &
-pid=$!
-( cat <&3 >/dev/null; kill -INT "$pid" 2>/dev/null ) &
-wait "$pid"
+( cat <&3 >/dev/null; touch "$PG_ROOT/stop"; kill -INT "$(head -n 1 "$PG_ROOT/data/postmaster.pid" 2>/dev/null)" 2>/dev/null ) &
+while :; do
+    "$PG_BIN_DIR/postgres" -D "$PG_ROOT/data" -p "$PG_PORT" -k "$PG_ROOT" \
+        -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
+        -c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB $PG_EXTRA \
+        >>"$PG_ROOT/server.log" 2>&1 &
+    pid=$!
+    [ -e "$PG_ROOT/stop" ] && kill -INT "$pid" 2>/dev/null
+    wait "$pid"
+    if [ -e "$PG_ROOT/restart" ] && [ ! -e "$PG_ROOT/stop" ]; then
+        rm -f "$PG_ROOT/restart"
+        continue
+    fi
+    break
+done
 rm -rf "$PG_ROOT"
 "#;
     let mut watchdog = Command::new("sh");
@@ -473,6 +518,7 @@ rm -rf "$PG_ROOT"
         bin_dir: bin_dir.to_path_buf(),
         major,
         port,
+        root: root.to_path_buf(),
         _watchdog: Mutex::new(child),
     })
 }

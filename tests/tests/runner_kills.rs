@@ -1,0 +1,252 @@
+//! The runner stopped at every statement boundary of a generated online file (issue 10, item 3):
+//! its backend terminated, or the whole server stopped at once and started again, then one
+//! plain `migrate` finishes the file, and the catalog equals a fresh database's.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use schema_core::migrate::catalog::Catalog;
+use schema_core::migrate::runner::{self, Progress, RunnerOptions, JOURNAL_TABLE};
+use schema_core::migrate::{migration_sql, render, MigrationsDir};
+use schema_core::testing::{self, LocalServer, TestDb};
+
+mod v1 {
+    use schema_core::prelude::*;
+
+    #[table(name = "accounts")]
+    pub struct Account {
+        #[column(primary_key, identity)]
+        pub id: i64,
+        pub email: String,
+        pub name: String,
+        pub age: Option<i32>,
+    }
+
+    #[table(name = "notes")]
+    pub struct Note {
+        #[column(primary_key, identity)]
+        pub id: i64,
+        pub account_id: i64,
+        pub body: String,
+    }
+
+    pub fn schema() -> Schema {
+        Schema::new().table::<Account>().table::<Note>()
+    }
+}
+
+/// Every online form at once: a unique constraint built concurrently then adopted, a concurrent
+/// index, `SET NOT NULL` through a validated check, a foreign key validated apart.
+mod v2 {
+    use schema_core::prelude::*;
+
+    #[table(name = "accounts", index(name = "accounts_name_idx", on(name)))]
+    pub struct Account {
+        #[column(primary_key, identity)]
+        pub id: i64,
+        #[column(unique)]
+        pub email: String,
+        pub name: String,
+        pub age: i32,
+    }
+
+    #[table(name = "notes")]
+    pub struct Note {
+        #[column(primary_key, identity)]
+        pub id: i64,
+        #[column(references = accounts::id)]
+        pub account_id: i64,
+        pub body: String,
+    }
+
+    pub fn schema() -> Schema {
+        Schema::new().table::<Account>().table::<Note>()
+    }
+}
+
+struct Folder(PathBuf);
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn migrations() -> (Folder, MigrationsDir) {
+    let root = std::env::temp_dir().join(format!(
+        "schema-kills-{}",
+        schema_core::uuid::Uuid::new_v4().simple()
+    ));
+    let dir = MigrationsDir::new(&root);
+    dir.generate(&v1::schema(), None).unwrap();
+    dir.generate(&v2::schema(), None).unwrap();
+    let online = std::fs::read_dir(&root)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with("_online.sql")
+        })
+        .count();
+    assert_eq!(online, 1, "v2 has an online file");
+    (Folder(root), dir)
+}
+
+/// A database with v1 applied and rows that v2's constraints accept.
+async fn at_v1(db: &TestDb, dir: &MigrationsDir) -> tokio_postgres::Client {
+    let mut client = db.connect().await.unwrap();
+    let first = MigrationsDir::new(dir.root().join("v1-only"));
+    // Only the first migration: a folder with the first file and its journal entry.
+    let journal = dir.journal().unwrap();
+    std::fs::create_dir_all(first.root().join("meta")).unwrap();
+    let entry = &journal.entries[0];
+    std::fs::copy(dir.sql_path(&entry.tag), first.sql_path(&entry.tag)).unwrap();
+    let only_first = schema_core::migrate::Journal {
+        entries: vec![entry.clone()],
+        ..journal.clone()
+    };
+    std::fs::write(
+        first.root().join("meta/_journal.json"),
+        serde_json::to_string_pretty(&only_first).unwrap(),
+    )
+    .unwrap();
+    runner::migrate(&mut client, &first, RunnerOptions::default())
+        .await
+        .unwrap();
+    let _ = std::fs::remove_dir_all(first.root());
+    client
+        .batch_execute(
+            "INSERT INTO accounts (email, name, age) SELECT 'a' || n || '@x.io', 'n' || n, n \
+             FROM generate_series(1, 500) n;
+             INSERT INTO notes (account_id, body) SELECT n, 'b' FROM generate_series(1, 500) n",
+        )
+        .await
+        .unwrap();
+    client
+}
+
+/// The statement boundaries the runner reports while it applies v2 on a fresh database.
+async fn boundaries(target: testing::Target, dir: &MigrationsDir) -> usize {
+    let db = TestDb::on(target).await.unwrap();
+    let mut client = at_v1(&db, dir).await;
+    let count = AtomicUsize::new(0);
+    runner::migrate_reporting(&mut client, dir, RunnerOptions::default(), &mut |p| {
+        if matches!(p, Progress::Statement { .. }) {
+            count.fetch_add(1, Ordering::SeqCst);
+        }
+    })
+    .await
+    .unwrap();
+    count.into_inner()
+}
+
+/// The catalog of a database built from v2 directly.
+async fn fresh_catalog(target: testing::Target) -> String {
+    let db = TestDb::on(target).await.unwrap();
+    let client = db.connect().await.unwrap();
+    client
+        .batch_execute(&migration_sql("fresh", &render::create_all(&v2::schema())))
+        .await
+        .unwrap();
+    Catalog::read(&client).await.unwrap().to_string()
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Stop {
+    /// The runner's backend is terminated (`pg_terminate_backend`'s signal).
+    Terminate,
+    /// The server stops at once (no checkpoint) and starts again.
+    Crash,
+}
+
+async fn stopped_at_every_boundary_then_finished(
+    target: testing::Target,
+    server: Option<&LocalServer>,
+    stop: Stop,
+) {
+    let (_folder, dir) = migrations();
+    let total = boundaries(target, &dir).await;
+    assert!(total >= 8, "{total} boundaries");
+    let expected = fresh_catalog(target).await;
+    for at in 0..total {
+        let db = TestDb::on(target).await.unwrap();
+        let mut client = at_v1(&db, &dir).await;
+        let backend: i32 = client
+            .query_one("SELECT pg_backend_pid()", &[])
+            .await
+            .unwrap()
+            .get(0);
+        let seen = AtomicUsize::new(0);
+        let stopped =
+            runner::migrate_reporting(&mut client, &dir, RunnerOptions::default(), &mut |p| {
+                if matches!(p, Progress::Statement { .. })
+                    && seen.fetch_add(1, Ordering::SeqCst) == at
+                {
+                    match stop {
+                        Stop::Terminate => {
+                            let status = std::process::Command::new("kill")
+                                .args(["-TERM", &backend.to_string()])
+                                .status()
+                                .unwrap();
+                            assert!(status.success());
+                            // The backend ends before it reads another command.
+                            std::thread::sleep(std::time::Duration::from_millis(100));
+                        }
+                        Stop::Crash => server
+                            .expect("a server of our own")
+                            .crash_and_restart()
+                            .unwrap(),
+                    }
+                }
+            })
+            .await;
+        assert!(
+            stopped.is_err(),
+            "{stop:?} at boundary {at}: the runner was stopped"
+        );
+        drop(client);
+
+        // One plain `migrate` finishes it.
+        let mut client = db.connect().await.unwrap();
+        let applied = runner::migrate(&mut client, &dir, RunnerOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("{stop:?} at boundary {at}: {e}"));
+        assert!(!applied.is_empty(), "{stop:?} at boundary {at}");
+        let statuses: Vec<String> = client
+            .query(&format!("SELECT status FROM {JOURNAL_TABLE}"), &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert!(statuses.iter().all(|s| s == "applied"), "{statuses:?}");
+        let catalog = Catalog::read(&client).await.unwrap().to_string();
+        assert_eq!(catalog, expected, "{stop:?} at boundary {at}");
+        let invalid: i64 = client
+            .query_one("SELECT count(*) FROM pg_index WHERE NOT indisvalid", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(
+            invalid, 0,
+            "{stop:?} at boundary {at}: no INVALID index left"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_online_file_terminated_at_every_boundary_is_finished_by_the_next_run() {
+    let target = testing::default_target().unwrap();
+    stopped_at_every_boundary_then_finished(target, None, Stop::Terminate).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_online_file_whose_server_crashes_at_every_boundary_is_finished_by_the_next_run() {
+    // A server of its own, whatever `DATABASE_URL` says: it is crashed on purpose.
+    let server: &'static LocalServer = Box::leak(Box::new(
+        testing::start_custom_server(&testing::ServerSetup::default()).unwrap(),
+    ));
+    stopped_at_every_boundary_then_finished(server.target(), Some(server), Stop::Crash).await;
+}
