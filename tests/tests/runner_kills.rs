@@ -250,3 +250,82 @@ async fn an_online_file_whose_server_crashes_at_every_boundary_is_finished_by_th
     ));
     stopped_at_every_boundary_then_finished(server.target(), Some(server), Stop::Crash).await;
 }
+
+/// Polls `future` and drops it after its `k`-th `Pending` (it waits on the server there);
+/// whether it finished first.
+async fn poll_until_pending<F: std::future::Future>(future: F, k: usize) -> bool {
+    let mut future = Box::pin(future);
+    let mut pending = 0;
+    std::future::poll_fn(|cx| match future.as_mut().poll(cx) {
+        std::task::Poll::Ready(_) => std::task::Poll::Ready(true),
+        std::task::Poll::Pending => {
+            pending += 1;
+            if pending >= k {
+                std::task::Poll::Ready(false)
+            } else {
+                std::task::Poll::Pending
+            }
+        }
+    })
+    .await
+}
+
+/// A runner whose future is dropped at every await (a timeout, a cancelled deploy) leaves no
+/// lock, no open transaction and no session setting behind, and the next run, on the same
+/// connection, finishes the work.
+#[tokio::test]
+async fn a_runner_dropped_at_every_await_leaves_nothing_held_and_the_next_run_finishes() {
+    let (_folder, dir) = migrations();
+    let target = testing::default_target().unwrap();
+    let expected = fresh_catalog(target).await;
+    for k in 1.. {
+        let db = TestDb::on(target).await.unwrap();
+        let mut client = at_v1(&db, &dir).await;
+        let finished = poll_until_pending(
+            runner::migrate(&mut client, &dir, RunnerOptions::default()),
+            k,
+        )
+        .await;
+        // Whatever the dropped runner queued has run once this answers.
+        let lock_timeout: String = client
+            .query_one("SHOW lock_timeout", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(lock_timeout, "0", "dropped at await {k}: settings reset");
+        let other = db.connect().await.unwrap();
+        let held: i64 = other
+            .query_one(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' \
+                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(held, 0, "dropped at await {k}: the lock is free");
+        let open: i64 = other
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                 AND state LIKE 'idle in transaction%'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(open, 0, "dropped at await {k}: no transaction left open");
+        runner::migrate(&mut client, &dir, RunnerOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("dropped at await {k}: {e}"));
+        assert_eq!(
+            Catalog::read(&client).await.unwrap().to_string(),
+            expected,
+            "dropped at await {k}"
+        );
+        if finished {
+            assert!(k > 10, "the runner waited only {k} times");
+            return;
+        }
+        assert!(k < 500, "the runner should finish");
+    }
+}

@@ -25,17 +25,20 @@ pub(crate) fn send_now(client: &Client, sql: &str) {
 /// disarmed just before its `COMMIT` or `ROLLBACK` is.
 pub(crate) struct RollbackGuard<'c> {
     client: &'c Client,
-    sql: &'static str,
+    sql: std::borrow::Cow<'static, str>,
     armed: bool,
     /// Also run when dropped armed (to mark the connection's state).
     also: Option<Box<dyn FnOnce() + Send + 'c>>,
 }
 
 impl<'c> RollbackGuard<'c> {
-    pub(crate) fn new(client: &'c Client, sql: &'static str) -> RollbackGuard<'c> {
+    pub(crate) fn new(
+        client: &'c Client,
+        sql: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> RollbackGuard<'c> {
         RollbackGuard {
             client,
-            sql,
+            sql: sql.into(),
             armed: true,
             also: None,
         }
@@ -54,7 +57,7 @@ impl<'c> RollbackGuard<'c> {
 impl Drop for RollbackGuard<'_> {
     fn drop(&mut self) {
         if self.armed {
-            send_now(self.client, self.sql);
+            send_now(self.client, &self.sql);
             if let Some(also) = self.also.take() {
                 also();
             }

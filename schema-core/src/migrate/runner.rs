@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use tokio_postgres::Client;
 
 use super::{checksum, MigrateError, MigrationsDir, NO_TRANSACTION};
+use crate::exec::cleanup::RollbackGuard;
 use crate::sql::quote_ident;
 
 /// The journal table, in the connection's first schema on the search path (`public`).
@@ -391,8 +392,9 @@ async fn lock(
 
 async fn unlock(client: &Client) {
     // The session ends the lock anyway if this fails (a broken connection).
+    // One simple query: sent whole on the first poll.
     let _ = client
-        .query_one("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
+        .batch_execute(&format!("SELECT pg_advisory_unlock({LOCK_KEY})"))
         .await;
 }
 
@@ -428,14 +430,24 @@ pub async fn migrate_reporting(
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Vec<Applied>, MigrateError> {
     let files = local_files(dir)?;
+    let client: &Client = client;
+    // A runner whose future is dropped at any await (a timeout, a deploy cancelled) leaves the
+    // session as it found it: its transaction rolled back, its timeouts reset, the lock freed.
+    let mut guard = RollbackGuard::new(
+        client,
+        format!(
+            "ROLLBACK; RESET lock_timeout; RESET statement_timeout; SELECT pg_advisory_unlock({LOCK_KEY})"
+        ),
+    );
     lock(client, options.lock_wait, progress).await?;
     let result = apply_pending(client, &files, options.retry_failed, progress).await;
     unlock(client).await;
+    guard.disarm();
     result
 }
 
 async fn apply_pending(
-    client: &mut Client,
+    client: &Client,
     files: &[LocalFile],
     retry_failed: bool,
     progress: &mut (dyn FnMut(Progress) + Send),
@@ -460,29 +472,31 @@ async fn apply_pending(
         if file.sql.starts_with(NO_TRANSACTION) {
             apply_outside_transaction(client, file, resume_at, started, progress).await?;
         } else {
-            let tx = client
-                .transaction()
-                .await
-                .map_err(|e| db(e, "cannot begin"))?;
-            tx.batch_execute(&file.sql).await.map_err(|e| {
-                db(
-                    e,
-                    &format!("migration {} failed and was rolled back", file.tag),
-                )
+            let applied = in_transaction(client, async || {
+                client.batch_execute(&file.sql).await.map_err(|e| {
+                    db(
+                        e,
+                        &format!("migration {} failed and was rolled back", file.tag),
+                    )
+                })?;
+                let ms = started.elapsed().as_millis() as i64;
+                client
+                    .execute(
+                        &format!(
+                            "INSERT INTO {} (name, checksum, duration_ms) VALUES ($1, $2, $3::bigint)",
+                            quote_ident(JOURNAL_TABLE)
+                        ),
+                        &[&file.tag, &file.checksum, &ms],
+                    )
+                    .await
+                    .map_err(|e| db(e, "cannot record the migration"))?;
+                Ok(())
+            })
+            .await;
+            applied.map_err(|e| match e {
+                Ended::Commit(e) => db(e, &format!("migration {} failed at commit", file.tag)),
+                Ended::Body(e) => e,
             })?;
-            let ms = started.elapsed().as_millis() as i64;
-            tx.execute(
-                &format!(
-                    "INSERT INTO {} (name, checksum, duration_ms) VALUES ($1, $2, $3::bigint)",
-                    quote_ident(JOURNAL_TABLE)
-                ),
-                &[&file.tag, &file.checksum, &ms],
-            )
-            .await
-            .map_err(|e| db(e, "cannot record the migration"))?;
-            tx.commit()
-                .await
-                .map_err(|e| db(e, &format!("migration {} failed at commit", file.tag)))?;
         }
         let done = Applied {
             tag: file.tag.clone(),
@@ -495,7 +509,7 @@ async fn apply_pending(
 }
 
 async fn apply_outside_transaction(
-    client: &mut Client,
+    client: &Client,
     file: &LocalFile,
     resume_at: Option<i32>,
     started: Instant,
@@ -551,10 +565,15 @@ async fn apply_outside_transaction(
                 client.execute(&advance, &[&file.tag, &done]).await?;
             } else {
                 // The statement and its progress commit together, or neither does.
-                let tx = client.transaction().await?;
-                tx.batch_execute(statement).await?;
-                tx.execute(&advance, &[&file.tag, &done]).await?;
-                tx.commit().await?;
+                in_transaction(client, async || {
+                    client.batch_execute(statement).await?;
+                    client.execute(&advance, &[&file.tag, &done]).await?;
+                    Ok(())
+                })
+                .await
+                .map_err(|e| match e {
+                    Ended::Commit(e) | Ended::Body(e) => e,
+                })?;
                 progress(Progress::Statement {
                     tag: file.tag.clone(),
                     done: index + 1,
@@ -602,6 +621,36 @@ async fn apply_outside_transaction(
         .await
         .map_err(|e| db(e, "cannot record the migration"))?;
     Ok(())
+}
+
+/// How a transaction of [`in_transaction`] failed.
+enum Ended<E> {
+    /// The body failed; the transaction was rolled back.
+    Body(E),
+    /// `BEGIN` or `COMMIT` failed.
+    Commit(tokio_postgres::Error),
+}
+
+/// Runs `body` between `BEGIN` and `COMMIT` on `client`; rolled back when it fails, and by a
+/// guard when the future is dropped at any await.
+async fn in_transaction<E>(
+    client: &Client,
+    body: impl AsyncFnOnce() -> Result<(), E>,
+) -> Result<(), Ended<E>> {
+    let mut guard = RollbackGuard::new(client, "ROLLBACK");
+    client.batch_execute("BEGIN").await.map_err(Ended::Commit)?;
+    match body().await {
+        Ok(()) => {
+            guard.disarm();
+            client.batch_execute("COMMIT").await.map_err(Ended::Commit)
+        }
+        Err(error) => {
+            guard.disarm();
+            // A failed rollback leaves nothing to do: the session ends it when it closes.
+            let _ = client.batch_execute("ROLLBACK").await;
+            Err(Ended::Body(error))
+        }
+    }
 }
 
 /// Whether a statement cannot run inside a transaction block (`… CONCURRENTLY`, `VACUUM`).
