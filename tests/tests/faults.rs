@@ -482,3 +482,105 @@ async fn running_applications_survive_the_projects_own_migrations() {
     drop((direct, pool, unprepared));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Batched loading (two statements, pipelined; one after the other through a pooler) dropped at
+/// every await: nothing is left open, and the next load on the connection is whole.
+#[tokio::test]
+async fn batched_loading_cancelled_at_every_await_leaves_the_connection_whole() {
+    let (test_db, setup) = app_db(false).await;
+    let owner = User::insert(NewUser::new().email("owner@x.io").name("Owner"))
+        .returning()
+        .one(&setup)
+        .await
+        .unwrap();
+    for n in 0..5 {
+        Project::insert(NewProject::new().owner_id(owner.id).name(format!("p{n}")))
+            .execute(&setup)
+            .await
+            .unwrap();
+    }
+    let direct = Db::connect(&test_db.url()).await.unwrap();
+    let unprepared = Db::connect_through_pooler(&test_db.url()).await.unwrap();
+    for (label, db) in [("direct", &direct), ("pooler mode", &unprepared)] {
+        let id = owner.id;
+        let load = || async move {
+            User::select()
+                .filter(users::id.eq(id))
+                .with_batched(users::projects)
+                .all(db)
+                .await
+        };
+        cancel_at_every_await(load, async |k| {
+            let loaded = load().await.unwrap();
+            assert_eq!(loaded.len(), 1, "{label} at {k}");
+            assert_eq!(loaded[0].1.len(), 5, "{label} at {k}");
+            assert_eq!(idle_in_transaction(&test_db).await, Vec::<String>::new());
+        })
+        .await;
+    }
+}
+
+/// Item 2 with the application running while the runner migrates: requests loop on a pool
+/// the whole time; none that starts after the migration committed fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_running_across_a_migration_fail_only_while_it_runs() {
+    let dir = std::env::temp_dir().join(format!(
+        "schema-faults-loop-{}",
+        schema_core::uuid::Uuid::new_v4().simple()
+    ));
+    let migrations = schema_core::migrate::MigrationsDir::new(&dir);
+    migrations.generate(&before::schema(), None).unwrap();
+    let test_db = TestDb::new().await.unwrap();
+    let mut runner_client = test_db.connect().await.unwrap();
+    let options = schema_core::migrate::runner::RunnerOptions::default();
+    schema_core::migrate::runner::migrate(&mut runner_client, &migrations, options)
+        .await
+        .unwrap();
+    migrations
+        .generate_with(
+            &after::schema(),
+            None,
+            schema_core::migrate::DiffOptions {
+                allow_data_loss: true,
+            },
+        )
+        .unwrap();
+
+    let pool = std::sync::Arc::new(DbPool::new(&test_db.url(), 2).unwrap());
+    let committed = std::sync::Arc::new(std::sync::Mutex::new(None::<std::time::Instant>));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut loops = Vec::new();
+    for _ in 0..2 {
+        let (pool, committed, stop) = (pool.clone(), committed.clone(), stop.clone());
+        loops.push(tokio::spawn(async move {
+            let mut after_commit = 0;
+            let mut late_failures = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let started = std::time::Instant::now();
+                let db = pool.get().await.unwrap();
+                let result = requests(&db).await;
+                let commit = *committed.lock().unwrap();
+                if let Some(commit) = commit.filter(|c| started > *c) {
+                    after_commit += 1;
+                    if let Err(e) = result {
+                        late_failures.push(format!("{:?} after the commit: {e}", started - commit));
+                    }
+                }
+            }
+            (after_commit, late_failures)
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    schema_core::migrate::runner::migrate(&mut runner_client, &migrations, options)
+        .await
+        .unwrap();
+    *committed.lock().unwrap() = Some(std::time::Instant::now());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    for handle in loops {
+        let (after_commit, late_failures) = handle.await.unwrap();
+        assert!(after_commit > 0, "requests ran after the migration");
+        assert_eq!(late_failures, Vec::<String>::new());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
