@@ -261,7 +261,7 @@ async fn a_transaction_cancelled_at_every_await_is_all_or_nothing() {
     let (test_db, setup) = app_db(false).await;
     let (bouncer, url) = pgbouncer(&test_db, 1);
     let pool = DbPool::new(&url, 1).unwrap();
-    let direct = std::cell::RefCell::new(Db::connect(&test_db.url()).await.unwrap());
+    let direct = tokio::sync::Mutex::new(Db::connect(&test_db.url()).await.unwrap());
     for label in ["direct", "pooled"] {
         cancel_at_every_await(
             || {
@@ -283,7 +283,7 @@ async fn a_transaction_cancelled_at_every_await_is_all_or_nothing() {
                         .unwrap()
                     };
                     if label == "direct" {
-                        run(&mut direct.borrow_mut()).await
+                        run(&mut *direct.lock().await).await
                     } else {
                         run(&mut pool.get().await.unwrap()).await
                     }
@@ -307,7 +307,7 @@ async fn a_transaction_cancelled_at_every_await_is_all_or_nothing() {
                         .name(name.as_str()),
                 );
                 if label == "direct" {
-                    insert.execute(&*direct.borrow()).await.unwrap();
+                    insert.execute(&*direct.lock().await).await.unwrap();
                 } else {
                     insert.execute(&pool.get().await.unwrap()).await.unwrap();
                 }
@@ -583,4 +583,122 @@ async fn requests_running_across_a_migration_fail_only_while_it_runs() {
         assert_eq!(late_failures, Vec::<String>::new());
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Item 1: raw SQL that leaves a pooled connection inside a transaction (`BEGIN` with no end)
+/// does not reach the next checkout: the connection is closed, its transaction rolled back.
+#[tokio::test]
+async fn a_pooled_connection_left_inside_a_raw_transaction_is_not_handed_out_again() {
+    let (test_db, setup) = app_db(false).await;
+    let pool = DbPool::new(&test_db.url(), 1).unwrap();
+    {
+        let db = pool.get().await.unwrap();
+        raw_execute(&db, "BEGIN", &[]).await.unwrap();
+        User::insert(NewUser::new().email("inside@x.io").name("inside"))
+            .execute(&db)
+            .await
+            .unwrap();
+    }
+    let db = pool.get().await.unwrap();
+    User::insert(NewUser::new().email("next@x.io").name("next"))
+        .execute(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        users_named(&setup, "next").await,
+        1,
+        "the next checkout's write lands"
+    );
+    assert_eq!(
+        users_named(&setup, "inside").await,
+        0,
+        "the abandoned transaction is rolled back"
+    );
+    assert_eq!(idle_in_transaction(&test_db).await, Vec::<String>::new());
+    // A raw transaction ended by raw SQL keeps the connection.
+    raw_execute(&db, "BEGIN", &[]).await.unwrap();
+    raw_execute(&db, "COMMIT", &[]).await.unwrap();
+    drop(db);
+    assert_eq!(pool.inner().status().size, 1);
+}
+
+/// Item 2: prepared statements that vanished from the server (`DEALLOCATE ALL` by someone else)
+/// and a type dropped and made again are recovered from, outside a transaction. When the
+/// statement tokio-postgres keeps for its own type lookups is among those gone, the connection
+/// says it must be replaced, and a pool replaces it by itself.
+#[tokio::test]
+async fn vanished_statements_and_types_are_prepared_again() {
+    let test_db = TestDb::new().await.unwrap();
+    let setup = Db::connect(&test_db.url()).await.unwrap();
+    for sql in [
+        "CREATE TYPE mood AS ENUM ('calm', 'busy')",
+        "CREATE TABLE days (m mood)",
+        "INSERT INTO days VALUES ('calm')",
+    ] {
+        raw_execute(&setup, sql, &[]).await.unwrap();
+    }
+    let count = "SELECT count(*) FROM days WHERE m::text = $1";
+    let typed = "SELECT count(*) FROM days WHERE m = $1";
+
+    // Someone else's `DEALLOCATE ALL` (a pooler's reset, a script).
+    let db = Db::connect(&test_db.url()).await.unwrap();
+    assert_eq!(
+        raw_query::<Value<i64>>(&db, count, &[&"calm"])
+            .await
+            .unwrap(),
+        [Value(1)]
+    );
+    db.client().batch_execute("DEALLOCATE ALL").await.unwrap();
+    assert_eq!(
+        raw_query::<Value<i64>>(&db, count, &[&"calm"])
+            .await
+            .unwrap(),
+        [Value(1)]
+    );
+
+    // The type dropped and made again, with a new oid, under a statement cached with it.
+    let db = Db::connect(&test_db.url()).await.unwrap();
+    let calm = [Value(1_i64)];
+    assert_eq!(
+        raw_query::<Value<i64>>(&db, typed, &[&after::Mood::Calm])
+            .await
+            .unwrap(),
+        calm
+    );
+    let remake = "ALTER TABLE days ALTER m TYPE text; DROP TYPE mood; \
+                  CREATE TYPE mood AS ENUM ('calm', 'busy', 'tired'); \
+                  ALTER TABLE days ALTER m TYPE mood USING m::mood";
+    setup.client().batch_execute(remake).await.unwrap();
+    assert_eq!(
+        raw_query::<Value<i64>>(&db, typed, &[&after::Mood::Calm])
+            .await
+            .unwrap(),
+        calm
+    );
+
+    // Both at once: the type-lookup statement is gone too.
+    let pool = DbPool::new(&test_db.url(), 1).unwrap();
+    {
+        let db = pool.get().await.unwrap();
+        assert_eq!(
+            raw_query::<Value<i64>>(&db, typed, &[&after::Mood::Calm])
+                .await
+                .unwrap(),
+            calm
+        );
+        db.client().batch_execute("DEALLOCATE ALL").await.unwrap();
+        setup.client().batch_execute(remake).await.unwrap();
+        match raw_query::<Value<i64>>(&db, typed, &[&after::Mood::Calm]).await {
+            Err(Error::Broken(message)) => assert!(message.contains("open a new connection")),
+            other => panic!("{other:?}"),
+        }
+    }
+    // The broken connection was closed, not pooled: the next checkout is a new one.
+    let db = pool.get().await.unwrap();
+    assert_eq!(
+        raw_query::<Value<i64>>(&db, typed, &[&after::Mood::Calm])
+            .await
+            .unwrap(),
+        calm
+    );
 }

@@ -96,9 +96,14 @@ async fn a_duplicate_email_is_a_typed_unique_violation() {
         !violation.sql.contains("dup@example.com"),
         "values never appear in the SQL"
     );
+    // The key is a row value: shown only when asked.
     assert_eq!(
         error.to_string(),
-        "unique constraint \"users_email_key\" of table \"users\" refused the row: Key (email)=(dup@example.com) already exists."
+        "unique constraint \"users_email_key\" of table \"users\" refused the row"
+    );
+    assert_eq!(
+        error.with_detail().to_string(),
+        "unique constraint \"users_email_key\" of table \"users\" refused the row\nDETAIL: Key (email)=(dup@example.com) already exists."
     );
 }
 

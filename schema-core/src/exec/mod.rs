@@ -112,6 +112,10 @@ pub trait Executor: Sync {
     /// Raw SQL opened (`true`) or may have opened a transaction, or ended one (`false`).
     #[doc(hidden)]
     fn note_raw_transaction(&self, _open: bool) {}
+
+    /// The connection cannot be trusted any more: a pooled one is closed when dropped.
+    #[doc(hidden)]
+    fn note_broken(&self) {}
 }
 
 enum Connection {
@@ -146,11 +150,14 @@ pub struct Db {
     /// Raw SQL opened a transaction (or may have: its answer never came) that no raw SQL has
     /// ended since. A pooled connection in that state is closed, never handed out again.
     raw_transaction: std::sync::atomic::AtomicBool,
+    /// The connection cannot be used as before (see [`Error::Broken`]): a pooled one is closed
+    /// when dropped.
+    broken: std::sync::atomic::AtomicBool,
 }
 
 impl Drop for Db {
     fn drop(&mut self) {
-        if !*self.raw_transaction.get_mut() {
+        if !*self.raw_transaction.get_mut() && !*self.broken.get_mut() {
             return;
         }
         // Out of the pool and closed: the server rolls the transaction back, and no later
@@ -283,6 +290,7 @@ impl DbPool {
             sent: Default::default(),
             log_params: Default::default(),
             raw_transaction: Default::default(),
+            broken: Default::default(),
         })
     }
 
@@ -334,6 +342,7 @@ impl Db {
             sent: Default::default(),
             log_params: Default::default(),
             raw_transaction: Default::default(),
+            broken: Default::default(),
         }
     }
 
@@ -350,6 +359,7 @@ impl Db {
             sent: Default::default(),
             log_params: Default::default(),
             raw_transaction: Default::default(),
+            broken: Default::default(),
         }
     }
 
@@ -394,6 +404,7 @@ impl Db {
             sent: Default::default(),
             log_params: Default::default(),
             raw_transaction: Default::default(),
+            broken: Default::default(),
         })
     }
 
@@ -566,6 +577,11 @@ impl Executor for Db {
             .store(open, std::sync::atomic::Ordering::Relaxed);
     }
 
+    fn note_broken(&self) {
+        self.broken
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
     fn note_statement(&self) {
         self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
@@ -638,6 +654,10 @@ impl<E: Executor + ?Sized> Executor for &E {
     fn note_raw_transaction(&self, open: bool) {
         (**self).note_raw_transaction(open)
     }
+
+    fn note_broken(&self) {
+        (**self).note_broken()
+    }
 }
 
 impl<E: Executor + ?Sized> Executor for &mut E {
@@ -659,6 +679,10 @@ impl<E: Executor + ?Sized> Executor for &mut E {
 
     fn note_raw_transaction(&self, open: bool) {
         (**self).note_raw_transaction(open)
+    }
+
+    fn note_broken(&self) {
+        (**self).note_broken()
     }
 }
 
@@ -759,7 +783,26 @@ async fn run(
                 })
             } else {
                 tracing::debug!(target: "schema_core::sql", sql, "the schema changed under a cached statement: prepared again");
-                run_once(exec, sql, params, want).await
+                let retried = run_once(exec, sql, params, want).await;
+                match retried {
+                    // Prepared afresh and still missing a statement: one that tokio-postgres keeps
+                    // for its own type lookups was removed from the server (`DEALLOCATE ALL` by
+                    // someone else), and it cannot make it again.
+                    Err(error)
+                        if error
+                            .db_error()
+                            .is_some_and(|db| db.code().code() == "26000") =>
+                    {
+                        exec.note_broken();
+                        Err(Error::Broken(format!(
+                            "a prepared statement this connection relies on to look types up was \
+                             removed from the server (by `DEALLOCATE ALL`?): open a new connection \
+                             (a pooled one is replaced by itself) ({})",
+                            error
+                        )))
+                    }
+                    other => other,
+                }
             };
         }
     }

@@ -896,7 +896,7 @@ fn type_change(old: &ColumnDef, new: &ColumnDef) -> TypeChange {
                 }
                 _ => None,
             };
-            change(true, !digits.is_some_and(|(have, kept)| have <= kept))
+            change(true, digits.is_none_or(|(have, kept)| have > kept))
         }
         // Floats to exact numbers round (and refuse NaN and infinities where they cannot go).
         (a, b) if float_bits(a).is_some() && exact_digits(b, true).is_some() => change(true, true),
