@@ -159,7 +159,20 @@ pub fn schema() -> Schema {
 /// Databases for the tests: the example app's committed migration, applied to a fresh database.
 pub mod support {
     use schema_core::exec::Db;
-    use schema_core::testing::{self, TestDb};
+    use schema_core::testing::{self, PgBouncer, TestDb};
+
+    /// A PgBouncer in transaction mode with `pool_size` server connections in front of `test_db`, and
+    /// the pooled URL of that database.
+    pub fn pgbouncer(test_db: &TestDb, pool_size: u32) -> (PgBouncer, String) {
+        let backend_port = test_db.config().get_ports()[0];
+        let bouncer = PgBouncer::start(backend_port, "transaction", pool_size).expect("pgbouncer");
+        let url = format!(
+            "postgresql://postgres@127.0.0.1:{}/{}?sslmode=disable&pgbouncer=true",
+            bouncer.port(),
+            test_db.name()
+        );
+        (bouncer, url)
+    }
 
     /// A fresh database with the example app's committed migration applied, on a server with
     /// pgvector when one is found. Without one, `messages.embedding` becomes `bytea`, which is

@@ -9,20 +9,8 @@ use std::time::Duration;
 use example_app::schema::*;
 use schema_core::exec::{raw_execute, raw_query, DbPool, Value};
 use schema_core::prelude::*;
-use schema_core::testing::{PgBouncer, TestDb};
-use schema_tests::support::app_db;
-
-/// A PgBouncer in transaction mode in front of `test_db`, and the pooled URL of that database.
-fn pgbouncer(test_db: &TestDb, pool_size: u32) -> (PgBouncer, String) {
-    let backend_port = test_db.config().get_ports()[0];
-    let bouncer = PgBouncer::start(backend_port, "transaction", pool_size).expect("pgbouncer");
-    let url = format!(
-        "postgresql://postgres@127.0.0.1:{}/{}?sslmode=disable&pgbouncer=true",
-        bouncer.port(),
-        test_db.name()
-    );
-    (bouncer, url)
-}
+use schema_core::testing::TestDb;
+use schema_tests::support::{app_db, pgbouncer};
 
 /// Server sessions of `test_db` idle inside a transaction, by their SQL. A dropped connection's
 /// session ends a moment after its socket closes (and PgBouncer's server connection after its
@@ -386,6 +374,59 @@ mod after {
     }
 }
 
+/// A database at `before`, its runner's connection, and a migrations folder whose next
+/// migration (written, not applied) goes to `after`.
+struct Evolving {
+    test_db: TestDb,
+    runner: tokio_postgres::Client,
+    migrations: schema_core::migrate::MigrationsDir,
+}
+
+impl Evolving {
+    async fn new() -> Evolving {
+        let dir = std::env::temp_dir().join(format!(
+            "schema-faults-{}",
+            schema_core::uuid::Uuid::new_v4().simple()
+        ));
+        let migrations = schema_core::migrate::MigrationsDir::new(&dir);
+        migrations.generate(&before::schema(), None).unwrap();
+        let test_db = TestDb::new().await.unwrap();
+        let mut runner = test_db.connect().await.unwrap();
+        schema_core::migrate::runner::migrate(&mut runner, &migrations, Default::default())
+            .await
+            .unwrap();
+        let allow = schema_core::migrate::DiffOptions {
+            allow_data_loss: true,
+        };
+        migrations
+            .generate_with(&after::schema(), None, allow)
+            .unwrap();
+        Evolving {
+            test_db,
+            runner,
+            migrations,
+        }
+    }
+
+    /// Applies the migration to `after` with the runner.
+    async fn migrate(&mut self) {
+        let applied = schema_core::migrate::runner::migrate(
+            &mut self.runner,
+            &self.migrations,
+            Default::default(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(applied.len(), 1);
+    }
+}
+
+impl Drop for Evolving {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(self.migrations.root());
+    }
+}
+
 /// What the application does on every request: statements whose cached plans the migration
 /// makes stale (a result type changed: the widened column, `*` with a column added and one
 /// dropped) and some it leaves alone.
@@ -412,18 +453,8 @@ async fn requests(db: &Db) -> Result<(), Error> {
 /// when run again.
 #[tokio::test]
 async fn running_applications_survive_the_projects_own_migrations() {
-    let dir = std::env::temp_dir().join(format!(
-        "schema-faults-{}",
-        schema_core::uuid::Uuid::new_v4().simple()
-    ));
-    let migrations = schema_core::migrate::MigrationsDir::new(&dir);
-    migrations.generate(&before::schema(), None).unwrap();
-    let test_db = TestDb::new().await.unwrap();
-    let mut runner_client = test_db.connect().await.unwrap();
-    let options = schema_core::migrate::runner::RunnerOptions::default();
-    schema_core::migrate::runner::migrate(&mut runner_client, &migrations, options)
-        .await
-        .unwrap();
+    let mut evolving = Evolving::new().await;
+    let test_db = &evolving.test_db;
 
     let mut direct = Db::connect(&test_db.url()).await.unwrap();
     let pool = DbPool::new(&test_db.url(), 1).unwrap();
@@ -436,19 +467,7 @@ async fn running_applications_survive_the_projects_own_migrations() {
         .await
         .unwrap();
 
-    migrations
-        .generate_with(
-            &after::schema(),
-            None,
-            schema_core::migrate::DiffOptions {
-                allow_data_loss: true,
-            },
-        )
-        .unwrap();
-    let applied = schema_core::migrate::runner::migrate(&mut runner_client, &migrations, options)
-        .await
-        .unwrap();
-    assert_eq!(applied.len(), 1);
+    evolving.migrate().await;
 
     for (label, db) in [
         ("direct", &direct),
@@ -480,7 +499,6 @@ async fn running_applications_survive_the_projects_own_migrations() {
     }
     assert_eq!(in_transaction(&mut direct).await.unwrap(), []);
     drop((direct, pool, unprepared));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Batched loading (two statements, pipelined; one after the other through a pooler) dropped at
@@ -524,27 +542,8 @@ async fn batched_loading_cancelled_at_every_await_leaves_the_connection_whole() 
 /// the whole time; none that starts after the migration committed fails.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_running_across_a_migration_fail_only_while_it_runs() {
-    let dir = std::env::temp_dir().join(format!(
-        "schema-faults-loop-{}",
-        schema_core::uuid::Uuid::new_v4().simple()
-    ));
-    let migrations = schema_core::migrate::MigrationsDir::new(&dir);
-    migrations.generate(&before::schema(), None).unwrap();
-    let test_db = TestDb::new().await.unwrap();
-    let mut runner_client = test_db.connect().await.unwrap();
-    let options = schema_core::migrate::runner::RunnerOptions::default();
-    schema_core::migrate::runner::migrate(&mut runner_client, &migrations, options)
-        .await
-        .unwrap();
-    migrations
-        .generate_with(
-            &after::schema(),
-            None,
-            schema_core::migrate::DiffOptions {
-                allow_data_loss: true,
-            },
-        )
-        .unwrap();
+    let mut evolving = Evolving::new().await;
+    let test_db = &evolving.test_db;
 
     let pool = std::sync::Arc::new(DbPool::new(&test_db.url(), 2).unwrap());
     let committed = std::sync::Arc::new(std::sync::Mutex::new(None::<std::time::Instant>));
@@ -571,9 +570,7 @@ async fn requests_running_across_a_migration_fail_only_while_it_runs() {
         }));
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    schema_core::migrate::runner::migrate(&mut runner_client, &migrations, options)
-        .await
-        .unwrap();
+    evolving.migrate().await;
     *committed.lock().unwrap() = Some(std::time::Instant::now());
     tokio::time::sleep(Duration::from_millis(500)).await;
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -582,7 +579,6 @@ async fn requests_running_across_a_migration_fail_only_while_it_runs() {
         assert!(after_commit > 0, "requests ran after the migration");
         assert_eq!(late_failures, Vec::<String>::new());
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Item 1: raw SQL that leaves a pooled connection inside a transaction (`BEGIN` with no end)

@@ -6,21 +6,8 @@ use schema_core::exec::DbPool;
 use schema_core::migrate::runner;
 use schema_core::pgvector::Vector;
 use schema_core::prelude::*;
-use schema_core::testing::{PgBouncer, TestDb};
-use schema_tests::support::app_db;
-
-/// A PgBouncer in transaction mode with `pool_size` server connections in front of `test_db`, and
-/// the pooled URL of that database.
-fn pgbouncer(test_db: &TestDb, pool_size: u32) -> (PgBouncer, String) {
-    let backend_port = test_db.config().get_ports()[0];
-    let bouncer = PgBouncer::start(backend_port, "transaction", pool_size).expect("pgbouncer");
-    let url = format!(
-        "postgresql://postgres@127.0.0.1:{}/{}?sslmode=disable&pgbouncer=true",
-        bouncer.port(),
-        test_db.name()
-    );
-    (bouncer, url)
-}
+use schema_core::testing::TestDb;
+use schema_tests::support::{app_db, pgbouncer};
 
 /// The named statements on the server connections behind `dbs` (one each): a transaction held
 /// open on every one pins them all at once, and the simple protocol counts without preparing.
