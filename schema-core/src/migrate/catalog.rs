@@ -298,7 +298,7 @@ impl Catalog {
             )
             .await?
         {
-            catalog.extensions.push(row.get(0));
+            catalog.extensions.push(row.try_get(0)?);
         }
         for row in client
             .query(
@@ -312,9 +312,9 @@ impl Catalog {
             )
             .await?
         {
-            let schema: String = row.get(0);
-            let name: String = row.get(1);
-            catalog.enums.insert(qualified(Some(&schema), &name), row.get(2));
+            let schema: String = row.try_get(0)?;
+            let name: String = row.try_get(1)?;
+            catalog.enums.insert(qualified(Some(&schema), &name), row.try_get(2)?);
         }
         let tables = client
             .query(
@@ -329,9 +329,9 @@ impl Catalog {
             )
             .await?;
         for table in tables {
-            let oid: u32 = table.get(0);
-            let schema: String = table.get(1);
-            let name: String = table.get(2);
+            let oid: u32 = table.try_get(0)?;
+            let schema: String = table.try_get(1)?;
+            let name: String = table.try_get(2)?;
             catalog.tables.insert(
                 qualified(Some(&schema), &name),
                 read_table(client, oid).await?,
@@ -493,14 +493,14 @@ async fn read_table(client: &Client, oid: u32) -> Result<CatalogTable, tokio_pos
         )
         .await?
     {
-        let name: String = row.get(1);
-        attnames.insert(row.get(0), name.clone());
-        let identity: String = row.get(5);
+        let name: String = row.try_get(1)?;
+        attnames.insert(row.try_get(0)?, name.clone());
+        let identity: String = row.try_get(5)?;
         table.columns.push(CatalogColumn {
             name,
-            type_name: row.get(2),
-            not_null: row.get(3),
-            default: row.get(4),
+            type_name: row.try_get(2)?,
+            not_null: row.try_get(3)?,
+            default: row.try_get(4)?,
             identity: identity.chars().next(),
         });
     }
@@ -524,27 +524,27 @@ async fn read_table(client: &Client, oid: u32) -> Result<CatalogTable, tokio_pos
         )
         .await?
     {
-        let name: String = row.get(0);
-        let kind: String = row.get(1);
+        let name: String = row.try_get(0)?;
+        let kind: String = row.try_get(1)?;
         match kind.as_str() {
-            "p" => table.primary_key = Some((name, cols(row.get(2)))),
+            "p" => table.primary_key = Some((name, cols(row.try_get(2)?))),
             "u" => {
                 let unique = CatalogUnique {
-                    columns: cols(row.get(2)),
-                    nulls_not_distinct: row.get(9),
+                    columns: cols(row.try_get(2)?),
+                    nulls_not_distinct: row.try_get(9)?,
                 };
                 table.uniques.insert(name, unique);
             }
             "f" => {
-                let ref_oid: u32 = row.get(10);
+                let ref_oid: u32 = row.try_get(10)?;
                 let ref_names = column_names(client, ref_oid).await?;
-                let referenced: Option<Vec<i16>> = row.get(3);
-                let schema: String = row.get(4);
-                let relname: String = row.get(5);
-                let del: String = row.get(6);
-                let upd: String = row.get(7);
+                let referenced: Option<Vec<i16>> = row.try_get(3)?;
+                let schema: String = row.try_get(4)?;
+                let relname: String = row.try_get(5)?;
+                let del: String = row.try_get(6)?;
+                let upd: String = row.try_get(7)?;
                 let fk = CatalogForeignKey {
-                    columns: cols(row.get(2)),
+                    columns: cols(row.try_get(2)?),
                     references: qualified(Some(&schema), &relname),
                     referenced_columns: referenced
                         .unwrap_or_default()
@@ -557,7 +557,7 @@ async fn read_table(client: &Client, oid: u32) -> Result<CatalogTable, tokio_pos
                 table.foreign_keys.insert(name, fk);
             }
             "c" => {
-                let def: String = row.get(8);
+                let def: String = row.try_get(8)?;
                 let expr = def.strip_prefix("CHECK ").unwrap_or(&def).to_string();
                 table.checks.insert(name, expr);
             }
@@ -585,11 +585,11 @@ async fn read_table(client: &Client, oid: u32) -> Result<CatalogTable, tokio_pos
         )
         .await?
     {
-        let name: String = row.get(0);
-        let defs: Vec<String> = row.get(5);
-        let attnums: Vec<i32> = row.get(6);
-        let options: Vec<i32> = row.get(7);
-        let opclasses: Vec<String> = row.get(8);
+        let name: String = row.try_get(0)?;
+        let defs: Vec<String> = row.try_get(5)?;
+        let attnums: Vec<i32> = row.try_get(6)?;
+        let options: Vec<i32> = row.try_get(7)?;
+        let opclasses: Vec<String> = row.try_get(8)?;
         let keys = defs
             .into_iter()
             .enumerate()
@@ -605,11 +605,11 @@ async fn read_table(client: &Client, oid: u32) -> Result<CatalogTable, tokio_pos
             })
             .collect();
         let index = CatalogIndex {
-            method: row.get(1),
-            unique: row.get(2),
+            method: row.try_get(1)?,
+            unique: row.try_get(2)?,
             keys,
-            predicate: row.get(4),
-            options: row.get(9),
+            predicate: row.try_get(4)?,
+            options: row.try_get(9)?,
         };
         table.indexes.insert(name, index);
     }
@@ -620,7 +620,7 @@ async fn read_table(client: &Client, oid: u32) -> Result<CatalogTable, tokio_pos
         )
         .await?
     {
-        table.triggers.push(row.get(0));
+        table.triggers.push(row.try_get(0)?);
     }
     Ok(table)
 }
@@ -672,7 +672,7 @@ async fn scratch_table(
             &[&&*scratch.name],
         )
         .await?
-        .get(0);
+        .try_get(0)?;
     read_table(client, oid).await.map(Some)
 }
 
@@ -686,7 +686,9 @@ async fn column_names(
             &[&oid],
         )
         .await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
 }
 
 impl std::fmt::Display for Catalog {
