@@ -197,3 +197,30 @@ async fn a_column_named_like_the_dollar_quote_tag_gets_a_working_trigger() {
         .get(0);
     assert!(refreshed, "the trigger refreshed the column");
 }
+
+/// Through a pooler, a new shape's parameter types are asked of the server in a simple query:
+/// raw SQL with a second statement is refused as the extended protocol would refuse it (never
+/// run by the describe), and a trailing line comment does not swallow the describe.
+#[tokio::test]
+async fn raw_sql_through_the_pooler_mode_runs_one_statement() {
+    let (test_db, setup) = app_db(false).await;
+    let db = Db::connect_through_pooler(&test_db.url()).await.unwrap();
+    let error =
+        schema_core::exec::raw_execute(&db, "SELECT $1::int; DROP TABLE ai_usage_log", &[&1_i32])
+            .await
+            .unwrap_err();
+    assert!(matches!(error, Error::InvalidQuery(_)), "{error:?}");
+    assert_eq!(
+        AiUsageLog::select().count(&setup).await.unwrap(),
+        0,
+        "the table is still there"
+    );
+    let rows = schema_core::exec::raw_query::<schema_core::exec::Value<i32>>(
+        &db,
+        "SELECT $1::int -- a trailing comment",
+        &[&7_i32],
+    )
+    .await
+    .unwrap();
+    assert_eq!(rows, [schema_core::exec::Value(7)]);
+}

@@ -113,8 +113,16 @@ impl ParamTypes {
         if let Some(types) = self.types.lock().expect("param types lock").get(sql) {
             return Ok(types.clone());
         }
+        // One statement, as the extended protocol would insist: the describe is a simple query,
+        // which would run a second statement instead of refusing it.
+        if crate::sql::lex::statements(sql).len() > 1 {
+            return Err(Error::InvalidQuery(format!(
+                "`{sql}` has more than one statement: send them one at a time"
+            )));
+        }
+        // The newline ends a trailing line comment of `sql` before the `;`.
         let message = format!(
-            "PREPARE {DESCRIBED} AS {sql};\n\
+            "PREPARE {DESCRIBED} AS {sql}\n;\n\
              SELECT array_to_string(parameter_types::oid[], ',') FROM pg_prepared_statements \
              WHERE name = '{DESCRIBED}';\n\
              DEALLOCATE {DESCRIBED}"
