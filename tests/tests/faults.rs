@@ -96,7 +96,13 @@ async fn a_timeout_during_a_describe_loses_no_write() {
     cut_short(&direct, &locker, "direct").await;
     write_lands(&direct, &setup, &test_db, "direct").await;
 
-    let (bouncer, url) = pgbouncer(&test_db, 2);
+    let Some((bouncer, url)) = pgbouncer(
+        &test_db,
+        2,
+        "a timeout during a describe, through PgBouncer",
+    ) else {
+        return;
+    };
     let bounced = Db::connect(&url).await.unwrap();
     cut_short(&bounced, &locker, "bounced").await;
     write_lands(&bounced, &setup, &test_db, "bounced").await;
@@ -150,8 +156,10 @@ where
 #[tokio::test]
 async fn connecting_learning_and_describing_cancelled_at_every_await_leave_no_transaction() {
     let (test_db, setup) = app_db(false).await;
-    let (bouncer, url) = pgbouncer(&test_db, 1);
-    for (label, url) in [("direct", test_db.url()), ("bounced", url)] {
+    let bouncer = pgbouncer(&test_db, 1, "cancelled connections through PgBouncer");
+    let mut urls = vec![("direct", test_db.url())];
+    urls.extend(bouncer.as_ref().map(|(_, url)| ("bounced", url.clone())));
+    for (label, url) in urls {
         let cell = std::cell::RefCell::new(None::<std::rc::Rc<Db>>);
         let runs = std::cell::Cell::new(0);
         cancel_at_every_await(
@@ -247,7 +255,15 @@ async fn lazy_type_learning_cancelled_at_every_await_rolls_back() {
 #[tokio::test]
 async fn a_transaction_cancelled_at_every_await_is_all_or_nothing() {
     let (test_db, setup) = app_db(false).await;
-    let (bouncer, url) = pgbouncer(&test_db, 1);
+    // The pool goes through PgBouncer where it is installed, else straight to the server.
+    let bouncer = pgbouncer(
+        &test_db,
+        1,
+        "a cancelled transaction on a pool through PgBouncer",
+    );
+    let url = bouncer
+        .as_ref()
+        .map_or_else(|| test_db.url(), |(_, url)| url.clone());
     let pool = DbPool::new(&url, 1).unwrap();
     let direct = tokio::sync::Mutex::new(Db::connect(&test_db.url()).await.unwrap());
     for label in ["direct", "pooled"] {

@@ -36,7 +36,13 @@ async fn statements_on_server_connections(dbs: &[Db]) -> Vec<i64> {
 #[tokio::test]
 async fn builder_queries_through_pgbouncer_in_transaction_mode() {
     let (test_db, setup) = app_db(false).await;
-    let (bouncer, url) = pgbouncer(&test_db, 3);
+    let Some((bouncer, url)) = pgbouncer(
+        &test_db,
+        3,
+        "builder_queries_through_pgbouncer_in_transaction_mode",
+    ) else {
+        return;
+    };
 
     let owner = User::insert(NewUser::new().email("owner@x.io").name("Owner"))
         .returning()
@@ -122,7 +128,13 @@ async fn builder_queries_through_pgbouncer_in_transaction_mode() {
 async fn an_application_pool_through_pgbouncer_keeps_no_statement_prepared() {
     let (test_db, setup) = app_db(false).await;
     // Port and flag both say "pooler"; the pool runs every connection unprepared.
-    let (bouncer, url) = pgbouncer(&test_db, 2);
+    let Some((bouncer, url)) = pgbouncer(
+        &test_db,
+        2,
+        "an_application_pool_through_pgbouncer_keeps_no_statement_prepared",
+    ) else {
+        return;
+    };
     let pool = std::sync::Arc::new(DbPool::new(&url, 4).unwrap());
     assert!(pool.through_pooler());
     let owner = User::insert(NewUser::new().email("pool@x.io").name("Pool"))
@@ -210,7 +222,13 @@ fn the_runner_refuses_a_pooled_url_and_asks_for_the_direct_one() {
 #[tokio::test]
 async fn through_pgbouncer_types_the_client_does_not_know_are_learnt_first() {
     let (test_db, _setup) = app_db(true).await;
-    let (bouncer, url) = pgbouncer(&test_db, 2);
+    let Some((bouncer, url)) = pgbouncer(
+        &test_db,
+        2,
+        "through_pgbouncer_types_the_client_does_not_know_are_learnt_first",
+    ) else {
+        return;
+    };
     // Shapes that meet, one after another, types tokio-postgres looks up with statements of its
     // own: an enum (`user_role`), then `vector`, then both inside loaded relations.
     let run = async |db: &Db, n: usize| {

