@@ -44,7 +44,9 @@ fn json_output_and_exit_codes() {
 fn every_command_has_help() {
     let (code, stdout, _) = gen_migrations(&["--help"]);
     assert_eq!(code, 0);
-    for command in ["generate", "migrate", "status", "check", "push", "drop"] {
+    for command in [
+        "generate", "migrate", "status", "check", "push", "drop", "diagram",
+    ] {
         assert!(
             stdout.contains(command),
             "{command} missing from:\n{stdout}"
@@ -53,4 +55,33 @@ fn every_command_has_help() {
         assert_eq!(code, 0, "{command} --help");
         assert!(stdout.contains("Usage:"), "{stdout}");
     }
+}
+
+/// The README shows the example app's schema as the diagram `gen-migrations diagram` draws: the
+/// embedded copy is the command's output, byte for byte (run the command and paste it when the
+/// schema changes).
+#[test]
+fn the_readme_embeds_the_diagram_the_tool_draws() {
+    let (code, diagram, stderr) = gen_migrations(&["diagram"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(diagram.starts_with("erDiagram\n"), "{diagram}");
+    assert!(
+        diagram.contains("    projects }o--|| users : \"owner_id\"\n"),
+        "{diagram}"
+    );
+    assert!(
+        diagram.contains("    contexts }o--o| contexts : \"parent_id\"\n"),
+        "a self-reference, optional: {diagram}"
+    );
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("the README");
+    let embedded = readme
+        .split("```mermaid\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a mermaid block in the README");
+    assert_eq!(
+        embedded, diagram,
+        "the README's diagram is stale: paste `cargo run --bin gen-migrations -- diagram`"
+    );
 }

@@ -3,6 +3,13 @@
 //! Declare tables once, as structs with [`#[table]`](table); get the schema model
 //! ([`schema::TableDef`]), typed column items for queries ([`query::Column`]) and migration SQL
 //! ([`migrate`]) from that one declaration.
+//!
+//! Features: `tls` (default: rustls connections per `sslmode`), `pool` (`DbPool`, deadpool),
+//! `cli` (the `gen-migrations` command line), `decimal` (`numeric` as `rust_decimal::Decimal`),
+//! `testing` (throwaway PostgreSQL clusters for tests and demos). On docs.rs every item is shown
+//! with the feature it needs.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod exec;
 pub mod migrate;

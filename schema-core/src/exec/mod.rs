@@ -917,12 +917,22 @@ macro_rules! tuple_from_row {
     };
 }
 
+tuple_from_row!(A);
 tuple_from_row!(A, B);
 tuple_from_row!(A, B, C);
 tuple_from_row!(A, B, C, D);
 
-/// Runs raw SQL with bound parameters and decodes each row into `R`:
-/// `raw_query::<(Value<i64>,)>(&db, "SELECT count(*) FROM users WHERE name = $1", &[&"A"])`.
+/// Runs raw SQL with bound parameters and decodes each row into `R` (a `#[table]` struct, a
+/// `#[derive(FromRow)]` struct, [`Value`], or a tuple of them):
+///
+/// ```no_run
+/// # async fn run(db: &schema_core::exec::Db) -> Result<(), schema_core::exec::Error> {
+/// use schema_core::exec::{raw_query, Value};
+/// let counts = raw_query::<(Value<i64>,)>(db, "SELECT count(*) FROM users WHERE name = $1", &[&"A"]).await?;
+/// let (Value(n),) = &counts[0];
+/// # let _ = n;
+/// # Ok(()) }
+/// ```
 pub async fn raw_query<R: FromRow>(
     exec: &(impl Executor + ?Sized),
     sql: &str,

@@ -81,6 +81,9 @@ enum Command {
         #[command(flatten)]
         database: Database,
     },
+    /// Print the declared schema as an entity-relationship diagram (Mermaid `erDiagram` text,
+    /// which code hosts render in a ```mermaid block)
+    Diagram,
 }
 
 /// Runs the command line on the process's arguments.
@@ -136,6 +139,15 @@ where
             Box::pin(async move { push(out, &mut client, &dir, &schema, allow_data_loss).await })
         }),
         Command::Drop { database } => drop_newest(out, &dir, database.database_url.as_deref()),
+        Command::Diagram => {
+            let text = super::diagram::mermaid(&schema);
+            if out.json {
+                out.object(serde_json::json!({ "ok": true, "mermaid": text }));
+            } else {
+                print!("{text}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match outcome {
         Ok(code) => code,

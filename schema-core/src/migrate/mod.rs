@@ -9,6 +9,7 @@
 pub mod catalog;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod diagram;
 pub mod diff;
 pub mod render;
 pub mod runner;
