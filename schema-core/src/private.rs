@@ -81,6 +81,26 @@ impl IntDefault for rust_decimal::Decimal {}
 impl FloatDefault for rust_decimal::Decimal {}
 
 #[diagnostic::on_unimplemented(
+    message = "this string default is text, not a call: the column would get that text's value once, when the migration runs",
+    label = "a string, on a `{Self}` column",
+    note = "for the current time write `default = now`; for any SQL expression, `default = sql(\"now()\")`"
+)]
+pub trait TakesCallText {}
+
+#[diagnostic::on_unimplemented(
+    message = "the soft-delete column is the time a row was deleted: a `{Self}` cannot be",
+    label = "not a timestamp",
+    note = "make it `Option<TimestampTz>` (or `Option<Timestamp>`)"
+)]
+pub trait SoftDeleteTime {}
+#[diagnostic::do_not_recommend]
+impl SoftDeleteTime for chrono::NaiveDateTime {}
+#[diagnostic::do_not_recommend]
+impl SoftDeleteTime for chrono::DateTime<chrono::Utc> {}
+#[diagnostic::do_not_recommend]
+impl TakesCallText for String {}
+
+#[diagnostic::on_unimplemented(
     message = "`{Self}` has no current time: `now` needs a timestamp, timestamptz or date column",
     label = "`now` is not a `{Self}`",
     note = "use `now` on a `NaiveDateTime`, `DateTime<Utc>` or `NaiveDate` field"
@@ -160,6 +180,8 @@ pub fn check_bool_default<T: BoolDefault + ?Sized>() {}
 pub fn check_int_default<T: IntDefault + ?Sized>() {}
 pub fn check_float_default<T: FloatDefault + ?Sized>() {}
 pub fn check_str_default<T: StrDefault + ?Sized>() {}
+pub fn check_call_in_a_string_default<T: TakesCallText + ?Sized>() {}
+pub fn check_soft_delete<T: SoftDeleteTime + ?Sized>() {}
 pub fn check_now<T: TakesNow + ?Sized>() {}
 pub fn check_on_update_now<T: TakesNow + ?Sized>() {}
 pub fn check_random<T: TakesRandom + ?Sized>() {}

@@ -8,6 +8,33 @@ use proc_macro2::Span;
 use crate::ctxt::Ctxt;
 use crate::model::Table;
 
+/// Whether a string default reads like SQL to run (`"now()"`, `"gen_random_uuid()"`,
+/// `"CURRENT_TIMESTAMP"`) rather than a value: written as a string, it is stored as that text.
+pub fn looks_like_a_call(text: &str) -> bool {
+    let text = text.trim();
+    let keyword = [
+        "current_timestamp",
+        "current_date",
+        "current_time",
+        "localtimestamp",
+        "localtime",
+        "current_user",
+        "session_user",
+    ]
+    .iter()
+    .any(|k| text.eq_ignore_ascii_case(k));
+    let call = text.ends_with(')')
+        && text.find('(').is_some_and(|open| {
+            let name = text[..open].trim_end();
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+                && !name.starts_with(|c: char| c.is_ascii_digit())
+        });
+    keyword || call
+}
+
 /// PostgreSQL keeps identifiers of at most 63 bytes and truncates longer ones silently.
 const MAX_IDENTIFIER_BYTES: usize = 63;
 
@@ -237,6 +264,32 @@ fn attribute_combinations(cx: &Ctxt, table: &Table<'_>) {
                     "an `identity` column is NOT NULL; remove the `Option` from its type",
                 );
             }
+        }
+    }
+    for (renamed, name, what) in table
+        .columns
+        .iter()
+        .filter_map(|c| {
+            c.attrs
+                .renamed_from
+                .as_ref()
+                .map(|r| (r, &c.sql_name, "column"))
+        })
+        .chain(
+            table
+                .renamed_from
+                .as_ref()
+                .map(|r| (r, &table.sql_name, "table")),
+        )
+    {
+        if renamed.value == name.value {
+            cx.error_at(
+                renamed.span,
+                format!(
+                    "`renamed_from = \"{}\"` is the {what}'s own name: it names the {what}'s previous name\nhelp: remove `renamed_from` once the migration that renames it is generated",
+                    renamed.value
+                ),
+            );
         }
     }
     if let Some(i) = table.soft_delete {

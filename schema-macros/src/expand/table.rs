@@ -135,7 +135,7 @@ fn table_def(table: &Table<'_>) -> TokenStream {
     let p = &private(&table.krate);
     let schema = opt_str(p, table.schema.as_ref().map(|s| s.value.as_str()));
     let name = str(p, &table.sql_name.value);
-    let renamed_from = opt_str(p, table.renamed_from.as_deref());
+    let renamed_from = opt_str(p, table.renamed_from.as_ref().map(|r| r.value.as_str()));
     let columns = table.columns.iter().map(|c| column_def(p, c));
     let col = |i: &usize| table.columns[*i].sql_name.value.as_str();
     let primary_key = match &table.primary_key {
@@ -646,6 +646,11 @@ fn type_checks(table: &Table<'_>) -> TokenStream {
                 DefaultAttr::Bool(_) => quote_spanned!(span=> #p::check_bool_default::<#at>();),
                 DefaultAttr::Int(_) => quote_spanned!(span=> #p::check_int_default::<#at>();),
                 DefaultAttr::Float(_) => quote_spanned!(span=> #p::check_float_default::<#at>();),
+                // A string that reads like a call (`"now()"`) is text: only a text column
+                // takes it, where it is stored as written.
+                DefaultAttr::Str(text) if crate::check::looks_like_a_call(text) => {
+                    quote_spanned!(span=> #p::check_call_in_a_string_default::<#at>();)
+                }
                 DefaultAttr::Str(_) => quote_spanned!(span=> #p::check_str_default::<#at>();),
                 DefaultAttr::Random => quote_spanned!(span=> #p::check_random::<#at>();),
                 DefaultAttr::Now => quote_spanned!(span=> #p::check_now::<#at>();),
@@ -679,6 +684,14 @@ fn type_checks(table: &Table<'_>) -> TokenStream {
             let ty = column.ty;
             let at = respan(quote!(#ty), path.span());
             checks.extend(quote_spanned!(path.span()=> #p::referenced(#path).by::<#at>();));
+        }
+    }
+    // The soft-delete column is a nullable timestamp (its `Option` is checked with the other
+    // attribute rules).
+    if let Some(column) = table.soft_delete.map(|i| &table.columns[i]) {
+        if column.nullable {
+            let inner = column.inner;
+            checks.extend(quote_spanned!(inner.span()=> #p::check_soft_delete::<#inner>();));
         }
     }
     checks
