@@ -727,13 +727,19 @@ impl<S: Source, O> Select<S, O> {
     }
 
     /// Includes soft-deleted rows.
-    pub fn with_deleted(mut self) -> Self {
+    pub fn with_deleted(mut self) -> Self
+    where
+        S::Base: crate::schema::SoftDelete,
+    {
         self.deleted = Deleted::All;
         self
     }
 
     /// Only soft-deleted rows.
-    pub fn only_deleted(mut self) -> Self {
+    pub fn only_deleted(mut self) -> Self
+    where
+        S::Base: crate::schema::SoftDelete,
+    {
         self.deleted = Deleted::Only;
         self
     }

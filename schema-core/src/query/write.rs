@@ -536,7 +536,10 @@ impl<T: Table, F> Update<T, F> {
     }
 
     /// Touches soft-deleted rows too.
-    pub fn with_deleted(mut self) -> Self {
+    pub fn with_deleted(mut self) -> Self
+    where
+        T: crate::schema::SoftDelete,
+    {
         self.scope = Scope::All;
         self
     }
@@ -785,12 +788,18 @@ pub trait TableQueries: Table + FromRow + Source {
     }
 
     /// `DELETE`, even on a soft-delete table.
-    fn hard_delete() -> Delete<Self, Unfiltered> {
+    fn hard_delete() -> Delete<Self, Unfiltered>
+    where
+        Self: crate::schema::SoftDelete,
+    {
         Delete::new(true)
     }
 
     /// Sets a soft-delete table's soft-delete column back to NULL.
-    fn restore() -> Delete<Self, Unfiltered> {
+    fn restore() -> Delete<Self, Unfiltered>
+    where
+        Self: crate::schema::SoftDelete,
+    {
         Delete::restore()
     }
 }

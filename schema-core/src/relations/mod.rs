@@ -208,7 +208,10 @@ impl<P, C, K, N> Relation<P, C, K, N> {
     }
 
     /// Loads soft-deleted related rows too.
-    pub fn with_deleted(mut self) -> Self {
+    pub fn with_deleted(mut self) -> Self
+    where
+        C: crate::schema::SoftDelete,
+    {
         self.with_deleted = true;
         self
     }

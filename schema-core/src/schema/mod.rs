@@ -17,6 +17,16 @@ pub use model::*;
 pub use value::*;
 
 /// A Rust type declared with `#[table]`.
+/// A table that declares `#[table(soft_delete = column)]`: deleting sets that column, and reads
+/// leave such rows out. The soft-delete methods (`with_deleted`, `only_deleted`, `restore`,
+/// `hard_delete`) exist only for these tables.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no soft delete, so rows are never hidden or restored",
+    label = "a soft-delete method on a table without soft delete",
+    note = "declare it on the table, `#[table(soft_delete = deleted_at)]` with a field `deleted_at: Option<TimestampTz>`, or leave this method out: `delete()` removes rows"
+)]
+pub trait SoftDelete: Table {}
+
 pub trait Table: Sized + 'static {
     /// The table as the schema model describes it.
     const DEF: TableDef;

@@ -58,6 +58,11 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
                 .join(", ");
             let on_update_values = on_update_values(&table);
             let from_row = from_row(&table);
+            let soft_delete_impl = if table.soft_delete.is_some() {
+                quote!(impl #p::SoftDelete for #ident {})
+            } else {
+                TokenStream::new()
+            };
             let from_record = from_record(&table);
             let copy_row = copy_row(&table);
             let new_row = new_row(&table);
@@ -88,6 +93,8 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
 
                     #on_update_values
                 }
+
+                #soft_delete_impl
 
                 #from_row
 
