@@ -634,57 +634,38 @@ impl Executor for Tx<'_> {
     }
 }
 
-impl<E: Executor + ?Sized> Executor for &E {
-    fn connection(&self) -> (&Client, Cache<'_>) {
-        (**self).connection()
-    }
+/// A reference to an executor is one: every method forwarded.
+macro_rules! forward_executor {
+    ($($reference:ty),+) => {$(
+        impl<E: Executor + ?Sized> Executor for $reference {
+            fn connection(&self) -> (&Client, Cache<'_>) {
+                (**self).connection()
+            }
 
-    fn note_statement(&self) {
-        (**self).note_statement()
-    }
+            fn note_statement(&self) {
+                (**self).note_statement()
+            }
 
-    fn log_parameters(&self) -> bool {
-        (**self).log_parameters()
-    }
+            fn log_parameters(&self) -> bool {
+                (**self).log_parameters()
+            }
 
-    fn in_transaction(&self) -> bool {
-        (**self).in_transaction()
-    }
+            fn in_transaction(&self) -> bool {
+                (**self).in_transaction()
+            }
 
-    fn note_raw_transaction(&self, open: bool) {
-        (**self).note_raw_transaction(open)
-    }
+            fn note_raw_transaction(&self, open: bool) {
+                (**self).note_raw_transaction(open)
+            }
 
-    fn note_broken(&self) {
-        (**self).note_broken()
-    }
+            fn note_broken(&self) {
+                (**self).note_broken()
+            }
+        }
+    )+};
 }
 
-impl<E: Executor + ?Sized> Executor for &mut E {
-    fn connection(&self) -> (&Client, Cache<'_>) {
-        (**self).connection()
-    }
-
-    fn note_statement(&self) {
-        (**self).note_statement()
-    }
-
-    fn log_parameters(&self) -> bool {
-        (**self).log_parameters()
-    }
-
-    fn in_transaction(&self) -> bool {
-        (**self).in_transaction()
-    }
-
-    fn note_raw_transaction(&self, open: bool) {
-        (**self).note_raw_transaction(open)
-    }
-
-    fn note_broken(&self) {
-        (**self).note_broken()
-    }
-}
+forward_executor!(&E, &mut E);
 
 async fn prepared(exec: &(impl Executor + ?Sized), sql: &str) -> Result<Statement, Error> {
     let (client, cache) = exec.connection();
