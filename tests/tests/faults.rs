@@ -294,16 +294,9 @@ async fn a_transaction_cancelled_at_every_await_is_all_or_nothing() {
                 }
             },
             async |k| {
-                let written = users_named(&setup, "tx").await;
-                assert!(
-                    written == 0 || written == 3,
-                    "{label} at {k}: {written} of 3 rows"
-                );
-                User::delete()
-                    .filter(users::name.eq("tx"))
-                    .execute(&setup)
-                    .await
-                    .unwrap();
+                // The connection's next write goes first: it queues behind the COMMIT or
+                // ROLLBACK a cancelled transaction left in flight, so once it returns, that
+                // outcome is settled and visible to the other session.
                 let name = format!("{label}-tx-after-{k}");
                 let insert = User::insert(
                     NewUser::new()
@@ -316,6 +309,16 @@ async fn a_transaction_cancelled_at_every_await_is_all_or_nothing() {
                     insert.execute(&pool.get().await.unwrap()).await.unwrap();
                 }
                 assert_eq!(users_named(&setup, &name).await, 1, "{name}");
+                let written = users_named(&setup, "tx").await;
+                assert!(
+                    written == 0 || written == 3,
+                    "{label} at {k}: {written} of 3 rows"
+                );
+                User::delete()
+                    .filter(users::name.eq("tx"))
+                    .execute(&setup)
+                    .await
+                    .unwrap();
                 assert_eq!(idle_in_transaction(&test_db).await, Vec::<String>::new());
             },
         )
