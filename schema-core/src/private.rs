@@ -194,7 +194,7 @@ pub fn check_identity<T: IdentityValue + ?Sized>() {}
 #[derive(Debug)]
 pub struct Referenced<V>(std::marker::PhantomData<V>);
 
-pub fn referenced<T, V>(_: Column<T, V>) -> Referenced<V> {
+pub const fn referenced<T, V>(_: Column<T, V>) -> Referenced<V> {
     Referenced(std::marker::PhantomData)
 }
 
@@ -235,7 +235,7 @@ impl<T, V> ColumnTypes for Column<T, V> {
 
 impl<V> Referenced<V> {
     /// Checks that the column `key` can hold this column's values.
-    pub fn by_column<T, F: References<V>>(self, _key: Column<T, F>) {}
+    pub const fn by_column<T, F: References<V>>(self, _key: Column<T, F>) {}
 }
 
 /// `column = $1` with `key` bound as is: a relation accessor's filter. The key's type is checked
@@ -245,4 +245,62 @@ where
     K: postgres_types::ToSql + Send + Sync + 'static,
 {
     crate::query::expr::column_eq_param(column, Arc::new(key))
+}
+
+/// Whether `table` declares a single-column foreign key from `column` to `key` (emitted by
+/// `#[table]` as a constant assertion for each `has_many`, `has_one` and `many_to_many`).
+pub const fn is_foreign_key<T, V, K, W>(
+    table: &TableDef,
+    column: Column<T, V>,
+    key: Column<K, W>,
+) -> bool {
+    let Cow::Borrowed(foreign_keys) = &table.foreign_keys else {
+        return false;
+    };
+    let mut i = 0;
+    while i < foreign_keys.len() {
+        let fk = &foreign_keys[i];
+        if one_name(&fk.columns, column.name())
+            && one_name(&fk.referenced_columns, key.name())
+            && str_is(&fk.references.name, key.table_name())
+            && same_schema(&fk.references.schema, key.table_schema())
+        {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+const fn one_name(names: &List<Str>, name: &str) -> bool {
+    match names {
+        Cow::Borrowed([only]) => str_is(only, name),
+        _ => false,
+    }
+}
+
+const fn same_schema(schema: &Option<Str>, other: Option<&str>) -> bool {
+    match (schema, other) {
+        (None, None) => true,
+        (Some(schema), Some(other)) => str_is(schema, other),
+        _ => false,
+    }
+}
+
+const fn str_is(value: &Str, other: &str) -> bool {
+    let Cow::Borrowed(value) = value else {
+        return false;
+    };
+    let (a, b) = (value.as_bytes(), other.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }

@@ -549,9 +549,18 @@ fn relation_accessors(table: &Table<'_>) -> (TokenStream, TokenStream) {
                         <#child as #p::TableQueries>::select().filter(#p::key_eq(#by, ::std::clone::Clone::clone(&self.#key_field)))
                     }
                 });
-                checks.extend(
-                    quote_spanned!(by.span()=> #p::referenced(#module::#key_field).by_column(#by);),
+                let message = format!(
+                    "relation `{name}` of `{ident}`: `{by}` is not a foreign key to `{key}`, so the \
+                     relation would load no rows; declare `#[column(references = {key})]` on \
+                     that field, or name in `by = …` the column that references `{key}`",
+                    by = path_text(by),
+                    key = key_text(table),
                 );
+                checks.extend(foreign_key_assertion(
+                    p,
+                    &[(by, quote!(#module::#key_field), true)],
+                    &[(by, vec![Holds::Not(0)], message)],
+                ));
             }
             crate::attr::RelationKind::ManyToMany => {
                 let (Some(through), Some(to), Some(target)) =
@@ -574,13 +583,112 @@ fn relation_accessors(table: &Table<'_>) -> (TokenStream, TokenStream) {
                         ))
                     }
                 });
-                checks.extend(quote_spanned!(through.span()=> #p::referenced(#module::#key_field).by_column(#through);));
-                checks.extend(quote_spanned!(to.span()=> #p::referenced(#target).by_column(#to);));
+                let (through_text, to_text, target_text) =
+                    (path_text(through), path_text(to), path_text(target));
+                let key = key_text(table);
+                let swapped = format!(
+                    "many-to-many relation `{name}` of `{ident}`: `through` and `to` are swapped; \
+                     write `through = {to_text}` (the join table's column that references `{key}`) \
+                     and `to = {through_text}` (the one that references `{target_text}`)"
+                );
+                let through_wrong = format!(
+                    "many-to-many relation `{name}` of `{ident}`: `through = {through_text}` is not a \
+                     foreign key to `{key}`; `through` names the join table's column that \
+                     references this table"
+                );
+                let to_wrong = format!(
+                    "many-to-many relation `{name}` of `{ident}`: `to = {to_text}` is not a foreign \
+                     key to `{target_text}`; `to` names the join table's column that references \
+                     `target = {target_text}`"
+                );
+                checks.extend(foreign_key_assertion(
+                    p,
+                    &[
+                        (through, quote!(#module::#key_field), true),
+                        (to, quote!(#target), true),
+                        (to, quote!(#module::#key_field), false),
+                        (through, quote!(#target), false),
+                    ],
+                    &[
+                        (
+                            through,
+                            vec![Holds::Not(0), Holds::Not(1), Holds::Is(2), Holds::Is(3)],
+                            swapped,
+                        ),
+                        (through, vec![Holds::Not(0)], through_wrong),
+                        (to, vec![Holds::Not(1)], to_wrong),
+                    ],
+                ));
             }
         }
     }
     let _ = ident;
     (methods, checks)
+}
+
+/// A constant assertion on `(column, key, typed)` pairs, each true when `column` is a declared
+/// foreign key to `key`. The types of the `typed` pairs are checked first (a mismatch is a type
+/// error, and the constant is then not evaluated); then the first of `failures` whose
+/// conditions (indexes of pairs, `!` when written as `usize::MAX - i`) all hold is the compile
+/// error, under its path.
+fn foreign_key_assertion(
+    p: &TokenStream,
+    pairs: &[(&syn::Path, TokenStream, bool)],
+    failures: &[(&syn::Path, Vec<Holds>, String)],
+) -> TokenStream {
+    let types = pairs.iter().filter(|pair| pair.2).map(
+        |(column, key, _)| quote_spanned!(column.span()=> #p::referenced(#key).by_column(#column);),
+    );
+    let holds = pairs.iter().map(|(column, key, _)| {
+        quote_spanned! {column.span()=>
+            #p::is_foreign_key(
+                {
+                    // A reference in a constant's own initialiser lives for the program,
+                    // so the definition is never dropped during evaluation.
+                    const TABLE: &#p::TableDef =
+                        &<<#column as #p::ColumnTypes>::Table as #p::Table>::DEF;
+                    TABLE
+                },
+                #column,
+                #key,
+            )
+        }
+    });
+    let branches = failures.iter().map(|(at, failing, message)| {
+        let failing = failing.iter().map(|condition| match condition {
+            Holds::Not(i) => quote!(!HOLDS[#i]),
+            Holds::Is(i) => quote!(HOLDS[#i]),
+        });
+        quote_spanned!(at.span()=> if #(#failing)&&* { ::std::panic!(#message) })
+    });
+    quote! {
+        const _: () = {
+            #(#types)*
+            const HOLDS: &[bool] = &[#(#holds),*];
+            #(#branches else)* {}
+        };
+    }
+}
+
+/// A condition of [`foreign_key_assertion`]: pair `i` is (`Is`) or is not (`Not`) a foreign key.
+enum Holds {
+    Is(usize),
+    Not(usize),
+}
+
+/// A path as the user wrote it, without spaces (`posts::author_id`).
+fn path_text(path: &syn::Path) -> String {
+    quote!(#path).to_string().replace(' ', "")
+}
+
+/// The table's single key as users name it: `users::id`.
+fn key_text(table: &Table<'_>) -> String {
+    let module = &table.module;
+    let key = table
+        .single_key()
+        .map(|k| k.ident.to_string())
+        .unwrap_or_default();
+    format!("{}::{key}", quote!(#module).to_string().replace(' ', ""))
 }
 
 /// `impl FromRecord`: the row read from a loaded relation's record, fields in column order.
