@@ -84,3 +84,67 @@ async fn a_soft_delete_timestamp_hides_deleted_rows() {
     assert_eq!(deleted.len(), 1);
     assert!(deleted[0].deleted_at.is_some());
 }
+
+/// A row lock taken inside a transaction holds until it ends: two workers, each in its own
+/// transaction, take different rows with `FOR UPDATE SKIP LOCKED`, and a third session's plain
+/// `FOR UPDATE` of a taken row waits (here: gives up after its `lock_timeout`).
+#[tokio::test]
+async fn a_row_lock_in_a_transaction_holds_until_it_ends() {
+    let (test_db, db) = events_db().await;
+    for id in 1..=3 {
+        Event::insert(NewEvent::new().id(id))
+            .execute(&db)
+            .await
+            .unwrap();
+    }
+    let next = Event::select()
+        .order_by(events::id.asc())
+        .for_update_skip_locked();
+    let mut workers = Vec::new();
+    for _ in 0..2 {
+        workers.push(Db::new(test_db.connect().await.unwrap()));
+    }
+    let mut third = Db::new(test_db.connect().await.unwrap());
+    let [first, second] = &mut workers[..] else {
+        unreachable!()
+    };
+    let taken = first
+        .transaction(async |tx1| {
+            let one = next.first(tx1).await?.unwrap().id;
+            let two = second
+                .transaction(async |tx2| Ok::<_, Error>(next.first(tx2).await?.unwrap().id))
+                .await?;
+            let blocked = third
+                .transaction(async |tx3| {
+                    schema_core::exec::raw_execute(tx3, "SET LOCAL lock_timeout = '200ms'", &[])
+                        .await?;
+                    Event::select()
+                        .filter(events::id.eq(one))
+                        .for_update()
+                        .one(tx3)
+                        .await
+                })
+                .await;
+            Ok::<_, Error>((one, two, blocked))
+        })
+        .await
+        .unwrap();
+    assert_eq!((taken.0, taken.1), (1, 2));
+    let blocked = taken.2.unwrap_err();
+    assert!(
+        format!("{blocked:?}").contains("lock timeout"),
+        "the first worker's lock holds: {blocked:?}"
+    );
+    // Committed, the lock is gone.
+    let unlocked = third
+        .transaction(async |tx| {
+            Event::select()
+                .filter(events::id.eq(1))
+                .for_update()
+                .one(tx)
+                .await
+        })
+        .await
+        .unwrap();
+    assert_eq!(unlocked.id, 1);
+}

@@ -3,12 +3,14 @@
 //! parameters.
 
 pub mod expr;
+pub mod lock;
 #[doc(hidden)]
 pub mod render;
 pub mod select;
 pub mod write;
 
 pub use expr::{exists, not_exists, now, Expr, IntoExpr};
+pub use lock::{InTransaction, Locked};
 pub use select::{count_star, Nullable, Order, Select, Source, Subquery};
 pub use write::{excluded, Delete, Insert, Insertable, Returning, TableQueries, Update};
 

@@ -707,23 +707,45 @@ impl<S: Source, O> Select<S, O> {
         self
     }
 
-    /// `FOR UPDATE`: lock the rows read until the transaction ends.
-    pub fn for_update(mut self) -> Self {
-        self.lock = Some("FOR UPDATE");
-        self
+    /// `FOR UPDATE`: lock the rows read until the transaction ends. The locked query runs
+    /// only inside a transaction ([`Locked`](super::lock::Locked)); call it last.
+    pub fn for_update(self) -> super::lock::Locked<S, O> {
+        self.locked("FOR UPDATE")
     }
 
     /// `FOR UPDATE SKIP LOCKED`: lock the rows read, skipping those another transaction holds
-    /// (a work queue).
-    pub fn for_update_skip_locked(mut self) -> Self {
-        self.lock = Some("FOR UPDATE SKIP LOCKED");
-        self
+    /// (a work queue). Runs only inside a transaction.
+    pub fn for_update_skip_locked(self) -> super::lock::Locked<S, O> {
+        self.locked("FOR UPDATE SKIP LOCKED")
     }
 
-    /// `FOR SHARE`
-    pub fn for_share(mut self) -> Self {
-        self.lock = Some("FOR SHARE");
-        self
+    /// `FOR UPDATE NOWAIT`: lock the rows read, failing at once if another transaction holds
+    /// one. Runs only inside a transaction.
+    pub fn for_update_nowait(self) -> super::lock::Locked<S, O> {
+        self.locked("FOR UPDATE NOWAIT")
+    }
+
+    /// `FOR NO KEY UPDATE`: the lock an `UPDATE` that leaves the key alone takes. Runs only
+    /// inside a transaction.
+    pub fn for_no_key_update(self) -> super::lock::Locked<S, O> {
+        self.locked("FOR NO KEY UPDATE")
+    }
+
+    /// `FOR SHARE`: the rows read cannot change until the transaction ends. Runs only inside
+    /// a transaction.
+    pub fn for_share(self) -> super::lock::Locked<S, O> {
+        self.locked("FOR SHARE")
+    }
+
+    /// `FOR KEY SHARE`: the rows read cannot be deleted nor their key changed. Runs only
+    /// inside a transaction.
+    pub fn for_key_share(self) -> super::lock::Locked<S, O> {
+        self.locked("FOR KEY SHARE")
+    }
+
+    fn locked(mut self, lock: &'static str) -> super::lock::Locked<S, O> {
+        self.lock = Some(lock);
+        super::lock::Locked::new(self)
     }
 
     /// Includes soft-deleted rows.

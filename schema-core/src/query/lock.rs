@@ -1,0 +1,89 @@
+//! Row locks (`FOR UPDATE`, `FOR SHARE`, …): a locked query runs only inside a transaction.
+//!
+//! A lock lasts until the transaction that took it ends. Outside one, each statement is its own
+//! transaction and the lock ends with the statement that took it, protecting nothing; so
+//! [`Locked`] runs only on a [`Tx`](crate::exec::Tx), and on a `Db` or a pool it is a compile
+//! error that says so. (A transaction opened with raw SQL is invisible to the types: lock with
+//! raw SQL there too, or use `Db::transaction`.)
+
+use std::future::Future;
+use std::pin::Pin;
+
+use super::select::{Select, Source};
+use crate::exec::{Error, Executor, Tx};
+
+/// An executor whose statements run inside a transaction: a [`Tx`], or a reference to one.
+#[diagnostic::on_unimplemented(
+    message = "a row lock needs a transaction, and `{Self}` runs each statement on its own",
+    label = "the lock would end with this statement and protect nothing",
+    note = "run the locked query and the writes it guards inside `db.transaction(async |tx| …)`, and pass `tx`"
+)]
+pub trait InTransaction: Executor {}
+
+#[diagnostic::do_not_recommend]
+impl InTransaction for Tx<'_> {}
+#[diagnostic::do_not_recommend]
+impl<E: InTransaction + ?Sized> InTransaction for &E {}
+#[diagnostic::do_not_recommend]
+impl<E: InTransaction + ?Sized> InTransaction for &mut E {}
+
+/// A `SELECT … FOR UPDATE` (or another row lock): a [`Select`] that runs only inside a
+/// transaction. Lock last: `filter`, `order_by` and `limit` go before `for_update()`.
+pub struct Locked<S: Source, O> {
+    select: Select<S, O>,
+}
+
+impl<S: Source, O> Clone for Locked<S, O> {
+    fn clone(&self) -> Self {
+        Locked {
+            select: self.select.clone(),
+        }
+    }
+}
+
+impl<S: Source, O> std::fmt::Debug for Locked<S, O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Locked")
+            .field("sql", &self.sql().0)
+            .finish()
+    }
+}
+
+/// The future of a locked query. Boxed, so that its type does not name the executor's, and a
+/// `Db` passed where a transaction belongs is one compile error, not one per use of the future.
+pub type Run<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
+
+impl<S: Source, O> Locked<S, O> {
+    pub(super) fn new(select: Select<S, O>) -> Self {
+        Locked { select }
+    }
+
+    /// The SQL text and its parameters.
+    pub fn sql(&self) -> (String, Vec<super::expr::Param>) {
+        self.select.sql()
+    }
+}
+
+impl<S: Source, O: Send> Locked<S, O> {
+    /// Every row, locked until the transaction ends.
+    pub fn all<'a>(&'a self, tx: &'a (impl InTransaction + ?Sized)) -> Run<'a, Vec<O>> {
+        Box::pin(self.select.all(tx))
+    }
+
+    /// The first row, if any, locked (`LIMIT 1`).
+    pub fn first<'a>(&'a self, tx: &'a (impl InTransaction + ?Sized)) -> Run<'a, Option<O>> {
+        Box::pin(self.select.first(tx))
+    }
+
+    /// Exactly one row, locked: [`Error::NotFound`] when there is none,
+    /// [`Error::TooManyRows`] when there are more.
+    pub fn one<'a>(&'a self, tx: &'a (impl InTransaction + ?Sized)) -> Run<'a, O> {
+        Box::pin(self.select.one(tx))
+    }
+
+    /// At most one row, locked: `None` when there is none, [`Error::TooManyRows`] when there
+    /// are more.
+    pub fn optional<'a>(&'a self, tx: &'a (impl InTransaction + ?Sized)) -> Run<'a, Option<O>> {
+        Box::pin(self.select.optional(tx))
+    }
+}
