@@ -3,7 +3,7 @@
 pub use std::borrow::Cow;
 pub use std::option::Option::{None, Some};
 
-pub use crate::exec::{get, CopyRow, Error, FromRow};
+pub use crate::exec::{get, get_named, CopyRow, Error, FromRow};
 pub use crate::query::expr::{Expr, Param};
 pub use crate::query::write::{Insertable, Missing, Provided};
 pub use crate::query::{Column, Select, TableQueries};

@@ -148,3 +148,56 @@ async fn a_row_lock_in_a_transaction_holds_until_it_ends() {
         .unwrap();
     assert_eq!(unlocked.id, 1);
 }
+
+/// A `#[derive(FromRow)]` struct reads each field from the selected column of its name: fields
+/// in another order than the selection (here two `String`s, which no type check could tell
+/// apart) get the right values, an expression reads under its `.alias`, and a field nobody
+/// selected is an error naming it.
+#[tokio::test]
+async fn from_row_fields_read_the_column_of_their_name() {
+    #[derive(Debug, PartialEq, FromRow)]
+    struct Label {
+        label: String,
+        seen: i64,
+        id: i32,
+    }
+    #[derive(Debug, FromRow)]
+    struct Missing {
+        #[allow(dead_code)]
+        id: i32,
+        #[allow(dead_code)]
+        note: String,
+    }
+    let (_test_db, db) = events_db().await;
+    Event::insert(NewEvent::new().id(7).label("seven"))
+        .execute(&db)
+        .await
+        .unwrap();
+    let read = Event::select()
+        .group_by((events::id, events::label))
+        .columns((events::id, count_star().alias("seen"), events::label))
+        .decode_as::<Label>()
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        read,
+        Label {
+            label: "seven".into(),
+            seen: 1,
+            id: 7
+        }
+    );
+    let missing = Event::select()
+        .columns((events::id, events::label))
+        .decode_as::<Missing>()
+        .one(&db)
+        .await
+        .unwrap_err();
+    assert!(matches!(missing, Error::NoColumn { .. }), "{missing:?}");
+    assert_eq!(
+        missing.to_string(),
+        "`Missing.note` is read from the selected column named `note`, and none is (selected: \
+         id, label): select it, or name an expression with `.alias(\"note\")`"
+    );
+}

@@ -625,7 +625,11 @@ async fn rows_decode_into_user_structs() {
         .unwrap();
     let summaries = Project::select()
         .inner_join::<User>(projects::owner_id.eq(users::id))
-        .columns((projects::name, users::email, projects::status))
+        .columns((
+            projects::name,
+            users::email.alias("owner_email"),
+            projects::status,
+        ))
         .decode_as::<ProjectSummary>()
         .all(&db)
         .await

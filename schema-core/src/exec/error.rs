@@ -32,6 +32,13 @@ pub enum Error {
         column: String,
         source: tokio_postgres::Error,
     },
+    /// A field of a `#[derive(FromRow)]` struct has no selected column of its name.
+    NoColumn {
+        /// `Struct.field`
+        field: String,
+        /// The names of the columns the struct was read from, in order.
+        selected: Vec<String>,
+    },
     /// No connection could be had from the pool.
     Pool(String),
     /// The connection string is not valid (the message names the setting, never its value).
@@ -211,6 +218,7 @@ impl Error {
             | Error::UnknownType { sql, .. } => Some(sql),
             Error::Database { sql, .. } => sql.as_deref(),
             Error::Decode { .. }
+            | Error::NoColumn { .. }
             | Error::Pool(_)
             | Error::Relation(_)
             | Error::Config(_)
@@ -254,6 +262,15 @@ impl fmt::Display for Error {
             ),
             Error::Decode { column, source } => {
                 write!(f, "column \"{column}\" cannot be read: {source}")
+            }
+            Error::NoColumn { field, selected } => {
+                let name = field.rsplit('.').next().unwrap_or(field);
+                write!(
+                    f,
+                    "`{field}` is read from the selected column named `{name}`, and none is \
+                     (selected: {}): select it, or name an expression with `.alias(\"{name}\")`",
+                    selected.join(", ")
+                )
             }
             Error::Pool(message) => write!(f, "no connection from the pool: {message}"),
             Error::Relation(message) => f.write_str(message),

@@ -880,6 +880,31 @@ pub fn get<'r, T: postgres_types::FromSql<'r>>(row: &'r Row, index: usize) -> Re
     })
 }
 
+/// Field `field` of the `#[derive(FromRow)]` struct `of`, the `at`-th of its `width` fields,
+/// read from the row's columns `start..start + width` by name: the column in the field's place
+/// when it has the field's name (the usual case, one comparison), else the one of that name
+/// elsewhere in the struct's columns; [`Error::NoColumn`] when there is none.
+pub fn get_named<'r, T: postgres_types::FromSql<'r>>(
+    row: &'r Row,
+    (start, width): (usize, usize),
+    at: usize,
+    field: &'static str,
+    of: &'static str,
+) -> Result<T, Error> {
+    let columns = row.columns();
+    let own = &columns[start.min(columns.len())..(start + width).min(columns.len())];
+    if own.get(at).is_some_and(|c| c.name() == field) {
+        return get(row, start + at);
+    }
+    match own.iter().position(|c| c.name() == field) {
+        Some(found) => get(row, start + found),
+        None => Err(Error::NoColumn {
+            field: format!("{of}.{field}"),
+            selected: own.iter().map(|c| c.name().to_string()).collect(),
+        }),
+    }
+}
+
 macro_rules! tuple_from_row {
     ($($name:ident),+) => {
         impl<$($name: FromRow),+> FromRow for ($($name,)+) {

@@ -11,7 +11,7 @@ pub mod write;
 
 pub use expr::{exists, not_exists, now, Expr, IntoExpr};
 pub use lock::{InTransaction, Locked};
-pub use select::{count_star, Nullable, Order, Select, Source, Subquery};
+pub use select::{count_star, Aliased, Nullable, Order, Select, Source, Subquery};
 pub use write::{excluded, Delete, Insert, Insertable, Returning, TableQueries, Update};
 
 use std::fmt;
@@ -60,6 +60,12 @@ impl<T, V> Column<T, V> {
     /// The Postgres schema of the column's table, when one was declared.
     pub const fn table_schema(&self) -> Option<&'static str> {
         self.schema
+    }
+
+    /// The column selected under another name, `"users"."email" AS "owner_email"`: what a
+    /// `#[derive(FromRow)]` field `owner_email` reads.
+    pub fn alias(self, name: &'static str) -> select::Aliased<Self> {
+        select::Aliased::new(self, name)
     }
 
     /// The column's position in the table (and in its `TableDef::columns`).

@@ -290,6 +290,41 @@ where
     }
 }
 
+/// A selected column or expression under a name of its own (`SELECT … AS "name"`), made by
+/// `.alias("name")`: what a `#[derive(FromRow)]` field of that name reads.
+#[derive(Debug, Clone)]
+pub struct Aliased<E> {
+    inner: E,
+    name: &'static str,
+}
+
+impl<E> Aliased<E> {
+    pub(crate) fn new(inner: E, name: &'static str) -> Self {
+        Aliased { inner, name }
+    }
+}
+
+impl<S, I, E: Selection<S, I>> Selection<S, I> for Aliased<E> {
+    type Output = E::Output;
+    const WIDTH: usize = E::WIDTH;
+
+    fn nodes(&self) -> Vec<Node> {
+        let sql: Arc<str> = Arc::from(format!("? AS {}", crate::sql::quote_ident(self.name)));
+        self.inner
+            .nodes()
+            .into_iter()
+            .map(|node| Node::Raw {
+                sql: sql.clone(),
+                params: vec![node],
+            })
+            .collect()
+    }
+
+    fn decode(row: &Row, start: usize) -> Result<Self::Output, Error> {
+        E::decode(row, start)
+    }
+}
+
 macro_rules! tuple_selection {
     ($(($name:ident, $marker:ident)),+) => {
         impl<S, $($name, $marker),+> Selection<S, ($($marker,)+)> for ($($name,)+)

@@ -1,7 +1,10 @@
-//! `#[derive(FromRow)]`: a user struct read from a row, field by field, in declaration order.
+//! `#[derive(FromRow)]`: a user struct read from a row. A named field reads the selected column
+//! of its name (so the order of the selection does not matter, and a field nobody selected is an
+//! error naming it); a tuple struct's fields read the columns in order.
 
 use proc_macro2::TokenStream;
 use quote::quote;
+use syn::ext::IdentExt;
 
 pub fn expand(input: TokenStream) -> TokenStream {
     let item: syn::DeriveInput = match syn::parse2(input) {
@@ -22,16 +25,24 @@ pub fn expand(input: TokenStream) -> TokenStream {
     let (impl_generics, ty_generics, where_clause) = item.generics.split_for_impl();
     let p = quote!(::schema_core::__private);
     let width = fields.len();
-    let reads = fields
-        .iter()
-        .enumerate()
-        .map(|(i, _)| quote!(#p::get(row, start + #i)?));
+    let struct_name = ident.to_string();
     let body = match fields {
         syn::Fields::Named(named) => {
-            let names = named.named.iter().map(|f| f.ident.as_ref());
-            quote!(#ident { #(#names: #reads,)* })
+            let reads = named.named.iter().enumerate().map(|(i, f)| {
+                let field = f.ident.as_ref();
+                let name = f
+                    .ident
+                    .as_ref()
+                    .map(|i| i.unraw().to_string())
+                    .unwrap_or_default();
+                quote!(#field: #p::get_named(row, (start, #width), #i, #name, #struct_name)?)
+            });
+            quote!(#ident { #(#reads,)* })
         }
-        syn::Fields::Unnamed(_) => quote!(#ident(#(#reads,)*)),
+        syn::Fields::Unnamed(_) => {
+            let reads = (0..width).map(|i| quote!(#p::get(row, start + #i)?));
+            quote!(#ident(#(#reads,)*))
+        }
         syn::Fields::Unit => quote!(#ident),
     };
     quote! {
