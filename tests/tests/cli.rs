@@ -34,6 +34,22 @@ mod after {
     }
 }
 
+/// SQL written by hand in the declaration that names columns the table does not have.
+mod misspelled {
+    use schema_core::prelude::*;
+
+    #[table(
+        name = "widgets",
+        index(on(name), where = "archived = false"),
+        check(name = "widgets_name_set", sql = "length(nmae) > 0")
+    )]
+    pub struct Widget {
+        #[column(primary_key, identity)]
+        pub id: i64,
+        pub name: String,
+    }
+}
+
 fn run(schema: Schema, dir: &Path, args: &[&str]) -> ExitCode {
     let mut argv = vec!["gen-migrations"];
     argv.extend_from_slice(args);
@@ -191,4 +207,111 @@ fn json_output_for_ci() {
         ExitCode::FAILURE
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `generate` with a database lets the server try the declared schema first: a check and an
+/// index `where` naming columns the table lacks are refused by name, nothing is written, and
+/// `check` says the same; the server's words come back through `migrate::trial`.
+#[test]
+fn the_server_tries_hand_written_sql_before_a_migration_is_written() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let db = runtime.block_on(TestDb::new()).unwrap();
+    let url = db.url();
+    let dir = std::env::temp_dir().join(format!(
+        "schema-cli-{}",
+        schema_core::uuid::Uuid::new_v4().simple()
+    ));
+    let bad = || Schema::new().table::<misspelled::Widget>();
+
+    let refused = runtime.block_on(async {
+        let client = db.connect().await.unwrap();
+        let refused = schema_core::migrate::trial::try_on(&client, &bad())
+            .await
+            .unwrap();
+        // Nothing of the trial is left behind, and the connection is usable.
+        let tables: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_class WHERE relname = 'widgets'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(tables, 0);
+        refused
+    });
+    let refused: Vec<String> = refused.iter().map(|r| r.to_string()).collect();
+    assert_eq!(
+        refused,
+        [
+            "check `widgets_name_set` of table `widgets`: column \"nmae\" does not exist (hint: \
+             Perhaps you meant to reference the column \"widgets.name\".)",
+            "index `widgets_name_idx` of table `widgets`: column \"archived\" does not exist",
+        ]
+    );
+
+    assert_eq!(
+        run(bad(), &dir, &["generate", "--database-url", &url]),
+        ExitCode::FAILURE,
+        "the server refused it"
+    );
+    assert!(
+        !dir.join("0000_init.sql").exists()
+            && MigrationsDir::new(&dir)
+                .latest_snapshot()
+                .unwrap()
+                .is_none(),
+        "nothing written"
+    );
+    // Without a database there is nobody to ask: it is written (and `check` with one refuses).
+    assert_eq!(run(bad(), &dir, &["generate"]), ExitCode::SUCCESS);
+    assert_eq!(
+        run(bad(), &dir, &["check", "--database-url", &url]),
+        ExitCode::FAILURE
+    );
+    // The correct form passes both.
+    let good = || Schema::new().table::<before::Widget>();
+    let fresh = dir.join("good");
+    assert_eq!(
+        run(good(), &fresh, &["generate", "--database-url", &url]),
+        ExitCode::SUCCESS
+    );
+    assert_eq!(
+        run(good(), &fresh, &["migrate", "--database-url", &url]),
+        ExitCode::SUCCESS
+    );
+    assert_eq!(
+        run(good(), &fresh, &["check", "--database-url", &url]),
+        ExitCode::SUCCESS
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The trial refuses nothing that is right: the example app's schema (enums with defaults,
+/// `vector(1536)`, on-update triggers, partial and expression indexes) and the test schema
+/// (named schemas, composite keys, many-to-many) pass on every server that has pgvector.
+#[test]
+fn the_trial_accepts_the_real_schemas() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let mut tried = 0;
+        for target in schema_core::testing::targets().unwrap() {
+            if !target.has_extension("vector").await.unwrap() {
+                continue;
+            }
+            let db = TestDb::on(target).await.unwrap();
+            let client = db.connect().await.unwrap();
+            for schema in [example_app::schema(), schema_tests::schema()] {
+                let refused = schema_core::migrate::trial::try_on(&client, &schema)
+                    .await
+                    .unwrap();
+                assert_eq!(refused, [], "{}", target.describe());
+            }
+            tried += 1;
+        }
+        assert!(
+            tried > 0 || std::env::var_os("CI").is_none(),
+            "no server with pgvector under CI"
+        );
+    });
 }

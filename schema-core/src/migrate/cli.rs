@@ -47,6 +47,11 @@ enum Command {
         /// Write drops and narrowing type changes instead of refusing them
         #[arg(long)]
         allow_data_loss: bool,
+        /// A database whose server tries the new schema first (in a transaction rolled back,
+        /// nothing kept): SQL written by hand in the declaration that it refuses (a check or an
+        /// index `where` naming a column that does not exist) is reported, and nothing written
+        #[command(flatten)]
+        database: Database,
     },
     /// Apply the pending migrations to the database, in order
     Migrate {
@@ -110,12 +115,23 @@ where
     let command = cli.command.unwrap_or(Command::Generate {
         name: None,
         allow_data_loss: false,
+        database: Database {
+            database_url: std::env::var("DATABASE_URL").ok(),
+        },
     });
     let outcome = match command {
         Command::Generate {
             name,
             allow_data_loss,
-        } => generate(out, &dir, &schema, name.as_deref(), allow_data_loss),
+            database,
+        } => generate(
+            out,
+            &dir,
+            &schema,
+            name.as_deref(),
+            allow_data_loss,
+            database.database_url.as_deref(),
+        ),
         Command::Migrate {
             database,
             retry_failed,
@@ -270,7 +286,35 @@ fn generate(
     schema: &Schema,
     name: Option<&str>,
     allow_data_loss: bool,
+    url: Option<&str>,
 ) -> Outcome {
+    if let (Some(url), Some(_)) = (url, dir.pending_changes(schema)?) {
+        match with_url(url, |client| {
+            Box::pin(async move {
+                super::trial::try_on(&client, schema)
+                    .await
+                    .map_err(|e| MigrateError::Database(e.to_string()))
+            })
+        }) {
+            Ok(refused) if refused.is_empty() => {}
+            Ok(refused) => {
+                let problems: Vec<String> = refused.iter().map(|r| r.to_string()).collect();
+                out.object(serde_json::json!({ "ok": false, "refused": problems }));
+                out.warn(&format!(
+                    "{} the server refuses the declared schema, so no migration was written:",
+                    out.paint(RED, "refused:")
+                ));
+                for problem in &problems {
+                    out.warn(&format!("    {problem}"));
+                }
+                return Ok(ExitCode::FAILURE);
+            }
+            Err(error) => out.warn(&format!(
+                "{} the declared schema was not tried on a server ({error}); writing it untried",
+                out.paint(YELLOW, "note:")
+            )),
+        }
+    }
     match dir.generate_with(schema, name, DiffOptions { allow_data_loss })? {
         Generated::NoChanges => {
             out.line("No schema changes since the newest migration; nothing written.");
@@ -414,6 +458,16 @@ fn check(out: &Out, dir: &MigrationsDir, schema: &Schema, url: Option<&str>) -> 
         let live = with_url(url, |client| {
             Box::pin(async move {
                 let client = &client;
+                let refused = super::trial::try_on(client, schema)
+                    .await
+                    .map_err(|e| MigrateError::Database(e.to_string()))?;
+                if !refused.is_empty() {
+                    let refused: Vec<String> = refused.iter().map(|r| r.to_string()).collect();
+                    return Ok(Err(format!(
+                        "the server refuses the declared schema:\n    {}",
+                        refused.join("\n    ")
+                    )));
+                }
                 let pending = runner::status(client, dir)
                     .await?
                     .into_iter()

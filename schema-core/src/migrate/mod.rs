@@ -13,6 +13,7 @@ pub mod diagram;
 pub mod diff;
 pub mod render;
 pub mod runner;
+pub mod trial;
 
 use std::fmt;
 use std::fs;

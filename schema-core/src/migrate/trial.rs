@@ -1,0 +1,209 @@
+//! The declared schema tried on a real server before a migration is written or trusted.
+//!
+//! The macros check what Rust can see; the SQL written by hand inside a declaration (a check's
+//! expression, an index's `where` or expression, a `default = sql("…")`, a custom type) only the
+//! server can judge. [`try_on`] builds the whole schema in the connection's temporary schema,
+//! inside a transaction that is always rolled back, one object at a time, and returns what the
+//! server refused, each named by its table and object, in the server's own words. Nothing of the
+//! database is touched: extensions created for the trial are rolled back with the rest.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use tokio_postgres::Client;
+
+use super::render::Step;
+use crate::schema::{QualifiedName, Schema, SqlType, TableDef};
+
+/// An object of the declared schema that the server refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    /// What was refused: ``check `email_lower` of table `users` ``.
+    pub object: String,
+    /// The server's message (with its hint, when it gave one).
+    pub message: String,
+}
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.object, self.message)
+    }
+}
+
+/// Builds `schema` in the temporary schema of `client`'s session, in a transaction rolled back
+/// at the end (also when this future is dropped), and returns every object the server refused.
+/// An error is returned only when the trial itself could not run (the connection failed).
+pub async fn try_on(
+    client: &Client,
+    schema: &Schema,
+) -> Result<Vec<Refused>, tokio_postgres::Error> {
+    let mut guard = crate::exec::cleanup::RollbackGuard::new(client, "ROLLBACK");
+    client.batch_execute("BEGIN").await?;
+    let tried = run(client, schema).await;
+    guard.disarm();
+    client.batch_execute("ROLLBACK").await?;
+    tried
+}
+
+async fn run(client: &Client, schema: &Schema) -> Result<Vec<Refused>, tokio_postgres::Error> {
+    let mut refused = Vec::new();
+    let mut attempt = async |object: &dyn Fn() -> String, sql: String| {
+        client.batch_execute("SAVEPOINT trial").await?;
+        match client.batch_execute(&sql).await {
+            Ok(()) => client
+                .batch_execute("RELEASE SAVEPOINT trial")
+                .await
+                .map(|()| true),
+            Err(error) => match error.as_db_error() {
+                Some(db) => {
+                    let mut message = db.message().to_string();
+                    if let Some(hint) = db.hint() {
+                        message.push_str(&format!(" (hint: {hint})"));
+                    }
+                    refused.push(Refused {
+                        object: object(),
+                        message,
+                    });
+                    client
+                        .batch_execute("ROLLBACK TO SAVEPOINT trial")
+                        .await
+                        .map(|()| false)
+                }
+                None => Err(error),
+            },
+        }
+    };
+    for extension in &schema.extensions {
+        let step = Step::CreateExtension(extension.to_string());
+        attempt(&|| format!("extension `{extension}`"), step.sql()).await?;
+    }
+    let temporary = Temporary::new(schema);
+    for def in &schema.enums {
+        let mut scratch = def.clone();
+        scratch.schema = Some("pg_temp".into());
+        scratch.name = temporary.name(&def.qualified_name()).into();
+        let name = def.qualified_name();
+        attempt(
+            &|| format!("enum `{}`", shown(&name)),
+            Step::CreateEnum(scratch).sql(),
+        )
+        .await?;
+    }
+    let mut created = Vec::new();
+    for table in &schema.tables {
+        let shown_table = shown(&table.qualified_name());
+        let scratch = temporary.table(table);
+        let mut bare = scratch.clone();
+        bare.indexes = Default::default();
+        bare.checks = Default::default();
+        bare.foreign_keys = Default::default();
+        if !attempt(
+            &|| format!("table `{shown_table}`"),
+            Step::CreateTable(bare).sql(),
+        )
+        .await?
+        {
+            continue;
+        }
+        for check in scratch.checks.iter() {
+            let step = Step::AddCheck {
+                table: scratch.qualified_name(),
+                check: check.clone(),
+                not_valid: false,
+            };
+            let object = || format!("check `{}` of table `{shown_table}`", check.name);
+            attempt(&object, step.sql()).await?;
+        }
+        for index in scratch.indexes.iter() {
+            let step = Step::CreateIndex {
+                table: scratch.qualified_name(),
+                index: index.clone(),
+                concurrently: false,
+            };
+            let object = || format!("index `{}` of table `{shown_table}`", index.name);
+            attempt(&object, step.sql()).await?;
+        }
+        created.push((shown_table, scratch));
+    }
+    for (shown_table, scratch) in &created {
+        for fk in scratch.foreign_keys.iter() {
+            let step = Step::AddForeignKey {
+                table: scratch.qualified_name(),
+                fk: fk.clone(),
+                not_valid: false,
+            };
+            let object = || format!("foreign key `{}` of table `{shown_table}`", fk.name);
+            attempt(&object, step.sql()).await?;
+        }
+    }
+    Ok(refused)
+}
+
+/// `auth.users`, or `users` in the default schema.
+fn shown(name: &QualifiedName) -> String {
+    match &name.schema {
+        Some(schema) => format!("{schema}.{}", name.name),
+        None => name.name.to_string(),
+    }
+}
+
+/// The names of the schema's tables and enums in the temporary schema: their own, or
+/// `<schema>__<name>` for those of a named schema (the temporary schema is one namespace).
+struct Temporary {
+    names: BTreeMap<QualifiedName, String>,
+}
+
+impl Temporary {
+    fn new(schema: &Schema) -> Self {
+        let mut names = BTreeMap::new();
+        let mut add = |name: QualifiedName| {
+            let temporary = match &name.schema {
+                Some(schema) => format!("{schema}__{}", name.name),
+                None => name.name.to_string(),
+            };
+            names.insert(name, temporary);
+        };
+        schema.enums.iter().for_each(|e| add(e.qualified_name()));
+        schema.tables.iter().for_each(|t| add(t.qualified_name()));
+        Temporary { names }
+    }
+
+    fn name(&self, name: &QualifiedName) -> String {
+        self.names
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| name.name.to_string())
+    }
+
+    /// The name in the temporary schema of an object of the schema; others stay as they are.
+    fn map(&self, name: &QualifiedName) -> QualifiedName {
+        if self.names.contains_key(name) {
+            QualifiedName::new(Some("pg_temp".into()), self.name(name).into())
+        } else {
+            name.clone()
+        }
+    }
+
+    /// `table` moved to the temporary schema, with its enum columns and foreign keys pointing
+    /// at the temporary copies.
+    fn table(&self, table: &TableDef) -> TableDef {
+        let mut scratch = table.clone();
+        let moved = self.map(&table.qualified_name());
+        scratch.schema = moved.schema;
+        scratch.name = moved.name;
+        scratch.renamed_from = None;
+        let mut columns = scratch.columns.to_vec();
+        for column in &mut columns {
+            if let SqlType::Enum(name) = &column.sql_type {
+                column.sql_type = SqlType::Enum(self.map(name));
+            }
+        }
+        scratch.columns = columns.into();
+        let mut foreign_keys = scratch.foreign_keys.to_vec();
+        for fk in &mut foreign_keys {
+            fk.references = self.map(&fk.references);
+        }
+        scratch.foreign_keys = foreign_keys.into();
+        scratch
+    }
+}
