@@ -5,7 +5,7 @@ pub use std::option::Option::{None, Some};
 
 pub use crate::exec::{get, get_named, CopyRow, Error, FromRow};
 pub use crate::query::expr::{Expr, Param};
-pub use crate::query::write::{Insertable, Missing, Provided};
+pub use crate::query::write::{Insertable, Missing, Provided, UniqueKey};
 pub use crate::query::{Column, Select, TableQueries};
 pub use crate::relations::{
     BelongsTo, FromRecord, HasMany, HasOne, ManyToMany, Record, Relation, Through,
@@ -194,7 +194,7 @@ pub fn check_identity<T: IdentityValue + ?Sized>() {}
 #[derive(Debug)]
 pub struct Referenced<V>(std::marker::PhantomData<V>);
 
-pub const fn referenced<T, V>(_: Column<T, V>) -> Referenced<V> {
+pub const fn referenced<T, V, N>(_: Column<T, V, N>) -> Referenced<V> {
     Referenced(std::marker::PhantomData)
 }
 
@@ -228,19 +228,19 @@ pub trait ColumnTypes {
     type Value;
 }
 
-impl<T, V> ColumnTypes for Column<T, V> {
+impl<T, V, N> ColumnTypes for Column<T, V, N> {
     type Table = T;
     type Value = V;
 }
 
 impl<V> Referenced<V> {
     /// Checks that the column `key` can hold this column's values.
-    pub const fn by_column<T, F: References<V>>(self, _key: Column<T, F>) {}
+    pub const fn by_column<T, F: References<V>, N>(self, _key: Column<T, F, N>) {}
 }
 
 /// `column = $1` with `key` bound as is: a relation accessor's filter. The key's type is checked
 /// once, by the relation's declaration (`Referenced::by_column`), not again here.
-pub fn key_eq<C, V, K>(column: Column<C, V>, key: K) -> Expr<C, bool>
+pub fn key_eq<C, V, N, K>(column: Column<C, V, N>, key: K) -> Expr<C, bool>
 where
     K: postgres_types::ToSql + Send + Sync + 'static,
 {
@@ -249,10 +249,10 @@ where
 
 /// Whether `table` declares a single-column foreign key from `column` to `key` (emitted by
 /// `#[table]` as a constant assertion for each `has_many`, `has_one` and `many_to_many`).
-pub const fn is_foreign_key<T, V, K, W>(
+pub const fn is_foreign_key<T, V, N, K, W, O>(
     table: &TableDef,
-    column: Column<T, V>,
-    key: Column<K, W>,
+    column: Column<T, V, N>,
+    key: Column<K, W, O>,
 ) -> bool {
     let Cow::Borrowed(foreign_keys) = &table.foreign_keys else {
         return false;

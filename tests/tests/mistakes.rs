@@ -201,3 +201,20 @@ async fn from_row_fields_read_the_column_of_their_name() {
          id, label): select it, or name an expression with `.alias(\"note\")`"
     );
 }
+
+/// `on_conflict` on a unique key (here the primary key) updates the row it conflicts with.
+#[tokio::test]
+async fn on_conflict_on_a_unique_key_updates_the_conflicting_row() {
+    let (_test_db, db) = events_db().await;
+    for label in ["first", "second"] {
+        Event::insert(NewEvent::new().id(1).label(label))
+            .on_conflict(events::id)
+            .do_update(events::label, excluded(events::label))
+            .execute(&db)
+            .await
+            .unwrap();
+    }
+    let events = Event::select().all(&db).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].label, "second");
+}

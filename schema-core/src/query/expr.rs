@@ -262,7 +262,7 @@ impl<S, V> IntoExpr<S, V, Expression> for Expr<S, V> {
 }
 
 #[diagnostic::do_not_recommend]
-impl<S, T, V, I> IntoExpr<S, V::NotNull, ColumnOf<I>> for Column<T, V>
+impl<S, T, V, N, I> IntoExpr<S, V::NotNull, ColumnOf<I>> for Column<T, V, N>
 where
     V: ColumnValue,
     T: InSource<S, I>,
@@ -290,7 +290,7 @@ impl<T> Nullable for Option<T> {}
 pub trait Textual {}
 impl Textual for String {}
 
-impl<T, V> Column<T, V> {
+impl<T, V, N> Column<T, V, N> {
     pub(crate) fn node(&self) -> Node {
         Node::Column {
             schema: self.table_schema(),
@@ -648,7 +648,7 @@ pub fn now<S, V>() -> Expr<S, V> {
 }
 
 /// `column = $n` with an already-bound parameter, for generated code that checked types itself.
-pub(crate) fn column_eq_param<T, V>(column: Column<T, V>, param: Param) -> Expr<T, bool> {
+pub(crate) fn column_eq_param<T, V, N>(column: Column<T, V, N>, param: Param) -> Expr<T, bool> {
     Expr::new(Node::Binary(
         Box::new(column.node()),
         "=",

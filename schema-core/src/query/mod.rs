@@ -20,17 +20,20 @@ use std::marker::PhantomData;
 /// Column `name` of table `T`, holding Rust values of type `V` (`Option<_>` when nullable).
 ///
 /// `#[table]` emits one constant per field in the table's module: `users::email` is a
-/// `Column<User, String>`. The types make a filter on another table's column, or a comparison
-/// with a value of another type, a compile error.
-pub struct Column<T, V> {
+/// `Column<User, String, users::__columns::email>`, the last a type of its own for each column.
+/// The types make a filter on another table's column, a comparison with a value of another
+/// type, or an `ON CONFLICT` on columns that are not a unique key, a compile error.
+pub struct Column<T, V, N = ()> {
     table: &'static str,
     schema: Option<&'static str>,
     name: &'static str,
     index: usize,
     _marker: PhantomData<fn() -> (T, V)>,
+    /// The column's own marker type (`users::__columns::email`), which `#[table]` emits.
+    _column: PhantomData<fn() -> N>,
 }
 
-impl<T, V> Column<T, V> {
+impl<T, V, N> Column<T, V, N> {
     #[doc(hidden)]
     pub const fn new(
         schema: Option<&'static str>,
@@ -44,6 +47,7 @@ impl<T, V> Column<T, V> {
             name,
             index,
             _marker: PhantomData,
+            _column: PhantomData,
         }
     }
 
@@ -74,15 +78,15 @@ impl<T, V> Column<T, V> {
     }
 }
 
-impl<T, V> Clone for Column<T, V> {
+impl<T, V, N> Clone for Column<T, V, N> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<T, V> Copy for Column<T, V> {}
+impl<T, V, N> Copy for Column<T, V, N> {}
 
-impl<T, V> fmt::Debug for Column<T, V> {
+impl<T, V, N> fmt::Debug for Column<T, V, N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.schema {
             Some(schema) => write!(f, "Column({schema}.{}.{})", self.table, self.name),

@@ -252,7 +252,7 @@ pub trait Selection<S, I> {
     const WIDTH: usize;
 }
 
-impl<S, C, V, I> Selection<S, I> for Column<C, V>
+impl<S, C, V, N, I> Selection<S, I> for Column<C, V, N>
 where
     C: InSource<S, I>,
     I: Position,
@@ -394,7 +394,7 @@ impl<S> Order<S> {
     }
 }
 
-impl<T, V> Column<T, V> {
+impl<T, V, N> Column<T, V, N> {
     /// `ORDER BY column ASC`
     pub fn asc<S, I>(self) -> Order<S>
     where
@@ -453,7 +453,7 @@ impl<S> IntoOrder<S, ExprPosition> for Order<S> {
     }
 }
 
-impl<S, T, V, I> IntoOrder<S, I> for Column<T, V>
+impl<S, T, V, N, I> IntoOrder<S, I> for Column<T, V, N>
 where
     T: InSource<S, I>,
 {
@@ -463,7 +463,7 @@ where
 }
 
 /// Aggregates over a column.
-impl<T, V: ColumnValue> Column<T, V> {
+impl<T, V: ColumnValue, N> Column<T, V, N> {
     /// `name(column)`.
     fn call(self, name: &'static str) -> Node {
         Node::Call {

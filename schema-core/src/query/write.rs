@@ -102,21 +102,39 @@ fn write_on_update<T: Table>(w: &mut SqlWriter, set: &[&str], first: bool) {
     }
 }
 
-/// The columns an `ON CONFLICT` names.
+/// The columns an `ON CONFLICT` names: a column, or a tuple of columns, that a unique
+/// constraint or index of `T` covers exactly (in any order), which PostgreSQL can infer the
+/// arbiter from. Anything else is a compile error, not a failure at the first conflict.
+#[diagnostic::on_unimplemented(
+    message = "no unique constraint or index of `{T}` is on exactly these columns, so `ON CONFLICT` cannot name them",
+    label = "not a unique key of `{T}`",
+    note = "declare one (`#[column(unique)]`, `#[table(unique(a, b))]`, a unique index), or name a constraint: `on_conflict_constraint(\"name\")`"
+)]
 pub trait ConflictTarget<T> {
     #[doc(hidden)]
     fn names(&self) -> Vec<&'static str>;
 }
 
-impl<T, V> ConflictTarget<T> for Column<T, V> {
+/// The column markers (one type per column, `#[table]` emits them) of a unique key of `T`:
+/// implemented by `#[table]` for each primary key, unique constraint and unique index on
+/// plain columns, in every order of its columns.
+#[doc(hidden)]
+pub trait UniqueKey<T> {}
+
+#[diagnostic::do_not_recommend]
+impl<T, V, N: UniqueKey<T>> ConflictTarget<T> for Column<T, V, N> {
     fn names(&self) -> Vec<&'static str> {
         vec![self.name()]
     }
 }
 
 macro_rules! conflict_tuple {
-    ($($v:ident),+) => {
-        impl<T, $($v),+> ConflictTarget<T> for ($(Column<T, $v>,)+) {
+    ($(($v:ident, $n:ident)),+) => {
+        #[diagnostic::do_not_recommend]
+        impl<T, $($v, $n),+> ConflictTarget<T> for ($(Column<T, $v, $n>,)+)
+        where
+            ($($n,)+): UniqueKey<T>,
+        {
             #[allow(non_snake_case)]
             fn names(&self) -> Vec<&'static str> {
                 let ($($v,)+) = self;
@@ -125,10 +143,13 @@ macro_rules! conflict_tuple {
         }
     };
 }
-conflict_tuple!(A);
-conflict_tuple!(A, B);
-conflict_tuple!(A, B, C);
-conflict_tuple!(A, B, C, D);
+conflict_tuple!((A, NA));
+conflict_tuple!((A, NA), (B, NB));
+conflict_tuple!((A, NA), (B, NB), (C, NC));
+conflict_tuple!((A, NA), (B, NB), (C, NC), (D, ND));
+
+/// A one-column key is also one as a 1-tuple.
+impl<T, N: UniqueKey<T>> UniqueKey<T> for (N,) {}
 
 #[derive(Clone)]
 enum Conflict {
@@ -144,7 +165,7 @@ enum ConflictAction {
 }
 
 /// `excluded.column`: the value an upsert's insert proposed.
-pub fn excluded<T, V>(column: Column<T, V>) -> Expr<T, V> {
+pub fn excluded<T, V, N>(column: Column<T, V, N>) -> Expr<T, V> {
     Expr::new(Node::Excluded(column.name()))
 }
 
@@ -193,9 +214,9 @@ impl<T: Table> OnConflict<T> {
 
     /// `DO UPDATE SET column = value, …`: start with one assignment, add more with
     /// [`Insert::set`]. On-update columns are refreshed too.
-    pub fn do_update<V, M>(
+    pub fn do_update<V, N, M>(
         mut self,
-        column: Column<T, V>,
+        column: Column<T, V, N>,
         value: impl IntoExpr<T, V, M>,
     ) -> Insert<T> {
         let sets = vec![(column.name(), value.into_node())];
@@ -236,7 +257,11 @@ impl<T: Table> Insert<T> {
     }
 
     /// Another assignment of an upsert's `DO UPDATE SET`.
-    pub fn set<V, M>(mut self, column: Column<T, V>, value: impl IntoExpr<T, V, M>) -> Insert<T> {
+    pub fn set<V, N, M>(
+        mut self,
+        column: Column<T, V, N>,
+        value: impl IntoExpr<T, V, M>,
+    ) -> Insert<T> {
         if let Some((_, ConflictAction::Update(sets))) = &mut self.conflict {
             sets.push((column.name(), value.into_node()));
         }
@@ -516,9 +541,9 @@ impl<T: Table, F> Update<T, F> {
 
     /// `SET column = value`: a value, another column of `T` or an expression, of the column's
     /// own type (`None` sets a nullable column to NULL).
-    pub fn set<V: ColumnValue, M>(
+    pub fn set<V: ColumnValue, N, M>(
         mut self,
-        column: Column<T, V>,
+        column: Column<T, V, N>,
         value: impl IntoExpr<T, V, M>,
     ) -> Self {
         self.sets.retain(|(name, _)| *name != column.name());
