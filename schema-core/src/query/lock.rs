@@ -2,7 +2,7 @@
 //!
 //! A lock lasts until the transaction that took it ends. Outside one, each statement is its own
 //! transaction and the lock ends with the statement that took it, protecting nothing; so
-//! [`Locked`] runs only on a [`Tx`](crate::exec::Tx), and on a `Db` or a pool it is a compile
+//! [`Locked`] runs only on a [`Tx`], and on a `Db` or a pool it is a compile
 //! error that says so. (A transaction opened with raw SQL is invisible to the types: lock with
 //! raw SQL there too, or use `Db::transaction`.)
 
