@@ -174,8 +174,8 @@ async fn from_row_fields_read_the_column_of_their_name() {
         .await
         .unwrap();
     let read = Event::select()
-        .group_by((events::id, events::label))
         .columns((events::id, count_star().alias("seen"), events::label))
+        .group_by((events::id, events::label))
         .decode_as::<Label>()
         .one(&db)
         .await

@@ -49,8 +49,9 @@ impl<S: Source, O> std::fmt::Debug for Locked<S, O> {
     }
 }
 
-/// The future of a locked query. Boxed, so that its type does not name the executor's, and a
-/// `Db` passed where a transaction belongs is one compile error, not one per use of the future.
+/// The future of a query whose run methods carry a bound the executor or the query must meet
+/// (a locked query, a grouped one). Boxed, so that its type does not name the executor's, and a
+/// failed bound is one compile error, not one per use of the future.
 pub type Run<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
 
 impl<S: Source, O> Locked<S, O> {

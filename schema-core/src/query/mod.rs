@@ -2,6 +2,7 @@
 //! and the `SELECT`, `INSERT`, `UPDATE` and `DELETE` builders, rendered to SQL with bound
 //! parameters.
 
+pub mod aggregate;
 pub mod expr;
 pub mod lock;
 #[doc(hidden)]
@@ -9,6 +10,7 @@ pub mod render;
 pub mod select;
 pub mod write;
 
+pub use aggregate::{Aggregate, NeedsGroupBy};
 pub use expr::{exists, not_exists, now, Expr, IntoExpr};
 pub use lock::{InTransaction, Locked};
 pub use select::{count_star, Aliased, Nullable, Order, Select, Source, Subquery};

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use postgres_types::FromSql;
 use tokio_postgres::Row;
 
+use super::aggregate::Aggregate;
 use super::expr::{Expr, Here, InLeft, InSource, Node};
 use super::render::SqlWriter;
 use super::Column;
@@ -244,6 +245,8 @@ enum Deleted {
 /// What a query returns: the source's rows, or a projection.
 pub trait Selection<S, I> {
     type Output;
+    /// Plain columns, aggregates, both or neither: whether the selection needs a `GROUP BY`.
+    type Grouping: super::aggregate::Grouping;
     #[doc(hidden)]
     fn nodes(&self) -> Vec<Node>;
     #[doc(hidden)]
@@ -259,6 +262,7 @@ where
     I::Wrap<V>: for<'r> FromSql<'r>,
 {
     type Output = I::Wrap<V>;
+    type Grouping = super::aggregate::Plain;
     const WIDTH: usize = 1;
 
     fn nodes(&self) -> Vec<Node> {
@@ -279,6 +283,7 @@ where
     V: for<'r> FromSql<'r>,
 {
     type Output = V;
+    type Grouping = super::aggregate::Either;
     const WIDTH: usize = 1;
 
     fn nodes(&self) -> Vec<Node> {
@@ -306,6 +311,7 @@ impl<E> Aliased<E> {
 
 impl<S, I, E: Selection<S, I>> Selection<S, I> for Aliased<E> {
     type Output = E::Output;
+    type Grouping = E::Grouping;
     const WIDTH: usize = E::WIDTH;
 
     fn nodes(&self) -> Vec<Node> {
@@ -325,6 +331,17 @@ impl<S, I, E: Selection<S, I>> Selection<S, I> for Aliased<E> {
     }
 }
 
+/// The grouping of a tuple selection: its elements' groupings, combined left to right.
+macro_rules! grouping {
+    ($acc:ty;) => { $acc };
+    ($acc:ty; ($name:ident, $marker:ident) $($rest:tt)*) => {
+        grouping!(
+            <$acc as super::aggregate::Grouping>::With<<$name as Selection<S, $marker>>::Grouping>;
+            $($rest)*
+        )
+    };
+}
+
 macro_rules! tuple_selection {
     ($(($name:ident, $marker:ident)),+) => {
         impl<S, $($name, $marker),+> Selection<S, ($($marker,)+)> for ($($name,)+)
@@ -332,6 +349,7 @@ macro_rules! tuple_selection {
             $($name: Selection<S, $marker>),+
         {
             type Output = ($($name::Output,)+);
+            type Grouping = grouping!(super::aggregate::Either; $(($name, $marker))+);
             const WIDTH: usize = 0 $(+ $name::WIDTH)+;
 
             #[allow(non_snake_case)]
@@ -474,51 +492,51 @@ impl<T, V: ColumnValue, N> Column<T, V, N> {
     }
 
     /// `count(column)`: the rows where the column is not NULL.
-    pub fn count<S, I>(self) -> Expr<S, i64>
+    pub fn count<S, I>(self) -> Aggregate<S, i64>
     where
         T: InSource<S, I>,
     {
-        Expr::new(self.call("count"))
+        Aggregate::new(self.call("count"))
     }
 
     /// `min(column)`; `None` over no rows.
-    pub fn min<S, I>(self) -> Expr<S, Option<V::NotNull>>
+    pub fn min<S, I>(self) -> Aggregate<S, Option<V::NotNull>>
     where
         T: InSource<S, I>,
     {
-        Expr::new(self.call("min"))
+        Aggregate::new(self.call("min"))
     }
 
     /// `max(column)`; `None` over no rows.
-    pub fn max<S, I>(self) -> Expr<S, Option<V::NotNull>>
+    pub fn max<S, I>(self) -> Aggregate<S, Option<V::NotNull>>
     where
         T: InSource<S, I>,
     {
-        Expr::new(self.call("max"))
+        Aggregate::new(self.call("max"))
     }
 
     /// `sum(column)`: `bigint` for integer columns, `double precision` for floats; `None` over
     /// no rows.
-    pub fn sum<S, I>(self) -> Expr<S, Option<<V::NotNull as Summable>::Sum>>
+    pub fn sum<S, I>(self) -> Aggregate<S, Option<<V::NotNull as Summable>::Sum>>
     where
         T: InSource<S, I>,
         V::NotNull: Summable,
     {
         let sum = self.call("sum");
-        Expr::new(Node::Raw {
+        Aggregate::new(Node::Raw {
             sql: Arc::from(format!("?::{}", <V::NotNull as Summable>::SUM_TYPE)),
             params: vec![sum],
         })
     }
 
     /// `avg(column)` as `double precision`; `None` over no rows.
-    pub fn avg<S, I>(self) -> Expr<S, Option<f64>>
+    pub fn avg<S, I>(self) -> Aggregate<S, Option<f64>>
     where
         T: InSource<S, I>,
         V::NotNull: Summable,
     {
         let avg = self.call("avg");
-        Expr::new(Node::Raw {
+        Aggregate::new(Node::Raw {
             sql: Arc::from("?::double precision"),
             params: vec![avg],
         })
@@ -554,8 +572,8 @@ impl Summable for f64 {
 }
 
 /// `count(*)`
-pub fn count_star<S>() -> Expr<S, i64> {
-    Expr::new(Node::Call {
+pub fn count_star<S>() -> Aggregate<S, i64> {
+    Aggregate::new(Node::Call {
         name: "count",
         args: Vec::new(),
         star: true,
@@ -663,11 +681,18 @@ impl<S: Source> Select<S, S::Row> {
     }
 
     /// Selects these columns or expressions instead of whole rows: `.columns((users::id, users::email))`.
-    pub fn columns<I, C: Selection<S, I>>(self, columns: C) -> Select<S, C::Output> {
+    ///
+    /// Plain columns beside aggregates (`(model, count_star())`) need a `GROUP BY`: such a
+    /// selection is a [`NeedsGroupBy`](super::NeedsGroupBy), which runs after `.group_by(…)`.
+    #[allow(clippy::type_complexity)]
+    pub fn columns<I, C: Selection<S, I>>(
+        self,
+        columns: C,
+    ) -> <C::Grouping as super::aggregate::Grouping>::Query<S, C::Output> {
         let mut select = self.recast(|row| C::decode(row, 0));
         select.projection = Some(columns.nodes());
         select.relations = Vec::new();
-        select
+        <C::Grouping as super::aggregate::Grouping>::query(select)
     }
 }
 
