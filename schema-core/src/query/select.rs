@@ -809,19 +809,15 @@ impl<S: Source, O> Select<S, O> {
     }
 
     /// Includes soft-deleted rows.
-    pub fn with_deleted(mut self) -> Self
-    where
-        S::Base: crate::schema::SoftDelete,
-    {
+    #[rustfmt::skip] // one line, so that the compile error quotes it in one line
+    pub fn with_deleted(mut self) -> Self where (): crate::schema::SoftDeleteOf<S::Base> {
         self.deleted = Deleted::All;
         self
     }
 
     /// Only soft-deleted rows.
-    pub fn only_deleted(mut self) -> Self
-    where
-        S::Base: crate::schema::SoftDelete,
-    {
+    #[rustfmt::skip] // one line, so that the compile error quotes it in one line
+    pub fn only_deleted(mut self) -> Self where (): crate::schema::SoftDeleteOf<S::Base> {
         self.deleted = Deleted::Only;
         self
     }

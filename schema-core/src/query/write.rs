@@ -561,10 +561,8 @@ impl<T: Table, F> Update<T, F> {
     }
 
     /// Touches soft-deleted rows too.
-    pub fn with_deleted(mut self) -> Self
-    where
-        T: crate::schema::SoftDelete,
-    {
+    #[rustfmt::skip] // one line, so that the compile error quotes it in one line
+    pub fn with_deleted(mut self) -> Self where (): crate::schema::SoftDeleteOf<T> {
         self.scope = Scope::All;
         self
     }
@@ -813,18 +811,14 @@ pub trait TableQueries: Table + FromRow + Source {
     }
 
     /// `DELETE`, even on a soft-delete table.
-    fn hard_delete() -> Delete<Self, Unfiltered>
-    where
-        Self: crate::schema::SoftDelete,
-    {
+    #[rustfmt::skip] // one line, so that the compile error quotes it in one line
+    fn hard_delete() -> Delete<Self, Unfiltered> where (): crate::schema::SoftDeleteOf<Self> {
         Delete::new(true)
     }
 
     /// Sets a soft-delete table's soft-delete column back to NULL.
-    fn restore() -> Delete<Self, Unfiltered>
-    where
-        Self: crate::schema::SoftDelete,
-    {
+    #[rustfmt::skip] // one line, so that the compile error quotes it in one line
+    fn restore() -> Delete<Self, Unfiltered> where (): crate::schema::SoftDeleteOf<Self> {
         Delete::restore()
     }
 }

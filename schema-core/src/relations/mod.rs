@@ -208,10 +208,8 @@ impl<P, C, K, N> Relation<P, C, K, N> {
     }
 
     /// Loads soft-deleted related rows too.
-    pub fn with_deleted(mut self) -> Self
-    where
-        C: crate::schema::SoftDelete,
-    {
+    #[rustfmt::skip] // one line, so that the compile error quotes it in one line
+    pub fn with_deleted(mut self) -> Self where (): crate::schema::SoftDeleteOf<C> {
         self.with_deleted = true;
         self
     }

@@ -27,6 +27,19 @@ pub use value::*;
 )]
 pub trait SoftDelete: Table {}
 
+/// `(): SoftDeleteOf<T>` holds when `T` declares soft delete: the bound the soft-delete methods
+/// carry, on a type of this crate, so that the compile error names `T` and the fix in a few
+/// lines (a bound on `T` itself also quotes where `T` is declared).
+#[diagnostic::on_unimplemented(
+    message = "`{T}` has no soft delete, so rows are never hidden or restored",
+    label = "a soft-delete method, and `{T}` declares no `soft_delete`",
+    note = "declare it on the table, `#[table(soft_delete = deleted_at)]` with a field `deleted_at: Option<TimestampTz>`, or leave this method out: `delete()` removes rows"
+)]
+pub trait SoftDeleteOf<T> {}
+
+#[diagnostic::do_not_recommend]
+impl<T: SoftDelete> SoftDeleteOf<T> for () {}
+
 pub trait Table: Sized + 'static {
     /// The table as the schema model describes it.
     const DEF: TableDef;
