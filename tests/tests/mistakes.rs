@@ -218,3 +218,31 @@ async fn on_conflict_on_a_unique_key_updates_the_conflicting_row() {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].label, "second");
 }
+
+/// A plain column beside an aggregate, grouped by it, counts per group; aggregates alone need no
+/// grouping.
+#[tokio::test]
+async fn a_grouped_column_beside_an_aggregate_counts_per_group() {
+    let (_test_db, db) = events_db().await;
+    for (id, label) in [(1, "a"), (2, "b"), (3, "b")] {
+        Event::insert(NewEvent::new().id(id).label(label))
+            .execute(&db)
+            .await
+            .unwrap();
+    }
+    let per_label = Event::select()
+        .columns((events::label, count_star()))
+        .group_by(events::label)
+        .having(count_star().ge(1_i64))
+        .order_by(events::label)
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(per_label, [("a".to_string(), 1), ("b".to_string(), 2)]);
+    let (total, last) = Event::select()
+        .columns((count_star(), events::id.max()))
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!((total, last), (3, Some(3)));
+}
