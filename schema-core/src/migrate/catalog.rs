@@ -640,18 +640,9 @@ async fn scratch_table(
     scratch.foreign_keys = Default::default();
     // Identity columns make sequences named after the table: they are temporary too.
     let attempt = async |sql: String| {
-        client.batch_execute("SAVEPOINT scratch").await?;
-        match client.batch_execute(&sql).await {
-            Ok(()) => client
-                .batch_execute("RELEASE SAVEPOINT scratch")
-                .await
-                .map(|()| true),
-            Err(error) if error.as_db_error().is_some() => client
-                .batch_execute("ROLLBACK TO SAVEPOINT scratch")
-                .await
-                .map(|()| false),
-            Err(error) => Err(error),
-        }
+        super::trial::in_savepoint(client, &sql)
+            .await
+            .map(|done| done.is_ok())
     };
     let mut without_indexes = scratch.clone();
     without_indexes.indexes = Default::default();

@@ -48,30 +48,19 @@ pub async fn try_on(
 async fn run(client: &Client, schema: &Schema) -> Result<Vec<Refused>, tokio_postgres::Error> {
     let mut refused = Vec::new();
     let mut attempt = async |object: &dyn Fn() -> String, sql: String| {
-        client.batch_execute("SAVEPOINT trial").await?;
-        match client.batch_execute(&sql).await {
-            Ok(()) => client
-                .batch_execute("RELEASE SAVEPOINT trial")
-                .await
-                .map(|()| true),
-            Err(error) => match error.as_db_error() {
-                Some(db) => {
-                    let mut message = db.message().to_string();
-                    if let Some(hint) = db.hint() {
-                        message.push_str(&format!(" (hint: {hint})"));
-                    }
-                    refused.push(Refused {
-                        object: object(),
-                        message,
-                    });
-                    client
-                        .batch_execute("ROLLBACK TO SAVEPOINT trial")
-                        .await
-                        .map(|()| false)
-                }
-                None => Err(error),
-            },
+        let error = match in_savepoint(client, &sql).await? {
+            Ok(()) => return Ok(true),
+            Err(error) => error,
+        };
+        let mut message = error.message().to_string();
+        if let Some(hint) = error.hint() {
+            message.push_str(&format!(" (hint: {hint})"));
         }
+        refused.push(Refused {
+            object: object(),
+            message,
+        });
+        Ok::<_, tokio_postgres::Error>(false)
     };
     for extension in &schema.extensions {
         let step = Step::CreateExtension(extension.to_string());
@@ -137,6 +126,32 @@ async fn run(client: &Client, schema: &Schema) -> Result<Vec<Refused>, tokio_pos
         }
     }
     Ok(refused)
+}
+
+/// Runs `sql` inside a savepoint of the open transaction: `Ok(Err(refusal))` when the server
+/// refused it (the savepoint is rolled back, the transaction goes on), `Err` when the
+/// connection failed.
+pub(crate) async fn in_savepoint(
+    client: &Client,
+    sql: &str,
+) -> Result<Result<(), Box<tokio_postgres::error::DbError>>, tokio_postgres::Error> {
+    client.batch_execute("SAVEPOINT attempt").await?;
+    match client.batch_execute(sql).await {
+        Ok(()) => client
+            .batch_execute("RELEASE SAVEPOINT attempt")
+            .await
+            .map(Ok),
+        Err(error) => match error.as_db_error() {
+            Some(refusal) => {
+                let refusal = Box::new(refusal.clone());
+                client
+                    .batch_execute("ROLLBACK TO SAVEPOINT attempt")
+                    .await
+                    .map(|()| Err(refusal))
+            }
+            None => Err(error),
+        },
+    }
 }
 
 /// `auth.users`, or `users` in the default schema.

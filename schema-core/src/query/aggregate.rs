@@ -1,20 +1,17 @@
-//! Aggregates (`count(*)`, `sum(col)`, …) and the rule they bring to a selection: a plain column
-//! beside an aggregate needs a `GROUP BY`.
-//!
-//! PostgreSQL refuses `SELECT model, count(*) FROM t` ("must appear in the GROUP BY clause") when
-//! the statement runs. Here an aggregate is an [`Aggregate`], not a plain [`Expr`], and each
-//! selection knows its [`Grouping`]: plain columns, aggregates, both, or neither (an expression
-//! written with `Expr::raw`, which the types cannot see into). A selection of both is a
-//! [`NeedsGroupBy`], which runs only after `.group_by(…)`; calling `all`, `one` and the others
-//! before is a compile error that says so.
+//! Aggregates: `count_star()`, and `count`, `min`, `max`, `sum`, `avg` of a column. Each is an
+//! [`Aggregate`], not a plain [`Expr`], so that a selection knows when it holds one (see
+//! [`grouped`](super::grouped) for the `GROUP BY` rule this brings).
 
 use postgres_types::FromSql;
 use tokio_postgres::Row;
 
-use super::expr::{Expr, IntoExpr, Node};
-use super::lock::Run;
-use super::select::{Aliased, IntoOrder, Order, Select, Selection, Source};
-use crate::exec::{self, Error, Executor};
+use std::sync::Arc;
+
+use super::expr::{Expr, InSource, IntoExpr, Node};
+use super::select::{IntoOrder, Order};
+use super::selection::{Aggregated, Aliased, Selection};
+use super::Column;
+use crate::exec::{self, Error};
 use crate::schema::ColumnValue;
 
 /// An aggregate over the rows of a query (or of each group): `count_star()`, `col.count()`,
@@ -138,145 +135,102 @@ where
     }
 }
 
-/// What a selection holds, for the `GROUP BY` rule: [`Plain`] columns, [`Aggregated`] values,
-/// [`Mixed`] (both: a `GROUP BY` is needed), or [`Either`] (an expression the types cannot see
-/// into, which goes with anything).
-pub trait Grouping {
-    /// This grouping with a plain column beside it.
-    type AndPlain: Grouping;
-    /// This grouping with an aggregate beside it.
-    type AndAggregated: Grouping;
-    /// This grouping beside another.
-    type With<G: Grouping>: Grouping;
-    /// The query that `.columns(…)` of this grouping returns.
-    type Query<S: Source, O>;
-    #[doc(hidden)]
-    fn query<S: Source, O>(select: Select<S, O>) -> Self::Query<S, O>;
-}
-
-/// Plain columns only.
-#[derive(Debug)]
-pub enum Plain {}
-/// Aggregates only.
-#[derive(Debug)]
-pub enum Aggregated {}
-/// Plain columns beside aggregates.
-#[derive(Debug)]
-pub enum Mixed {}
-/// Expressions that go with anything.
-#[derive(Debug)]
-pub enum Either {}
-
-impl Grouping for Either {
-    type AndPlain = Plain;
-    type AndAggregated = Aggregated;
-    type With<G: Grouping> = G;
-    type Query<S: Source, O> = Select<S, O>;
-    fn query<S: Source, O>(select: Select<S, O>) -> Select<S, O> {
-        select
-    }
-}
-
-impl Grouping for Plain {
-    type AndPlain = Plain;
-    type AndAggregated = Mixed;
-    type With<G: Grouping> = G::AndPlain;
-    type Query<S: Source, O> = Select<S, O>;
-    fn query<S: Source, O>(select: Select<S, O>) -> Select<S, O> {
-        select
-    }
-}
-
-impl Grouping for Aggregated {
-    type AndPlain = Mixed;
-    type AndAggregated = Aggregated;
-    type With<G: Grouping> = G::AndAggregated;
-    type Query<S: Source, O> = Select<S, O>;
-    fn query<S: Source, O>(select: Select<S, O>) -> Select<S, O> {
-        select
-    }
-}
-
-impl Grouping for Mixed {
-    type AndPlain = Mixed;
-    type AndAggregated = Mixed;
-    type With<G: Grouping> = Mixed;
-    type Query<S: Source, O> = NeedsGroupBy<S, O>;
-    fn query<S: Source, O>(select: Select<S, O>) -> NeedsGroupBy<S, O> {
-        NeedsGroupBy { select }
-    }
-}
-
-/// A selection of plain columns beside aggregates, before its `.group_by(…)`: it can be
-/// filtered and ordered, and it runs once grouped.
-pub struct NeedsGroupBy<S: Source, O> {
-    select: Select<S, O>,
-}
-
-impl<S: Source, O> std::fmt::Debug for NeedsGroupBy<S, O> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "NeedsGroupBy({:?})", self.select)
-    }
-}
-
-/// A query ready to run: not a selection of plain columns beside aggregates left ungrouped.
-#[diagnostic::on_unimplemented(
-    message = "a plain column is selected beside an aggregate, and the rows are not grouped",
-    label = "PostgreSQL would refuse it: the column \"must appear in the GROUP BY clause\"",
-    note = "add `.group_by(column)` (after `.columns(…)`) for the plain columns, or select aggregates only"
-)]
-pub trait Grouped {}
-
-impl<S: Source, O> NeedsGroupBy<S, O> {
-    /// `GROUP BY …`: the query, ready to run (and to take `having`).
-    pub fn group_by<I, C: Selection<S, I>>(self, columns: C) -> Select<S, O> {
-        self.select.group_by(columns)
-    }
-
-    /// `WHERE …`, before the grouping.
-    pub fn filter(self, condition: Expr<S, bool>) -> Self {
-        NeedsGroupBy {
-            select: self.select.filter(condition),
+/// Aggregates over a column.
+impl<T, V: ColumnValue, N> Column<T, V, N> {
+    /// `name(column)`.
+    fn call(self, name: &'static str) -> Node {
+        Node::Call {
+            name,
+            args: vec![self.node()],
+            star: false,
         }
     }
 
-    /// `ORDER BY …`
-    pub fn order_by<I>(self, order: impl IntoOrder<S, I>) -> Self {
-        NeedsGroupBy {
-            select: self.select.order_by(order),
-        }
+    /// `count(column)`: the rows where the column is not NULL.
+    pub fn count<S, I>(self) -> Aggregate<S, i64>
+    where
+        T: InSource<S, I>,
+    {
+        Aggregate::new(self.call("count"))
     }
 
-    /// Decodes each row into a `#[derive(FromRow)]` struct.
-    pub fn decode_as<U: crate::exec::FromRow>(self) -> NeedsGroupBy<S, U> {
-        NeedsGroupBy {
-            select: self.select.decode_as(),
-        }
+    /// `min(column)`; `None` over no rows.
+    pub fn min<S, I>(self) -> Aggregate<S, Option<V::NotNull>>
+    where
+        T: InSource<S, I>,
+    {
+        Aggregate::new(self.call("min"))
+    }
+
+    /// `max(column)`; `None` over no rows.
+    pub fn max<S, I>(self) -> Aggregate<S, Option<V::NotNull>>
+    where
+        T: InSource<S, I>,
+    {
+        Aggregate::new(self.call("max"))
+    }
+
+    /// `sum(column)`: `bigint` for integer columns, `double precision` for floats; `None` over
+    /// no rows.
+    pub fn sum<S, I>(self) -> Aggregate<S, Option<<V::NotNull as Summable>::Sum>>
+    where
+        T: InSource<S, I>,
+        V::NotNull: Summable,
+    {
+        let sum = self.call("sum");
+        Aggregate::new(Node::Raw {
+            sql: Arc::from(format!("?::{}", <V::NotNull as Summable>::SUM_TYPE)),
+            params: vec![sum],
+        })
+    }
+
+    /// `avg(column)` as `double precision`; `None` over no rows.
+    pub fn avg<S, I>(self) -> Aggregate<S, Option<f64>>
+    where
+        T: InSource<S, I>,
+        V::NotNull: Summable,
+    {
+        let avg = self.call("avg");
+        Aggregate::new(Node::Raw {
+            sql: Arc::from("?::double precision"),
+            params: vec![avg],
+        })
     }
 }
 
-impl<S: Source, O: Send> NeedsGroupBy<S, O> {
-    /// Runs only once grouped: a compile error that says to add `.group_by(…)`.
-    #[rustfmt::skip] // one line, so that the compile error quotes it in one line
-    pub fn all<'a>(&'a self, exec: &'a (impl Executor + ?Sized)) -> Run<'a, Vec<O>> where Self: Grouped {
-        Box::pin(self.select.all(exec))
-    }
+/// Column types `sum` and `avg` apply to, and the type of their sum.
+#[diagnostic::on_unimplemented(message = "`sum` and `avg` need a numeric column, not `{Self}`")]
+pub trait Summable {
+    type Sum;
+    const SUM_TYPE: &'static str;
+}
 
-    /// Runs only once grouped: a compile error that says to add `.group_by(…)`.
-    #[rustfmt::skip] // one line, so that the compile error quotes it in one line
-    pub fn one<'a>(&'a self, exec: &'a (impl Executor + ?Sized)) -> Run<'a, O> where Self: Grouped {
-        Box::pin(self.select.one(exec))
-    }
+impl Summable for i16 {
+    type Sum = i64;
+    const SUM_TYPE: &'static str = "bigint";
+}
+impl Summable for i32 {
+    type Sum = i64;
+    const SUM_TYPE: &'static str = "bigint";
+}
+impl Summable for i64 {
+    type Sum = i64;
+    const SUM_TYPE: &'static str = "bigint";
+}
+impl Summable for f32 {
+    type Sum = f64;
+    const SUM_TYPE: &'static str = "double precision";
+}
+impl Summable for f64 {
+    type Sum = f64;
+    const SUM_TYPE: &'static str = "double precision";
+}
 
-    /// Runs only once grouped: a compile error that says to add `.group_by(…)`.
-    #[rustfmt::skip] // one line, so that the compile error quotes it in one line
-    pub fn first<'a>(&'a self, exec: &'a (impl Executor + ?Sized)) -> Run<'a, Option<O>> where Self: Grouped {
-        Box::pin(self.select.first(exec))
-    }
-
-    /// Runs only once grouped: a compile error that says to add `.group_by(…)`.
-    #[rustfmt::skip] // one line, so that the compile error quotes it in one line
-    pub fn optional<'a>(&'a self, exec: &'a (impl Executor + ?Sized)) -> Run<'a, Option<O>> where Self: Grouped {
-        Box::pin(self.select.optional(exec))
-    }
+/// `count(*)`
+pub fn count_star<S>() -> Aggregate<S, i64> {
+    Aggregate::new(Node::Call {
+        name: "count",
+        args: Vec::new(),
+        star: true,
+    })
 }

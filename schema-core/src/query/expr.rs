@@ -149,12 +149,6 @@ impl<S, V> Expr<S, V> {
         }
     }
 
-    /// The expression selected under a name, `count(*) AS "projects"`: what a
-    /// `#[derive(FromRow)]` field `projects` reads.
-    pub fn alias(self, name: &'static str) -> super::select::Aliased<Self> {
-        super::select::Aliased::new(self, name)
-    }
-
     /// Raw SQL with `?` placeholders, each filled by one bound parameter, for what the builder
     /// lacks: `Expr::<User, bool>::raw("lower(email) = ?", ["a@x.io".to_string()])`. Identifiers
     /// in `sql` are the caller's to quote; values never go into the text.

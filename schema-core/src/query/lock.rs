@@ -54,8 +54,52 @@ impl<S: Source, O> std::fmt::Debug for Locked<S, O> {
 /// failed bound is one compile error, not one per use of the future.
 pub type Run<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
 
+/// The row locks of a query. Each is called last, and the locked query runs only inside a
+/// transaction.
+impl<S: Source, O> Select<S, O> {
+    /// `FOR UPDATE`: lock the rows read until the transaction ends. The locked query runs
+    /// only inside a transaction ([`Locked`]); call it last.
+    pub fn for_update(self) -> Locked<S, O> {
+        self.locked("FOR UPDATE")
+    }
+
+    /// `FOR UPDATE SKIP LOCKED`: lock the rows read, skipping those another transaction holds
+    /// (a work queue). Runs only inside a transaction.
+    pub fn for_update_skip_locked(self) -> Locked<S, O> {
+        self.locked("FOR UPDATE SKIP LOCKED")
+    }
+
+    /// `FOR UPDATE NOWAIT`: lock the rows read, failing at once if another transaction holds
+    /// one. Runs only inside a transaction.
+    pub fn for_update_nowait(self) -> Locked<S, O> {
+        self.locked("FOR UPDATE NOWAIT")
+    }
+
+    /// `FOR NO KEY UPDATE`: the lock an `UPDATE` that leaves the key alone takes. Runs only
+    /// inside a transaction.
+    pub fn for_no_key_update(self) -> Locked<S, O> {
+        self.locked("FOR NO KEY UPDATE")
+    }
+
+    /// `FOR SHARE`: the rows read cannot change until the transaction ends. Runs only inside
+    /// a transaction.
+    pub fn for_share(self) -> Locked<S, O> {
+        self.locked("FOR SHARE")
+    }
+
+    /// `FOR KEY SHARE`: the rows read cannot be deleted nor their key changed. Runs only
+    /// inside a transaction.
+    pub fn for_key_share(self) -> Locked<S, O> {
+        self.locked("FOR KEY SHARE")
+    }
+
+    fn locked(self, lock: &'static str) -> Locked<S, O> {
+        Locked::new(self.with_lock(lock))
+    }
+}
+
 impl<S: Source, O> Locked<S, O> {
-    pub(super) fn new(select: Select<S, O>) -> Self {
+    fn new(select: Select<S, O>) -> Self {
         Locked { select }
     }
 

@@ -4,16 +4,20 @@
 
 pub mod aggregate;
 pub mod expr;
+pub mod grouped;
 pub mod lock;
 #[doc(hidden)]
 pub mod render;
 pub mod select;
+pub mod selection;
 pub mod write;
 
-pub use aggregate::{Aggregate, NeedsGroupBy};
+pub use aggregate::{count_star, Aggregate};
 pub use expr::{exists, not_exists, now, Expr, IntoExpr};
+pub use grouped::NeedsGroupBy;
 pub use lock::{InTransaction, Locked};
-pub use select::{count_star, Aliased, Nullable, Order, Select, Source, Subquery};
+pub use select::{Nullable, Order, Select, Source, Subquery};
+pub use selection::Aliased;
 pub use write::{excluded, Delete, Insert, Insertable, Returning, TableQueries, Update};
 
 use std::fmt;
@@ -66,12 +70,6 @@ impl<T, V, N> Column<T, V, N> {
     /// The Postgres schema of the column's table, when one was declared.
     pub const fn table_schema(&self) -> Option<&'static str> {
         self.schema
-    }
-
-    /// The column selected under another name, `"users"."email" AS "owner_email"`: what a
-    /// `#[derive(FromRow)]` field `owner_email` reads.
-    pub fn alias(self, name: &'static str) -> select::Aliased<Self> {
-        select::Aliased::new(self, name)
     }
 
     /// The column's position in the table (and in its `TableDef::columns`).

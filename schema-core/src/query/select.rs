@@ -7,12 +7,12 @@ use std::sync::Arc;
 use postgres_types::FromSql;
 use tokio_postgres::Row;
 
-use super::aggregate::Aggregate;
-use super::expr::{Expr, Here, InLeft, InSource, Node};
+use super::expr::{Expr, InSource, Node};
 use super::render::SqlWriter;
+pub use super::selection::{Aliased, ExprPosition, Position, Selection};
 use super::Column;
 use crate::exec::{self, Error, Executor, FromRow};
-use crate::schema::{ColumnValue, Table};
+use crate::schema::Table;
 
 /// The right side of a left join: its columns may all be NULL.
 #[derive(Debug)]
@@ -23,24 +23,6 @@ pub struct Nullable<T>(PhantomData<T>);
 pub enum InNullable {}
 
 impl<T: Table, L> InSource<(L, Nullable<T>), InNullable> for T {}
-
-/// How a value read from a source position is wrapped: as is, or in an `Option` on the right
-/// side of a left join.
-pub trait Position {
-    type Wrap<V>;
-}
-
-impl Position for Here {
-    type Wrap<V> = V;
-}
-
-impl<I: Position> Position for InLeft<I> {
-    type Wrap<V> = I::Wrap<V>;
-}
-
-impl<I: Position> Position for super::expr::InRight<I> {
-    type Wrap<V> = I::Wrap<V>;
-}
 
 impl Position for InNullable {
     type Wrap<V> = Option<V>;
@@ -242,144 +224,6 @@ enum Deleted {
     Only,
 }
 
-/// What a query returns: the source's rows, or a projection.
-pub trait Selection<S, I> {
-    type Output;
-    /// Plain columns, aggregates, both or neither: whether the selection needs a `GROUP BY`.
-    type Grouping: super::aggregate::Grouping;
-    #[doc(hidden)]
-    fn nodes(&self) -> Vec<Node>;
-    #[doc(hidden)]
-    fn decode(row: &Row, start: usize) -> Result<Self::Output, Error>;
-    #[doc(hidden)]
-    const WIDTH: usize;
-}
-
-impl<S, C, V, N, I> Selection<S, I> for Column<C, V, N>
-where
-    C: InSource<S, I>,
-    I: Position,
-    I::Wrap<V>: for<'r> FromSql<'r>,
-{
-    type Output = I::Wrap<V>;
-    type Grouping = super::aggregate::Plain;
-    const WIDTH: usize = 1;
-
-    fn nodes(&self) -> Vec<Node> {
-        vec![self.node()]
-    }
-
-    fn decode(row: &Row, start: usize) -> Result<Self::Output, Error> {
-        exec::get(row, start)
-    }
-}
-
-/// An expression's position marker: expressions are already typed for the source.
-#[derive(Debug)]
-pub enum ExprPosition {}
-
-impl<S, V> Selection<S, ExprPosition> for Expr<S, V>
-where
-    V: for<'r> FromSql<'r>,
-{
-    type Output = V;
-    type Grouping = super::aggregate::Either;
-    const WIDTH: usize = 1;
-
-    fn nodes(&self) -> Vec<Node> {
-        vec![self.node.clone()]
-    }
-
-    fn decode(row: &Row, start: usize) -> Result<V, Error> {
-        exec::get(row, start)
-    }
-}
-
-/// A selected column or expression under a name of its own (`SELECT … AS "name"`), made by
-/// `.alias("name")`: what a `#[derive(FromRow)]` field of that name reads.
-#[derive(Debug, Clone)]
-pub struct Aliased<E> {
-    inner: E,
-    name: &'static str,
-}
-
-impl<E> Aliased<E> {
-    pub(crate) fn new(inner: E, name: &'static str) -> Self {
-        Aliased { inner, name }
-    }
-}
-
-impl<S, I, E: Selection<S, I>> Selection<S, I> for Aliased<E> {
-    type Output = E::Output;
-    type Grouping = E::Grouping;
-    const WIDTH: usize = E::WIDTH;
-
-    fn nodes(&self) -> Vec<Node> {
-        let sql: Arc<str> = Arc::from(format!("? AS {}", crate::sql::quote_ident(self.name)));
-        self.inner
-            .nodes()
-            .into_iter()
-            .map(|node| Node::Raw {
-                sql: sql.clone(),
-                params: vec![node],
-            })
-            .collect()
-    }
-
-    fn decode(row: &Row, start: usize) -> Result<Self::Output, Error> {
-        E::decode(row, start)
-    }
-}
-
-/// The grouping of a tuple selection: its elements' groupings, combined left to right.
-macro_rules! grouping {
-    ($acc:ty;) => { $acc };
-    ($acc:ty; ($name:ident, $marker:ident) $($rest:tt)*) => {
-        grouping!(
-            <$acc as super::aggregate::Grouping>::With<<$name as Selection<S, $marker>>::Grouping>;
-            $($rest)*
-        )
-    };
-}
-
-macro_rules! tuple_selection {
-    ($(($name:ident, $marker:ident)),+) => {
-        impl<S, $($name, $marker),+> Selection<S, ($($marker,)+)> for ($($name,)+)
-        where
-            $($name: Selection<S, $marker>),+
-        {
-            type Output = ($($name::Output,)+);
-            type Grouping = grouping!(super::aggregate::Either; $(($name, $marker))+);
-            const WIDTH: usize = 0 $(+ $name::WIDTH)+;
-
-            #[allow(non_snake_case)]
-            fn nodes(&self) -> Vec<Node> {
-                let ($($name,)+) = self;
-                let mut nodes = Vec::new();
-                $(nodes.extend($name.nodes());)+
-                nodes
-            }
-
-            #[allow(unused_assignments)]
-            fn decode(row: &Row, start: usize) -> Result<Self::Output, Error> {
-                let mut at = start;
-                Ok(($({
-                    let value = $name::decode(row, at)?;
-                    at += $name::WIDTH;
-                    value
-                },)+))
-            }
-        }
-    };
-}
-
-tuple_selection!((A, IA));
-tuple_selection!((A, IA), (B, IB));
-tuple_selection!((A, IA), (B, IB), (C, IC));
-tuple_selection!((A, IA), (B, IB), (C, IC), (D, ID));
-tuple_selection!((A, IA), (B, IB), (C, IC), (D, ID), (E, IE));
-tuple_selection!((A, IA), (B, IB), (C, IC), (D, ID), (E, IE), (F, IF));
-
 /// An `ORDER BY` item.
 pub struct Order<S> {
     node: Node,
@@ -478,106 +322,6 @@ where
     fn into_order(self) -> Order<S> {
         self.asc()
     }
-}
-
-/// Aggregates over a column.
-impl<T, V: ColumnValue, N> Column<T, V, N> {
-    /// `name(column)`.
-    fn call(self, name: &'static str) -> Node {
-        Node::Call {
-            name,
-            args: vec![self.node()],
-            star: false,
-        }
-    }
-
-    /// `count(column)`: the rows where the column is not NULL.
-    pub fn count<S, I>(self) -> Aggregate<S, i64>
-    where
-        T: InSource<S, I>,
-    {
-        Aggregate::new(self.call("count"))
-    }
-
-    /// `min(column)`; `None` over no rows.
-    pub fn min<S, I>(self) -> Aggregate<S, Option<V::NotNull>>
-    where
-        T: InSource<S, I>,
-    {
-        Aggregate::new(self.call("min"))
-    }
-
-    /// `max(column)`; `None` over no rows.
-    pub fn max<S, I>(self) -> Aggregate<S, Option<V::NotNull>>
-    where
-        T: InSource<S, I>,
-    {
-        Aggregate::new(self.call("max"))
-    }
-
-    /// `sum(column)`: `bigint` for integer columns, `double precision` for floats; `None` over
-    /// no rows.
-    pub fn sum<S, I>(self) -> Aggregate<S, Option<<V::NotNull as Summable>::Sum>>
-    where
-        T: InSource<S, I>,
-        V::NotNull: Summable,
-    {
-        let sum = self.call("sum");
-        Aggregate::new(Node::Raw {
-            sql: Arc::from(format!("?::{}", <V::NotNull as Summable>::SUM_TYPE)),
-            params: vec![sum],
-        })
-    }
-
-    /// `avg(column)` as `double precision`; `None` over no rows.
-    pub fn avg<S, I>(self) -> Aggregate<S, Option<f64>>
-    where
-        T: InSource<S, I>,
-        V::NotNull: Summable,
-    {
-        let avg = self.call("avg");
-        Aggregate::new(Node::Raw {
-            sql: Arc::from("?::double precision"),
-            params: vec![avg],
-        })
-    }
-}
-
-/// Column types `sum` and `avg` apply to, and the type of their sum.
-#[diagnostic::on_unimplemented(message = "`sum` and `avg` need a numeric column, not `{Self}`")]
-pub trait Summable {
-    type Sum;
-    const SUM_TYPE: &'static str;
-}
-
-impl Summable for i16 {
-    type Sum = i64;
-    const SUM_TYPE: &'static str = "bigint";
-}
-impl Summable for i32 {
-    type Sum = i64;
-    const SUM_TYPE: &'static str = "bigint";
-}
-impl Summable for i64 {
-    type Sum = i64;
-    const SUM_TYPE: &'static str = "bigint";
-}
-impl Summable for f32 {
-    type Sum = f64;
-    const SUM_TYPE: &'static str = "double precision";
-}
-impl Summable for f64 {
-    type Sum = f64;
-    const SUM_TYPE: &'static str = "double precision";
-}
-
-/// `count(*)`
-pub fn count_star<S>() -> Aggregate<S, i64> {
-    Aggregate::new(Node::Call {
-        name: "count",
-        args: Vec::new(),
-        star: true,
-    })
 }
 
 /// A `SELECT` on source `S` (a table, or joined tables), returning `O`.
@@ -680,19 +424,12 @@ impl<S: Source> Select<S, S::Row> {
         self.join::<R, (S, Nullable<R>)>(true, on.node)
     }
 
-    /// Selects these columns or expressions instead of whole rows: `.columns((users::id, users::email))`.
-    ///
-    /// Plain columns beside aggregates (`(model, count_star())`) need a `GROUP BY`: such a
-    /// selection is a [`NeedsGroupBy`](super::NeedsGroupBy), which runs after `.group_by(…)`.
-    #[allow(clippy::type_complexity)]
-    pub fn columns<I, C: Selection<S, I>>(
-        self,
-        columns: C,
-    ) -> <C::Grouping as super::aggregate::Grouping>::Query<S, C::Output> {
+    /// The query with `columns` as its selection (what `.columns(…)` builds).
+    pub(super) fn project<I, C: Selection<S, I>>(self, columns: C) -> Select<S, C::Output> {
         let mut select = self.recast(|row| C::decode(row, 0));
         select.projection = Some(columns.nodes());
         select.relations = Vec::new();
-        <C::Grouping as super::aggregate::Grouping>::query(select)
+        select
     }
 }
 
@@ -767,45 +504,10 @@ impl<S: Source, O> Select<S, O> {
         self
     }
 
-    /// `FOR UPDATE`: lock the rows read until the transaction ends. The locked query runs
-    /// only inside a transaction ([`Locked`](super::lock::Locked)); call it last.
-    pub fn for_update(self) -> super::lock::Locked<S, O> {
-        self.locked("FOR UPDATE")
-    }
-
-    /// `FOR UPDATE SKIP LOCKED`: lock the rows read, skipping those another transaction holds
-    /// (a work queue). Runs only inside a transaction.
-    pub fn for_update_skip_locked(self) -> super::lock::Locked<S, O> {
-        self.locked("FOR UPDATE SKIP LOCKED")
-    }
-
-    /// `FOR UPDATE NOWAIT`: lock the rows read, failing at once if another transaction holds
-    /// one. Runs only inside a transaction.
-    pub fn for_update_nowait(self) -> super::lock::Locked<S, O> {
-        self.locked("FOR UPDATE NOWAIT")
-    }
-
-    /// `FOR NO KEY UPDATE`: the lock an `UPDATE` that leaves the key alone takes. Runs only
-    /// inside a transaction.
-    pub fn for_no_key_update(self) -> super::lock::Locked<S, O> {
-        self.locked("FOR NO KEY UPDATE")
-    }
-
-    /// `FOR SHARE`: the rows read cannot change until the transaction ends. Runs only inside
-    /// a transaction.
-    pub fn for_share(self) -> super::lock::Locked<S, O> {
-        self.locked("FOR SHARE")
-    }
-
-    /// `FOR KEY SHARE`: the rows read cannot be deleted nor their key changed. Runs only
-    /// inside a transaction.
-    pub fn for_key_share(self) -> super::lock::Locked<S, O> {
-        self.locked("FOR KEY SHARE")
-    }
-
-    fn locked(mut self, lock: &'static str) -> super::lock::Locked<S, O> {
+    /// The query with a row lock (what `for_update()` and the others build).
+    pub(super) fn with_lock(mut self, lock: &'static str) -> Self {
         self.lock = Some(lock);
-        super::lock::Locked::new(self)
+        self
     }
 
     /// Includes soft-deleted rows.
