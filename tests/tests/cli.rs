@@ -50,6 +50,17 @@ mod misspelled {
     }
 }
 
+/// A runtime, a fresh database, and a migrations folder of its own (not created yet).
+fn setup() -> (tokio::runtime::Runtime, TestDb, std::path::PathBuf) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let db = runtime.block_on(TestDb::new()).unwrap();
+    let dir = std::env::temp_dir().join(format!(
+        "schema-cli-{}",
+        schema_core::uuid::Uuid::new_v4().simple()
+    ));
+    (runtime, db, dir)
+}
+
 fn run(schema: Schema, dir: &Path, args: &[&str]) -> ExitCode {
     let mut argv = vec!["gen-migrations"];
     argv.extend_from_slice(args);
@@ -58,13 +69,8 @@ fn run(schema: Schema, dir: &Path, args: &[&str]) -> ExitCode {
 
 #[test]
 fn generate_migrate_check_push_and_drop() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let db = runtime.block_on(TestDb::new()).unwrap();
+    let (runtime, db, dir) = setup();
     let url = db.url();
-    let dir = std::env::temp_dir().join(format!(
-        "schema-cli-{}",
-        schema_core::uuid::Uuid::new_v4().simple()
-    ));
     let v1 = || Schema::new().table::<before::Widget>();
     let v2 = || Schema::new().table::<after::Widget>();
 
@@ -214,13 +220,8 @@ fn json_output_for_ci() {
 /// `check` says the same; the server's words come back through `migrate::trial`.
 #[test]
 fn the_server_tries_hand_written_sql_before_a_migration_is_written() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let db = runtime.block_on(TestDb::new()).unwrap();
+    let (runtime, db, dir) = setup();
     let url = db.url();
-    let dir = std::env::temp_dir().join(format!(
-        "schema-cli-{}",
-        schema_core::uuid::Uuid::new_v4().simple()
-    ));
     let bad = || Schema::new().table::<misspelled::Widget>();
 
     let refused = runtime.block_on(async {
