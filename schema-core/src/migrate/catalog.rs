@@ -87,6 +87,13 @@ pub struct CatalogIndexKey {
     pub opclass: Option<String>,
 }
 
+/// Other tools' migration journals, `(schema, table, tool)`: not part of any schema, so the
+/// catalog leaves them out (as it does this tool's own journal), and `baseline` reports them.
+pub const OTHER_JOURNALS: [(&str, &str, &str); 2] = [
+    ("drizzle", "__drizzle_migrations", "drizzle-kit"),
+    ("public", "alembic_version", "Alembic"),
+];
+
 fn qualified(schema: Option<&str>, name: &str) -> String {
     format!("{}.{name}", schema.unwrap_or("public"))
 }
@@ -324,8 +331,13 @@ impl Catalog {
                    AND n.nspname NOT IN ('pg_catalog', 'information_schema')
                    AND n.nspname NOT LIKE 'pg_toast%'
                    AND c.relname <> $1
+                   AND (n.nspname, c.relname) NOT IN (SELECT * FROM unnest($2::text[], $3::text[]))
                    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')",
-                &[&super::runner::JOURNAL_TABLE],
+                &[
+                    &super::runner::JOURNAL_TABLE,
+                    &OTHER_JOURNALS.map(|(schema, _, _)| schema).to_vec(),
+                    &OTHER_JOURNALS.map(|(_, table, _)| table).to_vec(),
+                ],
             )
             .await?;
         for table in tables {

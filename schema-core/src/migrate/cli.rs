@@ -1,7 +1,8 @@
 //! The migration command line, reusable by any application: its `gen-migrations` binary is
 //! `fn main() -> ExitCode { cli::main(my_app::schema(), "migrations") }`.
 //!
-//! Commands: `generate` (the default), `migrate`, `status`, `check`, `push`, `drop`. It never
+//! Commands: `generate` (the default), `migrate`, `baseline`, `status`, `check`, `push`, `drop`,
+//! `diagram`. It never
 //! prompts. Output is short and coloured on a terminal (`NO_COLOR` turns colour off); with
 //! `--json`, each command prints one JSON object instead (`{"ok": …}`), for CI. Exit codes: `0`
 //! done (or nothing to do), `1` refused, failed or drift found, `2` a usage error.
@@ -61,6 +62,13 @@ enum Command {
         /// statement that failed (fix its cause first; an INVALID index it left is dropped)
         #[arg(long)]
         retry_failed: bool,
+    },
+    /// Adopt a database that already has the schema (made by drizzle-kit, Alembic or by hand):
+    /// if it is exactly what the migrations make, record them all as applied without running
+    /// them; otherwise list the differences and write nothing
+    Baseline {
+        #[command(flatten)]
+        database: Database,
     },
     /// List the migrations, and with a database whether each is applied
     Status {
@@ -147,6 +155,14 @@ where
                 Box::pin(async move { status(out, &client, &dir).await })
             }),
         },
+        Command::Baseline { database } => {
+            match database.database_url.as_deref().map(runner::refuse_pooled) {
+                Some(Err(refusal)) => Err(refusal),
+                _ => with_database(database, |client| {
+                    Box::pin(async move { baseline(out, &client, &dir).await })
+                }),
+            }
+        }
         Command::Check { database } => check(out, &dir, &schema, database.database_url.as_deref()),
         Command::Push {
             database,
@@ -335,6 +351,25 @@ fn generate(
             );
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn baseline(out: &Out, client: &Client, dir: &MigrationsDir) -> Outcome {
+    let done = super::baseline::baseline(client, dir, RunnerOptions::default()).await?;
+    for note in &done.other_journals {
+        out.line(&format!("{} {note}", out.paint(YELLOW, "found")));
+    }
+    out.line(&format!(
+        "{} {} migration(s) recorded as applied, none run: {}",
+        out.paint(GREEN, "Baselined:"),
+        done.recorded.len(),
+        done.recorded.join(", ")
+    ));
+    out.object(serde_json::json!({
+        "ok": true,
+        "recorded": done.recorded,
+        "other_journals": done.other_journals,
+    }));
     Ok(ExitCode::SUCCESS)
 }
 

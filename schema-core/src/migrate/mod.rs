@@ -6,6 +6,7 @@
 //! migration's tag and SHA-256 checksum). Everything written is deterministic: the same schema
 //! gives the same bytes.
 
+pub mod baseline;
 pub mod catalog;
 #[cfg(feature = "cli")]
 pub mod cli;

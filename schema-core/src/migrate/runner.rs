@@ -86,7 +86,7 @@ impl Default for RunnerOptions {
     }
 }
 
-fn db(source: tokio_postgres::Error, context: &str) -> MigrateError {
+pub(super) fn db(source: tokio_postgres::Error, context: &str) -> MigrateError {
     let message = match source.as_db_error() {
         Some(db) => format!("{}: {}", db.severity(), db.message()),
         None => source.to_string(),
@@ -94,13 +94,13 @@ fn db(source: tokio_postgres::Error, context: &str) -> MigrateError {
     MigrateError::Database(format!("{context}: {message}"))
 }
 
-struct LocalFile {
-    tag: String,
+pub(super) struct LocalFile {
+    pub(super) tag: String,
     sql: String,
-    checksum: String,
+    pub(super) checksum: String,
 }
 
-fn local_files(dir: &MigrationsDir) -> Result<Vec<LocalFile>, MigrateError> {
+pub(super) fn local_files(dir: &MigrationsDir) -> Result<Vec<LocalFile>, MigrateError> {
     let journal = dir.journal()?;
     if let Some(path) = dir.unlisted_files(&journal)?.first() {
         return Err(MigrateError::Runner(format!(
@@ -154,7 +154,7 @@ pub fn verify_files(dir: &MigrationsDir) -> Result<(), MigrateError> {
     local_files(dir).map(|_| ())
 }
 
-async fn ensure_journal(client: &Client) -> Result<(), MigrateError> {
+pub(super) async fn ensure_journal(client: &Client) -> Result<(), MigrateError> {
     client
         .batch_execute(&format!(
             "CREATE TABLE IF NOT EXISTS {} (
@@ -165,7 +165,9 @@ async fn ensure_journal(client: &Client) -> Result<(), MigrateError> {
                 status text NOT NULL DEFAULT 'applied',
                 error text
             );
-            ALTER TABLE {} ADD COLUMN IF NOT EXISTS statements_done integer",
+            ALTER TABLE {} ADD COLUMN IF NOT EXISTS statements_done integer;
+            ALTER TABLE {} ADD COLUMN IF NOT EXISTS baseline boolean NOT NULL DEFAULT false",
+            quote_ident(JOURNAL_TABLE),
             quote_ident(JOURNAL_TABLE),
             quote_ident(JOURNAL_TABLE)
         ))
@@ -210,8 +212,8 @@ fn unexpected_journal() -> String {
     )
 }
 
-struct JournalRow {
-    name: String,
+pub(super) struct JournalRow {
+    pub(super) name: String,
     checksum: String,
     applied_at: String,
     duration_ms: i64,
@@ -221,7 +223,7 @@ struct JournalRow {
     statements_done: Option<i32>,
 }
 
-async fn journal_rows(client: &Client) -> Result<Vec<JournalRow>, MigrateError> {
+pub(super) async fn journal_rows(client: &Client) -> Result<Vec<JournalRow>, MigrateError> {
     let exists: bool = client
         .query_one(
             "SELECT to_regclass($1) IS NOT NULL",
@@ -359,7 +361,7 @@ fn check_history(
     Ok(())
 }
 
-async fn lock(
+pub(super) async fn lock(
     client: &Client,
     wait: Duration,
     progress: &mut (dyn FnMut(Progress) + Send),
@@ -390,7 +392,7 @@ async fn lock(
     }
 }
 
-async fn unlock(client: &Client) {
+pub(super) async fn unlock(client: &Client) {
     // The session ends the lock anyway if this fails (a broken connection).
     // One simple query: sent whole on the first poll.
     let _ = client
@@ -624,7 +626,7 @@ async fn apply_outside_transaction(
 }
 
 /// How a transaction of [`in_transaction`] failed.
-enum Ended<E> {
+pub(super) enum Ended<E> {
     /// The body failed; the transaction was rolled back.
     Body(E),
     /// `BEGIN` or `COMMIT` failed.
@@ -633,7 +635,7 @@ enum Ended<E> {
 
 /// Runs `body` between `BEGIN` and `COMMIT` on `client`; rolled back when it fails, and by a
 /// guard when the future is dropped at any await.
-async fn in_transaction<E>(
+pub(super) async fn in_transaction<E>(
     client: &Client,
     body: impl AsyncFnOnce() -> Result<(), E>,
 ) -> Result<(), Ended<E>> {
