@@ -458,3 +458,101 @@ fn baseline_refuses_a_database_that_differs() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `generate --custom` writes a registered migration to fill in by hand: refused while it is the
+/// bare template, edited freely until applied, run in order with the generated ones, refused
+/// once edited after it was applied; the next generated migration follows it.
+#[test]
+fn custom_migrations_run_in_order_and_are_sealed_when_applied() {
+    let (runtime, db, dir) = setup();
+    let url = db.url();
+    let v1 = || Schema::new().table::<before::Widget>();
+    let v2 = || Schema::new().table::<after::Widget>();
+    let template = std::cell::OnceCell::new();
+    let sql = |statements: &str| {
+        let path = dir.join("0001_upper_names.sql");
+        let template = template.get_or_init(|| std::fs::read_to_string(&path).unwrap());
+        std::fs::write(&path, format!("{template}{statements}\n")).unwrap();
+    };
+    let names = || {
+        runtime.block_on(async {
+            let client = db.connect().await.unwrap();
+            client
+                .query("SELECT name FROM widgets ORDER BY id", &[])
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| row.get::<_, String>(0))
+                .collect::<Vec<_>>()
+        })
+    };
+    assert_eq!(run(v1(), &dir, &[]), ExitCode::SUCCESS);
+    assert_eq!(
+        run(v1(), &dir, &["migrate", "--database-url", &url]),
+        ExitCode::SUCCESS
+    );
+    runtime.block_on(async {
+        let client = db.connect().await.unwrap();
+        client
+            .batch_execute("INSERT INTO widgets (name) VALUES ('a'), ('b')")
+            .await
+            .unwrap();
+    });
+    assert_eq!(
+        run(v1(), &dir, &["generate", "--custom"]),
+        ExitCode::from(2),
+        "a custom migration needs a name"
+    );
+    assert_eq!(
+        run(
+            v1(),
+            &dir,
+            &["generate", "--custom", "--name", "upper names"]
+        ),
+        ExitCode::SUCCESS
+    );
+    assert!(dir.join("0001_upper_names.sql").exists());
+    assert_eq!(
+        run(v1(), &dir, &["migrate", "--database-url", &url]),
+        ExitCode::FAILURE,
+        "the bare template is not applied"
+    );
+    // Edited before it is applied: fine, as often as needed.
+    sql("UPDATE widgets SET name = name || '!';");
+    sql("UPDATE widgets SET name = upper(name);");
+    assert_eq!(run(v1(), &dir, &["check"]), ExitCode::SUCCESS);
+    assert_eq!(
+        run(v1(), &dir, &["migrate", "--database-url", &url]),
+        ExitCode::SUCCESS
+    );
+    assert_eq!(names(), ["A", "B"]);
+    // Edited after: refused like any applied file, until restored.
+    sql("UPDATE widgets SET name = lower(name);");
+    assert_eq!(
+        run(v1(), &dir, &["migrate", "--database-url", &url]),
+        ExitCode::FAILURE
+    );
+    assert_eq!(
+        run(v1(), &dir, &["check", "--database-url", &url]),
+        ExitCode::FAILURE
+    );
+    sql("UPDATE widgets SET name = upper(name);");
+    assert_eq!(
+        run(v1(), &dir, &["migrate", "--database-url", &url]),
+        ExitCode::SUCCESS
+    );
+    assert_eq!(names(), ["A", "B"], "applied once");
+    // The next generated migration comes after it, from the same snapshot.
+    assert_eq!(run(v2(), &dir, &[]), ExitCode::SUCCESS);
+    let next = MigrationsDir::new(&dir).journal().unwrap().entries;
+    assert!(next.len() >= 3 && !next[2].custom, "{next:?}");
+    assert_eq!(
+        run(v2(), &dir, &["migrate", "--database-url", &url]),
+        ExitCode::SUCCESS
+    );
+    assert_eq!(
+        run(v2(), &dir, &["check", "--database-url", &url]),
+        ExitCode::SUCCESS
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -40,6 +40,7 @@ fn write_migrations(dir: &Path, files: &[(&str, &str)]) {
             idx: i as u32,
             tag: tag.to_string(),
             checksum: checksum(sql.as_bytes()),
+            custom: false,
         });
     }
     std::fs::write(

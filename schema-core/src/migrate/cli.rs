@@ -48,6 +48,10 @@ enum Command {
         /// Write drops and narrowing type changes instead of refusing them
         #[arg(long)]
         allow_data_loss: bool,
+        /// Write an empty migration to fill in by hand (a backfill, grants, functions), run in
+        /// order with the others; needs `--name`
+        #[arg(long, requires = "name")]
+        custom: bool,
         /// A database whose server tries the new schema first (in a transaction rolled back,
         /// nothing kept): SQL written by hand in the declaration that it refuses (a check or an
         /// index `where` naming a column that does not exist) is reported, and nothing written
@@ -123,15 +127,22 @@ where
     let command = cli.command.unwrap_or(Command::Generate {
         name: None,
         allow_data_loss: false,
+        custom: false,
         database: Database {
             database_url: std::env::var("DATABASE_URL").ok(),
         },
     });
     let outcome = match command {
         Command::Generate {
+            name: Some(name),
+            custom: true,
+            ..
+        } => generate_custom(out, &dir, &name),
+        Command::Generate {
             name,
             allow_data_loss,
             database,
+            ..
         } => generate(
             out,
             &dir,
@@ -354,6 +365,17 @@ fn generate(
     Ok(ExitCode::SUCCESS)
 }
 
+fn generate_custom(out: &Out, dir: &MigrationsDir, name: &str) -> Outcome {
+    let written = dir.generate_custom(name)?;
+    out.line(&format!(
+        "{} {} (a custom migration: write its SQL; its checksum is taken when it is applied)",
+        out.paint(BOLD, "Wrote"),
+        written.sql_path.display()
+    ));
+    out.object(serde_json::json!({ "ok": true, "written": [written.tag], "custom": true }));
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn baseline(out: &Out, client: &Client, dir: &MigrationsDir) -> Outcome {
     let done = super::baseline::baseline(client, dir, RunnerOptions::default()).await?;
     for note in &done.other_journals {
@@ -493,6 +515,9 @@ fn check(out: &Out, dir: &MigrationsDir, schema: &Schema, url: Option<&str>) -> 
         let live = with_url(url, |client| {
             Box::pin(async move {
                 let client = &client;
+                if let Err(error) = runner::verify_applied(client, dir).await {
+                    return Ok(Err(error.to_string()));
+                }
                 let refused = super::trial::try_on(client, schema)
                     .await
                     .map_err(|e| MigrateError::Database(e.to_string()))?;

@@ -99,8 +99,13 @@ pub struct JournalEntry {
     pub idx: u32,
     /// The file name without `.sql`: `0000_init`.
     pub tag: String,
-    /// SHA-256 of the SQL file's bytes, in hex.
+    /// SHA-256 of the SQL file's bytes, in hex (for a custom migration: of the template it was
+    /// written with).
     pub checksum: String,
+    /// A migration written by hand (`generate --custom`): its checksum is taken when it is
+    /// applied, so it can be edited until then, and never after.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub custom: bool,
 }
 
 impl Journal {
@@ -344,6 +349,7 @@ impl MigrationsDir {
                 idx,
                 tag: tag.clone(),
                 checksum: checksum(sql.as_bytes()),
+                custom: false,
             });
             let sql_path = self.sql_path(tag);
             let snapshot_path = self.snapshot_path(idx);
@@ -362,6 +368,46 @@ impl MigrationsDir {
         Ok(Generated::Written {
             files: written,
             summary: Summary::of(&all),
+        })
+    }
+
+    /// Writes `NNNN_<name>.sql`, a migration to be written by hand (a data backfill, grants,
+    /// functions: SQL the schema language does not express), registered in the journal as
+    /// custom, with the newest snapshot again as its own (it changes no declared schema). It runs
+    /// in order with the others, in a transaction of its own unless its first line is
+    /// [`NO_TRANSACTION`]. Its checksum is taken when it is applied: edit it freely until then;
+    /// edited after, `migrate` and `check` refuse it like any applied file. Left as written
+    /// (the template alone), the runner refuses to apply it.
+    pub fn generate_custom(&self, name: &str) -> Result<Written, MigrateError> {
+        let name = sanitize_name(name)?;
+        let mut journal = self.journal()?;
+        let idx = journal.entries.last().map_or(0, |e| e.idx + 1);
+        let tag = format!("{idx:04}_{name}");
+        let schema = self
+            .latest_snapshot()?
+            .map(|snapshot| snapshot.schema)
+            .unwrap_or_default();
+        let sql = custom_template(&tag);
+        fs::create_dir_all(self.meta()).map_err(|e| MigrateError::Io {
+            path: self.meta(),
+            source: e,
+        })?;
+        let sql_path = self.sql_path(&tag);
+        let snapshot_path = self.snapshot_path(idx);
+        write_new(&sql_path, sql.as_bytes())?;
+        write_new(&snapshot_path, Snapshot::new(schema).to_json().as_bytes())?;
+        journal.entries.push(JournalEntry {
+            idx,
+            tag: tag.clone(),
+            checksum: checksum(sql.as_bytes()),
+            custom: true,
+        });
+        // The journal goes last: it is what makes the migration exist.
+        write_atomic(&self.journal_path(), journal.to_json().as_bytes())?;
+        Ok(Written {
+            tag,
+            sql_path,
+            snapshot_path,
         })
     }
 
@@ -524,6 +570,18 @@ pub fn migration_sql(tag: &str, steps: &[Step]) -> String {
         sql.push('\n');
     }
     sql
+}
+
+/// The text a custom migration starts as.
+pub fn custom_template(tag: &str) -> String {
+    format!(
+        "-- {tag}: a custom migration, written by hand, for what the schema language does not\n\
+         -- express (a data backfill, grants, functions). It runs in order with the generated ones,\n\
+         -- inside a transaction of its own, with its journal row (a first line\n\
+         -- `{NO_TRANSACTION}` runs it outside one, statement by statement).\n\
+         -- Its checksum is taken when it is applied: edit it freely until then, never after.\n\
+         -- Applying it as it is now, with no statement, is refused.\n"
+    )
 }
 
 fn sanitize_name(name: &str) -> Result<String, MigrateError> {

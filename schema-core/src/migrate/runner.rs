@@ -118,7 +118,15 @@ pub(super) fn local_files(dir: &MigrationsDir) -> Result<Vec<LocalFile>, Migrate
             source: e,
         })?;
         let actual = checksum(sql.as_bytes());
-        if actual != entry.checksum {
+        if entry.custom && actual == entry.checksum {
+            return Err(MigrateError::Runner(format!(
+                "{} is a custom migration still as it was written: its template, with no \
+                 statement. Write its SQL, or remove it with `gen-migrations drop` if it is the \
+                 newest",
+                path.display()
+            )));
+        }
+        if !entry.custom && actual != entry.checksum {
             return Err(MigrateError::Runner(format!(
                 "{} differs from its checksum in the journal: it was edited after it was generated. \
                  Generate a new migration instead of editing this one",
@@ -152,6 +160,15 @@ pub(super) fn local_files(dir: &MigrationsDir) -> Result<Vec<LocalFile>, Migrate
 /// Checks that every migration file matches its checksum in the journal.
 pub fn verify_files(dir: &MigrationsDir) -> Result<(), MigrateError> {
     local_files(dir).map(|_| ())
+}
+
+/// Checks the files against what the database recorded when it applied them: none edited since
+/// (a custom migration's checksum is only there), none missing, none failed part-way, none
+/// pending before an applied one. What `migrate` refuses, said without migrating.
+pub async fn verify_applied(client: &Client, dir: &MigrationsDir) -> Result<(), MigrateError> {
+    let files = local_files(dir)?;
+    let rows = journal_rows(client).await?;
+    check_history(&files, &rows, false)
 }
 
 pub(super) async fn ensure_journal(client: &Client) -> Result<(), MigrateError> {
