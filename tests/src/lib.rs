@@ -157,6 +157,8 @@ pub fn schema() -> Schema {
 }
 
 /// Databases for the tests: the example app's committed migration, applied to a fresh database.
+pub mod pulled;
+
 pub mod support {
     use schema_core::exec::Db;
     use schema_core::testing::{self, PgBouncer, TestDb};

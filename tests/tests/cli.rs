@@ -556,3 +556,44 @@ fn custom_migrations_run_in_order_and_are_sealed_when_applied() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `pull` writes a new folder of declarations, and never over files.
+#[test]
+fn pull_writes_a_new_folder_and_never_over_files() {
+    let (_runtime, db, dir) = setup();
+    let url = db.url();
+    let v1 = || Schema::new().table::<before::Widget>();
+    assert_eq!(run(v1(), &dir, &[]), ExitCode::SUCCESS);
+    assert_eq!(
+        run(v1(), &dir, &["migrate", "--database-url", &url]),
+        ExitCode::SUCCESS
+    );
+    let out = dir.join("pulled");
+    let out_arg = out.to_str().unwrap();
+    assert_eq!(
+        run(
+            v1(),
+            &dir,
+            &["pull", "--database-url", &url, "--out", out_arg]
+        ),
+        ExitCode::SUCCESS
+    );
+    let widgets = std::fs::read_to_string(out.join("widgets_table.rs")).unwrap();
+    assert!(widgets.contains("pub struct Widget {"), "{widgets}");
+    assert!(
+        widgets.contains("#[column(primary_key, identity)]"),
+        "{widgets}"
+    );
+    let root = std::fs::read_to_string(out.join("mod.rs")).unwrap();
+    assert!(root.contains(".table::<Widget>()"), "{root}");
+    assert_eq!(
+        run(
+            v1(),
+            &dir,
+            &["pull", "--database-url", &url, "--out", out_arg]
+        ),
+        ExitCode::FAILURE,
+        "the folder is not empty"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -74,6 +74,18 @@ enum Command {
         #[command(flatten)]
         database: Database,
     },
+    /// Write the declarations of an existing database as Rust: `#[table]` structs (one file per
+    /// table), `#[pg_enum]` enums and a `schema()` function, in a new folder
+    Pull {
+        #[command(flatten)]
+        database: Database,
+        /// The folder to write (it must not exist yet, or be empty)
+        #[arg(long)]
+        out: PathBuf,
+        /// Only these Postgres schemas (default: every schema of the database)
+        #[arg(long = "schema")]
+        schemas: Vec<String>,
+    },
     /// List the migrations, and with a database whether each is applied
     Status {
         #[command(flatten)]
@@ -174,6 +186,13 @@ where
                 }),
             }
         }
+        Command::Pull {
+            database,
+            out: folder,
+            schemas,
+        } => with_database(database, |client| {
+            Box::pin(async move { pull(out, &client, &folder, &schemas).await })
+        }),
         Command::Check { database } => check(out, &dir, &schema, database.database_url.as_deref()),
         Command::Push {
             database,
@@ -362,6 +381,45 @@ fn generate(
             );
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn pull(out: &Out, client: &Client, folder: &std::path::Path, schemas: &[String]) -> Outcome {
+    let io = |path: &std::path::Path| {
+        let path = path.to_path_buf();
+        move |source| MigrateError::Io { path, source }
+    };
+    if folder.exists()
+        && std::fs::read_dir(folder)
+            .map_err(io(folder))?
+            .next()
+            .is_some()
+    {
+        return Err(MigrateError::Runner(format!(
+            "{} is not empty: pull writes a new folder, and never over files",
+            folder.display()
+        )));
+    }
+    let files = super::pull::pull(client, schemas)
+        .await
+        .map_err(|e| runner::db(e, "cannot read the database's catalog"))?;
+    std::fs::create_dir_all(folder).map_err(io(folder))?;
+    for (name, text) in &files {
+        let path = folder.join(name);
+        std::fs::write(&path, text).map_err(io(&path))?;
+    }
+    out.line(&format!(
+        "{} {} file(s) in {}: declare `mod {};` and review them",
+        out.paint(BOLD, "Wrote"),
+        files.len(),
+        folder.display(),
+        folder
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    ));
+    let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+    out.object(serde_json::json!({ "ok": true, "written": names }));
     Ok(ExitCode::SUCCESS)
 }
 

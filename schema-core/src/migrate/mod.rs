@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod cli;
 pub mod diagram;
 pub mod diff;
+pub mod pull;
 pub mod render;
 pub mod runner;
 pub mod trial;

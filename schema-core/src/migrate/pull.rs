@@ -1,0 +1,972 @@
+//! `pull`: the declarations of a live database, written as Rust.
+//!
+//! The catalog reader ([`Catalog::read`]) gives every table, enum and extension as the server
+//! prints them; [`schema_of`] turns that into the schema model, and [`rust_files`] writes the
+//! model as `#[table]` structs and `#[pg_enum]` enums, one file per table, with a `schema()`
+//! function, formatted by rustfmt when it is installed. What the declarations cannot say yet is
+//! written as a comment naming the object and why: never dropped in silence.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use super::catalog::{Catalog, CatalogTable};
+use crate::schema::{
+    CheckDef, ColumnDef, DefaultValue, EnumDef, FkAction, ForeignKeyDef, Identity, IndexDef,
+    IndexKey, IndexMethod, IndexTarget, NullsOrder, PrimaryKeyDef, QualifiedName, Schema,
+    SortOrder, SqlType, TableDef, UniqueDef,
+};
+
+/// Reads the database of `client` (the named Postgres schemas only, when any are given) and
+/// returns its declarations as Rust files: see [`rust_files`].
+pub async fn pull(
+    client: &tokio_postgres::Client,
+    schemas: &[String],
+) -> Result<Vec<(String, String)>, tokio_postgres::Error> {
+    let mut catalog = Catalog::read(client).await?;
+    if !schemas.is_empty() {
+        let kept = |key: &String| schemas.iter().any(|s| key.starts_with(&format!("{s}.")));
+        catalog.tables.retain(|key, _| kept(key));
+        catalog.enums.retain(|key, _| kept(key));
+    }
+    let (schema, notes) = schema_of(&catalog);
+    Ok(rust_files(&schema, &notes))
+}
+
+/// The schema model of a catalog, with the notes of what it could not express, by table
+/// (`schema.name`; the empty key for notes on the whole schema).
+pub fn schema_of(catalog: &Catalog) -> (Schema, BTreeMap<String, Vec<String>>) {
+    let mut schema = Schema::new();
+    let mut notes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for extension in &catalog.extensions {
+        if let Err(at) = schema.extensions.binary_search_by(|e| (**e).cmp(extension)) {
+            schema.extensions.insert(at, extension.clone().into());
+        }
+    }
+    let enums: BTreeSet<String> = catalog.enums.keys().cloned().collect();
+    for (key, labels) in &catalog.enums {
+        let name = split(key);
+        schema.add_enum(EnumDef {
+            schema: name.schema.clone(),
+            name: name.name.clone(),
+            labels: labels.iter().map(|l| l.clone().into()).collect(),
+        });
+    }
+    for (key, table) in &catalog.tables {
+        let name = split(key);
+        let mut table_notes = Vec::new();
+        let def = table_def(&name, table, &enums, &mut table_notes);
+        if !table_notes.is_empty() {
+            notes.insert(key.clone(), table_notes);
+        }
+        schema.add_table(def);
+    }
+    (schema, notes)
+}
+
+/// `public.users` as a model name: `public` is the default schema, written as none.
+fn split(key: &str) -> QualifiedName {
+    let (schema, name) = key.split_once('.').unwrap_or(("public", key));
+    let schema = (schema != "public").then(|| schema.to_string().into());
+    QualifiedName::new(schema, name.to_string().into())
+}
+
+fn table_def(
+    name: &QualifiedName,
+    table: &CatalogTable,
+    enums: &BTreeSet<String>,
+    notes: &mut Vec<String>,
+) -> TableDef {
+    let columns: Vec<ColumnDef> = table
+        .columns
+        .iter()
+        .map(|c| {
+            let (sql_type, array_dims) = sql_type(&c.type_name, enums);
+            let default = c
+                .default
+                .as_deref()
+                .filter(|_| c.identity.is_none())
+                .map(|d| default_value(d, &sql_type));
+            if let Some(DefaultValue::Sql(sql)) = &default {
+                if sql.starts_with("nextval(") {
+                    notes.push(format!(
+                        "column `{}` takes its default from a sequence (`serial`), which is not \
+                         declared here: kept as `sql(…)`; consider `identity` instead",
+                        c.name
+                    ));
+                }
+            }
+            ColumnDef {
+                name: c.name.clone().into(),
+                sql_type,
+                array_dims,
+                nullable: !c.not_null,
+                default,
+                identity: match c.identity {
+                    Some('a') => Some(Identity::Always),
+                    Some('d') => Some(Identity::ByDefault),
+                    _ => None,
+                },
+                on_update: None,
+                on_update_trigger: false,
+                renamed_from: None,
+            }
+        })
+        .collect();
+    for trigger in &table.triggers {
+        notes.push(format!(
+            "trigger `{trigger}` is not declared (an `on_update = now, trigger` column makes this \
+             tool's own; others are not expressible yet)"
+        ));
+    }
+    if let Some((pk_name, _)) = &table.primary_key {
+        if *pk_name != format!("{}_pkey", name.name) {
+            notes.push(format!(
+                "the primary key is named `{pk_name}`; declared keys are named `{}_pkey`",
+                name.name
+            ));
+        }
+    }
+    TableDef {
+        schema: name.schema.clone(),
+        name: name.name.clone(),
+        renamed_from: None,
+        columns: columns.into(),
+        primary_key: table.primary_key.as_ref().map(|(pk, cols)| PrimaryKeyDef {
+            name: pk.clone().into(),
+            columns: cols.iter().map(|c| c.clone().into()).collect(),
+        }),
+        uniques: table
+            .uniques
+            .iter()
+            .map(|(name, u)| UniqueDef {
+                name: name.clone().into(),
+                columns: u.columns.iter().map(|c| c.clone().into()).collect(),
+                nulls_not_distinct: u.nulls_not_distinct,
+            })
+            .collect(),
+        indexes: table
+            .indexes
+            .iter()
+            .filter_map(|(index_name, index)| {
+                let method = IndexMethod::ALL
+                    .into_iter()
+                    .find(|m| m.sql() == index.method);
+                let Some(method) = method else {
+                    notes.push(format!(
+                        "index `{index_name}` uses the access method `{}`, which is not \
+                         expressible yet: left out",
+                        index.method
+                    ));
+                    return None;
+                };
+                Some(IndexDef {
+                    name: index_name.clone().into(),
+                    keys: index
+                        .keys
+                        .iter()
+                        .map(|k| IndexKey {
+                            target: if k.is_expression {
+                                IndexTarget::Expression(k.key.clone().into())
+                            } else {
+                                IndexTarget::Column(k.key.clone().into())
+                            },
+                            order: k.desc.then_some(SortOrder::Desc),
+                            // The default is NULLS LAST ascending, NULLS FIRST descending.
+                            nulls: match (k.desc, k.nulls_first) {
+                                (false, true) => Some(NullsOrder::First),
+                                (true, false) => Some(NullsOrder::Last),
+                                _ => None,
+                            },
+                            opclass: k.opclass.clone().map(Into::into),
+                        })
+                        .collect(),
+                    unique: index.unique,
+                    method,
+                    predicate: index.predicate.clone().map(Into::into),
+                    with: (!index.options.is_empty()).then(|| index.options.join(", ").into()),
+                })
+            })
+            .collect(),
+        foreign_keys: table
+            .foreign_keys
+            .iter()
+            .map(|(fk_name, fk)| ForeignKeyDef {
+                name: fk_name.clone().into(),
+                columns: fk.columns.iter().map(|c| c.clone().into()).collect(),
+                references: split(&fk.references),
+                referenced_columns: fk
+                    .referenced_columns
+                    .iter()
+                    .map(|c| c.clone().into())
+                    .collect(),
+                on_delete: fk.on_delete,
+                on_update: fk.on_update,
+            })
+            .collect(),
+        checks: table
+            .checks
+            .iter()
+            .map(|(name, expression)| CheckDef {
+                name: name.clone().into(),
+                expression: expression.clone().into(),
+            })
+            .collect(),
+        soft_delete: None,
+    }
+}
+
+/// A type as `format_type` prints it, as the model's type and array dimensions.
+fn sql_type(printed: &str, enums: &BTreeSet<String>) -> (SqlType, u8) {
+    let mut base = printed;
+    let mut dims = 0;
+    while let Some(inner) = base.strip_suffix("[]") {
+        base = inner;
+        dims += 1;
+    }
+    let args = |prefix: &str| -> Option<Vec<u32>> {
+        let inner = base
+            .strip_prefix(prefix)?
+            .strip_prefix('(')?
+            .strip_suffix(')')?;
+        inner.split(',').map(|n| n.trim().parse().ok()).collect()
+    };
+    let sql_type = match base {
+        "smallint" => SqlType::SmallInt,
+        "integer" => SqlType::Integer,
+        "bigint" => SqlType::BigInt,
+        "real" => SqlType::Real,
+        "double precision" => SqlType::DoublePrecision,
+        "boolean" => SqlType::Boolean,
+        "text" => SqlType::Text,
+        "character varying" => SqlType::Varchar(None),
+        "uuid" => SqlType::Uuid,
+        "timestamp without time zone" => SqlType::Timestamp,
+        "timestamp with time zone" => SqlType::TimestampTz,
+        "date" => SqlType::Date,
+        "time without time zone" => SqlType::Time,
+        "interval" => SqlType::Interval,
+        "numeric" => SqlType::Numeric {
+            precision: None,
+            scale: None,
+        },
+        "json" => SqlType::Json,
+        "jsonb" => SqlType::Jsonb,
+        "bytea" => SqlType::Bytea,
+        "vector" => SqlType::Vector(None),
+        _ => {
+            if let Some([n]) = args("character varying").as_deref() {
+                SqlType::Varchar(Some(*n))
+            } else if let Some([n]) = args("character").as_deref() {
+                SqlType::Char(*n)
+            } else if let Some([n]) = args("vector").as_deref() {
+                SqlType::Vector(Some(*n))
+            } else if let Some([p, s]) = args("numeric").as_deref() {
+                SqlType::Numeric {
+                    precision: Some(*p as u16),
+                    scale: Some(*s as u16),
+                }
+            } else if let Some(name) = enum_named(base, enums) {
+                SqlType::Enum(split(&name))
+            } else {
+                SqlType::Custom(base.to_string().into())
+            }
+        }
+    };
+    (sql_type, dims)
+}
+
+/// The enum a printed type name is (`user_role`, `auth.role`, `"Quoted"`), if it is one.
+fn enum_named(printed: &str, enums: &BTreeSet<String>) -> Option<String> {
+    let unquoted: String = printed.replace('"', "");
+    let key = if unquoted.contains('.') {
+        unquoted
+    } else {
+        format!("public.{unquoted}")
+    };
+    enums.contains(&key).then_some(key)
+}
+
+/// A default as `pg_get_expr` prints it, as the model's default.
+fn default_value(printed: &str, sql_type: &SqlType) -> DefaultValue {
+    let is_time = matches!(
+        sql_type,
+        SqlType::Timestamp | SqlType::TimestampTz | SqlType::Date
+    );
+    match printed {
+        "now()" | "CURRENT_TIMESTAMP" if is_time && *sql_type != SqlType::Date => {
+            return DefaultValue::Now
+        }
+        "CURRENT_DATE" if *sql_type == SqlType::Date => return DefaultValue::Now,
+        "gen_random_uuid()" if *sql_type == SqlType::Uuid => return DefaultValue::RandomUuid,
+        "true" if *sql_type == SqlType::Boolean => return DefaultValue::Bool(true),
+        "false" if *sql_type == SqlType::Boolean => return DefaultValue::Bool(false),
+        _ => {}
+    }
+    let numeric = matches!(
+        sql_type,
+        SqlType::SmallInt
+            | SqlType::Integer
+            | SqlType::BigInt
+            | SqlType::Real
+            | SqlType::DoublePrecision
+            | SqlType::Numeric { .. }
+    );
+    // `0`, `1.5`, or a negative number, which the server prints as a cast literal
+    // (`'-1'::integer`). A numeric column's cast literal (`'0'::numeric`) was written quoted,
+    // and stays SQL: a bare number would print otherwise.
+    let number = match printed
+        .strip_prefix('\'')
+        .and_then(|rest| rest.split_once("'::"))
+    {
+        Some((literal, cast)) if !cast.starts_with("numeric") => literal,
+        Some(_) => "",
+        None => printed,
+    };
+    if numeric && is_number(number) {
+        return DefaultValue::Number(number.to_string().into());
+    }
+    if let Some((literal, cast)) = quoted_literal(printed) {
+        match sql_type {
+            SqlType::Text | SqlType::Varchar(_) | SqlType::Char(_)
+                if matches!(cast, "text" | "character varying" | "bpchar") =>
+            {
+                return DefaultValue::Text(literal.into())
+            }
+            SqlType::Enum(_) => return DefaultValue::EnumLabel(literal.into()),
+            _ => {}
+        }
+    }
+    DefaultValue::Sql(printed.to_string().into())
+}
+
+fn is_number(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && digits.chars().filter(|&c| c == '.').count() <= 1
+        && !digits.starts_with('.')
+        && !digits.ends_with('.')
+}
+
+/// `'it''s'::text` as (`it's`, `text`).
+fn quoted_literal(printed: &str) -> Option<(String, &str)> {
+    let rest = printed.strip_prefix('\'')?;
+    let mut literal = String::new();
+    let mut chars = rest.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '\'' {
+            if chars.peek().map(|&(_, n)| n) == Some('\'') {
+                chars.next();
+                literal.push('\'');
+                continue;
+            }
+            let cast = rest[i + 1..].strip_prefix("::")?;
+            return Some((literal, cast.trim_matches('"')));
+        }
+        literal.push(c);
+    }
+    None
+}
+
+/// The Rust files of a pulled schema: `(file name, text)`, each table in `<table>_table.rs`, the
+/// enums in `enums.rs`, and `mod.rs` with the modules and `pub fn schema()`. `krate` is how the
+/// code names schema-core (`schema_core`).
+pub fn rust_files(schema: &Schema, notes: &BTreeMap<String, Vec<String>>) -> Vec<(String, String)> {
+    let names = Names::of(schema);
+    let mut files = Vec::new();
+    let mut modules = Vec::new();
+    if !schema.enums.is_empty() {
+        let mut out = String::from(
+            "//! The database's enum types, pulled by `gen-migrations pull`.\n\nuse schema_core::prelude::*;\n",
+        );
+        for def in &schema.enums {
+            out.push('\n');
+            out.push_str(&enum_code(def, &names));
+        }
+        files.push(("enums.rs".to_string(), out));
+        modules.push("enums".to_string());
+    }
+    for table in &schema.tables {
+        let key = format!(
+            "{}.{}",
+            table.qualified_name().schema_or_public(),
+            table.name
+        );
+        let file = format!("{}_table", names.module(&table.qualified_name()));
+        let mut out = format!(
+            "//! Table `{}`, pulled by `gen-migrations pull`.\n\n#![allow(unused_imports)]\n\nuse super::*;\nuse schema_core::prelude::*;\n\n",
+            shown(&table.qualified_name())
+        );
+        for note in notes.get(&key).into_iter().flatten() {
+            let _ = writeln!(out, "// Not expressed: {note}.");
+        }
+        if notes.contains_key(&key) {
+            out.push('\n');
+        }
+        out.push_str(&table_code(table, schema, &names));
+        files.push((format!("{file}.rs"), out));
+        modules.push(file);
+    }
+    let mut root = String::from(
+        "//! The schema of a database, pulled by `gen-migrations pull`: review it, then own it.\n\n",
+    );
+    for note in notes.get("").into_iter().flatten() {
+        let _ = writeln!(root, "// Not expressed: {note}.");
+    }
+    for module in &modules {
+        let _ = writeln!(root, "mod {module};");
+    }
+    root.push('\n');
+    for module in &modules {
+        let _ = writeln!(root, "pub use {module}::*;");
+    }
+    root.push_str("\n/// Every table, enum and extension of the database.\npub fn schema() -> schema_core::schema::Schema {\n    schema_core::schema::Schema::new()");
+    for extension in &schema.extensions {
+        let _ = write!(root, "\n        .extension({extension:?})");
+    }
+    for def in &schema.enums {
+        let _ = write!(
+            root,
+            "\n        .pg_enum::<{}>()",
+            names.enum_type(&def.qualified_name())
+        );
+    }
+    for table in &schema.tables {
+        let _ = write!(
+            root,
+            "\n        .table::<{}>()",
+            names.struct_name(&table.qualified_name())
+        );
+    }
+    root.push_str("\n}\n");
+    files.insert(0, ("mod.rs".to_string(), root));
+    files
+        .into_iter()
+        .map(|(name, text)| (name, rustfmt(&text)))
+        .collect()
+}
+
+/// The text formatted by rustfmt (edition 2021), or as it is when rustfmt is not installed.
+fn rustfmt(text: &str) -> String {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let child = Command::new("rustfmt")
+        .args(["--edition", "2021", "--emit", "stdout", "--quiet"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn();
+    let Ok(mut child) = child else {
+        return text.to_string();
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(text.as_bytes());
+    }
+    match child.wait_with_output() {
+        Ok(output) if output.status.success() && !output.stdout.is_empty() => {
+            String::from_utf8(output.stdout).unwrap_or_else(|_| text.to_string())
+        }
+        _ => text.to_string(),
+    }
+}
+
+fn shown(name: &QualifiedName) -> String {
+    match &name.schema {
+        Some(schema) => format!("{schema}.{}", name.name),
+        None => name.name.to_string(),
+    }
+}
+
+/// Rust names for the schema's tables, enums and columns: deterministic, and distinct.
+struct Names {
+    structs: BTreeMap<QualifiedName, String>,
+    modules: BTreeMap<QualifiedName, String>,
+    enums: BTreeMap<QualifiedName, String>,
+}
+
+impl Names {
+    fn of(schema: &Schema) -> Names {
+        let mut taken = BTreeSet::new();
+        let mut unique = |wanted: String| {
+            let mut name = wanted.clone();
+            let mut n = 2;
+            while !taken.insert(name.clone()) {
+                name = format!("{wanted}{n}");
+                n += 1;
+            }
+            name
+        };
+        let mut enums = BTreeMap::new();
+        for def in &schema.enums {
+            let base = camel(&prefixed(&def.qualified_name()));
+            enums.insert(def.qualified_name(), unique(base));
+        }
+        let mut structs = BTreeMap::new();
+        let mut modules = BTreeMap::new();
+        for table in &schema.tables {
+            let name = table.qualified_name();
+            structs.insert(name.clone(), unique(camel(&singular(&prefixed(&name)))));
+            modules.insert(name.clone(), rust_ident(&snake(&prefixed(&name))));
+        }
+        Names {
+            structs,
+            modules,
+            enums,
+        }
+    }
+
+    fn struct_name(&self, name: &QualifiedName) -> &str {
+        &self.structs[name]
+    }
+
+    fn module(&self, name: &QualifiedName) -> &str {
+        &self.modules[name]
+    }
+
+    fn enum_type(&self, name: &QualifiedName) -> &str {
+        &self.enums[name]
+    }
+}
+
+/// `auth.users` as `auth_users`; `public.users` as `users`.
+fn prefixed(name: &QualifiedName) -> String {
+    match &name.schema {
+        Some(schema) => format!("{schema}_{}", name.name),
+        None => name.name.to_string(),
+    }
+}
+
+/// `ai_usage_log` → `AiUsageLog`; `userRole` → `UserRole`.
+fn camel(name: &str) -> String {
+    let mut out = String::new();
+    for word in words(name) {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            out.extend(first.to_uppercase());
+            out.push_str(&chars.as_str().to_lowercase());
+        }
+    }
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, 'T');
+    }
+    out
+}
+
+/// `createdAt` → `created_at`; `Owner ID` → `owner_id`.
+fn snake(name: &str) -> String {
+    let joined = words(name)
+        .iter()
+        .map(|w| w.to_lowercase())
+        .collect::<Vec<_>>()
+        .join("_");
+    if joined.is_empty() {
+        "column".to_string()
+    } else if joined.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("c_{joined}")
+    } else {
+        joined
+    }
+}
+
+/// The words of a name: split at non-alphanumerics and at lower-to-upper case changes.
+fn words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if !c.is_ascii_alphanumeric() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            previous_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && previous_lower && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        current.push(c);
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+/// `users` → `user`, `categories` → `category`; names that do not end so stay.
+fn singular(name: &str) -> String {
+    if let Some(stem) = name.strip_suffix("ies").filter(|s| s.len() > 1) {
+        format!("{stem}y")
+    } else if name.ends_with("ss") || name.ends_with("us") || name.len() <= 3 {
+        name.to_string()
+    } else if let Some(stem) = name.strip_suffix('s') {
+        stem.to_string()
+    } else {
+        name.to_string()
+    }
+}
+
+/// A Rust identifier for `name`, raw when it is a keyword.
+fn rust_ident(name: &str) -> String {
+    const KEYWORDS: &[&str] = &[
+        "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
+        "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move",
+        "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait",
+        "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do",
+        "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
+        "gen",
+    ];
+    if matches!(name, "self" | "Self" | "super" | "crate") {
+        format!("{name}_")
+    } else if KEYWORDS.contains(&name) {
+        format!("r#{name}")
+    } else {
+        name.to_string()
+    }
+}
+
+fn enum_code(def: &EnumDef, names: &Names) -> String {
+    let mut out = String::new();
+    let mut attrs = vec![format!("name = {:?}", def.name.as_ref())];
+    if let Some(schema) = &def.schema {
+        attrs.push(format!("schema = {:?}", schema.as_ref()));
+    }
+    attrs.push("rename_all = \"verbatim\"".to_string());
+    let _ = writeln!(out, "#[pg_enum({})]", attrs.join(", "));
+    out.push_str("#[derive(Debug, Clone, Copy, PartialEq, Eq)]\n");
+    let _ = writeln!(
+        out,
+        "pub enum {} {{",
+        names.enum_type(&def.qualified_name())
+    );
+    let mut taken = BTreeSet::new();
+    for label in def.labels.iter() {
+        let mut variant = camel(label);
+        let mut n = 2;
+        while !taken.insert(variant.clone()) {
+            variant = format!("{}{n}", camel(label));
+            n += 1;
+        }
+        if variant != label.as_ref() {
+            let _ = writeln!(out, "    #[label = {:?}]", label.as_ref());
+        }
+        let _ = writeln!(out, "    {variant},");
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// The Rust type of a column, and the column attributes its SQL type needs.
+fn rust_type(column: &ColumnDef, names: &Names) -> (String, Vec<String>, Option<String>) {
+    let mut attrs = Vec::new();
+    let mut note = None;
+    let scalar = match &column.sql_type {
+        SqlType::SmallInt => "i16".to_string(),
+        SqlType::Integer => "i32".to_string(),
+        SqlType::BigInt => "i64".to_string(),
+        SqlType::Real => "f32".to_string(),
+        SqlType::DoublePrecision => "f64".to_string(),
+        SqlType::Boolean => "bool".to_string(),
+        SqlType::Text => "String".to_string(),
+        SqlType::Varchar(n) => {
+            attrs.push(match n {
+                Some(n) => format!("varchar({n})"),
+                None => "varchar".to_string(),
+            });
+            "String".to_string()
+        }
+        SqlType::Char(n) => {
+            attrs.push(format!("char({n})"));
+            "String".to_string()
+        }
+        SqlType::Uuid => "Uuid".to_string(),
+        SqlType::Timestamp => "Timestamp".to_string(),
+        SqlType::TimestampTz => "TimestampTz".to_string(),
+        SqlType::Date => "NaiveDate".to_string(),
+        SqlType::Time => "schema_core::chrono::NaiveTime".to_string(),
+        SqlType::Jsonb => "schema_core::serde_json::Value".to_string(),
+        SqlType::Vector(n) => {
+            if let Some(n) = n {
+                attrs.push(format!("vector({n})"));
+            }
+            "schema_core::pgvector::Vector".to_string()
+        }
+        SqlType::Numeric { precision, scale } => {
+            if let (Some(p), Some(s)) = (precision, scale) {
+                attrs.push(format!("numeric({p}, {s})"));
+            }
+            note = Some("needs schema-core's `decimal` feature".to_string());
+            "rust_decimal::Decimal".to_string()
+        }
+        SqlType::Enum(name) => names.enum_type(name).to_string(),
+        other => {
+            let sql = match other {
+                SqlType::Custom(sql) => sql.to_string(),
+                SqlType::Interval => "interval".to_string(),
+                SqlType::Json => "json".to_string(),
+                SqlType::Bytea => "bytea".to_string(),
+                _ => other.ddl(),
+            };
+            attrs.push(format!("sql_type = {sql:?}"));
+            note = Some(format!(
+                "`{sql}` has no Rust type here yet: a `String` reads and writes text-like values \
+                 only"
+            ));
+            "String".to_string()
+        }
+    };
+    let mut ty = scalar;
+    for _ in 0..column.array_dims {
+        ty = format!("Vec<{ty}>");
+    }
+    if column.nullable {
+        ty = format!("Option<{ty}>");
+    }
+    (ty, attrs, note)
+}
+
+fn default_code(default: &DefaultValue, column: &ColumnDef, names: &Names) -> String {
+    match default {
+        DefaultValue::Bool(b) => b.to_string(),
+        DefaultValue::Number(n) => n.to_string(),
+        DefaultValue::Text(t) => format!("{:?}", t.as_ref()),
+        DefaultValue::EnumLabel(label) => match &column.sql_type {
+            SqlType::Enum(name) => format!("{}::{}", names.enum_type(name), camel(label)),
+            _ => format!("sql({:?})", format!("'{label}'")),
+        },
+        DefaultValue::RandomUuid => "random".to_string(),
+        DefaultValue::Now => "now".to_string(),
+        DefaultValue::Sql(sql) => format!("sql({:?})", sql.as_ref()),
+    }
+}
+
+fn action(action: FkAction) -> &'static str {
+    match action {
+        FkAction::NoAction => "no_action",
+        FkAction::Restrict => "restrict",
+        FkAction::Cascade => "cascade",
+        FkAction::SetNull => "set_null",
+        FkAction::SetDefault => "set_default",
+    }
+}
+
+/// The path of a column as declarations name it: `users::id`.
+fn column_path(table: &QualifiedName, column: &str, names: &Names) -> String {
+    format!("{}::{}", names.module(table), rust_ident(&snake(column)))
+}
+
+fn table_code(table: &TableDef, schema: &Schema, names: &Names) -> String {
+    let qualified = table.qualified_name();
+    let mut table_attrs = vec![format!("name = {:?}", table.name.as_ref())];
+    if let Some(s) = &table.schema {
+        table_attrs.push(format!("schema = {:?}", s.as_ref()));
+    }
+    if names.module(&qualified) != table.name.as_ref() {
+        table_attrs.push(format!("module = {}", names.module(&qualified)));
+    }
+    // Relations both ways: each single-column foreign key to a single-column primary key is a
+    // belongs-to here and a has-many on the referenced table.
+    let relation_name = |fk: &ForeignKeyDef| -> String {
+        let column = snake(&fk.columns[0]);
+        let stem = column
+            .strip_suffix("_id")
+            .filter(|s| !s.is_empty())
+            .unwrap_or(&column);
+        rust_ident(stem)
+    };
+    let single_key = |t: &TableDef| -> Option<String> {
+        match t.primary_key.as_ref().map(|pk| &pk.columns[..]) {
+            Some([only]) => Some(only.to_string()),
+            _ => None,
+        }
+    };
+    let relates = |fk: &ForeignKeyDef| -> bool {
+        fk.columns.len() == 1
+            && schema
+                .tables
+                .iter()
+                .find(|t| t.qualified_name() == fk.references)
+                .and_then(single_key)
+                .is_some_and(|key| {
+                    fk.referenced_columns.len() == 1 && *fk.referenced_columns[0] == key
+                })
+    };
+    let mut has_many: Vec<String> = Vec::new();
+    if single_key(table).is_some() {
+        for child in &schema.tables {
+            let fks: Vec<&ForeignKeyDef> = child
+                .foreign_keys
+                .iter()
+                .filter(|fk| fk.references == qualified && relates(fk))
+                .collect();
+            for fk in &fks {
+                // `projects`, or `projects_by_owner` when the child references this table twice.
+                let name = if fks.len() == 1 {
+                    prefixed(&child.qualified_name())
+                } else {
+                    format!(
+                        "{}_by_{}",
+                        prefixed(&child.qualified_name()),
+                        relation_name(fk)
+                    )
+                };
+                has_many.push(format!(
+                    "has_many({}, by = {})",
+                    rust_ident(&snake(&name)),
+                    column_path(&child.qualified_name(), &fk.columns[0], names)
+                ));
+            }
+        }
+    }
+    table_attrs.extend(has_many);
+    let pk_default = format!("{}_pkey", table.name);
+    let single_pk = match table.primary_key.as_ref().map(|pk| &pk.columns[..]) {
+        Some([only])
+            if table
+                .primary_key
+                .as_ref()
+                .is_some_and(|pk| *pk.name == pk_default) =>
+        {
+            Some(only.to_string())
+        }
+        _ => None,
+    };
+    if let Some(pk) = &table.primary_key {
+        if single_pk.is_none() {
+            let cols: Vec<String> = pk.columns.iter().map(|c| rust_ident(&snake(c))).collect();
+            table_attrs.push(format!("primary_key({})", cols.join(", ")));
+        }
+    }
+    for unique in table.uniques.iter() {
+        let cols: Vec<String> = unique
+            .columns
+            .iter()
+            .map(|c| rust_ident(&snake(c)))
+            .collect();
+        let mut u = format!(
+            "unique(on({}), name = {:?}",
+            cols.join(", "),
+            unique.name.as_ref()
+        );
+        if unique.nulls_not_distinct {
+            u.push_str(", nulls_not_distinct");
+        }
+        u.push(')');
+        table_attrs.push(u);
+    }
+    for index in table.indexes.iter() {
+        let keys: Vec<String> = index
+            .keys
+            .iter()
+            .map(|k| {
+                let mut key = match &k.target {
+                    IndexTarget::Column(c) => rust_ident(&snake(c)),
+                    IndexTarget::Expression(sql) => format!("sql({:?})", sql.as_ref()),
+                };
+                if k.order == Some(SortOrder::Desc) {
+                    key.push_str(" desc");
+                }
+                match k.nulls {
+                    Some(NullsOrder::First) => key.push_str(" nulls_first"),
+                    Some(NullsOrder::Last) => key.push_str(" nulls_last"),
+                    None => {}
+                }
+                if let Some(ops) = &k.opclass {
+                    key.push_str(&format!(" ops = {:?}", ops.as_ref()));
+                }
+                key
+            })
+            .collect();
+        let mut i = format!(
+            "index(name = {:?}, on({})",
+            index.name.as_ref(),
+            keys.join(", ")
+        );
+        if index.unique {
+            i.push_str(", unique");
+        }
+        if index.method != IndexMethod::Btree {
+            i.push_str(&format!(", method = {}", index.method.sql()));
+        }
+        if let Some(predicate) = &index.predicate {
+            i.push_str(&format!(", where = {:?}", predicate.as_ref()));
+        }
+        if let Some(with) = &index.with {
+            i.push_str(&format!(", with = {:?}", with.as_ref()));
+        }
+        i.push(')');
+        table_attrs.push(i);
+    }
+    for check in table.checks.iter() {
+        table_attrs.push(format!(
+            "check(name = {:?}, sql = {:?})",
+            check.name.as_ref(),
+            check.expression.as_ref()
+        ));
+    }
+    let mut out = format!("#[table({})]\n", table_attrs.join(", "));
+    out.push_str("#[derive(Debug, Clone, PartialEq)]\n");
+    let _ = writeln!(out, "pub struct {} {{", names.struct_name(&qualified));
+    for column in table.columns.iter() {
+        let field = rust_ident(&snake(&column.name));
+        let (ty, type_attrs, note) = rust_type(column, names);
+        if let Some(note) = note {
+            let _ = writeln!(out, "    // {note}.");
+        }
+        let mut attrs = Vec::new();
+        if field.trim_start_matches("r#") != column.name.as_ref() {
+            attrs.push(format!("name = {:?}", column.name.as_ref()));
+        }
+        if single_pk.as_deref() == Some(column.name.as_ref()) {
+            attrs.push("primary_key".to_string());
+        }
+        match column.identity {
+            Some(Identity::ByDefault) => attrs.push("identity".to_string()),
+            Some(Identity::Always) => attrs.push("identity = always".to_string()),
+            None => {}
+        }
+        attrs.extend(type_attrs);
+        if let Some(default) = &column.default {
+            attrs.push(format!(
+                "default = {}",
+                default_code(default, column, names)
+            ));
+        }
+        for fk in table
+            .foreign_keys
+            .iter()
+            .filter(|fk| fk.columns.len() == 1 && *fk.columns[0] == *column.name)
+        {
+            let target = column_path(&fk.references, &fk.referenced_columns[0], names);
+            let default_name = format!("{}_{}_fkey", table.name, column.name);
+            let mut parts = vec![target];
+            if fk.on_delete != FkAction::NoAction {
+                parts.push(format!("on_delete = {}", action(fk.on_delete)));
+            }
+            if fk.on_update != FkAction::NoAction {
+                parts.push(format!("on_update = {}", action(fk.on_update)));
+            }
+            if *fk.name != default_name {
+                parts.push(format!("name = {:?}", fk.name.as_ref()));
+            }
+            attrs.push(format!("references({})", parts.join(", ")));
+            if relates(fk) {
+                attrs.push(format!("relation = {}", relation_name(fk)));
+            }
+        }
+        if !attrs.is_empty() {
+            let _ = writeln!(out, "    #[column({})]", attrs.join(", "));
+        }
+        let _ = writeln!(out, "    pub {field}: {ty},");
+    }
+    out.push_str("}\n");
+    for fk in table.foreign_keys.iter().filter(|fk| fk.columns.len() > 1) {
+        let _ = writeln!(
+            out,
+            "// Not expressed: the foreign key `{}` on ({}) has more than one column.",
+            fk.name,
+            fk.columns.join(", ")
+        );
+    }
+    out
+}

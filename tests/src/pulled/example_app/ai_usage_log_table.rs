@@ -1,0 +1,29 @@
+//! Table `ai_usage_log`, pulled by `gen-migrations pull`.
+
+#![allow(unused_imports)]
+
+use super::*;
+use schema_core::prelude::*;
+
+#[table(
+    name = "ai_usage_log",
+    index(name = "idx_ai_usage_created", on(created_at)),
+    index(name = "idx_ai_usage_user_id", on(user_id))
+)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct AiUsageLog {
+    #[column(primary_key, default = random)]
+    pub id: Uuid,
+    #[column(references(users::id, on_delete = cascade), relation = user)]
+    pub user_id: Uuid,
+    #[column(varchar(100))]
+    pub model: String,
+    #[column(varchar(50))]
+    pub tokens_used: String,
+    #[column(varchar(50))]
+    pub estimated_cost: Option<String>,
+    #[column(varchar(255))]
+    pub endpoint: Option<String>,
+    #[column(default = now)]
+    pub created_at: Timestamp,
+}

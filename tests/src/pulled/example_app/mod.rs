@@ -1,0 +1,27 @@
+//! The schema of a database, pulled by `gen-migrations pull`: review it, then own it.
+
+mod ai_usage_log_table;
+mod contexts_table;
+mod enums;
+mod messages_table;
+mod projects_table;
+mod users_table;
+
+pub use ai_usage_log_table::*;
+pub use contexts_table::*;
+pub use enums::*;
+pub use messages_table::*;
+pub use projects_table::*;
+pub use users_table::*;
+
+/// Every table, enum and extension of the database.
+pub fn schema() -> schema_core::schema::Schema {
+    schema_core::schema::Schema::new()
+        .extension("vector")
+        .pg_enum::<UserRole>()
+        .table::<AiUsageLog>()
+        .table::<Context>()
+        .table::<Message>()
+        .table::<Project>()
+        .table::<User>()
+}
