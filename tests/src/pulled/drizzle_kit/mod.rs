@@ -2,11 +2,13 @@
 
 mod ai_usage_log_table;
 mod enums;
+mod events_table;
 mod projects_table;
 mod users_table;
 
 pub use ai_usage_log_table::*;
 pub use enums::*;
+pub use events_table::*;
 pub use projects_table::*;
 pub use users_table::*;
 
@@ -15,6 +17,7 @@ pub fn schema() -> schema_core::schema::Schema {
     schema_core::schema::Schema::new()
         .pg_enum::<UserRole>()
         .table::<AiUsageLog>()
+        .table::<Event>()
         .table::<Project>()
         .table::<User>()
 }
