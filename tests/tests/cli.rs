@@ -597,3 +597,111 @@ fn pull_writes_a_new_folder_and_never_over_files() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `rollback` undoes the newest migration with its down migration: refused while it would lose
+/// data and `--allow-data-loss` is not given, by steps or `--to` a tag; a custom migration rolls
+/// back only with a down written by hand.
+#[test]
+fn rollback_undoes_migrations_with_their_downs() {
+    let (runtime, db, dir) = setup();
+    let url = db.url();
+    let v1 = || Schema::new().table::<before::Widget>();
+    let v2 = || Schema::new().table::<after::Widget>();
+    let journal = || {
+        runtime.block_on(async {
+            let client = db.connect().await.unwrap();
+            client
+                .query("SELECT name FROM __schema_migrations ORDER BY name", &[])
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| row.get::<_, String>(0))
+                .collect::<Vec<_>>()
+        })
+    };
+    let migrate = |schema: Schema| run(schema, &dir, &["migrate", "--database-url", &url]);
+    assert_eq!(run(v1(), &dir, &[]), ExitCode::SUCCESS);
+    assert_eq!(migrate(v1()), ExitCode::SUCCESS);
+    assert_eq!(run(v2(), &dir, &[]), ExitCode::SUCCESS);
+    assert_eq!(migrate(v2()), ExitCode::SUCCESS);
+    let all = journal();
+    assert!(all.len() >= 2, "{all:?}");
+    assert!(dir.join(format!("{}.down.sql", all[1])).exists());
+    assert_eq!(
+        run(v2(), &dir, &["rollback", "--database-url", &url]),
+        ExitCode::FAILURE,
+        "dropping the added column loses data"
+    );
+    assert_eq!(journal(), all, "nothing undone");
+    assert_eq!(
+        run(
+            v2(),
+            &dir,
+            &["rollback", "--database-url", &url, "--allow-data-loss"]
+        ),
+        ExitCode::SUCCESS
+    );
+    assert_eq!(journal(), ["0000_init"]);
+    assert_eq!(migrate(v2()), ExitCode::SUCCESS);
+    assert_eq!(journal(), all, "migrated again");
+    assert_eq!(
+        run(
+            v2(),
+            &dir,
+            &[
+                "rollback",
+                "--database-url",
+                &url,
+                "--to",
+                "0000_init",
+                "--allow-data-loss"
+            ]
+        ),
+        ExitCode::SUCCESS
+    );
+    assert_eq!(journal(), ["0000_init"]);
+    assert_eq!(migrate(v2()), ExitCode::SUCCESS);
+
+    // A custom migration: no down, no rollback; a down written by hand, a rollback.
+    assert_eq!(
+        run(v2(), &dir, &["generate", "--custom", "--name", "seed"]),
+        ExitCode::SUCCESS
+    );
+    let tag = MigrationsDir::new(&dir)
+        .journal()
+        .unwrap()
+        .entries
+        .last()
+        .unwrap()
+        .tag
+        .clone();
+    let path = dir.join(format!("{tag}.sql"));
+    let template = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        format!("{template}INSERT INTO widgets (name) VALUES ('seed');\n"),
+    )
+    .unwrap();
+    assert_eq!(migrate(v2()), ExitCode::SUCCESS);
+    assert_eq!(
+        run(v2(), &dir, &["rollback", "--database-url", &url]),
+        ExitCode::FAILURE,
+        "a custom migration has no generated down"
+    );
+    std::fs::write(
+        dir.join(format!("{tag}.down.sql")),
+        "DELETE FROM widgets WHERE name = 'seed';\n",
+    )
+    .unwrap();
+    assert_eq!(
+        run(v2(), &dir, &["check"]),
+        ExitCode::SUCCESS,
+        "a down file is no stray"
+    );
+    assert_eq!(
+        run(v2(), &dir, &["rollback", "--database-url", &url]),
+        ExitCode::SUCCESS
+    );
+    assert!(!journal().contains(&tag));
+    std::fs::remove_dir_all(&dir).ok();
+}

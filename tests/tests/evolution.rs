@@ -12,6 +12,7 @@ use schema_core::migrate::{
     diff, migration_sql, render, DiffOptions, Generated, MigrateError, MigrationsDir,
 };
 
+use schema_core::schema::Schema;
 use schema_core::testing::{self, TestDb};
 
 mod v1 {
@@ -598,4 +599,118 @@ fn a_unique_is_online_unless_a_new_foreign_key_needs_it() {
             .differences(&catalog);
         assert!(differences.is_empty(), "{differences:#?}");
     });
+}
+
+/// Every migration of the evolution undone by its down migration gives back the catalog from
+/// before it, exactly, on every server; rolled back to nothing and migrated again, the database
+/// ends where it started.
+#[tokio::test]
+async fn each_migration_undone_gives_back_the_catalog_before_it() {
+    use schema_core::migrate::rollback::{self, RollbackOptions, Target};
+    for target in testing::targets().expect("a PostgreSQL to test on") {
+        let dir = temp_dir("down");
+        let _cleanup = Cleanup(dir.clone());
+        let migrations = MigrationsDir::new(&dir);
+        let db = TestDb::on(target).await.unwrap();
+        let mut client = db.connect().await.unwrap();
+        let on = target.describe();
+        // Compared as `check` compares, but for the order of columns: a column the migration
+        // dropped is added back last, since PostgreSQL cannot put a column in a place.
+        let read = async |client: &tokio_postgres::Client| {
+            let mut catalog = Catalog::read(client).await.unwrap();
+            for table in catalog.tables.values_mut() {
+                table.columns.sort_by(|a, b| a.name.cmp(&b.name));
+            }
+            catalog
+        };
+        let mut catalogs = vec![read(&client).await];
+        // Every change kind but the added enum label, which PostgreSQL cannot take back (below).
+        let same_labels = |mut schema: Schema| {
+            schema.enums = v1::schema().enums.clone();
+            schema
+        };
+        let versions = [
+            v1::schema(),
+            same_labels(v2::schema()),
+            same_labels(v3::schema()),
+        ];
+        for (n, schema) in versions.iter().enumerate() {
+            migrations.generate_with(schema, None, allow()).unwrap();
+            apply(&mut client, &dir).await;
+            if n == 0 {
+                client
+                    .batch_execute(
+                        "INSERT INTO accounts (email, name, age, legacy) VALUES ('a@x.io', 'A', 30, 'l');
+                         INSERT INTO notes (account_id, body, pinned) SELECT id, 'hello', false FROM accounts;",
+                    )
+                    .await
+                    .unwrap();
+            }
+            catalogs.push(read(&client).await);
+        }
+        let step = RollbackOptions {
+            target: Target::Steps(1),
+            allow_data_loss: true,
+            ..RollbackOptions::default()
+        };
+        for back in (0..versions.len()).rev() {
+            let undone = rollback::rollback(&client, &migrations, &step)
+                .await
+                .unwrap_or_else(|e| panic!("on {on}, undoing version {}: {e}", back + 1));
+            assert!(!undone.is_empty(), "on {on}");
+            let now = read(&client).await;
+            assert_eq!(
+                catalogs[back].differences(&now),
+                Vec::<String>::new(),
+                "on {on}, after undoing version {}",
+                back + 1
+            );
+        }
+        assert!(
+            rollback::rollback(&client, &migrations, &step)
+                .await
+                .unwrap()
+                .is_empty(),
+            "nothing left to undo"
+        );
+        apply(&mut client, &dir).await;
+        let again = read(&client).await;
+        assert_eq!(
+            catalogs.last().unwrap().differences(&again),
+            Vec::<String>::new(),
+            "on {on}: migrated again"
+        );
+    }
+}
+
+/// An added enum label cannot be taken back in place: the down migration says so with the plan,
+/// and rollback refuses it, undoing nothing.
+#[tokio::test]
+async fn an_added_enum_label_is_not_rolled_back() {
+    use schema_core::migrate::rollback::{self, RollbackOptions};
+    let dir = temp_dir("down-enum");
+    let _cleanup = Cleanup(dir.clone());
+    let migrations = MigrationsDir::new(&dir);
+    let db = TestDb::new().await.unwrap();
+    let mut client = db.connect().await.unwrap();
+    migrations.generate(&v1::schema(), None).unwrap();
+    migrations
+        .generate_with(&v2::schema(), None, allow())
+        .unwrap();
+    apply(&mut client, &dir).await;
+    let before = Catalog::read(&client).await.unwrap().to_string();
+    let options = RollbackOptions {
+        allow_data_loss: true,
+        ..RollbackOptions::default()
+    };
+    let refused = rollback::rollback(&client, &migrations, &options)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("cannot be rolled back"), "{refused}");
+    assert!(
+        refused.contains("'paused'") && refused.contains("Plan:"),
+        "{refused}"
+    );
+    assert_eq!(Catalog::read(&client).await.unwrap().to_string(), before);
 }

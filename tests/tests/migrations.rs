@@ -85,7 +85,11 @@ fn committed_example_migration_is_current() {
     };
     assert_eq!(written.tag, "0000_init");
     assert_eq!(std::fs::read(&written.sql_path).unwrap(), sql);
-    for file in ["meta/0000_snapshot.json", "meta/_journal.json"] {
+    for file in [
+        "0000_init.down.sql",
+        "meta/0000_snapshot.json",
+        "meta/_journal.json",
+    ] {
         assert_eq!(
             std::fs::read(fresh.join(file)).unwrap(),
             std::fs::read(root.join(file)).unwrap(),
@@ -119,6 +123,7 @@ fn generate_writes_once_then_nothing() {
     assert_eq!(
         before,
         [
+            "0000_create_everything.down.sql",
             "0000_create_everything.sql",
             "meta/0000_snapshot.json",
             "meta/_journal.json"

@@ -41,6 +41,7 @@ fn write_migrations(dir: &Path, files: &[(&str, &str)]) {
             tag: tag.to_string(),
             checksum: checksum(sql.as_bytes()),
             custom: false,
+            down: None,
         });
     }
     std::fs::write(

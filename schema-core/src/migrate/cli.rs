@@ -1,8 +1,8 @@
 //! The migration command line, reusable by any application: its `gen-migrations` binary is
 //! `fn main() -> ExitCode { cli::main(my_app::schema(), "migrations") }`.
 //!
-//! Commands: `generate` (the default), `migrate`, `baseline`, `status`, `check`, `push`, `drop`,
-//! `diagram`. It never
+//! Commands: `generate` (the default), `migrate`, `rollback`, `baseline`, `pull`, `status`,
+//! `check`, `push`, `drop`, `diagram`. It never
 //! prompts. Output is short and coloured on a terminal (`NO_COLOR` turns colour off); with
 //! `--json`, each command prints one JSON object instead (`{"ok": …}`), for CI. Exit codes: `0`
 //! done (or nothing to do), `1` refused, failed or drift found, `2` a usage error.
@@ -85,6 +85,20 @@ enum Command {
         /// Only these Postgres schemas (default: every schema of the database)
         #[arg(long = "schema")]
         schemas: Vec<String>,
+    },
+    /// Undo the newest applied migrations with their down migrations, newest first
+    Rollback {
+        #[command(flatten)]
+        database: Database,
+        /// How many migrations to undo (a migration written as two files counts once)
+        #[arg(long, conflicts_with = "to", default_value_t = 1)]
+        steps: usize,
+        /// Undo every migration applied after this one (its tag, `0003_add_color`)
+        #[arg(long)]
+        to: Option<String>,
+        /// Apply down migrations that lose data (drop what the migration added)
+        #[arg(long)]
+        allow_data_loss: bool,
     },
     /// List the migrations, and with a database whether each is applied
     Status {
@@ -193,6 +207,27 @@ where
         } => with_database(database, |client| {
             Box::pin(async move { pull(out, &client, &folder, &schemas).await })
         }),
+        Command::Rollback {
+            database,
+            steps,
+            to,
+            allow_data_loss,
+        } => match database.database_url.as_deref().map(runner::refuse_pooled) {
+            Some(Err(refusal)) => Err(refusal),
+            _ => {
+                let options = super::rollback::RollbackOptions {
+                    target: match to {
+                        Some(tag) => super::rollback::Target::To(tag),
+                        None => super::rollback::Target::Steps(steps),
+                    },
+                    allow_data_loss,
+                    ..Default::default()
+                };
+                with_database(database, |client| {
+                    Box::pin(async move { rollback(out, &client, &dir, &options).await })
+                })
+            }
+        },
         Command::Check { database } => check(out, &dir, &schema, database.database_url.as_deref()),
         Command::Push {
             database,
@@ -431,6 +466,26 @@ fn generate_custom(out: &Out, dir: &MigrationsDir, name: &str) -> Outcome {
         written.sql_path.display()
     ));
     out.object(serde_json::json!({ "ok": true, "written": [written.tag], "custom": true }));
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn rollback(
+    out: &Out,
+    client: &Client,
+    dir: &MigrationsDir,
+    options: &super::rollback::RollbackOptions,
+) -> Outcome {
+    let undone = super::rollback::rollback(client, dir, options).await?;
+    if undone.is_empty() {
+        out.line("Nothing to roll back: no migration is applied.");
+    } else {
+        out.line(&format!(
+            "{} {}",
+            out.paint(GREEN, "Rolled back:"),
+            undone.join(", ")
+        ));
+    }
+    out.object(serde_json::json!({ "ok": true, "rolled_back": undone }));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -12,8 +12,10 @@ pub mod catalog;
 pub mod cli;
 pub mod diagram;
 pub mod diff;
+pub mod down;
 pub mod pull;
 pub mod render;
+pub mod rollback;
 pub mod runner;
 pub mod trial;
 
@@ -107,6 +109,11 @@ pub struct JournalEntry {
     /// applied, so it can be edited until then, and never after.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub custom: bool,
+    /// SHA-256 of the generated down migration (`<tag>.down.sql`, then
+    /// `<tag>.down_online.sql` when there is one), on the first entry of a migration; none on
+    /// custom migrations (their down is written by hand) and on migrations written before downs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub down: Option<String>,
 }
 
 impl Journal {
@@ -213,6 +220,14 @@ impl MigrationsDir {
         self.root.join(format!("{tag}.sql"))
     }
 
+    /// The down migration of `tag` (`<tag>.down.sql`), and its online part.
+    pub fn down_paths(&self, tag: &str) -> (PathBuf, PathBuf) {
+        (
+            self.root.join(format!("{tag}.down.sql")),
+            self.root.join(format!("{tag}.down_online.sql")),
+        )
+    }
+
     pub fn snapshot_path(&self, idx: u32) -> PathBuf {
         self.meta().join(format!("{idx:04}_snapshot.json"))
     }
@@ -276,6 +291,11 @@ impl MigrationsDir {
             let Some(tag) = name.strip_suffix(".sql") else {
                 continue;
             };
+            // A down migration belongs to its migration's entry.
+            let tag = tag
+                .strip_suffix(".down")
+                .or_else(|| tag.strip_suffix(".down_online"))
+                .unwrap_or(tag);
             if path.is_file() && !journal.entries.iter().any(|e| e.tag == tag) {
                 unlisted.push(path);
             }
@@ -338,6 +358,13 @@ impl MigrationsDir {
             ));
         }
         let snapshot = Snapshot::new(schema.clone()).to_json();
+        let before = previous.map(|s| s.schema).unwrap_or_default();
+        let (down, down_online) = down::down_files(&tag_of_first(&files), &before, schema);
+        let down_checksum = {
+            let mut text = down.clone();
+            text.push_str(down_online.as_deref().unwrap_or(""));
+            checksum(text.as_bytes())
+        };
         let mut journal = journal;
         fs::create_dir_all(self.meta()).map_err(|e| MigrateError::Io {
             path: self.meta(),
@@ -351,11 +378,19 @@ impl MigrationsDir {
                 tag: tag.clone(),
                 checksum: checksum(sql.as_bytes()),
                 custom: false,
+                down: (i == 0).then(|| down_checksum.clone()),
             });
             let sql_path = self.sql_path(tag);
             let snapshot_path = self.snapshot_path(idx);
             write_new(&sql_path, sql.as_bytes())?;
             write_new(&snapshot_path, snapshot.as_bytes())?;
+            if i == 0 {
+                let (down_path, online_path) = self.down_paths(tag);
+                write_new(&down_path, down.as_bytes())?;
+                if let Some(online) = &down_online {
+                    write_new(&online_path, online.as_bytes())?;
+                }
+            }
             written.push(Written {
                 tag: tag.clone(),
                 sql_path,
@@ -402,6 +437,7 @@ impl MigrationsDir {
             tag: tag.clone(),
             checksum: checksum(sql.as_bytes()),
             custom: true,
+            down: None,
         });
         // The journal goes last: it is what makes the migration exist.
         write_atomic(&self.journal_path(), journal.to_json().as_bytes())?;
@@ -432,7 +468,13 @@ impl MigrationsDir {
         // The journal first: without its entry, the files are strays, never half a migration.
         write_atomic(&self.journal_path(), journal.to_json().as_bytes())?;
         for entry in &removed {
-            for path in [self.sql_path(&entry.tag), self.snapshot_path(entry.idx)] {
+            let (down, down_online) = self.down_paths(&entry.tag);
+            for path in [
+                self.sql_path(&entry.tag),
+                self.snapshot_path(entry.idx),
+                down,
+                down_online,
+            ] {
                 match fs::remove_file(&path) {
                     Ok(()) => {}
                     Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -461,6 +503,14 @@ impl MigrationsDir {
         };
         Ok((!plan.is_empty()).then_some(plan))
     }
+}
+
+/// The tag of a migration's first file.
+fn tag_of_first(files: &[(String, String)]) -> String {
+    files
+        .first()
+        .map(|(tag, _)| tag.clone())
+        .unwrap_or_default()
 }
 
 /// `0001_color` → `color`
