@@ -40,12 +40,65 @@ fn json_output_and_exit_codes() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The adoption commands' `--json`, against a real database (one with pgvector, which the
+/// example app's schema needs).
+#[test]
+fn json_of_rollback_baseline_and_pull() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let Some(db) = runtime.block_on(async {
+        for target in schema_core::testing::targets().unwrap() {
+            if target.has_extension("vector").await.unwrap() {
+                return Some(schema_core::testing::TestDb::on(target).await.unwrap());
+            }
+        }
+        None
+    }) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "no server with pgvector under CI"
+        );
+        println!("skipped: no PostgreSQL with pgvector here");
+        return;
+    };
+    let url = db.url();
+    let dir = std::env::temp_dir().join(format!("gen-migrations-json-{}", std::process::id()));
+    let dir_arg = dir.to_str().unwrap();
+    let with_db = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--dir", dir_arg, "--json", "--database-url", &url]);
+        gen_migrations(&all)
+    };
+    assert_eq!(gen_migrations(&["--dir", dir_arg, "--json"]).0, 0);
+    assert_eq!(with_db(&["migrate"]).0, 0);
+    let (code, stdout, _) = with_db(&["rollback"]);
+    assert_eq!(code, 1, "it loses data");
+    assert!(
+        stdout.contains(r#""ok":false"#) && stdout.contains("--allow-data-loss"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = with_db(&["rollback", "--allow-data-loss"]);
+    assert_eq!(
+        (code, stdout.trim()),
+        (0, r#"{"ok":true,"rolled_back":["0000_init"]}"#)
+    );
+    let (code, stdout, _) = with_db(&["baseline"]);
+    assert_eq!(code, 1, "an empty database is not the schema");
+    assert!(stdout.contains("cannot be baselined"), "{stdout}");
+    assert_eq!(with_db(&["migrate"]).0, 0);
+    let out = dir.join("pulled");
+    let (code, stdout, _) = with_db(&["pull", "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains(r#""written":["mod.rs","#), "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn every_command_has_help() {
     let (code, stdout, _) = gen_migrations(&["--help"]);
     assert_eq!(code, 0);
     for command in [
-        "generate", "migrate", "status", "check", "push", "drop", "diagram",
+        "generate", "migrate", "rollback", "baseline", "pull", "status", "check", "push", "drop",
+        "diagram",
     ] {
         assert!(
             stdout.contains(command),
