@@ -285,15 +285,76 @@ fn paren_idents(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<Ident>> {
     Ok(list.into_iter().collect())
 }
 
-fn paren_u32(meta: &ParseNestedMeta<'_>) -> syn::Result<Option<u32>> {
+/// A type parameter in PostgreSQL's range for it: `varchar(n)` takes 1 to 10,485,760, say. A
+/// number out of range (negative, zero, too large) is an error at it that gives the range.
+fn type_parameter(
+    input: ParseStream<'_>,
+    what: &str,
+    range: std::ops::RangeInclusive<u32>,
+) -> syn::Result<u32> {
+    let negative: Option<Token![-]> = input.parse()?;
+    let lit: LitInt = input.parse()?;
+    let span = match &negative {
+        Some(minus) => minus.span.join(lit.span()).unwrap_or(lit.span()),
+        None => lit.span(),
+    };
+    let out_of_range = || {
+        syn::Error::new(
+            span,
+            format!(
+                "{what} is {} to {}, not {}{}",
+                thousands(*range.start()),
+                thousands(*range.end()),
+                if negative.is_some() { "-" } else { "" },
+                lit.base10_digits()
+            ),
+        )
+    };
+    if negative.is_some() {
+        return Err(out_of_range());
+    }
+    let value: u64 = lit.base10_parse().map_err(|_| out_of_range())?;
+    u32::try_from(value)
+        .ok()
+        .filter(|v| range.contains(v))
+        .ok_or_else(out_of_range)
+}
+
+/// `10485760` → `10,485,760`
+fn thousands(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `varchar(n)`, `char(n)` and `vector(n)`: the one parameter, if given, in its range.
+fn paren_parameter(
+    meta: &ParseNestedMeta<'_>,
+    what: &str,
+    range: std::ops::RangeInclusive<u32>,
+) -> syn::Result<Option<u32>> {
     if !meta.input.peek(syn::token::Paren) {
         return Ok(None);
     }
     let content;
     parenthesized!(content in meta.input);
-    let lit: LitInt = content.parse()?;
-    Ok(Some(lit.base10_parse()?))
+    let value = type_parameter(&content, what, range)?;
+    if !content.is_empty() {
+        return Err(content.error(format!("{what} is one number")));
+    }
+    Ok(Some(value))
 }
+
+/// PostgreSQL's limits of type parameters.
+const MAX_LENGTH: u32 = 10_485_760;
+const MAX_VECTOR_DIMENSIONS: u32 = 16_000;
+const MAX_NUMERIC_PRECISION: u32 = 1_000;
 
 pub fn parse_table_attrs(cx: &Ctxt, args: proc_macro2::TokenStream) -> TableAttrs {
     let mut attrs = TableAttrs::default();
@@ -600,15 +661,15 @@ pub fn parse_column_attrs(cx: &Ctxt, field: &syn::Field) -> ColumnAttrs {
                     set_once(cx, &mut attrs.on_update, Sp::new(value, span), &meta)
                 }
                 "varchar" => {
-                    let n = paren_u32(&meta)?;
+                    let n = paren_parameter(&meta, "a `varchar` length", 1..=MAX_LENGTH)?;
                     set_once(cx, &mut attrs.type_override, Sp::new(TypeOverride::Varchar(n), span), &meta)
                 }
                 "char" => {
-                    let n = paren_u32(&meta)?;
+                    let n = paren_parameter(&meta, "a `char` length", 1..=MAX_LENGTH)?;
                     set_once(cx, &mut attrs.type_override, Sp::new(TypeOverride::Char(n.unwrap_or(1)), span), &meta)
                 }
                 "vector" => {
-                    let n = paren_u32(&meta)?;
+                    let n = paren_parameter(&meta, "a `vector` dimension", 1..=MAX_VECTOR_DIMENSIONS)?;
                     set_once(cx, &mut attrs.type_override, Sp::new(TypeOverride::Vector(n), span), &meta)
                 }
                 "numeric" => {
@@ -616,10 +677,15 @@ pub fn parse_column_attrs(cx: &Ctxt, field: &syn::Field) -> ColumnAttrs {
                     if meta.input.peek(syn::token::Paren) {
                         let content;
                         parenthesized!(content in meta.input);
-                        let list = content.parse_terminated(LitInt::parse, Token![,])?;
-                        let mut it = list.iter();
-                        p = it.next().map(|l| l.base10_parse()).transpose()?;
-                        s = it.next().map(|l| l.base10_parse()).transpose()?;
+                        let precision = type_parameter(&content, "a `numeric` precision", 1..=MAX_NUMERIC_PRECISION)?;
+                        p = Some(precision as u16);
+                        if content.parse::<Option<Token![,]>>()?.is_some() && !content.is_empty() {
+                            let scale = type_parameter(&content, &format!("a `numeric({precision}, s)` scale"), 0..=precision)?;
+                            s = Some(scale as u16);
+                        }
+                        if !content.is_empty() {
+                            return Err(content.error("`numeric` takes a precision and a scale: `numeric(10, 2)`"));
+                        }
                     }
                     set_once(cx, &mut attrs.type_override, Sp::new(TypeOverride::Numeric(p, s), span), &meta)
                 }

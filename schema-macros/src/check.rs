@@ -45,6 +45,45 @@ pub fn table(cx: &Ctxt, table: &Table<'_>) {
     relation_names(cx, table);
     attribute_combinations(cx, table);
     relations(cx, table);
+    foreign_key_actions(cx, table);
+}
+
+/// `set_null` needs a nullable column and `set_default` a default: otherwise the action fails
+/// when it fires (a delete of the referenced row), long after the schema compiled.
+fn foreign_key_actions(cx: &Ctxt, table: &Table<'_>) {
+    for column in &table.columns {
+        let Some(references) = &column.attrs.references else {
+            continue;
+        };
+        for (action, which) in [
+            (&references.on_delete, "on_delete"),
+            (&references.on_update, "on_update"),
+        ] {
+            let Some(action) = action else { continue };
+            match action.value.as_str() {
+                "set_null" if !column.nullable => cx.error_at(
+                    action.span,
+                    format!(
+                        "`{which} = set_null` on `{}`, which is NOT NULL: setting it to NULL would fail \
+                         when the referenced row goes\nhelp: make the field an `Option<…>`, or choose \
+                         another action (cascade, restrict, no_action)",
+                        column.ident
+                    ),
+                ),
+                "set_default" if column.attrs.default.is_none() => cx.error_at(
+                    action.span,
+                    format!(
+                        "`{which} = set_default` on `{}`, which has no default: it would be set to \
+                         NULL{}\nhelp: declare `default = …` on the field, or choose another action \
+                         (cascade, restrict, no_action)",
+                        column.ident,
+                        if column.nullable { "" } else { ", and it is NOT NULL" }
+                    ),
+                ),
+                _ => {}
+            }
+        }
+    }
 }
 
 /// Relation names are items of the table's module and methods of its struct: unique, and not a
