@@ -233,13 +233,12 @@ impl<T, V, N> ColumnTypes for Column<T, V, N> {
     type Value = V;
 }
 
-impl<V> Referenced<V> {
-    /// Checks that the column `key` can hold this column's values.
-    pub const fn by_column<T, F: References<V>, N>(self, _key: Column<T, F, N>) {}
-}
+/// Checks that a column of type `F` can reference one of type `V` (a relation's key), by types
+/// alone: the compile error then quotes no call.
+pub const fn references_type<V, F: References<V>>() {}
 
 /// `column = $1` with `key` bound as is: a relation accessor's filter. The key's type is checked
-/// once, by the relation's declaration (`Referenced::by_column`), not again here.
+/// once, by the relation's declaration (`references_type`), not again here.
 pub fn key_eq<C, V, N, K>(column: Column<C, V, N>, key: K) -> Expr<C, bool>
 where
     K: postgres_types::ToSql + Send + Sync + 'static,

@@ -294,10 +294,8 @@ impl<T, V, N> Column<T, V, N> {
     }
 
     /// The column as an expression of the query's source.
-    pub fn expr<S, I>(self) -> Expr<S, V>
-    where
-        T: InSource<S, I>,
-    {
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn expr<S, I>(self) -> Expr<S, V> where T: InSource<S, I> {
         Expr::new(self.node())
     }
 
@@ -315,56 +313,38 @@ impl<T, V, N> Column<T, V, N> {
     }
 
     /// `column = value`
-    pub fn eq<S, I, M>(self, rhs: impl IntoExpr<S, V::NotNull, M>) -> Expr<S, bool>
-    where
-        V: ColumnValue,
-        T: InSource<S, I>,
-    {
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn eq<S, I, M>(self, rhs: impl IntoExpr<S, V::NotNull, M>) -> Expr<S, bool> where V: ColumnValue, T: InSource<S, I> {
         self.compare("=", rhs)
     }
 
     /// `column <> value`
-    pub fn ne<S, I, M>(self, rhs: impl IntoExpr<S, V::NotNull, M>) -> Expr<S, bool>
-    where
-        V: ColumnValue,
-        T: InSource<S, I>,
-    {
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn ne<S, I, M>(self, rhs: impl IntoExpr<S, V::NotNull, M>) -> Expr<S, bool> where V: ColumnValue, T: InSource<S, I> {
         self.compare("<>", rhs)
     }
 
     /// `column < value`
-    pub fn lt<S, I, M>(self, rhs: impl IntoExpr<S, V::NotNull, M>) -> Expr<S, bool>
-    where
-        V: ColumnValue,
-        T: InSource<S, I>,
-    {
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn lt<S, I, M>(self, rhs: impl IntoExpr<S, V::NotNull, M>) -> Expr<S, bool> where V: ColumnValue, T: InSource<S, I> {
         self.compare("<", rhs)
     }
 
     /// `column <= value`
-    pub fn le<S, I, M>(self, rhs: impl IntoExpr<S, V::NotNull, M>) -> Expr<S, bool>
-    where
-        V: ColumnValue,
-        T: InSource<S, I>,
-    {
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn le<S, I, M>(self, rhs: impl IntoExpr<S, V::NotNull, M>) -> Expr<S, bool> where V: ColumnValue, T: InSource<S, I> {
         self.compare("<=", rhs)
     }
 
     /// `column > value`
-    pub fn gt<S, I, M>(self, rhs: impl IntoExpr<S, V::NotNull, M>) -> Expr<S, bool>
-    where
-        V: ColumnValue,
-        T: InSource<S, I>,
-    {
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn gt<S, I, M>(self, rhs: impl IntoExpr<S, V::NotNull, M>) -> Expr<S, bool> where V: ColumnValue, T: InSource<S, I> {
         self.compare(">", rhs)
     }
 
     /// `column >= value`
-    pub fn ge<S, I, M>(self, rhs: impl IntoExpr<S, V::NotNull, M>) -> Expr<S, bool>
-    where
-        V: ColumnValue,
-        T: InSource<S, I>,
-    {
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn ge<S, I, M>(self, rhs: impl IntoExpr<S, V::NotNull, M>) -> Expr<S, bool> where V: ColumnValue, T: InSource<S, I> {
         self.compare(">=", rhs)
     }
 
@@ -386,12 +366,8 @@ impl<T, V, N> Column<T, V, N> {
     }
 
     /// `column = ANY($1)`: one array parameter, so the SQL is the same whatever the list's length.
-    pub fn in_list<S, I>(self, values: impl IntoIterator<Item = V::NotNull>) -> Expr<S, bool>
-    where
-        V: ColumnValue,
-        V::NotNull: ToSql + Send + Sync + 'static,
-        T: InSource<S, I>,
-    {
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn in_list<S, I>(self, values: impl IntoIterator<Item = V::NotNull>) -> Expr<S, bool> where V: ColumnValue, V::NotNull: ToSql + Send + Sync + 'static, T: InSource<S, I> {
         let values: Vec<V::NotNull> = values.into_iter().collect();
         Expr::new(Node::InArray(
             Box::new(self.node()),
@@ -401,23 +377,15 @@ impl<T, V, N> Column<T, V, N> {
     }
 
     /// `column <> ALL($1)`
-    pub fn not_in_list<S, I>(self, values: impl IntoIterator<Item = V::NotNull>) -> Expr<S, bool>
-    where
-        V: ColumnValue,
-        V::NotNull: ToSql + Send + Sync + 'static,
-        T: InSource<S, I>,
-    {
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn not_in_list<S, I>(self, values: impl IntoIterator<Item = V::NotNull>) -> Expr<S, bool> where V: ColumnValue, V::NotNull: ToSql + Send + Sync + 'static, T: InSource<S, I> {
         let values: Vec<V::NotNull> = values.into_iter().collect();
         Expr::new(Node::InArray(Box::new(self.node()), Arc::new(values), true))
     }
 
     /// `column IN (subquery)`
-    pub fn in_subquery<S, I, Q>(self, subquery: Q) -> Expr<S, bool>
-    where
-        T: InSource<S, I>,
-        Q: super::Subquery<Value = V::NotNull>,
-        V: ColumnValue,
-    {
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn in_subquery<S, I, Q>(self, subquery: Q) -> Expr<S, bool> where T: InSource<S, I>, Q: super::Subquery<Value = V::NotNull>, V: ColumnValue {
         Expr::new(Node::InSubquery(
             Box::new(self.node()),
             subquery.into_render(),
@@ -426,20 +394,14 @@ impl<T, V, N> Column<T, V, N> {
     }
 
     /// `column IS NULL`, for nullable columns only.
-    pub fn is_null<S, I>(self) -> Expr<S, bool>
-    where
-        V: Nullable,
-        T: InSource<S, I>,
-    {
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn is_null<S, I>(self) -> Expr<S, bool> where V: Nullable, T: InSource<S, I> {
         Expr::new(Node::IsNull(Box::new(self.node()), false))
     }
 
     /// `column IS NOT NULL`, for nullable columns only.
-    pub fn is_not_null<S, I>(self) -> Expr<S, bool>
-    where
-        V: Nullable,
-        T: InSource<S, I>,
-    {
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn is_not_null<S, I>(self) -> Expr<S, bool> where V: Nullable, T: InSource<S, I> {
         Expr::new(Node::IsNull(Box::new(self.node()), true))
     }
 
@@ -462,62 +424,38 @@ impl<T, V, N> Column<T, V, N> {
     }
 
     /// `column LIKE pattern`, with the pattern as given (`%` and `_` are wildcards).
-    pub fn like<S, I>(self, pattern: impl Into<String>) -> Expr<S, bool>
-    where
-        V: ColumnValue,
-        V::NotNull: Textual,
-        T: InSource<S, I>,
-    {
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn like<S, I>(self, pattern: impl Into<String>) -> Expr<S, bool> where V: ColumnValue, V::NotNull: Textual, T: InSource<S, I> {
         self.like_node(pattern.into(), false, false)
     }
 
     /// `column NOT LIKE pattern`
-    pub fn not_like<S, I>(self, pattern: impl Into<String>) -> Expr<S, bool>
-    where
-        V: ColumnValue,
-        V::NotNull: Textual,
-        T: InSource<S, I>,
-    {
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn not_like<S, I>(self, pattern: impl Into<String>) -> Expr<S, bool> where V: ColumnValue, V::NotNull: Textual, T: InSource<S, I> {
         self.like_node(pattern.into(), false, true)
     }
 
     /// `column ILIKE pattern` (case-insensitive)
-    pub fn ilike<S, I>(self, pattern: impl Into<String>) -> Expr<S, bool>
-    where
-        V: ColumnValue,
-        V::NotNull: Textual,
-        T: InSource<S, I>,
-    {
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn ilike<S, I>(self, pattern: impl Into<String>) -> Expr<S, bool> where V: ColumnValue, V::NotNull: Textual, T: InSource<S, I> {
         self.like_node(pattern.into(), true, false)
     }
 
     /// The column contains `text` literally: `%`, `_` and `\` in it match themselves.
-    pub fn contains<S, I>(self, text: &str) -> Expr<S, bool>
-    where
-        V: ColumnValue,
-        V::NotNull: Textual,
-        T: InSource<S, I>,
-    {
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn contains<S, I>(self, text: &str) -> Expr<S, bool> where V: ColumnValue, V::NotNull: Textual, T: InSource<S, I> {
         self.like_node(format!("%{}%", escape_like(text)), false, false)
     }
 
     /// The column starts with `text`, literally.
-    pub fn starts_with<S, I>(self, text: &str) -> Expr<S, bool>
-    where
-        V: ColumnValue,
-        V::NotNull: Textual,
-        T: InSource<S, I>,
-    {
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn starts_with<S, I>(self, text: &str) -> Expr<S, bool> where V: ColumnValue, V::NotNull: Textual, T: InSource<S, I> {
         self.like_node(format!("{}%", escape_like(text)), false, false)
     }
 
     /// The column ends with `text`, literally.
-    pub fn ends_with<S, I>(self, text: &str) -> Expr<S, bool>
-    where
-        V: ColumnValue,
-        V::NotNull: Textual,
-        T: InSource<S, I>,
-    {
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn ends_with<S, I>(self, text: &str) -> Expr<S, bool> where V: ColumnValue, V::NotNull: Textual, T: InSource<S, I> {
         self.like_node(format!("%{}", escape_like(text)), false, false)
     }
 }

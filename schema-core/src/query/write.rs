@@ -604,13 +604,8 @@ impl<T: Table, F> Update<T, F> {
     /// Runs the update; returns the number of rows updated.
     // A boxed future rather than an `async fn`: its type does not mention `F`, so a missing
     // filter is reported once, at the call, and not again at the `.await`.
-    pub fn execute<'a, E: Executor + ?Sized>(
-        &'a self,
-        exec: &'a E,
-    ) -> BoxFuture<'a, Result<u64, Error>>
-    where
-        F: Runnable,
-    {
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn execute<'a, E: Executor + ?Sized>(&'a self, exec: &'a E) -> BoxFuture<'a, Result<u64, Error>> where F: Runnable {
         let (sql, params) = self.to_sql(false);
         Box::pin(async move { exec::execute(exec, &sql, &params).await })
     }
@@ -745,13 +740,8 @@ impl<T: Table, F> Delete<T, F> {
     /// Runs the delete; returns the number of rows deleted (or restored).
     // A boxed future rather than an `async fn`: its type does not mention `F`, so a missing
     // filter is reported once, at the call, and not again at the `.await`.
-    pub fn execute<'a, E: Executor + ?Sized>(
-        &'a self,
-        exec: &'a E,
-    ) -> BoxFuture<'a, Result<u64, Error>>
-    where
-        F: Runnable,
-    {
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn execute<'a, E: Executor + ?Sized>(&'a self, exec: &'a E) -> BoxFuture<'a, Result<u64, Error>> where F: Runnable {
         let (sql, params) = self.to_sql(false);
         Box::pin(async move { exec::execute(exec, &sql, &params).await })
     }

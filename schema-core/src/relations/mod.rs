@@ -309,7 +309,7 @@ impl<C: FromRecord, A: LoadRelation<C>, B: LoadRelation<C>, D: LoadRelation<C>> 
 
 /// A relation that rows of `P` can load.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be loaded with rows of `{P}`",
+    message = "this relation is not one of `{P}`: `with` loads a relation of the table the query selects",
     label = "not a relation of `{P}`",
     note = "`with` takes a relation declared on the table being queried (`users::projects` for `User::select()`)"
 )]
@@ -322,13 +322,20 @@ pub trait LoadRelation<P>: Send + Sync + 'static {
     fn write(&self, w: &mut SqlWriter, parent: &str);
 }
 
-impl<P, C, K, N> LoadRelation<P> for Relation<P, C, K, N>
-where
-    P: Table,
-    C: Table + FromRecord,
-    K: Cardinality + 'static,
-    N: Nested<C> + Send + Sync + 'static,
-{
+/// `Q: OfTable<P>`: a query of `Q` loads a relation of `P` only when they are the same table. (A
+/// bound of its own, so that the compile error names both tables.)
+#[diagnostic::on_unimplemented(
+    message = "this is a relation of `{P}`, and the query selects `{Self}`",
+    label = "a relation of `{P}`",
+    note = "`with` takes a relation of the table being queried (`users::projects` for `User::select()`)"
+)]
+pub trait OfTable<P> {}
+
+#[diagnostic::do_not_recommend]
+impl<T> OfTable<T> for T {}
+
+#[rustfmt::skip] // one line, so that a compile error quotes it in one line
+impl<Q: OfTable<P> + 'static, P: Table, C: Table + FromRecord, K: Cardinality + 'static, N: Nested<C> + Send + Sync + 'static> LoadRelation<Q> for Relation<P, C, K, N> {
     type Output = K::Wrap<N::Item>;
 
     fn write(&self, w: &mut SqlWriter, parent: &str) {

@@ -80,7 +80,8 @@ pub trait ColumnValue:
 
 macro_rules! column_values {
     ($($ty:ty => $sql:expr),* $(,)?) => {
-        $(impl ColumnValue for $ty {
+        $(#[diagnostic::do_not_recommend]
+        impl ColumnValue for $ty {
             type NotNull = $ty;
             const SQL_TYPE: SqlType = $sql;
         })*
@@ -109,6 +110,7 @@ column_values! {
     rust_decimal::Decimal => SqlType::Numeric { precision: None, scale: None },
 }
 
+#[diagnostic::do_not_recommend]
 impl<T: ColumnValue> ColumnValue for Vec<T> {
     type NotNull = Vec<T>;
     const SQL_TYPE: SqlType = T::SQL_TYPE;
@@ -120,6 +122,7 @@ impl<T: ColumnValue> ColumnValue for Vec<T> {
 }
 
 /// Nullable array elements (`Vec<Option<T>>`); a column's own nullability is its `Option`.
+#[diagnostic::do_not_recommend]
 impl<T: ColumnValue> ColumnValue for Option<T> {
     type NotNull = T::NotNull;
     const NULLABLE: bool = true;

@@ -724,7 +724,7 @@ fn foreign_key_assertion(
     failures: &[(&syn::Path, Vec<Holds>, String)],
 ) -> TokenStream {
     let types = pairs.iter().filter(|pair| pair.2).map(
-        |(column, key, _)| quote_spanned!(column.span()=> #p::referenced(#key).by_column(#column);),
+        |(column, key, _)| quote_spanned!(column.span()=> #p::references_type::<<#key as #p::ColumnTypes>::Value, <#column as #p::ColumnTypes>::Value>();),
     );
     let holds = pairs.iter().map(|(column, key, _)| {
         quote_spanned! {column.span()=>
