@@ -237,14 +237,59 @@ fn unknown_key(
     valid: &[&str],
 ) -> syn::Result<()> {
     let key = key_of(meta);
+    let help = suggest(&key, valid, "the valid keys are");
     cx.error_spanned_by(
         &meta.path,
-        format!(
-            "unknown {what} attribute `{key}`\nhelp: the valid keys are: {}",
-            valid.join(", ")
-        ),
+        format!("unknown {what} attribute `{key}`\nhelp: {help}"),
     );
     skip_value(meta)
+}
+
+/// `did you mean `x`? (the … are: a, b, c)`, or the list alone when nothing is close.
+fn suggest(given: &str, valid: &[&str], listing: &str) -> String {
+    match closest(given, valid) {
+        Some(close) => format!("did you mean `{close}`? ({listing}: {})", valid.join(", ")),
+        None => format!("{listing}: {}", valid.join(", ")),
+    }
+}
+
+/// The valid key a misspelling most likely meant: the nearest by edit distance, when it is near
+/// (a third of the key's length, at least one edit), or one the key starts with or is a start of.
+fn closest<'a>(key: &str, valid: &[&'a str]) -> Option<&'a str> {
+    let near = (key.chars().count() / 3).max(1);
+    valid
+        .iter()
+        .map(|v| (edit_distance(key, v), *v))
+        .filter(|(d, v)| {
+            *d <= near || (key.len() > 3 && (v.starts_with(key) || key.starts_with(v)))
+        })
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, v)| v)
+}
+
+/// Levenshtein distance, with a swap of two neighbours counting once.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        rows[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    rows[a.len()][b.len()]
 }
 
 fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
@@ -539,8 +584,8 @@ fn parse_index(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<IndexAttr> 
                     cx.error_spanned_by(
                         &ident,
                         format!(
-                            "unknown index method `{name}`\nhelp: the methods are: {}",
-                            INDEX_METHODS.join(", ")
+                            "unknown index method `{name}`\nhelp: {}",
+                            suggest(&name, INDEX_METHODS, "the methods are")
                         ),
                     );
                 }
@@ -711,8 +756,8 @@ fn fk_action(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Sp<String>> {
         cx.error_spanned_by(
             &ident,
             format!(
-                "unknown foreign key action `{name}`\nhelp: the actions are: {}",
-                FK_ACTIONS.join(", ")
+                "unknown foreign key action `{name}`\nhelp: {}",
+                suggest(&name, FK_ACTIONS, "the actions are")
             ),
         );
     }
@@ -818,9 +863,9 @@ pub fn parse_enum_attrs(cx: &Ctxt, args: proc_macro2::TokenStream) -> EnumAttrs 
                     cx.error_at(
                         rule.span,
                         format!(
-                            "unknown rename rule `{}`\nhelp: the rules are: {}",
+                            "unknown rename rule `{}`\nhelp: {}",
                             rule.value,
-                            RENAME_RULES.join(", ")
+                            suggest(&rule.value, RENAME_RULES, "the rules are")
                         ),
                     );
                 }
