@@ -329,3 +329,96 @@ async fn a_runner_dropped_at_every_await_leaves_nothing_held_and_the_next_run_fi
         assert!(k < 500, "the runner should finish");
     }
 }
+
+/// The catalog with its columns in name order: a rolled-back migration adds a dropped column
+/// back last, and PostgreSQL cannot place it.
+async fn catalog_by_name(client: &tokio_postgres::Client) -> String {
+    let mut catalog = Catalog::read(client).await.unwrap();
+    for table in catalog.tables.values_mut() {
+        table.columns.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    catalog.to_string()
+}
+
+/// A rollback whose future is dropped at every await leaves no lock, no open transaction and no
+/// session setting behind; the migration is either still applied (journal and catalog at v2) or
+/// undone (both at v1), never between; and the next rollback finishes the work.
+#[tokio::test]
+async fn a_rollback_dropped_at_every_await_is_all_or_nothing() {
+    use schema_core::migrate::rollback::{self, RollbackOptions};
+    let (_folder, dir) = migrations();
+    let target = testing::default_target().unwrap();
+    let options = RollbackOptions {
+        allow_data_loss: true,
+        ..RollbackOptions::default()
+    };
+    let (at_one, at_two) = {
+        let db = TestDb::on(target).await.unwrap();
+        let mut client = at_v1(&db, &dir).await;
+        let one = catalog_by_name(&client).await;
+        runner::migrate(&mut client, &dir, RunnerOptions::default())
+            .await
+            .unwrap();
+        (one, catalog_by_name(&client).await)
+    };
+    let journal_rows = async |client: &tokio_postgres::Client| -> i64 {
+        client
+            .query_one(&format!("SELECT count(*) FROM {JOURNAL_TABLE}"), &[])
+            .await
+            .unwrap()
+            .get(0)
+    };
+    for k in 1.. {
+        let db = TestDb::on(target).await.unwrap();
+        let mut client = at_v1(&db, &dir).await;
+        runner::migrate(&mut client, &dir, RunnerOptions::default())
+            .await
+            .unwrap();
+        let applied = journal_rows(&client).await;
+        let finished = poll_until_pending(rollback::rollback(&client, &dir, &options), k).await;
+        let lock_timeout: String = client
+            .query_one("SHOW lock_timeout", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(lock_timeout, "0", "dropped at await {k}: settings reset");
+        let other = db.connect().await.unwrap();
+        let held: i64 = other
+            .query_one(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' \
+                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(held, 0, "dropped at await {k}: the lock is free");
+        let open: i64 = other
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                 AND state LIKE 'idle in transaction%'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(open, 0, "dropped at await {k}: no transaction left open");
+        let now = catalog_by_name(&client).await;
+        if journal_rows(&client).await == applied {
+            assert_eq!(now, at_two, "dropped at await {k}: still applied, whole");
+            rollback::rollback(&client, &dir, &options)
+                .await
+                .unwrap_or_else(|e| panic!("dropped at await {k}: {e}"));
+        }
+        assert_eq!(
+            catalog_by_name(&client).await,
+            at_one,
+            "dropped at await {k}: undone, whole"
+        );
+        if finished {
+            assert!(k > 3, "the rollback waited only {k} times");
+            return;
+        }
+        assert!(k < 500, "the rollback should finish");
+    }
+}
