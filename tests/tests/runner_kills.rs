@@ -251,6 +251,39 @@ async fn an_online_file_whose_server_crashes_at_every_boundary_is_finished_by_th
     stopped_at_every_boundary_then_finished(server.target(), Some(server), Stop::Crash).await;
 }
 
+/// After a dropped runner or rollback, once `client` answers (whatever the dropped future queued
+/// has run): its session settings are reset, the migration lock is free, and no session of the
+/// database is idle inside a transaction.
+async fn nothing_held(db: &TestDb, client: &tokio_postgres::Client, k: usize) {
+    let lock_timeout: String = client
+        .query_one("SHOW lock_timeout", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(lock_timeout, "0", "dropped at await {k}: settings reset");
+    let other = db.connect().await.unwrap();
+    let held: i64 = other
+        .query_one(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' \
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(held, 0, "dropped at await {k}: the lock is free");
+    let open: i64 = other
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND state LIKE 'idle in transaction%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(open, 0, "dropped at await {k}: no transaction left open");
+}
+
 /// Polls `future` and drops it after its `k`-th `Pending` (it waits on the server there);
 /// whether it finished first.
 async fn poll_until_pending<F: std::future::Future>(future: F, k: usize) -> bool {
@@ -287,33 +320,7 @@ async fn a_runner_dropped_at_every_await_leaves_nothing_held_and_the_next_run_fi
         )
         .await;
         // Whatever the dropped runner queued has run once this answers.
-        let lock_timeout: String = client
-            .query_one("SHOW lock_timeout", &[])
-            .await
-            .unwrap()
-            .get(0);
-        assert_eq!(lock_timeout, "0", "dropped at await {k}: settings reset");
-        let other = db.connect().await.unwrap();
-        let held: i64 = other
-            .query_one(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' \
-                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-                &[],
-            )
-            .await
-            .unwrap()
-            .get(0);
-        assert_eq!(held, 0, "dropped at await {k}: the lock is free");
-        let open: i64 = other
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
-                 AND state LIKE 'idle in transaction%'",
-                &[],
-            )
-            .await
-            .unwrap()
-            .get(0);
-        assert_eq!(open, 0, "dropped at await {k}: no transaction left open");
+        nothing_held(&db, &client, k).await;
         runner::migrate(&mut client, &dir, RunnerOptions::default())
             .await
             .unwrap_or_else(|e| panic!("dropped at await {k}: {e}"));
@@ -376,33 +383,7 @@ async fn a_rollback_dropped_at_every_await_is_all_or_nothing() {
             .unwrap();
         let applied = journal_rows(&client).await;
         let finished = poll_until_pending(rollback::rollback(&client, &dir, &options), k).await;
-        let lock_timeout: String = client
-            .query_one("SHOW lock_timeout", &[])
-            .await
-            .unwrap()
-            .get(0);
-        assert_eq!(lock_timeout, "0", "dropped at await {k}: settings reset");
-        let other = db.connect().await.unwrap();
-        let held: i64 = other
-            .query_one(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' \
-                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-                &[],
-            )
-            .await
-            .unwrap()
-            .get(0);
-        assert_eq!(held, 0, "dropped at await {k}: the lock is free");
-        let open: i64 = other
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
-                 AND state LIKE 'idle in transaction%'",
-                &[],
-            )
-            .await
-            .unwrap()
-            .get(0);
-        assert_eq!(open, 0, "dropped at await {k}: no transaction left open");
+        nothing_held(&db, &client, k).await;
         let now = catalog_by_name(&client).await;
         if journal_rows(&client).await == applied {
             assert_eq!(now, at_two, "dropped at await {k}: still applied, whole");
