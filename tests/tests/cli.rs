@@ -633,14 +633,40 @@ fn rollback_undoes_migrations_with_their_downs() {
         "dropping the added column loses data"
     );
     assert_eq!(journal(), all, "nothing undone");
-    assert_eq!(
+    // A generated down edited by hand, or a migration stopped part-way: refused, nothing undone.
+    let down = dir.join(format!("{}.down.sql", all[1]));
+    let generated = std::fs::read_to_string(&down).unwrap();
+    std::fs::write(&down, format!("{generated}DROP TABLE widgets;\n")).unwrap();
+    let rollback = || {
         run(
             v2(),
             &dir,
-            &["rollback", "--database-url", &url, "--allow-data-loss"]
-        ),
-        ExitCode::SUCCESS
+            &["rollback", "--database-url", &url, "--allow-data-loss"],
+        )
+    };
+    assert_eq!(rollback(), ExitCode::FAILURE, "an edited down");
+    std::fs::write(&down, &generated).unwrap();
+    let mark = |status: &str| {
+        runtime.block_on(async {
+            let client = db.connect().await.unwrap();
+            client
+                .execute(
+                    "UPDATE __schema_migrations SET status = $1 WHERE name = $2",
+                    &[&status, &all[1]],
+                )
+                .await
+                .unwrap();
+        })
+    };
+    mark("running");
+    assert_eq!(
+        rollback(),
+        ExitCode::FAILURE,
+        "a migration stopped part-way"
     );
+    mark("applied");
+    assert_eq!(journal(), all, "nothing undone");
+    assert_eq!(rollback(), ExitCode::SUCCESS);
     assert_eq!(journal(), ["0000_init"]);
     assert_eq!(migrate(v2()), ExitCode::SUCCESS);
     assert_eq!(journal(), all, "migrated again");

@@ -51,7 +51,7 @@ pub async fn rollback(
     dir: &MigrationsDir,
     options: &RollbackOptions,
 ) -> Result<Vec<String>, MigrateError> {
-    runner::verify_files(dir)?;
+    let files = runner::local_files(dir)?;
     let journal = dir.journal()?;
     let mut guard = RollbackGuard::new(
         client,
@@ -61,7 +61,7 @@ pub async fn rollback(
         ),
     );
     runner::lock(client, options.lock_wait, &mut |_: Progress| {}).await?;
-    let result = undo(client, dir, &journal.entries, options).await;
+    let result = undo(client, dir, &files, &journal.entries, options).await;
     runner::unlock(client).await;
     guard.disarm();
     result
@@ -88,10 +88,20 @@ fn migrations(entries: &[JournalEntry]) -> Vec<Vec<&JournalEntry>> {
 async fn undo(
     client: &Client,
     dir: &MigrationsDir,
+    files: &[runner::LocalFile],
     entries: &[JournalEntry],
     options: &RollbackOptions,
 ) -> Result<Vec<String>, MigrateError> {
     let rows = runner::journal_rows(client).await?;
+    // What `migrate` refuses (an applied file edited, missing or failed part-way), rollback
+    // refuses too; and a file stopped part-way is finished by `migrate` before it is undone.
+    runner::check_history(files, &rows, false)?;
+    if let Some(row) = rows.iter().find(|r| r.status != "applied") {
+        return Err(MigrateError::Runner(format!(
+            "migration {} stopped part-way: run `migrate` to finish it before rolling back",
+            row.name
+        )));
+    }
     let applied = |entry: &JournalEntry| rows.iter().any(|r| r.name == entry.tag);
     let groups: Vec<Vec<&JournalEntry>> = migrations(entries)
         .into_iter()

@@ -234,7 +234,7 @@ pub(super) struct JournalRow {
     checksum: String,
     applied_at: String,
     duration_ms: i64,
-    status: String,
+    pub(super) status: String,
     error: Option<String>,
     /// For a failed file: how many of its statements had run.
     statements_done: Option<i32>,
@@ -327,7 +327,7 @@ fn journal_row(row: &tokio_postgres::Row) -> Result<JournalRow, MigrateError> {
 }
 
 /// What the folder and the database agree on; an error names the file that breaks the order.
-fn check_history(
+pub(super) fn check_history(
     files: &[LocalFile],
     rows: &[JournalRow],
     retry_failed: bool,
