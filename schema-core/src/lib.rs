@@ -11,10 +11,13 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod error;
 pub mod exec;
 pub mod migrate;
+mod param;
 pub mod query;
 pub mod relations;
+mod row;
 pub mod schema;
 pub mod sql;
 #[cfg(feature = "testing")]

@@ -5,7 +5,6 @@ pub(crate) mod cleanup;
 #[cfg(feature = "tls")]
 pub mod connect;
 mod copy;
-mod error;
 mod log;
 mod pooler;
 
@@ -16,21 +15,13 @@ use std::sync::Mutex;
 
 use tokio_postgres::{Client, Row, Statement};
 
-pub use error::{ConstraintViolation, Error, WithDetail};
+pub use crate::error::{ConstraintViolation, Error, WithDetail};
+pub use crate::row::{get, get_named, FromRow, Value};
 #[cfg(all(feature = "pool", feature = "tls"))]
 use pooler::learn_types;
 pub use pooler::ParamTypes;
 
-use crate::query::expr::Param;
-
-/// Decodes a row (from position `start` on) into `Self`. `#[table]` implements it for the
-/// table's struct, in column order; tuples of `FromRow` types decode side by side.
-pub trait FromRow: Sized {
-    /// How many columns the value takes.
-    const WIDTH: usize;
-
-    fn from_row(row: &Row, start: usize) -> Result<Self, Error>;
-}
+use crate::param::{param_refs, Param};
 
 /// Prepared statements of one connection, by SQL text. The builders render the same text for
 /// the same query shape, so each shape is parsed and planned once per connection.
@@ -690,13 +681,6 @@ async fn prepared(exec: &(impl Executor + ?Sized), sql: &str) -> Result<Statemen
     }
 }
 
-fn param_refs(params: &[Param]) -> Vec<&(dyn postgres_types::ToSql + Sync)> {
-    params
-        .iter()
-        .map(|p| p.as_ref() as &(dyn postgres_types::ToSql + Sync))
-        .collect()
-}
-
 /// Runs a query (prepared once per connection) and returns its rows.
 pub(crate) async fn query(
     exec: &(impl Executor + ?Sized),
@@ -741,7 +725,7 @@ async fn run(
     params: &[&(dyn postgres_types::ToSql + Sync)],
     want: Want,
 ) -> Result<(Vec<Row>, u64), Error> {
-    if let Some(reason) = crate::query::render::invalid_reason(sql) {
+    if let Some(reason) = crate::sql::invalid_reason(sql) {
         return Err(Error::InvalidQuery(reason.to_string()));
     }
     if params.len() > MAX_PARAMETERS {
@@ -868,66 +852,6 @@ fn evict(client: &Client, cache: Cache<'_>, sql: &str) {
     }
 }
 
-/// Reads column `index` of `row` as a `T`, naming the column in the error.
-pub fn get<'r, T: postgres_types::FromSql<'r>>(row: &'r Row, index: usize) -> Result<T, Error> {
-    row.try_get(index).map_err(|source| Error::Decode {
-        column: row
-            .columns()
-            .get(index)
-            .map(|c| c.name().to_string())
-            .unwrap_or_else(|| format!("#{index}")),
-        source,
-    })
-}
-
-/// Field `field` of the `#[derive(FromRow)]` struct `of`, the `at`-th of its `width` fields,
-/// read from the row's columns `start..start + width` by name: the column in the field's place
-/// when it has the field's name (the usual case, one comparison), else the one of that name
-/// elsewhere in the struct's columns; [`Error::NoColumn`] when there is none.
-pub fn get_named<'r, T: postgres_types::FromSql<'r>>(
-    row: &'r Row,
-    (start, width): (usize, usize),
-    at: usize,
-    field: &'static str,
-    of: &'static str,
-) -> Result<T, Error> {
-    let columns = row.columns();
-    let own = &columns[start.min(columns.len())..(start + width).min(columns.len())];
-    if own.get(at).is_some_and(|c| c.name() == field) {
-        return get(row, start + at);
-    }
-    match own.iter().position(|c| c.name() == field) {
-        Some(found) => get(row, start + found),
-        None => Err(Error::NoColumn {
-            field: format!("{of}.{field}"),
-            selected: own.iter().map(|c| c.name().to_string()).collect(),
-        }),
-    }
-}
-
-macro_rules! tuple_from_row {
-    ($($name:ident),+) => {
-        impl<$($name: FromRow),+> FromRow for ($($name,)+) {
-            const WIDTH: usize = 0 $(+ $name::WIDTH)+;
-
-            #[allow(unused_assignments)]
-            fn from_row(row: &Row, start: usize) -> Result<Self, Error> {
-                let mut at = start;
-                Ok(($({
-                    let value = $name::from_row(row, at)?;
-                    at += $name::WIDTH;
-                    value
-                },)+))
-            }
-        }
-    };
-}
-
-tuple_from_row!(A);
-tuple_from_row!(A, B);
-tuple_from_row!(A, B, C);
-tuple_from_row!(A, B, C, D);
-
 /// Runs raw SQL with bound parameters and decodes each row into `R` (a `#[table]` struct, a
 /// `#[derive(FromRow)]` struct, [`Value`], or a tuple of them):
 ///
@@ -983,16 +907,4 @@ async fn run_raw(
         exec.note_raw_transaction(false);
     }
     result
-}
-
-/// A single value as a one-column row: `raw_query::<Value<i64>>(…)`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Value<T>(pub T);
-
-impl<T: for<'r> postgres_types::FromSql<'r>> FromRow for Value<T> {
-    const WIDTH: usize = 1;
-
-    fn from_row(row: &Row, start: usize) -> Result<Self, Error> {
-        get(row, start).map(Value)
-    }
 }

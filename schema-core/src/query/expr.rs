@@ -11,117 +11,11 @@ use std::sync::Arc;
 
 use postgres_types::ToSql;
 
-use super::render::SqlWriter;
 use super::Column;
 use crate::schema::ColumnValue;
 
-/// A bound parameter.
-pub type Param = Arc<dyn ToSql + Send + Sync>;
-
-/// The expression tree, untyped: what the typed layer above builds and the writer renders.
-#[derive(Clone)]
-#[doc(hidden)]
-pub enum Node {
-    Column {
-        schema: Option<&'static str>,
-        table: &'static str,
-        name: &'static str,
-    },
-    Param(Param),
-    /// A binary operator: `lhs op rhs`.
-    Binary(Box<Node>, &'static str, Box<Node>),
-    /// `AND` / `OR` of two or more operands.
-    Logic(&'static str, Vec<Node>),
-    Not(Box<Node>),
-    /// `expr IS [NOT] NULL`
-    IsNull(Box<Node>, bool),
-    /// `expr = ANY($n)` / `expr <> ALL($n)`, one array parameter whatever its length.
-    InArray(Box<Node>, Param, bool),
-    Between(Box<Node>, Box<Node>, Box<Node>),
-    /// `expr [NOT] LIKE / ILIKE pattern`
-    Like {
-        expr: Box<Node>,
-        pattern: Box<Node>,
-        case_insensitive: bool,
-        negated: bool,
-    },
-    /// A function call: `name(args…)`, `count(*)` with no args and `star`.
-    Call {
-        name: &'static str,
-        args: Vec<Node>,
-        star: bool,
-    },
-    /// Raw SQL with `?` placeholders filled by `params`, in order.
-    Raw {
-        sql: Arc<str>,
-        params: Vec<Node>,
-    },
-    /// A parenthesised subquery.
-    Subquery(super::render::WriteFn),
-    /// An expression that cannot be rendered (why): its statement is never sent.
-    Invalid(Arc<str>),
-    /// `[NOT] EXISTS (subquery)`
-    Exists(super::render::WriteFn, bool),
-    /// `expr [NOT] IN (subquery)`
-    InSubquery(Box<Node>, super::render::WriteFn, bool),
-    /// A value the writer spells itself (`now()`, `DEFAULT`, `excluded."col"`).
-    Keyword(&'static str),
-    Excluded(&'static str),
-}
-
-/// Dropped level by level with a stack of its own, not by recursion: however deep a tree was
-/// built, dropping it cannot exhaust the thread's stack.
-impl Drop for Node {
-    fn drop(&mut self) {
-        let mut stack = Vec::new();
-        take_children(self, &mut stack);
-        while let Some(mut node) = stack.pop() {
-            take_children(&mut node, &mut stack);
-            // `node` now has no children: its own drop does not go deeper.
-        }
-    }
-}
-
-/// Moves `node`'s child nodes onto `stack`, leaving leaves in their place.
-fn take_children(node: &mut Node, stack: &mut Vec<Node>) {
-    let leaf = || Node::Keyword("");
-    let mut boxed = |b: &mut Box<Node>| stack.push(std::mem::replace(&mut **b, leaf()));
-    match node {
-        Node::Binary(lhs, _, rhs) => {
-            boxed(lhs);
-            boxed(rhs);
-        }
-        Node::Not(inner) | Node::IsNull(inner, _) | Node::InArray(inner, _, _) => boxed(inner),
-        Node::InSubquery(inner, _, _) => boxed(inner),
-        Node::Between(a, b, c) => {
-            boxed(a);
-            boxed(b);
-            boxed(c);
-        }
-        Node::Like { expr, pattern, .. } => {
-            boxed(expr);
-            boxed(pattern);
-        }
-        Node::Logic(_, operands) => stack.append(operands),
-        Node::Call { args, .. } => stack.append(args),
-        Node::Raw { params, .. } => stack.append(params),
-        Node::Column { .. }
-        | Node::Param(_)
-        | Node::Subquery(_)
-        | Node::Invalid(_)
-        | Node::Exists(..)
-        | Node::Keyword(_)
-        | Node::Excluded(_) => {}
-    }
-}
-
-impl fmt::Debug for Node {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut writer = SqlWriter::new(false);
-        writer.node(self);
-        f.write_str(writer.sql())
-    }
-}
+pub use super::render::Node;
+pub use crate::param::Param;
 
 /// A typed SQL expression: value type `V`, usable in queries on source `S`.
 pub struct Expr<S, V> {

@@ -23,6 +23,15 @@ pub use write::{excluded, Delete, Insert, Insertable, Returning, TableQueries, U
 use std::fmt;
 use std::marker::PhantomData;
 
+use crate::schema::Table;
+
+/// The filter on a table's primary key, which `#[table]` emits beside [`Table`]: what
+/// [`TableQueries::find`] uses.
+pub trait KeyFilter: Table {
+    /// `primary key = key`
+    fn key_filter(key: Self::Key) -> Expr<Self, bool>;
+}
+
 /// Column `name` of table `T`, holding Rust values of type `V` (`Option<_>` when nullable).
 ///
 /// `#[table]` emits one constant per field in the table's module: `users::email` is a

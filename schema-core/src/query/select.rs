@@ -435,7 +435,10 @@ impl<S: Source> Select<S, S::Row> {
 
 impl<S: Source, O> Select<S, O> {
     /// The same query as another source or row type, decoded with `decode`.
-    fn recast<S2: Source, O2>(self, decode: fn(&Row) -> Result<O2, Error>) -> Select<S2, O2> {
+    pub(crate) fn recast<S2: Source, O2>(
+        self,
+        decode: fn(&Row) -> Result<O2, Error>,
+    ) -> Select<S2, O2> {
         Select {
             filter: self.filter,
             joins: self.joins,
@@ -710,94 +713,5 @@ impl<S: Source, O> Select<S, O> {
     pub(crate) fn with_extra_value(mut self, write: super::render::WriteFn) -> Self {
         self.relations.push(write);
         self
-    }
-
-    fn add_relation<R, O2>(
-        mut self,
-        relation: R,
-        decode: fn(&Row) -> Result<O2, Error>,
-    ) -> Select<S, O2>
-    where
-        R: crate::relations::LoadRelation<S::Base>,
-    {
-        let parent: &'static str = <S::Base as Table>::table().name.as_ref();
-        self.relations
-            .push(Arc::new(move |w: &mut SqlWriter| relation.write(w, parent)));
-        self.recast(decode)
-    }
-}
-
-/// Batched loading: a relation in a second statement of the same round trip.
-impl<T: Table + FromRow> Select<T, T> {
-    /// Loads `relation` with a second statement instead of inside this one: `SELECT` of the
-    /// related rows whose key is `IN` this query's keys, sent in the same round trip, grouped
-    /// here. For relations too large for one value per row (a parent with 100,000 children is
-    /// one 10 MB array with [`Select::with`], and PostgreSQL caps a value at 1 GB). Filters,
-    /// order, `limit` (per parent) and nested `with` of the relation apply as with `with`.
-    pub fn with_batched<C, K, N>(
-        self,
-        relation: crate::relations::Relation<T, C, K, N>,
-    ) -> crate::relations::Batched<T, C, K, N>
-    where
-        C: Table + crate::relations::FromRecord,
-        K: crate::relations::Cardinality + 'static,
-        N: crate::relations::Nested<C> + Send + Sync + 'static,
-    {
-        crate::relations::Batched::new(self, relation)
-    }
-}
-
-/// Eager loading: each `with` adds a relation's value to every row, in the same statement.
-impl<T: Table + FromRow> Select<T, T> {
-    /// Loads `relation` with every row: `User::select().with(users::projects)` gives
-    /// `(User, Vec<Project>)` rows.
-    pub fn with<R: crate::relations::LoadRelation<T>>(
-        self,
-        relation: R,
-    ) -> Select<T, (T, R::Output)> {
-        self.add_relation(relation, |row| {
-            Ok((
-                T::from_row(row, 0)?,
-                crate::relations::decode_relation(row, T::WIDTH)?,
-            ))
-        })
-    }
-}
-
-impl<T: Table + FromRow, A: crate::relations::RelationValue> Select<T, (T, A)> {
-    /// Loads another relation beside the first: `(User, Vec<Project>, Vec<AiUsageLog>)` rows.
-    pub fn with<R: crate::relations::LoadRelation<T>>(
-        self,
-        relation: R,
-    ) -> Select<T, (T, A, R::Output)> {
-        self.add_relation(relation, |row| {
-            Ok((
-                T::from_row(row, 0)?,
-                crate::relations::decode_relation(row, T::WIDTH)?,
-                crate::relations::decode_relation(row, T::WIDTH + 1)?,
-            ))
-        })
-    }
-}
-
-impl<
-        T: Table + FromRow,
-        A: crate::relations::RelationValue,
-        B: crate::relations::RelationValue,
-    > Select<T, (T, A, B)>
-{
-    /// Loads a third relation beside the others.
-    pub fn with<R: crate::relations::LoadRelation<T>>(
-        self,
-        relation: R,
-    ) -> Select<T, (T, A, B, R::Output)> {
-        self.add_relation(relation, |row| {
-            Ok((
-                T::from_row(row, 0)?,
-                crate::relations::decode_relation(row, T::WIDTH)?,
-                crate::relations::decode_relation(row, T::WIDTH + 1)?,
-                crate::relations::decode_relation(row, T::WIDTH + 2)?,
-            ))
-        })
     }
 }

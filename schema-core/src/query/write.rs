@@ -761,7 +761,7 @@ impl<T: Table, F> Delete<T, F> {
 }
 
 /// The query-builder entry points of every `#[table]` type.
-pub trait TableQueries: Table + FromRow + Source {
+pub trait TableQueries: Table + FromRow + Source + super::KeyFilter {
     /// `SELECT` every column; soft-deleted rows are left out unless asked for.
     fn select() -> super::Select<Self, Self> {
         super::Select::new()
@@ -813,4 +813,4 @@ pub trait TableQueries: Table + FromRow + Source {
     }
 }
 
-impl<T: Table + FromRow + Source> TableQueries for T {}
+impl<T: Table + FromRow + Source + super::KeyFilter> TableQueries for T {}

@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::record::RawValue;
 use super::{Cardinality, FromRecord, Nested, Record, RecordValue, Relation};
 use crate::exec::{self, Cache, Error, Executor, FromRow};
 use crate::query::expr::{Node, Param};
 use crate::query::render::SqlWriter;
 use crate::query::Select;
+use crate::row::RawValue;
 use crate::schema::Table;
 
 /// A query of `P` rows, each with its relation to `C` loaded by a second statement:

@@ -12,15 +12,14 @@
 //! PostgreSQL's binary format and decoded into typed values. No N+1, no JSON in between.
 
 mod batched;
-mod record;
+mod load;
 
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+pub use crate::row::{FromRecord, Record, RecordValue, RelationValue};
 pub use batched::Batched;
-pub use record::{FromRecord, Record, RecordValue, RelationValue};
 
-use crate::exec::Error;
 use crate::query::expr::{Expr, Node};
 use crate::query::render::SqlWriter;
 use crate::query::select::IntoOrder;
@@ -445,13 +444,4 @@ where
             w.logic_operand(filter);
         }
     }
-}
-
-/// Decodes the value of a relation from column `index` of a row.
-pub(crate) fn decode_relation<V: RelationValue>(
-    row: &tokio_postgres::Row,
-    index: usize,
-) -> Result<V, Error> {
-    let raw: Option<record::RawValue<'_>> = crate::exec::get(row, index)?;
-    V::decode(raw.map(|r| r.0))
 }

@@ -16,7 +16,6 @@ use serde::{Deserialize, Serialize};
 pub use model::*;
 pub use value::*;
 
-/// A Rust type declared with `#[table]`.
 /// A table that declares `#[table(soft_delete = column)]`: deleting sets that column, and reads
 /// leave such rows out. The soft-delete methods (`with_deleted`, `only_deleted`, `restore`,
 /// `hard_delete`) exist only for these tables.
@@ -40,6 +39,9 @@ pub trait SoftDeleteOf<T> {}
 #[diagnostic::do_not_recommend]
 impl<T: SoftDelete> SoftDeleteOf<T> for () {}
 
+/// A Rust type declared with `#[table]`: the table's place in the schema model. What queries
+/// need of it beyond that ([`KeyFilter`](crate::query::KeyFilter), `FromRow`) `#[table]` emits
+/// beside it.
 pub trait Table: Sized + 'static {
     /// The table as the schema model describes it.
     const DEF: TableDef;
@@ -58,11 +60,8 @@ pub trait Table: Sized + 'static {
     /// (The table itself is added by [`Schema::table`].)
     fn register_types(schema: &mut Schema);
 
-    /// `primary key = key`
-    fn key_filter(key: Self::Key) -> crate::query::Expr<Self, bool>;
-
     /// The values of the `on_update = some_fn` columns, computed once per statement.
-    fn on_update_values() -> Vec<(&'static str, crate::query::expr::Param)> {
+    fn on_update_values() -> Vec<(&'static str, crate::param::Param)> {
         Vec::new()
     }
 }

@@ -42,16 +42,16 @@ pub trait ColumnValue:
     /// Reads column `index` of a row. (Generated code goes through these methods, so that a type
     /// that is no column value is reported once, as such.)
     #[doc(hidden)]
-    fn read(row: &tokio_postgres::Row, index: usize) -> Result<Self, crate::exec::Error> {
-        crate::exec::get(row, index)
+    fn read(row: &tokio_postgres::Row, index: usize) -> Result<Self, crate::error::Error> {
+        crate::row::get(row, index)
     }
 
     /// Reads field `index` of a loaded relation's record.
     #[doc(hidden)]
     fn read_record(
-        record: &crate::relations::Record<'_>,
+        record: &crate::row::Record<'_>,
         index: usize,
-    ) -> Result<Self, crate::exec::Error> {
+    ) -> Result<Self, crate::error::Error> {
         if Self::ARRAY_DIMS > 0 {
             record.get_array(index)
         } else {
@@ -61,13 +61,13 @@ pub trait ColumnValue:
 
     /// The value as a bound parameter.
     #[doc(hidden)]
-    fn into_param(self) -> crate::query::expr::Param {
+    fn into_param(self) -> crate::param::Param {
         std::sync::Arc::new(self)
     }
 
     /// Values of this column from many rows, as one array parameter.
     #[doc(hidden)]
-    fn array_param(values: Vec<Self>) -> crate::query::expr::Param {
+    fn array_param(values: Vec<Self>) -> crate::param::Param {
         std::sync::Arc::new(values)
     }
 

@@ -2,6 +2,20 @@
 
 pub(crate) mod lex;
 
+/// How the text of a statement that must not be sent begins.
+const INVALID: &str = "/* schema_core: invalid query: ";
+
+/// The text of a statement that must not be sent, saying why: what a builder renders when its
+/// query cannot be written (the executor refuses it with [`invalid_reason`]).
+pub(crate) fn invalid_statement(reason: &str) -> String {
+    format!("{INVALID}{} */", reason.replace("*/", "* /"))
+}
+
+/// Why a rendered statement must not be sent, if it must not.
+pub(crate) fn invalid_reason(sql: &str) -> Option<&str> {
+    sql.strip_prefix(INVALID)?.strip_suffix(" */")
+}
+
 /// Quotes an identifier: `users` → `"users"`, `a"b` → `"a""b"`.
 pub fn quote_ident(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 2);

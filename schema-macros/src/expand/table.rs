@@ -87,11 +87,13 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
                         #(#register)*
                     }
 
+                    #on_update_values
+                }
+
+                impl #p::KeyFilter for #ident {
                     fn key_filter(key: Self::Key) -> #p::Expr<Self, bool> {
                         #key_filter
                     }
-
-                    #on_update_values
                 }
 
                 #soft_delete_impl

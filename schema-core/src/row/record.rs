@@ -3,7 +3,7 @@
 
 use postgres_types::{FromSql, Kind, Type};
 
-use crate::exec::Error;
+use crate::error::Error;
 
 /// The raw bytes of any value, whatever its type.
 pub(crate) struct RawValue<'a>(pub &'a [u8]);
