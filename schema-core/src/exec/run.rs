@@ -1,0 +1,219 @@
+//! The one path every statement takes (cache, statement count, tracing, retry of a stale
+//! statement), and raw SQL.
+
+use tokio_postgres::Row;
+
+use super::cache::{evict, prepared, Cache};
+use super::{log, Error, Executor, FromRow};
+use crate::param::{param_refs, Param};
+
+/// Runs a query (prepared once per connection) and returns its rows.
+pub(crate) async fn query(
+    exec: &(impl Executor + ?Sized),
+    sql: &str,
+    params: &[Param],
+) -> Result<Vec<Row>, Error> {
+    run(exec, sql, &param_refs(params), Want::Rows)
+        .await
+        .map(|out| out.0)
+}
+
+/// Runs a statement (prepared once per connection) and returns the number of rows it touched.
+pub(crate) async fn execute(
+    exec: &(impl Executor + ?Sized),
+    sql: &str,
+    params: &[Param],
+) -> Result<u64, Error> {
+    run(exec, sql, &param_refs(params), Want::Count)
+        .await
+        .map(|out| out.1)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Want {
+    Rows,
+    Count,
+}
+
+/// The most bound parameters one statement can have (the protocol counts them in 16 bits).
+const MAX_PARAMETERS: usize = 65_535;
+
+/// The one path every statement takes: the statement cache (or, through a pooler, unnamed
+/// statements), the statement count, and the `schema_core::sql` tracing event.
+///
+/// The cache is a cache, not a promise: a statement the schema changed under (a migration
+/// altered its table or a type it uses, or its prepared statement is gone) is evicted, and
+/// outside a transaction prepared again and retried once, which is safe because it failed before
+/// it did anything. Inside a transaction the caller gets [`Error::SchemaChanged`].
+async fn run(
+    exec: &(impl Executor + ?Sized),
+    sql: &str,
+    params: &[&(dyn postgres_types::ToSql + Sync)],
+    want: Want,
+) -> Result<(Vec<Row>, u64), Error> {
+    if let Some(reason) = crate::sql::invalid_reason(sql) {
+        return Err(Error::InvalidQuery(reason.to_string()));
+    }
+    if params.len() > MAX_PARAMETERS {
+        return Err(Error::InvalidQuery(format!(
+            "it has {} bound parameters, and PostgreSQL takes at most {MAX_PARAMETERS} in one \
+             statement: send fewer rows at a time (insert_many rows that all set the same columns \
+             go as one array a column, with no such limit)",
+            params.len()
+        )));
+    }
+    let started = std::time::Instant::now();
+    let mut result = run_once(exec, sql, params, want).await;
+    if let Err(error) = &result {
+        let (client, cache) = exec.connection();
+        if stale_statement(error, matches!(cache, Cache::Unprepared { .. })) {
+            evict(client, cache, sql);
+            result = if exec.in_transaction() {
+                Err(Error::SchemaChanged {
+                    sql: sql.to_string(),
+                })
+            } else {
+                tracing::debug!(target: "schema_core::sql", sql, "the schema changed under a cached statement: prepared again");
+                let retried = run_once(exec, sql, params, want).await;
+                match retried {
+                    // Prepared afresh and still missing a statement: one that tokio-postgres keeps
+                    // for its own type lookups was removed from the server (`DEALLOCATE ALL` by
+                    // someone else), and it cannot make it again.
+                    Err(error)
+                        if error
+                            .db_error()
+                            .is_some_and(|db| db.code().code() == "26000") =>
+                    {
+                        exec.note_broken();
+                        Err(Error::Broken(format!(
+                            "a prepared statement this connection relies on to look types up was \
+                             removed from the server (by `DEALLOCATE ALL`?): open a new connection \
+                             (a pooled one is replaced by itself) ({})",
+                            error
+                        )))
+                    }
+                    other => other,
+                }
+            };
+        }
+    }
+    log::statement(sql, params, started.elapsed(), exec.log_parameters());
+    result
+}
+
+async fn run_once(
+    exec: &(impl Executor + ?Sized),
+    sql: &str,
+    params: &[&(dyn postgres_types::ToSql + Sync)],
+    want: Want,
+) -> Result<(Vec<Row>, u64), Error> {
+    let (client, cache) = exec.connection();
+    let result = match cache {
+        Cache::Unprepared {
+            types,
+            in_transaction,
+        } => {
+            if !in_transaction {
+                types.learn(client).await?;
+            }
+            let types = types.get_or_describe(client, sql, params.len()).await?;
+            let typed: Vec<(&(dyn postgres_types::ToSql + Sync), postgres_types::Type)> =
+                params.iter().copied().zip(types).collect();
+            exec.note_statement();
+            match want {
+                Want::Rows => client.query_typed(sql, &typed).await.map(|rows| (rows, 0)),
+                Want::Count => client
+                    .execute_typed(sql, &typed)
+                    .await
+                    .map(|n| (Vec::new(), n)),
+            }
+        }
+        _ => {
+            let statement = prepared(exec, sql).await?;
+            exec.note_statement();
+            match want {
+                Want::Rows => client.query(&statement, params).await.map(|rows| (rows, 0)),
+                Want::Count => client
+                    .execute(&statement, params)
+                    .await
+                    .map(|n| (Vec::new(), n)),
+            }
+        }
+    };
+    result.map_err(|e| Error::from_postgres(e, Some(sql)))
+}
+
+/// Whether `error` says that a cached statement no longer fits the schema: its result type
+/// changed, its prepared statement or a type it names is gone; through a pooler, the parameter
+/// types learnt for it no longer fit.
+fn stale_statement(error: &Error, unprepared: bool) -> bool {
+    let Some(db) = error.db_error() else {
+        return false;
+    };
+    let message = db.message();
+    match db.code().code() {
+        "0A000" => message.starts_with("cached plan must not change result type"),
+        "26000" => true,
+        "42704" => message.starts_with("type with OID"),
+        "XX000" => message.starts_with("cache lookup failed for type"),
+        "42804" => unprepared,
+        _ => false,
+    }
+}
+
+/// Runs raw SQL with bound parameters and decodes each row into `R` (a `#[table]` struct, a
+/// `#[derive(FromRow)]` struct, [`Value`], or a tuple of them):
+///
+/// ```no_run
+/// # async fn run(db: &schema_core::exec::Db) -> Result<(), schema_core::exec::Error> {
+/// use schema_core::exec::{raw_query, Value};
+/// let counts = raw_query::<(Value<i64>,)>(db, "SELECT count(*) FROM users WHERE name = $1", &[&"A"]).await?;
+/// let (Value(n),) = &counts[0];
+/// # let _ = n;
+/// # Ok(()) }
+/// ```
+pub async fn raw_query<R: FromRow>(
+    exec: &(impl Executor + ?Sized),
+    sql: &str,
+    params: &[&(dyn postgres_types::ToSql + Sync)],
+) -> Result<Vec<R>, Error> {
+    let (rows, _) = run_raw(exec, sql, params, Want::Rows).await?;
+    rows.iter().map(|row| R::from_row(row, 0)).collect()
+}
+
+/// Runs raw SQL with bound parameters; returns the number of rows touched.
+pub async fn raw_execute(
+    exec: &(impl Executor + ?Sized),
+    sql: &str,
+    params: &[&(dyn postgres_types::ToSql + Sync)],
+) -> Result<u64, Error> {
+    run_raw(exec, sql, params, Want::Count)
+        .await
+        .map(|out| out.1)
+}
+
+/// Raw SQL may open or end a transaction: the connection keeps track, so that a failed
+/// statement inside one is not retried and a pooled connection left inside one is closed.
+async fn run_raw(
+    exec: &(impl Executor + ?Sized),
+    sql: &str,
+    params: &[&(dyn postgres_types::ToSql + Sync)],
+    want: Want,
+) -> Result<(Vec<Row>, u64), Error> {
+    let Some(leaves_open) = crate::sql::lex::transaction_effect(sql) else {
+        return run(exec, sql, params, want).await;
+    };
+    // Marked before the statement is sent: a future dropped before its answer leaves the
+    // connection in a state nobody knows, which counts as inside a transaction.
+    exec.note_raw_transaction(true);
+    let result = run(exec, sql, params, want).await;
+    // A `COMMIT` the server refused still ends the transaction; only a lost connection leaves
+    // it unknown.
+    let answered = result
+        .as_ref()
+        .map_or_else(|e| e.db_error().is_some(), |_| true);
+    if !leaves_open && answered {
+        exec.note_raw_transaction(false);
+    }
+    result
+}
