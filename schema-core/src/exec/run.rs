@@ -162,7 +162,7 @@ fn stale_statement(error: &Error, unprepared: bool) -> bool {
 }
 
 /// Runs raw SQL with bound parameters and decodes each row into `R` (a `#[table]` struct, a
-/// `#[derive(FromRow)]` struct, [`Value`], or a tuple of them):
+/// `#[derive(FromRow)]` struct, [`Value`](super::Value), or a tuple of them):
 ///
 /// ```no_run
 /// # async fn run(db: &schema_core::exec::Db) -> Result<(), schema_core::exec::Error> {
