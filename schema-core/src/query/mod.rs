@@ -6,10 +6,14 @@ pub mod aggregate;
 pub mod expr;
 pub mod grouped;
 pub mod lock;
+mod order;
 #[doc(hidden)]
 pub mod render;
 pub mod select;
 pub mod selection;
+pub(crate) mod soft_delete;
+mod source;
+mod table_queries;
 pub mod write;
 
 pub use aggregate::{count_star, Aggregate};

@@ -4,325 +4,18 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use postgres_types::FromSql;
 use tokio_postgres::Row;
 
-use super::expr::{Expr, InSource, Node};
+use super::expr::{Expr, Node};
+// The public paths of the parts a `Select` is made of, as they were before these had files of
+// their own.
+pub use super::order::{IntoOrder, Order};
 use super::render::SqlWriter;
 pub use super::selection::{Aliased, ExprPosition, Position, Selection};
-use super::Column;
+use super::soft_delete::Deleted;
+pub use super::source::{InNullable, InOuter, Join, Nullable, Outer, Source};
 use crate::exec::{self, Error, Executor, FromRow};
 use crate::schema::Table;
-
-/// The right side of a left join: its columns may all be NULL.
-#[derive(Debug)]
-pub struct Nullable<T>(PhantomData<T>);
-
-/// Where a table of a left join's right side sits.
-#[derive(Debug)]
-pub enum InNullable {}
-
-impl<T: Table, L> InSource<(L, Nullable<T>), InNullable> for T {}
-
-impl Position for InNullable {
-    type Wrap<V> = Option<V>;
-}
-
-/// A query source: a table, or a join of sources, with the tables it reads from.
-pub trait Source: 'static {
-    /// What a row of the source decodes into: the table's struct, or a tuple for a join
-    /// (`Option<_>` for a left join's right side).
-    type Row;
-    /// The base table: what `FROM` names, and whose soft-delete column applies.
-    type Base: Table;
-    #[doc(hidden)]
-    fn write_columns(w: &mut SqlWriter);
-    #[doc(hidden)]
-    fn write_from(w: &mut SqlWriter, joins: &[Join]);
-    #[doc(hidden)]
-    fn decode(row: &Row, start: usize) -> Result<Self::Row, Error>;
-    #[doc(hidden)]
-    const WIDTH: usize;
-    #[doc(hidden)]
-    const JOINED: bool;
-}
-
-impl<T: Table + FromRow> Source for T {
-    type Row = T;
-    type Base = T;
-    const WIDTH: usize = T::WIDTH;
-    const JOINED: bool = false;
-
-    fn write_columns(w: &mut SqlWriter) {
-        write_table_columns::<T>(w);
-    }
-
-    fn write_from(w: &mut SqlWriter, joins: &[Join]) {
-        w.table(T::table().schema.as_deref(), &T::table().name);
-        write_joins(w, joins);
-    }
-
-    fn decode(row: &Row, start: usize) -> Result<T, Error> {
-        T::from_row(row, start)
-    }
-}
-
-impl<L: Source, R: Table + FromRow> Source for (L, R) {
-    type Row = (L::Row, R);
-    type Base = L::Base;
-    const WIDTH: usize = L::WIDTH + R::WIDTH;
-    const JOINED: bool = true;
-
-    fn write_columns(w: &mut SqlWriter) {
-        L::write_columns(w);
-        w.push(", ");
-        write_table_columns::<R>(w);
-    }
-
-    fn write_from(w: &mut SqlWriter, joins: &[Join]) {
-        L::write_from(w, joins);
-    }
-
-    fn decode(row: &Row, start: usize) -> Result<Self::Row, Error> {
-        Ok((L::decode(row, start)?, R::from_row(row, start + L::WIDTH)?))
-    }
-}
-
-impl<L: Source, R: Table + FromRow> Source for (L, Nullable<R>) {
-    type Row = (L::Row, Option<R>);
-    type Base = L::Base;
-    const WIDTH: usize = L::WIDTH + R::WIDTH;
-    const JOINED: bool = true;
-
-    fn write_columns(w: &mut SqlWriter) {
-        L::write_columns(w);
-        w.push(", ");
-        write_table_columns::<R>(w);
-    }
-
-    fn write_from(w: &mut SqlWriter, joins: &[Join]) {
-        L::write_from(w, joins);
-    }
-
-    fn decode(row: &Row, start: usize) -> Result<Self::Row, Error> {
-        let at = start + L::WIDTH;
-        // The right side is absent when its primary key (never NULL in a real row) is NULL.
-        let absent = match R::table()
-            .primary_key
-            .as_ref()
-            .and_then(|pk| pk.columns.first())
-        {
-            Some(pk) => {
-                let index = R::table()
-                    .columns
-                    .iter()
-                    .position(|c| c.name == *pk)
-                    .unwrap_or(0);
-                exec::get::<Option<AnyValue>>(row, at + index)?.is_none()
-            }
-            None => (0..R::WIDTH)
-                .all(|i| matches!(exec::get::<Option<AnyValue>>(row, at + i), Ok(None))),
-        };
-        let right = if absent {
-            None
-        } else {
-            Some(R::from_row(row, at)?)
-        };
-        Ok((L::decode(row, start)?, right))
-    }
-}
-
-/// A table of an enclosing query, referenced by a correlated subquery.
-#[derive(Debug)]
-pub struct Outer<T>(PhantomData<T>);
-
-/// Where an enclosing query's table sits in a correlated subquery's source.
-#[derive(Debug)]
-pub enum InOuter {}
-
-impl<T: Table, L> InSource<(L, Outer<T>), InOuter> for T {}
-
-impl Position for InOuter {
-    type Wrap<V> = V;
-}
-
-impl<L: Source, T: Table> Source for (L, Outer<T>) {
-    type Row = L::Row;
-    type Base = L::Base;
-    const WIDTH: usize = L::WIDTH;
-    const JOINED: bool = true;
-
-    fn write_columns(w: &mut SqlWriter) {
-        L::write_columns(w);
-    }
-
-    fn write_from(w: &mut SqlWriter, joins: &[Join]) {
-        L::write_from(w, joins);
-    }
-
-    fn decode(row: &Row, start: usize) -> Result<Self::Row, Error> {
-        L::decode(row, start)
-    }
-}
-
-/// Accepts any column value, to tell NULL from not NULL.
-struct AnyValue;
-
-impl<'a> FromSql<'a> for AnyValue {
-    fn from_sql(
-        _: &postgres_types::Type,
-        _: &'a [u8],
-    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
-        Ok(AnyValue)
-    }
-
-    fn accepts(_: &postgres_types::Type) -> bool {
-        true
-    }
-}
-
-fn write_table_columns<T: Table>(w: &mut SqlWriter) {
-    if w.writes_bare_columns_of(&T::table().name) {
-        w.push(T::COLUMN_LIST);
-        return;
-    }
-    for (i, column) in T::table().columns.iter().enumerate() {
-        if i > 0 {
-            w.push(", ");
-        }
-        w.column(T::table().schema.as_deref(), &T::table().name, &column.name);
-    }
-}
-
-#[doc(hidden)]
-#[derive(Clone, Debug)]
-pub struct Join {
-    left: bool,
-    schema: Option<&'static str>,
-    table: &'static str,
-    on: Node,
-}
-
-fn write_joins(w: &mut SqlWriter, joins: &[Join]) {
-    for join in joins {
-        w.push(if join.left {
-            " LEFT JOIN "
-        } else {
-            " INNER JOIN "
-        });
-        w.table(join.schema, join.table);
-        w.push(" ON ");
-        w.node(&join.on);
-    }
-}
-
-/// Which rows of a soft-delete table a query sees.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Deleted {
-    Live,
-    All,
-    Only,
-}
-
-/// An `ORDER BY` item.
-pub struct Order<S> {
-    node: Node,
-    desc: bool,
-    nulls: Option<bool>,
-    _marker: PhantomData<fn() -> S>,
-}
-
-impl<S> std::fmt::Debug for Order<S> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Order({:?}, desc: {})", self.node, self.desc)
-    }
-}
-
-impl<S> Order<S> {
-    pub(crate) fn into_parts(self) -> (Node, bool, Option<bool>) {
-        (self.node, self.desc, self.nulls)
-    }
-
-    /// `NULLS FIRST`
-    pub fn nulls_first(mut self) -> Self {
-        self.nulls = Some(true);
-        self
-    }
-
-    /// `NULLS LAST`
-    pub fn nulls_last(mut self) -> Self {
-        self.nulls = Some(false);
-        self
-    }
-}
-
-impl<T, V, N> Column<T, V, N> {
-    /// `ORDER BY column ASC`
-    pub fn asc<S, I>(self) -> Order<S>
-    where
-        T: InSource<S, I>,
-    {
-        Order {
-            node: self.node(),
-            desc: false,
-            nulls: None,
-            _marker: PhantomData,
-        }
-    }
-
-    /// `ORDER BY column DESC`
-    pub fn desc<S, I>(self) -> Order<S>
-    where
-        T: InSource<S, I>,
-    {
-        Order {
-            node: self.node(),
-            desc: true,
-            nulls: None,
-            _marker: PhantomData,
-        }
-    }
-}
-
-impl<S, V> Expr<S, V> {
-    pub fn asc(self) -> Order<S> {
-        Order {
-            node: self.node,
-            desc: false,
-            nulls: None,
-            _marker: PhantomData,
-        }
-    }
-
-    pub fn desc(self) -> Order<S> {
-        Order {
-            node: self.node,
-            desc: true,
-            nulls: None,
-            _marker: PhantomData,
-        }
-    }
-}
-
-/// What `order_by` takes: an [`Order`], or a bare column (ascending).
-pub trait IntoOrder<S, I> {
-    fn into_order(self) -> Order<S>;
-}
-
-impl<S> IntoOrder<S, ExprPosition> for Order<S> {
-    fn into_order(self) -> Order<S> {
-        self
-    }
-}
-
-impl<S, T, V, N, I> IntoOrder<S, I> for Column<T, V, N>
-where
-    T: InSource<S, I>,
-{
-    fn into_order(self) -> Order<S> {
-        self.asc()
-    }
-}
 
 /// A `SELECT` on source `S` (a table, or joined tables), returning `O`.
 pub struct Select<S, O = <S as Source>::Row>
@@ -394,12 +87,7 @@ impl<T: Table + FromRow> Select<T, T> {
 impl<S: Source> Select<S, S::Row> {
     fn join<R: Table + FromRow, S2: Source>(mut self, left: bool, on: Node) -> Select<S2, S2::Row> {
         let mut joins = std::mem::take(&mut self.joins);
-        joins.push(Join {
-            left,
-            schema: R::table().schema.as_deref(),
-            table: R::table().name.as_ref(),
-            on,
-        });
+        joins.push(Join::to::<R>(left, on));
         let mut select = self.recast(|row| S2::decode(row, 0));
         select.joins = joins;
         select.projection = None;
@@ -481,7 +169,7 @@ impl<S: Source, O> Select<S, O> {
     /// `ORDER BY …`; called again, adds a key after the others.
     pub fn order_by<I>(mut self, order: impl IntoOrder<S, I>) -> Self {
         let order = order.into_order();
-        self.order.push((order.node, order.desc, order.nulls));
+        self.order.push(order.into_parts());
         self
     }
 
@@ -527,23 +215,9 @@ impl<S: Source, O> Select<S, O> {
         self
     }
 
-    fn soft_delete_filter(&self) -> Option<Node> {
-        let base = &<S::Base as Table>::table();
-        let column = base.soft_delete.as_ref()?;
-        let column = Node::Column {
-            schema: base.schema.as_deref(),
-            table: base.name.as_ref(),
-            name: column.as_ref(),
-        };
-        match self.deleted {
-            Deleted::Live => Some(Node::IsNull(Box::new(column), false)),
-            Deleted::Only => Some(Node::IsNull(Box::new(column), true)),
-            Deleted::All => None,
-        }
-    }
-
     fn write_where(&self, w: &mut SqlWriter) {
-        w.where_clause(self.filter.as_ref(), self.soft_delete_filter().as_ref());
+        let deleted = self.deleted.condition(<S::Base as Table>::table());
+        w.where_clause(self.filter.as_ref(), deleted.as_ref());
     }
 
     fn write(&self, w: &mut SqlWriter) {

@@ -23,6 +23,7 @@ pub use batched::Batched;
 use crate::query::expr::{Expr, Node};
 use crate::query::render::SqlWriter;
 use crate::query::select::IntoOrder;
+use crate::query::soft_delete::Deleted;
 use crate::schema::Table;
 
 /// Many child rows per parent row: `Vec<Child>`.
@@ -124,7 +125,7 @@ pub struct Relation<P, C, K, N = ()> {
     filter: Option<Node>,
     order: Vec<(Node, bool, Option<bool>)>,
     limit: Option<i64>,
-    with_deleted: bool,
+    deleted: Deleted,
     nested: N,
     _marker: Markers<P, C, K>,
 }
@@ -141,7 +142,7 @@ impl<P, C, K, N: Clone> Clone for Relation<P, C, K, N> {
             filter: self.filter.clone(),
             order: self.order.clone(),
             limit: self.limit,
-            with_deleted: self.with_deleted,
+            deleted: self.deleted,
             nested: self.nested.clone(),
             _marker: PhantomData,
         }
@@ -170,7 +171,7 @@ impl<P, C, K> Relation<P, C, K, ()> {
             filter: None,
             order: Vec::new(),
             limit: None,
-            with_deleted: false,
+            deleted: Deleted::Live,
             nested: (),
             _marker: PhantomData,
         }
@@ -209,7 +210,7 @@ impl<P, C, K, N> Relation<P, C, K, N> {
     /// Loads soft-deleted related rows too.
     #[rustfmt::skip] // one line, so that the compile error quotes it in one line
     pub fn with_deleted(mut self) -> Self where (): crate::schema::SoftDeleteOf<C> {
-        self.with_deleted = true;
+        self.deleted = Deleted::All;
         self
     }
 
@@ -227,7 +228,7 @@ impl<P, C, K, N> Relation<P, C, K, N> {
             filter: self.filter,
             order: self.order,
             limit: self.limit,
-            with_deleted: self.with_deleted,
+            deleted: self.deleted,
             nested: self.nested.push(relation),
             _marker: PhantomData,
         }
@@ -432,12 +433,12 @@ where
 
     /// ` AND alias.deleted_at IS NULL` (unless soft-deleted rows are asked for), ` AND (filter)`.
     fn write_conditions(&self, w: &mut SqlWriter, alias: &str) {
-        if let (Some(column), false) = (&C::table().soft_delete, self.with_deleted) {
+        if let Some((column, deleted)) = self.deleted.test(C::table()) {
             w.push(" AND ");
             w.ident(alias);
             w.push(".");
             w.ident(column);
-            w.push(" IS NULL");
+            w.push(if deleted { " IS NOT NULL" } else { " IS NULL" });
         }
         if let Some(filter) = &self.filter {
             w.push(" AND ");

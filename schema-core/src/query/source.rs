@@ -1,0 +1,227 @@
+//! What a query reads from: a table, or tables joined to it ([`Source`]), inner, left
+//! ([`Nullable`]) and correlated ([`Outer`]), and how their columns and `FROM` are written.
+
+use std::marker::PhantomData;
+
+use postgres_types::FromSql;
+use tokio_postgres::Row;
+
+use super::expr::{InSource, Node};
+use super::render::SqlWriter;
+use super::selection::Position;
+use crate::exec::{self, Error, FromRow};
+use crate::schema::Table;
+
+/// The right side of a left join: its columns may all be NULL.
+#[derive(Debug)]
+pub struct Nullable<T>(PhantomData<T>);
+
+/// Where a table of a left join's right side sits.
+#[derive(Debug)]
+pub enum InNullable {}
+
+impl<T: Table, L> InSource<(L, Nullable<T>), InNullable> for T {}
+
+impl Position for InNullable {
+    type Wrap<V> = Option<V>;
+}
+
+/// A query source: a table, or a join of sources, with the tables it reads from.
+pub trait Source: 'static {
+    /// What a row of the source decodes into: the table's struct, or a tuple for a join
+    /// (`Option<_>` for a left join's right side).
+    type Row;
+    /// The base table: what `FROM` names, and whose soft-delete column applies.
+    type Base: Table;
+    #[doc(hidden)]
+    fn write_columns(w: &mut SqlWriter);
+    #[doc(hidden)]
+    fn write_from(w: &mut SqlWriter, joins: &[Join]);
+    #[doc(hidden)]
+    fn decode(row: &Row, start: usize) -> Result<Self::Row, Error>;
+    #[doc(hidden)]
+    const WIDTH: usize;
+    #[doc(hidden)]
+    const JOINED: bool;
+}
+
+impl<T: Table + FromRow> Source for T {
+    type Row = T;
+    type Base = T;
+    const WIDTH: usize = T::WIDTH;
+    const JOINED: bool = false;
+
+    fn write_columns(w: &mut SqlWriter) {
+        write_table_columns::<T>(w);
+    }
+
+    fn write_from(w: &mut SqlWriter, joins: &[Join]) {
+        w.table(T::table().schema.as_deref(), &T::table().name);
+        write_joins(w, joins);
+    }
+
+    fn decode(row: &Row, start: usize) -> Result<T, Error> {
+        T::from_row(row, start)
+    }
+}
+
+impl<L: Source, R: Table + FromRow> Source for (L, R) {
+    type Row = (L::Row, R);
+    type Base = L::Base;
+    const WIDTH: usize = L::WIDTH + R::WIDTH;
+    const JOINED: bool = true;
+
+    fn write_columns(w: &mut SqlWriter) {
+        L::write_columns(w);
+        w.push(", ");
+        write_table_columns::<R>(w);
+    }
+
+    fn write_from(w: &mut SqlWriter, joins: &[Join]) {
+        L::write_from(w, joins);
+    }
+
+    fn decode(row: &Row, start: usize) -> Result<Self::Row, Error> {
+        Ok((L::decode(row, start)?, R::from_row(row, start + L::WIDTH)?))
+    }
+}
+
+impl<L: Source, R: Table + FromRow> Source for (L, Nullable<R>) {
+    type Row = (L::Row, Option<R>);
+    type Base = L::Base;
+    const WIDTH: usize = L::WIDTH + R::WIDTH;
+    const JOINED: bool = true;
+
+    fn write_columns(w: &mut SqlWriter) {
+        L::write_columns(w);
+        w.push(", ");
+        write_table_columns::<R>(w);
+    }
+
+    fn write_from(w: &mut SqlWriter, joins: &[Join]) {
+        L::write_from(w, joins);
+    }
+
+    fn decode(row: &Row, start: usize) -> Result<Self::Row, Error> {
+        let at = start + L::WIDTH;
+        // The right side is absent when its primary key (never NULL in a real row) is NULL.
+        let absent = match R::table()
+            .primary_key
+            .as_ref()
+            .and_then(|pk| pk.columns.first())
+        {
+            Some(pk) => {
+                let index = R::table()
+                    .columns
+                    .iter()
+                    .position(|c| c.name == *pk)
+                    .unwrap_or(0);
+                exec::get::<Option<AnyValue>>(row, at + index)?.is_none()
+            }
+            None => (0..R::WIDTH)
+                .all(|i| matches!(exec::get::<Option<AnyValue>>(row, at + i), Ok(None))),
+        };
+        let right = if absent {
+            None
+        } else {
+            Some(R::from_row(row, at)?)
+        };
+        Ok((L::decode(row, start)?, right))
+    }
+}
+
+/// A table of an enclosing query, referenced by a correlated subquery.
+#[derive(Debug)]
+pub struct Outer<T>(PhantomData<T>);
+
+/// Where an enclosing query's table sits in a correlated subquery's source.
+#[derive(Debug)]
+pub enum InOuter {}
+
+impl<T: Table, L> InSource<(L, Outer<T>), InOuter> for T {}
+
+impl Position for InOuter {
+    type Wrap<V> = V;
+}
+
+impl<L: Source, T: Table> Source for (L, Outer<T>) {
+    type Row = L::Row;
+    type Base = L::Base;
+    const WIDTH: usize = L::WIDTH;
+    const JOINED: bool = true;
+
+    fn write_columns(w: &mut SqlWriter) {
+        L::write_columns(w);
+    }
+
+    fn write_from(w: &mut SqlWriter, joins: &[Join]) {
+        L::write_from(w, joins);
+    }
+
+    fn decode(row: &Row, start: usize) -> Result<Self::Row, Error> {
+        L::decode(row, start)
+    }
+}
+
+/// Accepts any column value, to tell NULL from not NULL.
+struct AnyValue;
+
+impl<'a> FromSql<'a> for AnyValue {
+    fn from_sql(
+        _: &postgres_types::Type,
+        _: &'a [u8],
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(AnyValue)
+    }
+
+    fn accepts(_: &postgres_types::Type) -> bool {
+        true
+    }
+}
+
+fn write_table_columns<T: Table>(w: &mut SqlWriter) {
+    if w.writes_bare_columns_of(&T::table().name) {
+        w.push(T::COLUMN_LIST);
+        return;
+    }
+    for (i, column) in T::table().columns.iter().enumerate() {
+        if i > 0 {
+            w.push(", ");
+        }
+        w.column(T::table().schema.as_deref(), &T::table().name, &column.name);
+    }
+}
+
+#[doc(hidden)]
+#[derive(Clone, Debug)]
+pub struct Join {
+    left: bool,
+    schema: Option<&'static str>,
+    table: &'static str,
+    on: Node,
+}
+
+impl Join {
+    /// `[LEFT|INNER] JOIN R ON on`.
+    pub(super) fn to<R: Table>(left: bool, on: Node) -> Join {
+        Join {
+            left,
+            schema: R::table().schema.as_deref(),
+            table: R::table().name.as_ref(),
+            on,
+        }
+    }
+}
+
+fn write_joins(w: &mut SqlWriter, joins: &[Join]) {
+    for join in joins {
+        w.push(if join.left {
+            " LEFT JOIN "
+        } else {
+            " INNER JOIN "
+        });
+        w.table(join.schema, join.table);
+        w.push(" ON ");
+        w.node(&join.on);
+    }
+}

@@ -1,0 +1,62 @@
+//! The query-builder entry points of every `#[table]` type: `User::select()`, `User::find(id)`,
+//! `User::insert(row)`, `User::update()`, `User::delete()`.
+
+use super::select::Source;
+use super::write::{Delete, Insert, Insertable, Rows, Unfiltered, Update};
+use crate::exec::FromRow;
+use crate::schema::Table;
+
+/// The query-builder entry points of every `#[table]` type.
+pub trait TableQueries: Table + FromRow + Source + super::KeyFilter {
+    /// `SELECT` every column; soft-deleted rows are left out unless asked for.
+    fn select() -> super::Select<Self, Self> {
+        super::Select::new()
+    }
+
+    /// The row with this primary key.
+    fn find(key: Self::Key) -> super::Select<Self, Self> {
+        super::Select::new().filter(Self::key_filter(key))
+    }
+
+    /// `INSERT` one row (a `New…` row with every required column set).
+    fn insert(row: impl Insertable<Self>) -> Insert<Self> {
+        Insert::new(Rows::Values(vec![row.into_values()]))
+    }
+
+    /// `INSERT` many rows in one statement.
+    fn insert_many<R: Insertable<Self>>(rows: impl IntoIterator<Item = R>) -> Insert<Self> {
+        let rows: Vec<R> = rows.into_iter().collect();
+        Insert::new(match rows.len() {
+            0 => Rows::None,
+            1 => Rows::Values(rows.into_iter().map(Insertable::into_values).collect()),
+            _ => match R::into_column_arrays(rows) {
+                Ok(arrays) => Rows::Arrays(arrays),
+                Err(rows) => Rows::Values(rows.into_iter().map(Insertable::into_values).collect()),
+            },
+        })
+    }
+
+    /// `UPDATE`; needs `.filter(…)` or `.all_rows()` before it runs.
+    fn update() -> Update<Self, Unfiltered> {
+        Update::new()
+    }
+
+    /// `DELETE`, or on a soft-delete table, set its soft-delete column to now().
+    fn delete() -> Delete<Self, Unfiltered> {
+        Delete::new(false)
+    }
+
+    /// `DELETE`, even on a soft-delete table.
+    #[rustfmt::skip] // one line, so that the compile error quotes it in one line
+    fn hard_delete() -> Delete<Self, Unfiltered> where (): crate::schema::SoftDeleteOf<Self> {
+        Delete::new(true)
+    }
+
+    /// Sets a soft-delete table's soft-delete column back to NULL.
+    #[rustfmt::skip] // one line, so that the compile error quotes it in one line
+    fn restore() -> Delete<Self, Unfiltered> where (): crate::schema::SoftDeleteOf<Self> {
+        Delete::restore()
+    }
+}
+
+impl<T: Table + FromRow + Source + super::KeyFilter> TableQueries for T {}

@@ -1,0 +1,235 @@
+//! `INSERT`: one row or many (as one array a column when they can go that way), with
+//! `ON CONFLICT` (see `upsert`) and `RETURNING`.
+
+use std::marker::PhantomData;
+
+use super::upsert::{Conflict, ConflictAction, ConflictTarget, OnConflict};
+use super::{write_on_update, write_returning, write_table, Returning};
+use crate::exec::{self, Error, Executor};
+use crate::query::expr::{IntoExpr, Param};
+use crate::query::render::SqlWriter;
+use crate::query::Column;
+use crate::schema::Table;
+
+/// An insert row's values, by column index. `#[table]` generates the row type (`NewUser`) and
+/// implements this only once every required column is set.
+pub trait Insertable<T: Table>: Sized {
+    /// The row's values, by column index.
+    #[doc(hidden)]
+    fn into_values(self) -> Vec<(usize, Param)>;
+
+    /// The rows as one array a column, by column index, when they can go that way: all set
+    /// the same columns, none of them an array column. Otherwise the rows, back.
+    #[doc(hidden)]
+    fn into_column_arrays(rows: Vec<Self>) -> Result<Vec<(usize, Param)>, Vec<Self>> {
+        Err(rows)
+    }
+}
+
+/// Typestate of a required column in a generated insert row: not set yet.
+#[derive(Debug, Clone, Copy)]
+pub struct Missing;
+
+/// Typestate of a required column in a generated insert row: set.
+#[derive(Debug, Clone, Copy)]
+pub struct Provided;
+
+/// An `INSERT` of one or more rows into `T`.
+pub struct Insert<T: Table> {
+    rows: Rows,
+    pub(super) conflict: Option<(Conflict, ConflictAction)>,
+    _marker: PhantomData<fn() -> T>,
+}
+
+impl<T: Table> std::fmt::Debug for Insert<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Insert({})", self.to_sql(false).0)
+    }
+}
+
+/// The rows of an insert.
+pub(crate) enum Rows {
+    /// A parameter a value, `VALUES (…), (…)`, `DEFAULT` where a row leaves a column out.
+    Values(Vec<Vec<(usize, Param)>>),
+    /// One array parameter a column (by column index), for `unnest`: the statement's text is
+    /// the same for any number of rows, and the protocol's 65,535-parameter limit is no limit.
+    Arrays(Vec<(usize, Param)>),
+    /// No row: nothing is sent.
+    None,
+}
+
+impl<T: Table> Insert<T> {
+    pub(crate) fn new(rows: Rows) -> Self {
+        Insert {
+            rows,
+            conflict: None,
+            _marker: PhantomData,
+        }
+    }
+
+    /// `ON CONFLICT (columns)`
+    pub fn on_conflict(self, target: impl ConflictTarget<T>) -> OnConflict<T> {
+        OnConflict {
+            target: Conflict::Columns(target.names()),
+            insert: self,
+        }
+    }
+
+    /// `ON CONFLICT ON CONSTRAINT name`
+    pub fn on_conflict_constraint(self, name: &'static str) -> OnConflict<T> {
+        OnConflict {
+            target: Conflict::Constraint(name),
+            insert: self,
+        }
+    }
+
+    /// `ON CONFLICT DO NOTHING`, whatever the conflict.
+    pub fn on_conflict_do_nothing(mut self) -> Insert<T> {
+        self.conflict = Some((Conflict::Any, ConflictAction::Nothing));
+        self
+    }
+
+    /// Another assignment of an upsert's `DO UPDATE SET`.
+    pub fn set<V, N, M>(
+        mut self,
+        column: Column<T, V, N>,
+        value: impl IntoExpr<T, V, M>,
+    ) -> Insert<T> {
+        if let Some((_, ConflictAction::Update(sets))) = &mut self.conflict {
+            sets.push((column.name(), value.into_node()));
+        }
+        self
+    }
+
+    /// ` (columns) VALUES (…), (…)`: a parameter a value, `DEFAULT` where a row leaves a
+    /// column out; `DEFAULT VALUES` when no row sets any column.
+    fn write_values(&self, w: &mut SqlWriter, rows: &[Vec<(usize, Param)>]) {
+        // The columns any row sets, in declaration order.
+        let mut used = vec![false; T::table().columns.len()];
+        for row in rows {
+            for (index, _) in row {
+                used[*index] = true;
+            }
+        }
+        let columns: Vec<usize> = (0..used.len()).filter(|&i| used[i]).collect();
+        if columns.is_empty() {
+            w.push(" DEFAULT VALUES");
+            return;
+        }
+        w.push(" (");
+        for (i, &index) in columns.iter().enumerate() {
+            if i > 0 {
+                w.push(", ");
+            }
+            w.ident(&T::table().columns[index].name);
+        }
+        w.push(") VALUES ");
+        for (r, row) in rows.iter().enumerate() {
+            if r > 0 {
+                w.push(", ");
+            }
+            w.push("(");
+            for (i, &index) in columns.iter().enumerate() {
+                if i > 0 {
+                    w.push(", ");
+                }
+                match row.iter().find(|(at, _)| *at == index) {
+                    Some((_, value)) => w.param(value.clone()),
+                    None => w.push("DEFAULT"),
+                }
+            }
+            w.push(")");
+        }
+    }
+
+    fn to_sql(&self, returning: bool) -> (String, Vec<Param>) {
+        let mut w = SqlWriter::new(false);
+        w.push("INSERT INTO ");
+        write_table::<T>(&mut w);
+        match &self.rows {
+            Rows::Values(rows) => self.write_values(&mut w, rows),
+            Rows::Arrays(arrays) => {
+                w.push(" (");
+                for (i, (index, _)) in arrays.iter().enumerate() {
+                    if i > 0 {
+                        w.push(", ");
+                    }
+                    w.ident(&T::table().columns[*index].name);
+                }
+                w.push(") SELECT * FROM unnest(");
+                for (i, (index, array)) in arrays.iter().enumerate() {
+                    if i > 0 {
+                        w.push(", ");
+                    }
+                    w.param(array.clone());
+                    w.push("::");
+                    w.push(&T::table().columns[*index].sql_type.ddl());
+                    w.push("[]");
+                }
+                w.push(")");
+            }
+            Rows::None => return (String::new(), Vec::new()),
+        }
+        if let Some((target, action)) = &self.conflict {
+            w.push(" ON CONFLICT");
+            match target {
+                Conflict::Columns(names) => {
+                    w.push(" (");
+                    for (i, name) in names.iter().enumerate() {
+                        if i > 0 {
+                            w.push(", ");
+                        }
+                        w.ident(name);
+                    }
+                    w.push(")");
+                }
+                Conflict::Constraint(name) => {
+                    w.push(" ON CONSTRAINT ");
+                    w.ident(name);
+                }
+                Conflict::Any => {}
+            }
+            match action {
+                ConflictAction::Nothing => w.push(" DO NOTHING"),
+                ConflictAction::Update(sets) => {
+                    w.push(" DO UPDATE SET ");
+                    for (i, (name, value)) in sets.iter().enumerate() {
+                        if i > 0 {
+                            w.push(", ");
+                        }
+                        w.ident(name);
+                        w.push(" = ");
+                        w.node(value);
+                    }
+                    let set: Vec<&str> = sets.iter().map(|(n, _)| *n).collect();
+                    write_on_update::<T>(&mut w, &set, false);
+                }
+            }
+        }
+        if returning {
+            write_returning::<T>(&mut w);
+        }
+        w.finish()
+    }
+
+    /// The SQL text and its parameters; an empty text for an `insert_many` of no rows, which
+    /// sends nothing.
+    pub fn sql(&self) -> (String, Vec<Param>) {
+        self.to_sql(false)
+    }
+
+    /// Runs the insert; returns the number of rows inserted (0, with no statement sent, for an
+    /// `insert_many` of no rows).
+    pub async fn execute(&self, exec: &(impl Executor + ?Sized)) -> Result<u64, Error> {
+        if matches!(self.rows, Rows::None) {
+            return Ok(0);
+        }
+        let (sql, params) = self.to_sql(false);
+        exec::execute(exec, &sql, &params).await
+    }
+
+    /// `RETURNING` every column of the inserted rows.
+    pub fn returning(self) -> Returning<T> {
+        Returning::of(self.to_sql(true))
+    }
+}
