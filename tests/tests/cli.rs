@@ -731,3 +731,62 @@ fn rollback_undoes_migrations_with_their_downs() {
     assert!(!journal().contains(&tag));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `push` as a library function: a statement the server refuses comes back with the server's
+/// own message, and nothing is left behind (not the push table either); the runner's refusals
+/// are typed, for callers to match on.
+#[test]
+fn a_refused_push_says_why_and_leaves_nothing() {
+    use schema_core::migrate::{push, MigrateError, RunnerError};
+
+    let (runtime, db, dir) = setup();
+    let migrations = MigrationsDir::new(&dir);
+    let schema = Schema::new().table::<misspelled::Widget>();
+    runtime.block_on(async {
+        let mut client = db.connect().await.unwrap();
+        let mut told = Vec::new();
+        let error = push::push(&mut client, &migrations, &schema, false, &mut |sql: &str| {
+            told.push(sql.to_string())
+        })
+        .await
+        .unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("column \"nmae\" does not exist") && message.contains("failed"),
+            "{message}"
+        );
+        let left: Option<String> = client
+            .query_one(
+                "SELECT string_agg(relname, ', ') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE nspname = 'public'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(left, None, "the failed push left {left:?} behind");
+
+        let schema = Schema::new().table::<before::Widget>();
+        let ran = push::push(&mut client, &migrations, &schema, false, &mut |sql: &str| {
+            told.push(sql.to_string())
+        })
+        .await
+        .unwrap();
+        assert_eq!(ran, told, "each statement told as it ran");
+        assert!(ran[0].starts_with("CREATE TABLE \"widgets\""), "{ran:?}");
+        let again = push::push(&mut client, &migrations, &schema, false, &mut |_: &str| {})
+            .await
+            .unwrap();
+        assert!(again.is_empty(), "{again:?}");
+
+        // The runner's refusals are values callers match on.
+        let error = schema_core::migrate::runner::refuse_pooled(
+            "postgresql://u@example-pooler.neon.tech/db",
+        )
+        .unwrap_err();
+        assert!(
+            matches!(error, MigrateError::Runner(RunnerError::ThroughPooler)),
+            "{error:?}"
+        );
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}

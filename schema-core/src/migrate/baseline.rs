@@ -6,7 +6,7 @@ use tokio_postgres::Client;
 
 use super::catalog::{Catalog, OTHER_JOURNALS};
 use super::runner::{self, Ended, Progress, RunnerOptions, JOURNAL_TABLE};
-use super::{MigrateError, MigrationsDir};
+use super::{MigrateError, MigrationsDir, RunnerError};
 use crate::exec::cleanup::RollbackGuard;
 use crate::sql::quote_ident;
 
@@ -31,11 +31,7 @@ pub async fn baseline(
 ) -> Result<Baselined, MigrateError> {
     let files = runner::local_files(dir)?;
     let Some(snapshot) = dir.latest_snapshot()? else {
-        return Err(MigrateError::Runner(
-            "there is no migration to baseline: run `gen-migrations` first, so that the newest \
-             snapshot describes the schema this database already has"
-                .into(),
-        ));
+        return Err(MigrateError::Runner(RunnerError::NothingToBaseline));
     };
     let mut guard = RollbackGuard::new(
         client,
@@ -55,13 +51,10 @@ async fn adopt(
 ) -> Result<Baselined, MigrateError> {
     let recorded = runner::journal_rows(client).await?;
     if !recorded.is_empty() {
-        return Err(MigrateError::Runner(format!(
-            "this database already has {} migration(s) recorded in {JOURNAL_TABLE} (the newest: \
-             {}): it is managed by this tool, and `migrate` applies what is pending; a baseline \
-             is only for a database this tool has never migrated",
-            recorded.len(),
-            recorded.last().map(|r| r.name.as_str()).unwrap_or_default()
-        )));
+        return Err(MigrateError::Runner(RunnerError::AlreadyManaged {
+            recorded: recorded.len(),
+            newest: recorded.last().map(|r| r.name.clone()).unwrap_or_default(),
+        }));
     }
     let mut other_journals = Vec::new();
     for (schema_name, table, tool) in OTHER_JOURNALS {
@@ -91,12 +84,9 @@ async fn adopt(
         .map_err(|e| runner::db(e, "cannot build the expected catalog"))?;
     let differences = expected.differences(&live);
     if !differences.is_empty() {
-        return Err(MigrateError::Runner(format!(
-            "the database differs from what the migrations make, so it cannot be baselined \
-             (nothing was recorded); make them agree first (change the schema and generate, or \
-             change the database):\n    {}",
-            differences.join("\n    ")
-        )));
+        return Err(MigrateError::Runner(RunnerError::BaselineDiffers {
+            differences,
+        }));
     }
     let insert = format!(
         "INSERT INTO {} (name, checksum, duration_ms, baseline) VALUES ($1, $2, 0, true)",

@@ -13,9 +13,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tokio_postgres::Client;
 
-use super::catalog::Catalog;
 use super::runner::{self, RunnerOptions, State};
-use super::{diff, DiffOptions, Generated, MigrateError, MigrationsDir, Plan};
+use super::{DiffOptions, Generated, MigrateError, MigrationsDir, RunnerError};
 use crate::schema::Schema;
 
 #[derive(Debug, Parser)]
@@ -336,9 +335,7 @@ type BoxFuture<'a, T = ExitCode> =
 
 fn with_database<'a>(database: Database, f: impl FnOnce(Client) -> BoxFuture<'a>) -> Outcome {
     let Some(url) = database.database_url else {
-        return Err(MigrateError::Runner(
-            "this command needs a database: pass --database-url or set DATABASE_URL".into(),
-        ));
+        return Err(MigrateError::Runner(RunnerError::NoDatabaseUrl));
     };
     with_url(&url, f)
 }
@@ -351,7 +348,7 @@ fn with_url<'a, T>(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| MigrateError::Runner(format!("cannot start the runtime: {e}")))?;
+        .map_err(|e| MigrateError::Runner(RunnerError::Runtime(e.to_string())))?;
     runtime.block_on(async {
         // The URL may hold a password: errors say what failed, never the URL.
         let client = crate::exec::connect::connect_client(url)
@@ -430,10 +427,9 @@ async fn pull(out: &Out, client: &Client, folder: &std::path::Path, schemas: &[S
             .next()
             .is_some()
     {
-        return Err(MigrateError::Runner(format!(
-            "{} is not empty: pull writes a new folder, and never over files",
-            folder.display()
-        )));
+        return Err(MigrateError::Runner(RunnerError::FolderNotEmpty {
+            path: folder.to_path_buf(),
+        }));
     }
     let files = super::pull::pull(client, schemas)
         .await
@@ -607,69 +603,12 @@ async fn status(out: &Out, client: &Client, dir: &MigrationsDir) -> Outcome {
 }
 
 fn check(out: &Out, dir: &MigrationsDir, schema: &Schema, url: Option<&str>) -> Outcome {
-    let mut problems = Vec::new();
-    if let Some(plan) = dir.pending_changes(schema)? {
-        let steps: Vec<String> = plan
-            .steps
-            .iter()
-            .chain(&plan.online)
-            .map(|s| format!("    {}", s.sql()))
-            .collect();
-        problems.push(format!(
-            "the declared schema differs from the newest snapshot; run `gen-migrations` to write:\n{}",
-            steps.join("\n")
-        ));
-    }
-    if let Err(error) = runner::verify_files(dir) {
-        problems.push(error.to_string());
-    }
+    let mut problems = super::check::files(dir, schema)?;
     if let Some(url) = url {
-        let snapshot = dir.latest_snapshot()?.map(|s| s.schema).unwrap_or_default();
         let live = with_url(url, |client| {
-            Box::pin(async move {
-                let client = &client;
-                if let Err(error) = runner::verify_applied(client, dir).await {
-                    return Ok(Err(error.to_string()));
-                }
-                let refused = super::trial::try_on(client, schema)
-                    .await
-                    .map_err(|e| MigrateError::Database(e.to_string()))?;
-                if !refused.is_empty() {
-                    let refused: Vec<String> = refused.iter().map(|r| r.to_string()).collect();
-                    return Ok(Err(format!(
-                        "the server refuses the declared schema:\n    {}",
-                        refused.join("\n    ")
-                    )));
-                }
-                let pending = runner::status(client, dir)
-                    .await?
-                    .into_iter()
-                    .filter(|f| f.state == State::Pending)
-                    .count();
-                if pending > 0 {
-                    return Ok(Err(format!(
-                        "the database has {pending} migration(s) to apply"
-                    )));
-                }
-                let catalog = Catalog::read(client)
-                    .await
-                    .map_err(|e| MigrateError::Database(e.to_string()))?;
-                let expected = Catalog::expected_on(client, &snapshot)
-                    .await
-                    .map_err(|e| MigrateError::Database(e.to_string()))?;
-                let differences = expected.differences(&catalog);
-                if differences.is_empty() {
-                    return Ok(Ok(()));
-                }
-                Ok(Err(format!(
-                    "the database differs from what the migrations make:\n    {}",
-                    differences.join("\n    ")
-                )))
-            })
+            Box::pin(async move { super::check::database(&client, dir, schema).await })
         })?;
-        if let Err(problem) = live {
-            problems.push(problem);
-        }
+        problems.extend(live);
     }
     out.object(serde_json::json!({ "ok": problems.is_empty(), "problems": problems }));
     if problems.is_empty() {
@@ -691,9 +630,6 @@ fn check(out: &Out, dir: &MigrationsDir, schema: &Schema, url: Option<&str>) -> 
     }
 }
 
-/// The table where `push` records the schema it last applied.
-const PUSH_TABLE: &str = "__schema_push";
-
 async fn push(
     out: &Out,
     client: &mut Client,
@@ -701,81 +637,12 @@ async fn push(
     schema: &Schema,
     allow_data_loss: bool,
 ) -> Outcome {
-    let quoted = crate::sql::quote_ident(PUSH_TABLE);
-    client
-        .batch_execute(&format!("CREATE TABLE IF NOT EXISTS {quoted} (id boolean PRIMARY KEY DEFAULT true CHECK (id), schema jsonb NOT NULL)"))
-        .await
-        .map_err(|e| MigrateError::Database(e.to_string()))?;
-    let stored: Option<serde_json::Value> = client
-        .query_opt(&format!("SELECT schema FROM {quoted}"), &[])
-        .await
-        .map_err(|e| MigrateError::Database(e.to_string()))?
-        .map(|row| row.try_get(0))
-        .transpose()
-        .map_err(|e| {
-            MigrateError::Runner(format!(
-                "the pushed schema in {PUSH_TABLE} cannot be read: {e}"
-            ))
-        })?;
-    let previous: Schema = match stored {
-        Some(json) => serde_json::from_value(json)
-            .map_err(|e| MigrateError::Runner(format!("the pushed schema cannot be read: {e}")))?,
-        None => {
-            // A database the runner migrated starts from the newest applied snapshot.
-            let applied = runner::status(client, dir)
-                .await
-                .map(|files| files.iter().any(|f| f.state != State::Pending))
-                .unwrap_or(false);
-            if applied {
-                dir.latest_snapshot()?.map(|s| s.schema).unwrap_or_default()
-            } else {
-                Schema::default()
-            }
-        }
-    };
-    let plan: Plan = if previous == Schema::default() {
-        Plan {
-            steps: super::render::create_all(schema),
-            online: Vec::new(),
-        }
-    } else {
-        diff::diff(&previous, schema, DiffOptions { allow_data_loss })
-            .map_err(MigrateError::Refused)?
-    };
-    if plan.is_empty() {
+    let statements = super::push::push(client, dir, schema, allow_data_loss, &mut |sql: &str| {
+        out.line(sql)
+    })
+    .await?;
+    if statements.is_empty() {
         out.line("The database already has the declared schema.");
-        out.object(serde_json::json!({ "ok": true, "statements": [] }));
-        return Ok(ExitCode::SUCCESS);
-    }
-    let mut statements = Vec::new();
-    let tx = client
-        .transaction()
-        .await
-        .map_err(|e| MigrateError::Database(e.to_string()))?;
-    for step in &plan.steps {
-        tx.batch_execute(&step.sql())
-            .await
-            .map_err(|e| MigrateError::Database(format!("`{}` failed: {e}", step.sql())))?;
-        out.line(&step.sql());
-        statements.push(step.sql());
-    }
-    let json = serde_json::to_value(schema).map_err(|e| MigrateError::Runner(e.to_string()))?;
-    tx.execute(
-        &format!("INSERT INTO {quoted} (schema) VALUES ($1) ON CONFLICT (id) DO UPDATE SET schema = excluded.schema"),
-        &[&json],
-    )
-    .await
-    .map_err(|e| MigrateError::Database(e.to_string()))?;
-    tx.commit()
-        .await
-        .map_err(|e| MigrateError::Database(e.to_string()))?;
-    for step in &plan.online {
-        client
-            .batch_execute(&step.sql())
-            .await
-            .map_err(|e| MigrateError::Database(format!("`{}` failed: {e}", step.sql())))?;
-        out.line(&step.sql());
-        statements.push(step.sql());
     }
     out.object(serde_json::json!({ "ok": true, "statements": statements }));
     Ok(ExitCode::SUCCESS)
@@ -804,10 +671,9 @@ fn drop_newest(out: &Out, dir: &MigrationsDir, url: Option<&str>) -> Outcome {
             })
         })?;
         if applied {
-            return Err(MigrateError::Runner(format!(
-                "{} is applied to the database; write a new migration that undoes it instead",
-                newest.tag
-            )));
+            return Err(MigrateError::Runner(RunnerError::DropApplied {
+                tag: newest.tag.clone(),
+            }));
         }
     } else {
         out.warn(&format!(

@@ -8,12 +8,15 @@
 
 pub mod baseline;
 pub mod catalog;
+pub mod check;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod diagram;
 pub mod diff;
 pub mod down;
+mod error;
 pub mod pull;
+pub mod push;
 pub mod render;
 pub mod rollback;
 pub mod runner;
@@ -27,8 +30,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::schema::{Schema, SchemaErrors};
+use crate::schema::Schema;
 pub use diff::{DiffOptions, Plan, Refusal};
+pub use error::{MigrateError, RunnerError};
 pub use render::Step;
 
 /// The version of the snapshot and journal formats.
@@ -790,53 +794,5 @@ impl fmt::Display for Summary {
             .map(|(n, one, many)| format!("{n} {}", if *n == 1 { one } else { many }))
             .collect();
         f.write_str(&text.join(", "))
-    }
-}
-
-#[derive(Debug)]
-pub enum MigrateError {
-    InvalidSchema(SchemaErrors),
-    /// The diff would lose data, or cannot be done in place; each reason says what to do.
-    Refused(Refusal),
-    /// The runner refuses to go on; the message names the file and what to do.
-    Runner(String),
-    /// The database refused a statement or the connection failed.
-    Database(String),
-    Io {
-        path: PathBuf,
-        source: io::Error,
-    },
-    Corrupt {
-        path: PathBuf,
-        message: String,
-    },
-    Unsupported(String),
-}
-
-impl fmt::Display for MigrateError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            MigrateError::InvalidSchema(errors) => errors.fmt(f),
-            MigrateError::Refused(refusal) => refusal.fmt(f),
-            MigrateError::Runner(message) | MigrateError::Database(message) => f.write_str(message),
-            MigrateError::Io { path, source } if source.kind() == io::ErrorKind::AlreadyExists => write!(
-                f,
-                "{} already exists but the journal does not list it; remove the stray file or restore the journal",
-                path.display()
-            ),
-            MigrateError::Io { path, source } => write!(f, "{}: {source}", path.display()),
-            MigrateError::Corrupt { path, message } => write!(f, "{} cannot be read: {message}", path.display()),
-            MigrateError::Unsupported(message) => f.write_str(message),
-        }
-    }
-}
-
-impl std::error::Error for MigrateError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            MigrateError::InvalidSchema(e) => Some(e),
-            MigrateError::Io { source, .. } => Some(source),
-            _ => None,
-        }
     }
 }

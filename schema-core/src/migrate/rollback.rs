@@ -11,7 +11,9 @@ use tokio_postgres::Client;
 
 use super::down::{DATA_LOSS, IRREVERSIBLE};
 use super::runner::{self, Ended, Progress, JOURNAL_TABLE};
-use super::{checksum, main_part, JournalEntry, MigrateError, MigrationsDir, NO_TRANSACTION};
+use super::{
+    checksum, main_part, JournalEntry, MigrateError, MigrationsDir, RunnerError, NO_TRANSACTION,
+};
 use crate::exec::cleanup::RollbackGuard;
 use crate::sql::quote_ident;
 
@@ -97,10 +99,9 @@ async fn undo(
     // refuses too; and a file stopped part-way is finished by `migrate` before it is undone.
     runner::check_history(files, &rows, false)?;
     if let Some(row) = rows.iter().find(|r| r.status != "applied") {
-        return Err(MigrateError::Runner(format!(
-            "migration {} stopped part-way: run `migrate` to finish it before rolling back",
-            row.name
-        )));
+        return Err(MigrateError::Runner(RunnerError::StoppedPartWay {
+            tag: row.name.clone(),
+        }));
     }
     let applied = |entry: &JournalEntry| rows.iter().any(|r| r.name == entry.tag);
     let groups: Vec<Vec<&JournalEntry>> = migrations(entries)
@@ -111,9 +112,9 @@ async fn undo(
         Target::Steps(n) => groups.iter().rev().take(*n).collect(),
         Target::To(tag) => {
             let Some(at) = groups.iter().position(|g| g.iter().any(|e| e.tag == *tag)) else {
-                return Err(MigrateError::Runner(format!(
-                    "--to {tag}: no applied migration has that tag"
-                )));
+                return Err(MigrateError::Runner(RunnerError::UnknownTag {
+                    tag: tag.clone(),
+                }));
             };
             groups[at + 1..].iter().rev().collect()
         }
@@ -193,47 +194,36 @@ fn down_of(
         }),
     };
     let Some(main) = read(&path)? else {
-        let why = if first.custom {
-            "it is a custom migration: write its down by hand"
-        } else {
-            "it was generated before down migrations were"
-        };
-        return Err(MigrateError::Runner(format!(
-            "migration {} cannot be rolled back: {} is missing ({why})",
-            first.tag,
-            path.display()
-        )));
+        return Err(MigrateError::Runner(RunnerError::NoDown {
+            tag: first.tag.clone(),
+            path,
+            custom: first.custom,
+        }));
     };
     let online = read(&online_path)?;
     if let Some(expected) = &first.down {
         let mut text = main.clone();
         text.push_str(online.as_deref().unwrap_or(""));
         if checksum(text.as_bytes()) != *expected {
-            return Err(MigrateError::Runner(format!(
-                "{} differs from its checksum in the journal: a generated down migration is not \
-                 edited. Undo the change with a new migration instead",
-                path.display()
-            )));
+            return Err(MigrateError::Runner(RunnerError::EditedDown { path }));
         }
     }
     if main.starts_with(IRREVERSIBLE) {
-        return Err(MigrateError::Runner(format!(
-            "migration {} cannot be rolled back:\n{}",
-            first.tag,
-            main.lines()
+        return Err(MigrateError::Runner(RunnerError::Irreversible {
+            tag: first.tag.clone(),
+            reasons: main
+                .lines()
                 .skip(1)
                 .map(|l| l.trim_start_matches("--").trim())
                 .collect::<Vec<_>>()
-                .join("\n")
-        )));
+                .join("\n"),
+        }));
     }
     if main.starts_with(DATA_LOSS) && !allow_data_loss {
-        return Err(MigrateError::Runner(format!(
-            "rolling back {} loses data ({}: its `DATA LOSS` statements drop what the migration \
-             added); pass --allow-data-loss to roll it back anyway",
-            first.tag,
-            path.display()
-        )));
+        return Err(MigrateError::Runner(RunnerError::LosesData {
+            tag: first.tag.clone(),
+            path,
+        }));
     }
     Ok((main, online))
 }

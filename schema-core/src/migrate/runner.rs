@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use tokio_postgres::Client;
 
-use super::{checksum, MigrateError, MigrationsDir, NO_TRANSACTION};
+use super::{checksum, MigrateError, MigrationsDir, RunnerError, NO_TRANSACTION};
 use crate::exec::cleanup::RollbackGuard;
 use crate::sql::quote_ident;
 
@@ -29,14 +29,9 @@ pub const LOCK_KEY: i64 = 0x5343_4845_4d41_4d47;
 #[cfg(feature = "tls")]
 pub fn refuse_pooled(connection: &str) -> Result<(), MigrateError> {
     let options = crate::exec::connect::ConnectOptions::parse(connection)
-        .map_err(|e| MigrateError::Runner(e.to_string()))?;
+        .map_err(|e| MigrateError::Runner(RunnerError::BadUrl(e.to_string())))?;
     if options.pooler {
-        return Err(MigrateError::Runner(
-            "this connection goes through a pooler (pgbouncer=true, a `-pooler` host, or port 6432): the runner \
-             holds a session-level lock across statements, which a transaction-mode pooler does not keep. \
-             Migrate with the direct URL (on Neon: the host without `-pooler`)"
-                .into(),
-        ));
+        return Err(MigrateError::Runner(RunnerError::ThroughPooler));
     }
     Ok(())
 }
@@ -103,12 +98,9 @@ pub(super) struct LocalFile {
 pub(super) fn local_files(dir: &MigrationsDir) -> Result<Vec<LocalFile>, MigrateError> {
     let journal = dir.journal()?;
     if let Some(path) = dir.unlisted_files(&journal)?.first() {
-        return Err(MigrateError::Runner(format!(
-            "{} is in the migrations folder but the journal (meta/_journal.json) does not list it, so \
-             it would never be applied. Move it out of the folder, or register it: a hand-written \
-             migration needs a journal entry with its tag and SHA-256 checksum, after the last one",
-            path.display()
-        )));
+        return Err(MigrateError::Runner(RunnerError::Unlisted {
+            path: path.clone(),
+        }));
     }
     let mut files = Vec::new();
     for entry in journal.entries {
@@ -119,33 +111,20 @@ pub(super) fn local_files(dir: &MigrationsDir) -> Result<Vec<LocalFile>, Migrate
         })?;
         let actual = checksum(sql.as_bytes());
         if entry.custom && actual == entry.checksum {
-            return Err(MigrateError::Runner(format!(
-                "{} is a custom migration still as it was written: its template, with no \
-                 statement. Write its SQL, or remove it with `gen-migrations drop` if it is the \
-                 newest",
-                path.display()
-            )));
+            return Err(MigrateError::Runner(RunnerError::BareTemplate { path }));
         }
         if !entry.custom && actual != entry.checksum {
-            return Err(MigrateError::Runner(format!(
-                "{} differs from its checksum in the journal: it was edited after it was generated. \
-                 Generate a new migration instead of editing this one",
-                path.display()
-            )));
+            return Err(MigrateError::Runner(RunnerError::Edited { path }));
         }
         if !sql.starts_with(NO_TRANSACTION) {
             let control = crate::sql::lex::statements(&sql)
                 .into_iter()
                 .find(|statement| crate::sql::lex::is_transaction_control(statement));
             if let Some(statement) = control {
-                return Err(MigrateError::Runner(format!(
-                    "{} controls its own transaction (`{}`), but the runner runs the file in a \
-                     transaction of its own, with its journal row, so that a failure leaves nothing \
-                     half-applied. Remove that statement; a file that must run outside a transaction \
-                     starts with the line `{NO_TRANSACTION}`",
-                    path.display(),
-                    statement.chars().take(80).collect::<String>()
-                )));
+                return Err(MigrateError::Runner(RunnerError::OwnTransaction {
+                    path,
+                    statement: statement.chars().take(80).collect(),
+                }));
             }
         }
         files.push(LocalFile {
@@ -280,16 +259,18 @@ fn journal_row(row: &tokio_postgres::Row) -> Result<JournalRow, MigrateError> {
             .map_err(|e| MigrateError::Database(format!("cannot read the journal: {e}")))
     };
     let name = text(0)?.ok_or_else(|| {
-        MigrateError::Runner(format!(
-            "the journal table {JOURNAL_TABLE} has a row whose name is NULL: it was edited by hand; \
-             delete that row or restore the table"
-        ))
+        MigrateError::Runner(RunnerError::JournalRow {
+            name: None,
+            column: "name".into(),
+            found: "NULL".into(),
+        })
     })?;
     let bad = |column: &str, found: &str| {
-        MigrateError::Runner(format!(
-            "the journal table {JOURNAL_TABLE}, row {name:?}: column {column} is {found}: it was edited \
-             by hand; restore the row (or delete it if that migration was never applied)"
-        ))
+        MigrateError::Runner(RunnerError::JournalRow {
+            name: Some(name.clone()),
+            column: column.into(),
+            found: found.into(),
+        })
     };
     let required = |index: usize, column: &str| text(index)?.ok_or_else(|| bad(column, "NULL"));
     let checksum = required(1, "checksum")?;
@@ -334,34 +315,22 @@ pub(super) fn check_history(
 ) -> Result<(), MigrateError> {
     for row in rows {
         let Some(file) = files.iter().find(|f| f.tag == row.name) else {
-            return Err(MigrateError::Runner(format!(
-                "migration {} was applied to the database but its file is missing from the folder; restore it",
-                row.name
-            )));
+            return Err(MigrateError::Runner(RunnerError::AppliedFileMissing {
+                tag: row.name.clone(),
+            }));
         };
         if file.checksum != row.checksum {
-            return Err(MigrateError::Runner(format!(
-                "migration {} was edited after it was applied (its checksum differs from the database's); \
-                 restore the applied version and put the change in a new migration",
-                row.name
-            )));
+            return Err(MigrateError::Runner(RunnerError::AppliedFileEdited {
+                tag: row.name.clone(),
+            }));
         }
         if row.status == "failed" && !(retry_failed && row.statements_done.is_some()) {
-            let next = if row.statements_done.is_some() {
-                "Fix the cause, then run `migrate --retry-failed` to resume at the statement that failed \
-                 (an INVALID index it left is dropped first); or finish or undo it by hand and delete its \
-                 row from"
-            } else {
-                "Finish or undo it by hand, then delete its row from"
-            };
-            return Err(MigrateError::Runner(format!(
-                "migration {} failed part-way at {} UTC ({}); it ran outside a transaction, so some of its \
-                 statements may have applied. {next} {}",
-                row.name,
-                row.applied_at,
-                row.error.as_deref().unwrap_or("no error recorded"),
-                JOURNAL_TABLE
-            )));
+            return Err(MigrateError::Runner(RunnerError::FailedPartWay {
+                tag: row.name.clone(),
+                at: row.applied_at.clone(),
+                error: row.error.clone(),
+                resumable: row.statements_done.is_some(),
+            }));
         }
     }
     if let Some(newest) = rows.iter().map(|r| r.name.as_str()).max() {
@@ -369,10 +338,10 @@ pub(super) fn check_history(
             .iter()
             .find(|f| f.tag.as_str() < newest && !rows.iter().any(|r| r.name == f.tag))
         {
-            return Err(MigrateError::Runner(format!(
-                "migration {} is not applied but sorts before {}, the newest applied one; renumber it after that one",
-                early.tag, newest
-            )));
+            return Err(MigrateError::Runner(RunnerError::OutOfOrder {
+                tag: early.tag.clone(),
+                newest: newest.to_string(),
+            }));
         }
     }
     Ok(())
@@ -400,10 +369,9 @@ pub(super) async fn lock(
             told = true;
         }
         if Instant::now() > deadline {
-            return Err(MigrateError::Runner(format!(
-                "another runner held the migration lock for more than {} s",
-                wait.as_secs()
-            )));
+            return Err(MigrateError::Runner(RunnerError::LockTimeout {
+                waited: wait,
+            }));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
