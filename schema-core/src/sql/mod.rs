@@ -76,6 +76,16 @@ pub fn dollar_quote(body: &str) -> String {
 /// silently by the server, which is why the macros refuse them.
 pub const MAX_IDENTIFIER_BYTES: usize = 63;
 
+/// Cuts `name` to [`MAX_IDENTIFIER_BYTES`], at a character boundary, as a generated name must
+/// be to stay what it is on the server.
+pub fn truncate_identifier(name: &mut String) {
+    let mut end = name.len().min(MAX_IDENTIFIER_BYTES);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    name.truncate(end);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,91 @@
+//! The lint of a migration: a warning, written above its statement in the generated file, for
+//! each step that locks or rewrites a table, scans it, or loses data. The match names every
+//! step: a new one does not compile until it says whether it warns.
+
+use super::render::name;
+use super::step::{CheckPhase, Step};
+use crate::sql::quote_ident;
+
+impl Step {
+    /// A warning for the generated file, for statements that lock or rewrite a table or lose data.
+    pub fn warning(&self) -> Option<String> {
+        Some(match self {
+            Step::DropTable(q) => format!("DATA LOSS: drops table {} and every row in it", name(q)),
+            Step::DropColumn { table, column } => {
+                format!("DATA LOSS: drops column {} of {} and its values", quote_ident(column), name(table))
+            }
+            Step::DropExtension(ext) => format!("drops extension {} and what depends on it", quote_ident(ext)),
+            Step::DropEnum(q) => format!("drops type {}", name(q)),
+            Step::AlterColumnType { narrowing: true, column, .. } => format!(
+                "DATA LOSS: narrows column {}: values that do not fit fail the statement or lose precision; \
+                 rewrites the table under an ACCESS EXCLUSIVE lock",
+                quote_ident(column)
+            ),
+            Step::AlterColumnType { rewrites: true, .. } => {
+                "rewrites the table under an ACCESS EXCLUSIVE lock: reads and writes wait until it ends".into()
+            }
+            Step::AlterColumnType { rewrites: false, .. } => {
+                "takes an ACCESS EXCLUSIVE lock; no rewrite (binary-compatible change)".into()
+            }
+            Step::SetNotNull { checked: false, .. } => {
+                "scans the whole table under an ACCESS EXCLUSIVE lock to check for NULLs".into()
+            }
+            Step::SetNotNull { checked: true, .. } => {
+                "a brief ACCESS EXCLUSIVE lock: the validated check above spares the table scan".into()
+            }
+            Step::NotNullCheck { phase: CheckPhase::Add, .. } => {
+                "NOT VALID: only new rows are checked now; the next file validates the rest, then sets NOT NULL".into()
+            }
+            Step::NotNullCheck { phase: CheckPhase::Validate, .. } => {
+                "checks existing rows under a SHARE UPDATE EXCLUSIVE lock: writes continue".into()
+            }
+            Step::AddUnique { using_index: true, .. } => {
+                "a brief ACCESS EXCLUSIVE lock: the constraint adopts the index built above".into()
+            }
+            Step::CreateUniqueIndex { .. } => {
+                "CONCURRENTLY: builds without blocking writes; must run outside a transaction; \
+                 if it fails (duplicates), remove them and run `migrate --retry-failed`"
+                    .into()
+            }
+            Step::AddPrimaryKey { .. } | Step::AddUnique { .. } => {
+                "builds an index while holding a lock that blocks writes".into()
+            }
+            Step::AddCheck { not_valid: true, .. } | Step::AddForeignKey { not_valid: true, .. } => {
+                "NOT VALID: only new rows are checked now; existing rows are validated by the next file".into()
+            }
+            Step::ValidateConstraint { .. } => {
+                "checks existing rows under a SHARE UPDATE EXCLUSIVE lock: writes continue".into()
+            }
+            Step::CreateIndex { concurrently: true, .. } => {
+                "CONCURRENTLY: builds without blocking writes; must run outside a transaction".into()
+            }
+            Step::AddIdentity { .. } => "takes an ACCESS EXCLUSIVE lock".into(),
+            // Brief locks, no rewrite, no scan, nothing lost: no warning. Listed one by one, with
+            // no catch-all, so that a new step is a compile error here until it is judged.
+            Step::CreateExtension(_)
+            | Step::CreateNamespace(_)
+            | Step::CreateEnum(_)
+            | Step::AddEnumValue { .. }
+            | Step::CreateTable(_)
+            | Step::RenameTable { .. }
+            | Step::AddColumn { .. }
+            | Step::RenameColumn { .. }
+            | Step::NotNullCheck { phase: CheckPhase::Drop, .. }
+            | Step::DropNotNull { .. }
+            | Step::SetDefault { .. }
+            | Step::DropDefault { .. }
+            | Step::DropIdentity { .. }
+            | Step::AddCheck { not_valid: false, .. }
+            | Step::AddForeignKey { not_valid: false, .. }
+            | Step::DropConstraint { .. }
+            | Step::RenameConstraint { .. }
+            | Step::CreateIndex { concurrently: false, .. }
+            | Step::CreateTriggerFunction { .. }
+            | Step::CreateTrigger { .. }
+            | Step::DropTrigger { .. }
+            | Step::DropTriggerFunction { .. }
+            | Step::DropIndex { .. }
+            | Step::RenameIndex { .. } => return None,
+        })
+    }
+}

@@ -1,0 +1,207 @@
+//! The steps a migration is made of ([`Step`]), one schema change each, and what the runner
+//! needs to know of them. Their SQL is in `render`, their warnings in `lint`.
+
+use crate::schema::{
+    CheckDef, ColumnDef, DefaultValue, EnumDef, ForeignKeyDef, Identity, IndexDef, QualifiedName,
+    SqlType, TableDef, UniqueDef,
+};
+
+/// Where an online `SET NOT NULL` is with its check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckPhase {
+    Add,
+    Validate,
+    Drop,
+}
+
+/// The name of the temporary check of an online `SET NOT NULL` (PostgreSQL 18 names its own
+/// not-null constraints `<table>_<column>_not_null`; this one stays apart), cut to 63 bytes.
+pub fn not_null_check_name(table: &str, column: &str) -> String {
+    let mut name = format!("{table}_{column}_not_null_check");
+    crate::sql::truncate_identifier(&mut name);
+    name
+}
+
+/// One step of a migration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    CreateExtension(String),
+    DropExtension(String),
+    CreateNamespace(String),
+    CreateEnum(EnumDef),
+    DropEnum(QualifiedName),
+    /// `ALTER TYPE … ADD VALUE 'v' BEFORE 'w'` (or `AFTER`, or at the end).
+    AddEnumValue {
+        name: QualifiedName,
+        value: String,
+        before: Option<String>,
+        after: Option<String>,
+    },
+    CreateTable(TableDef),
+    DropTable(QualifiedName),
+    RenameTable {
+        from: QualifiedName,
+        to: String,
+    },
+    AddColumn {
+        table: QualifiedName,
+        column: ColumnDef,
+    },
+    DropColumn {
+        table: QualifiedName,
+        column: String,
+    },
+    RenameColumn {
+        table: QualifiedName,
+        from: String,
+        to: String,
+    },
+    /// `ALTER COLUMN … TYPE …`, with `USING` when PostgreSQL has no implicit cast.
+    AlterColumnType {
+        table: QualifiedName,
+        column: String,
+        sql_type: String,
+        using: Option<String>,
+        rewrites: bool,
+        /// Existing values may not fit (and the statement may fail, or lose precision).
+        narrowing: bool,
+    },
+    /// `SET NOT NULL`; `checked` when a validated `NOT NULL` check (see [`Step::NotNullCheck`])
+    /// lets PostgreSQL skip the table scan.
+    SetNotNull {
+        table: QualifiedName,
+        column: String,
+        checked: bool,
+    },
+    /// The check around an online `SET NOT NULL`: added `NOT VALID`, validated while writes
+    /// continue, dropped once the column is `NOT NULL`.
+    NotNullCheck {
+        table: QualifiedName,
+        column: String,
+        phase: CheckPhase,
+    },
+    DropNotNull {
+        table: QualifiedName,
+        column: String,
+    },
+    SetDefault {
+        table: QualifiedName,
+        column: String,
+        default: DefaultValue,
+        sql_type: SqlType,
+    },
+    DropDefault {
+        table: QualifiedName,
+        column: String,
+    },
+    AddIdentity {
+        table: QualifiedName,
+        column: String,
+        identity: Identity,
+    },
+    DropIdentity {
+        table: QualifiedName,
+        column: String,
+    },
+    AddPrimaryKey {
+        table: QualifiedName,
+        name: String,
+        columns: Vec<String>,
+    },
+    /// `ADD CONSTRAINT … UNIQUE`, or with `using_index` the constraint adopting the unique index
+    /// of the same name that [`Step::CreateUniqueIndex`] built.
+    AddUnique {
+        table: QualifiedName,
+        unique: UniqueDef,
+        using_index: bool,
+    },
+    /// The index of a unique constraint, built `CONCURRENTLY`.
+    CreateUniqueIndex {
+        table: QualifiedName,
+        unique: UniqueDef,
+    },
+    AddCheck {
+        table: QualifiedName,
+        check: CheckDef,
+        not_valid: bool,
+    },
+    AddForeignKey {
+        table: QualifiedName,
+        fk: ForeignKeyDef,
+        not_valid: bool,
+    },
+    ValidateConstraint {
+        table: QualifiedName,
+        name: String,
+    },
+    DropConstraint {
+        table: QualifiedName,
+        name: String,
+    },
+    RenameConstraint {
+        table: QualifiedName,
+        from: String,
+        to: String,
+    },
+    CreateIndex {
+        table: QualifiedName,
+        index: IndexDef,
+        concurrently: bool,
+    },
+    /// The function of a table's on-update trigger: sets each column to `now()` unless the
+    /// update set it itself.
+    CreateTriggerFunction {
+        table: QualifiedName,
+        name: String,
+        columns: Vec<String>,
+    },
+    CreateTrigger {
+        table: QualifiedName,
+        name: String,
+    },
+    DropTrigger {
+        table: QualifiedName,
+        name: String,
+    },
+    DropTriggerFunction {
+        schema: Option<String>,
+        name: String,
+    },
+    DropIndex {
+        schema: Option<String>,
+        name: String,
+    },
+    RenameIndex {
+        schema: Option<String>,
+        from: String,
+        to: String,
+    },
+}
+
+impl Step {
+    /// Whether the statement may run for long while holding only weak locks (a concurrent index
+    /// build, a validation): no statement timeout in an online file, where a timeout would abort
+    /// hours of work.
+    pub fn runs_long_online(&self) -> bool {
+        self.needs_autocommit()
+            || matches!(
+                self,
+                Step::ValidateConstraint { .. }
+                    | Step::NotNullCheck {
+                        phase: CheckPhase::Validate,
+                        ..
+                    }
+            )
+    }
+
+    /// Whether the step can only run outside a transaction block.
+    pub fn needs_autocommit(&self) -> bool {
+        matches!(
+            self,
+            Step::CreateIndex {
+                concurrently: true,
+                ..
+            } | Step::CreateUniqueIndex { .. }
+        )
+    }
+}
