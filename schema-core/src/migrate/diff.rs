@@ -338,7 +338,18 @@ impl Differ {
 
     fn table(&mut self, before: &TableDef, after: &TableDef) {
         let q = after.qualified_name();
-        // Columns: by name, or by `renamed_from`.
+        let renamed = self.columns(&q, before, after);
+        self.primary_key(&q, before, after, &renamed);
+        self.uniques(&q, before, after, &renamed);
+        self.checks(&q, before, after);
+        self.foreign_keys(&q, before, after, &renamed);
+        self.trigger(&q, before, after, &renamed);
+        self.indexes(&q, before, after, &renamed);
+    }
+
+    /// Columns: matched by name, or by `renamed_from`; the renames, for the constraints and
+    /// indexes that name the columns.
+    fn columns(&mut self, q: &QualifiedName, before: &TableDef, after: &TableDef) -> Renamed {
         let mut renamed: BTreeMap<String, String> = BTreeMap::new();
         let mut matched: BTreeSet<String> = BTreeSet::new();
         for column in after.columns.iter() {
@@ -356,9 +367,9 @@ impl Differ {
             match previous {
                 Some(old) => {
                     matched.insert(old.name.to_string());
-                    self.column(&q, old, column);
+                    self.column(q, old, column);
                 }
-                None => self.add_column(&q, column),
+                None => self.add_column(q, column),
             }
         }
         for column in before
@@ -373,7 +384,7 @@ impl Differ {
             let reason = format!(
                 "column \"{}\" of {} is no longer declared and would be dropped with its values",
                 column.name,
-                display(&q)
+                display(q)
             );
             let hint =
                 "if it was renamed, say so with `#[column(renamed_from = \"…\")]` on the new field";
@@ -381,20 +392,25 @@ impl Differ {
                 self.late_drops.push(step);
             }
         }
-        let rename = |c: &str| renamed.get(c).cloned().unwrap_or_else(|| c.to_string());
-        let cols = |list: &[crate::schema::Str]| list.iter().map(|c| rename(c)).collect::<Vec<_>>();
-        let new_cols =
-            |list: &[crate::schema::Str]| list.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        Renamed(renamed)
+    }
 
-        // Primary key.
+    /// The primary key: a new name on the same columns is a rename.
+    fn primary_key(
+        &mut self,
+        q: &QualifiedName,
+        before: &TableDef,
+        after: &TableDef,
+        renamed: &Renamed,
+    ) {
         let old_pk = before
             .primary_key
             .as_ref()
-            .map(|pk| (pk.name.to_string(), cols(&pk.columns)));
+            .map(|pk| (pk.name.to_string(), renamed.columns(&pk.columns)));
         let new_pk = after
             .primary_key
             .as_ref()
-            .map(|pk| (pk.name.to_string(), new_cols(&pk.columns)));
+            .map(|pk| (pk.name.to_string(), same_columns(&pk.columns)));
         if old_pk != new_pk {
             match (&old_pk, &new_pk) {
                 (Some((from, a)), Some((to, b))) if a == b => {
@@ -421,12 +437,26 @@ impl Differ {
                 }
             }
         }
+    }
 
-        // Unique constraints, checks, foreign keys: by name; same definition under a new name is a rename.
+    /// Unique constraints, by name (the same definition under a new name is a rename); a new one
+    /// on a filled table is built online.
+    fn uniques(
+        &mut self,
+        q: &QualifiedName,
+        before: &TableDef,
+        after: &TableDef,
+        renamed: &Renamed,
+    ) {
         let uniques_before: Vec<(String, (Vec<String>, bool))> = before
             .uniques
             .iter()
-            .map(|u| (u.name.to_string(), (cols(&u.columns), u.nulls_not_distinct)))
+            .map(|u| {
+                (
+                    u.name.to_string(),
+                    (renamed.columns(&u.columns), u.nulls_not_distinct),
+                )
+            })
             .collect();
         let uniques_after: Vec<(String, (Vec<String>, bool))> = after
             .uniques
@@ -434,11 +464,11 @@ impl Differ {
             .map(|u| {
                 (
                     u.name.to_string(),
-                    (new_cols(&u.columns), u.nulls_not_distinct),
+                    (same_columns(&u.columns), u.nulls_not_distinct),
                 )
             })
             .collect();
-        for name in self.constraint_changes(&q, &uniques_before, &uniques_after) {
+        for name in self.constraint_changes(q, &uniques_before, &uniques_after) {
             let unique = after
                 .uniques
                 .iter()
@@ -448,7 +478,7 @@ impl Differ {
             // On a filled table, the index is built without blocking writes and the constraint
             // adopts it; unless a foreign key needs the constraint inside the transaction.
             let columns: Vec<String> = unique.columns.iter().map(|c| c.to_string()).collect();
-            if self.referenced.contains(&(key(&q), columns)) {
+            if self.referenced.contains(&(key(q), columns)) {
                 self.constraints.push(Step::AddUnique {
                     table: q.clone(),
                     unique,
@@ -466,6 +496,10 @@ impl Differ {
                 });
             }
         }
+    }
+
+    /// Checks, by name; a new one is added `NOT VALID` and validated online.
+    fn checks(&mut self, q: &QualifiedName, before: &TableDef, after: &TableDef) {
         let checks_before: Vec<(String, String)> = before
             .checks
             .iter()
@@ -476,7 +510,7 @@ impl Differ {
             .iter()
             .map(|c| (c.name.to_string(), c.expression.to_string()))
             .collect();
-        for name in self.constraint_changes(&q, &checks_before, &checks_after) {
+        for name in self.constraint_changes(q, &checks_before, &checks_after) {
             let check = after
                 .checks
                 .iter()
@@ -493,6 +527,16 @@ impl Differ {
                 name,
             });
         }
+    }
+
+    /// Foreign keys, by name; a new one is added `NOT VALID` and validated online.
+    fn foreign_keys(
+        &mut self,
+        q: &QualifiedName,
+        before: &TableDef,
+        after: &TableDef,
+        renamed: &Renamed,
+    ) {
         type FkShape = (Vec<String>, (String, String), Vec<String>, String, String);
         let fk_shape = |fk: &crate::schema::ForeignKeyDef,
                         map: &dyn Fn(&[crate::schema::Str]) -> Vec<String>|
@@ -511,14 +555,14 @@ impl Differ {
         let fks_before: Vec<(String, FkShape)> = before
             .foreign_keys
             .iter()
-            .map(|f| (f.name.to_string(), fk_shape(f, &cols)))
+            .map(|f| (f.name.to_string(), fk_shape(f, &|c| renamed.columns(c))))
             .collect();
         let fks_after: Vec<(String, FkShape)> = after
             .foreign_keys
             .iter()
-            .map(|f| (f.name.to_string(), fk_shape(f, &new_cols)))
+            .map(|f| (f.name.to_string(), fk_shape(f, &same_columns)))
             .collect();
-        for name in self.constraint_changes(&q, &fks_before, &fks_after) {
+        for name in self.constraint_changes(q, &fks_before, &fks_after) {
             let fk = after
                 .foreign_keys
                 .iter()
@@ -535,9 +579,21 @@ impl Differ {
                 name,
             });
         }
+    }
 
-        // The on-update trigger: its function is replaced when its columns change.
-        let old_trigger: Vec<String> = before.trigger_columns().iter().map(|c| rename(c)).collect();
+    /// The on-update trigger: its function is replaced when its columns change.
+    fn trigger(
+        &mut self,
+        q: &QualifiedName,
+        before: &TableDef,
+        after: &TableDef,
+        renamed: &Renamed,
+    ) {
+        let old_trigger: Vec<String> = before
+            .trigger_columns()
+            .iter()
+            .map(|c| renamed.column(c))
+            .collect();
         let new_trigger: Vec<String> = after
             .trigger_columns()
             .iter()
@@ -569,8 +625,17 @@ impl Differ {
                 }
             }
         }
+    }
 
-        // Indexes: new ones on an existing table are built concurrently, outside the transaction.
+    /// Indexes, by name (the same definition under a new name is a rename); new ones on an
+    /// existing table are built concurrently, outside the transaction.
+    fn indexes(
+        &mut self,
+        q: &QualifiedName,
+        before: &TableDef,
+        after: &TableDef,
+        renamed: &Renamed,
+    ) {
         let index_shape = |index: &crate::schema::IndexDef, map: &dyn Fn(&str) -> String| {
             let keys: Vec<String> = index
                 .keys
@@ -596,7 +661,7 @@ impl Differ {
         let indexes_before: Vec<_> = before
             .indexes
             .iter()
-            .map(|i| (i.name.to_string(), index_shape(i, &rename)))
+            .map(|i| (i.name.to_string(), index_shape(i, &|c| renamed.column(c))))
             .collect();
         let indexes_after: Vec<_> = after
             .indexes
@@ -1017,4 +1082,28 @@ fn float_bits(t: &SqlType) -> Option<u32> {
 /// decimal of that many significant digits comes back unchanged (`FLT_DIG`, `DBL_DIG`).
 fn bits_digits(bits: u32) -> u32 {
     ((bits as f64) * std::f64::consts::LOG10_2).floor() as u32
+}
+
+/// The columns of a table renamed by the diff (`renamed_from`), old name to new: what the old
+/// definitions of its constraints and indexes are read through, to compare them with the new.
+struct Renamed(BTreeMap<String, String>);
+
+impl Renamed {
+    /// `column`'s name after the diff.
+    fn column(&self, column: &str) -> String {
+        self.0
+            .get(column)
+            .cloned()
+            .unwrap_or_else(|| column.to_string())
+    }
+
+    /// The names of `columns` after the diff.
+    fn columns(&self, columns: &[crate::schema::Str]) -> Vec<String> {
+        columns.iter().map(|c| self.column(c)).collect()
+    }
+}
+
+/// The names of `columns` as they are.
+fn same_columns(columns: &[crate::schema::Str]) -> Vec<String> {
+    columns.iter().map(|c| c.to_string()).collect()
 }
