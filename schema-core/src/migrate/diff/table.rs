@@ -1,0 +1,395 @@
+//! The diff of one table that is declared before and after: its columns (renamed by
+//! `renamed_from`), keys, constraints, on-update trigger and indexes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{changes, display, key, Change, Differ};
+use crate::migrate::render::Step;
+use crate::schema::{IndexTarget, QualifiedName, TableDef};
+
+impl Differ {
+    pub(super) fn table(&mut self, before: &TableDef, after: &TableDef) {
+        let q = after.qualified_name();
+        let renamed = self.columns(&q, before, after);
+        self.primary_key(&q, before, after, &renamed);
+        self.uniques(&q, before, after, &renamed);
+        self.checks(&q, before, after);
+        self.foreign_keys(&q, before, after, &renamed);
+        self.trigger(&q, before, after, &renamed);
+        self.indexes(&q, before, after, &renamed);
+    }
+
+    /// Columns: matched by name, or by `renamed_from`; the renames, for the constraints and
+    /// indexes that name the columns.
+    fn columns(&mut self, q: &QualifiedName, before: &TableDef, after: &TableDef) -> Renamed {
+        let mut renamed: BTreeMap<String, String> = BTreeMap::new();
+        let mut matched: BTreeSet<String> = BTreeSet::new();
+        for column in after.columns.iter() {
+            let previous = before.column(&column.name).or_else(|| {
+                let from = column.renamed_from.as_deref()?;
+                let found = before.column(from)?;
+                self.renames.push(Step::RenameColumn {
+                    table: q.clone(),
+                    from: from.to_string(),
+                    to: column.name.to_string(),
+                });
+                renamed.insert(from.to_string(), column.name.to_string());
+                Some(found)
+            });
+            match previous {
+                Some(old) => {
+                    matched.insert(old.name.to_string());
+                    self.column(q, old, column);
+                }
+                None => self.add_column(q, column),
+            }
+        }
+        for column in before
+            .columns
+            .iter()
+            .filter(|c| !matched.contains(&*c.name))
+        {
+            let step = Step::DropColumn {
+                table: q.clone(),
+                column: column.name.to_string(),
+            };
+            let reason = format!(
+                "column \"{}\" of {} is no longer declared and would be dropped with its values",
+                column.name,
+                display(q)
+            );
+            let hint =
+                "if it was renamed, say so with `#[column(renamed_from = \"…\")]` on the new field";
+            if let Some(step) = self.lose(step, reason, hint) {
+                self.late_drops.push(step);
+            }
+        }
+        Renamed(renamed)
+    }
+
+    /// The primary key: a new name on the same columns is a rename.
+    fn primary_key(
+        &mut self,
+        q: &QualifiedName,
+        before: &TableDef,
+        after: &TableDef,
+        renamed: &Renamed,
+    ) {
+        let old_pk = before
+            .primary_key
+            .as_ref()
+            .map(|pk| (pk.name.to_string(), renamed.columns(&pk.columns)));
+        let new_pk = after
+            .primary_key
+            .as_ref()
+            .map(|pk| (pk.name.to_string(), same_columns(&pk.columns)));
+        if old_pk != new_pk {
+            match (&old_pk, &new_pk) {
+                (Some((from, a)), Some((to, b))) if a == b => {
+                    self.renames.push(Step::RenameConstraint {
+                        table: q.clone(),
+                        from: from.clone(),
+                        to: to.clone(),
+                    })
+                }
+                _ => {
+                    if let Some((name, _)) = &old_pk {
+                        self.drops.push(Step::DropConstraint {
+                            table: q.clone(),
+                            name: name.clone(),
+                        });
+                    }
+                    if let Some((name, columns)) = &new_pk {
+                        self.constraints.push(Step::AddPrimaryKey {
+                            table: q.clone(),
+                            name: name.clone(),
+                            columns: columns.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Unique constraints, by name (the same definition under a new name is a rename); a new one
+    /// on a filled table is built online.
+    fn uniques(
+        &mut self,
+        q: &QualifiedName,
+        before: &TableDef,
+        after: &TableDef,
+        renamed: &Renamed,
+    ) {
+        let uniques_before: Vec<(String, (Vec<String>, bool))> = before
+            .uniques
+            .iter()
+            .map(|u| {
+                (
+                    u.name.to_string(),
+                    (renamed.columns(&u.columns), u.nulls_not_distinct),
+                )
+            })
+            .collect();
+        let uniques_after: Vec<(String, (Vec<String>, bool))> = after
+            .uniques
+            .iter()
+            .map(|u| {
+                (
+                    u.name.to_string(),
+                    (same_columns(&u.columns), u.nulls_not_distinct),
+                )
+            })
+            .collect();
+        for name in self.constraint_changes(q, &uniques_before, &uniques_after) {
+            let unique = after
+                .uniques
+                .iter()
+                .find(|u| u.name == name)
+                .expect("added unique")
+                .clone();
+            // On a filled table, the index is built without blocking writes and the constraint
+            // adopts it; unless a foreign key needs the constraint inside the transaction.
+            let columns: Vec<String> = unique.columns.iter().map(|c| c.to_string()).collect();
+            if self.referenced.contains(&(key(q), columns)) {
+                self.constraints.push(Step::AddUnique {
+                    table: q.clone(),
+                    unique,
+                    using_index: false,
+                });
+            } else {
+                self.online.push(Step::CreateUniqueIndex {
+                    table: q.clone(),
+                    unique: unique.clone(),
+                });
+                self.online.push(Step::AddUnique {
+                    table: q.clone(),
+                    unique,
+                    using_index: true,
+                });
+            }
+        }
+    }
+
+    /// Checks, by name; a new one is added `NOT VALID` and validated online.
+    fn checks(&mut self, q: &QualifiedName, before: &TableDef, after: &TableDef) {
+        let checks_before: Vec<(String, String)> = before
+            .checks
+            .iter()
+            .map(|c| (c.name.to_string(), c.expression.to_string()))
+            .collect();
+        let checks_after: Vec<(String, String)> = after
+            .checks
+            .iter()
+            .map(|c| (c.name.to_string(), c.expression.to_string()))
+            .collect();
+        for name in self.constraint_changes(q, &checks_before, &checks_after) {
+            let check = after
+                .checks
+                .iter()
+                .find(|c| c.name == name)
+                .expect("added check")
+                .clone();
+            self.constraints.push(Step::AddCheck {
+                table: q.clone(),
+                check,
+                not_valid: true,
+            });
+            self.online.push(Step::ValidateConstraint {
+                table: q.clone(),
+                name,
+            });
+        }
+    }
+
+    /// Foreign keys, by name; a new one is added `NOT VALID` and validated online.
+    fn foreign_keys(
+        &mut self,
+        q: &QualifiedName,
+        before: &TableDef,
+        after: &TableDef,
+        renamed: &Renamed,
+    ) {
+        type FkShape = (Vec<String>, (String, String), Vec<String>, String, String);
+        let fk_shape = |fk: &crate::schema::ForeignKeyDef,
+                        map: &dyn Fn(&[crate::schema::Str]) -> Vec<String>|
+         -> FkShape {
+            (
+                map(&fk.columns),
+                key(&fk.references),
+                fk.referenced_columns
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect(),
+                fk.on_delete.sql().to_string(),
+                fk.on_update.sql().to_string(),
+            )
+        };
+        let fks_before: Vec<(String, FkShape)> = before
+            .foreign_keys
+            .iter()
+            .map(|f| (f.name.to_string(), fk_shape(f, &|c| renamed.columns(c))))
+            .collect();
+        let fks_after: Vec<(String, FkShape)> = after
+            .foreign_keys
+            .iter()
+            .map(|f| (f.name.to_string(), fk_shape(f, &same_columns)))
+            .collect();
+        for name in self.constraint_changes(q, &fks_before, &fks_after) {
+            let fk = after
+                .foreign_keys
+                .iter()
+                .find(|f| f.name == name)
+                .expect("added foreign key")
+                .clone();
+            self.constraints.push(Step::AddForeignKey {
+                table: q.clone(),
+                fk,
+                not_valid: true,
+            });
+            self.online.push(Step::ValidateConstraint {
+                table: q.clone(),
+                name,
+            });
+        }
+    }
+
+    /// The on-update trigger: its function is replaced when its columns change.
+    fn trigger(
+        &mut self,
+        q: &QualifiedName,
+        before: &TableDef,
+        after: &TableDef,
+        renamed: &Renamed,
+    ) {
+        let old_trigger: Vec<String> = before
+            .trigger_columns()
+            .iter()
+            .map(|c| renamed.column(c))
+            .collect();
+        let new_trigger: Vec<String> = after
+            .trigger_columns()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        if old_trigger != new_trigger || (!new_trigger.is_empty() && before.name != after.name) {
+            let (old_name, new_name) = (before.trigger_name(), after.trigger_name());
+            if !old_trigger.is_empty() && (new_trigger.is_empty() || old_name != new_name) {
+                self.drops.push(Step::DropTrigger {
+                    table: q.clone(),
+                    name: old_name.clone(),
+                });
+                self.late_drops.push(Step::DropTriggerFunction {
+                    schema: before.schema.as_ref().map(|s| s.to_string()),
+                    name: old_name.clone(),
+                });
+            }
+            if !new_trigger.is_empty() {
+                self.indexes.push(Step::CreateTriggerFunction {
+                    table: q.clone(),
+                    name: new_name.clone(),
+                    columns: new_trigger,
+                });
+                if old_trigger.is_empty() || old_name != new_name {
+                    self.indexes.push(Step::CreateTrigger {
+                        table: q.clone(),
+                        name: new_name,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Indexes, by name (the same definition under a new name is a rename); new ones on an
+    /// existing table are built concurrently, outside the transaction.
+    fn indexes(
+        &mut self,
+        q: &QualifiedName,
+        before: &TableDef,
+        after: &TableDef,
+        renamed: &Renamed,
+    ) {
+        let index_shape = |index: &crate::schema::IndexDef, map: &dyn Fn(&str) -> String| {
+            let keys: Vec<String> = index
+                .keys
+                .iter()
+                .map(|k| match &k.target {
+                    IndexTarget::Column(c) => {
+                        format!("{}{:?}{:?}{:?}", map(c), k.order, k.nulls, k.opclass)
+                    }
+                    IndexTarget::Expression(e) => {
+                        format!("({e}){:?}{:?}{:?}", k.order, k.nulls, k.opclass)
+                    }
+                })
+                .collect();
+            (
+                keys,
+                index.unique,
+                index.method.sql(),
+                index.predicate.as_ref().map(|p| p.to_string()),
+                index.with.as_ref().map(|w| w.to_string()),
+            )
+        };
+        let same = |c: &str| c.to_string();
+        let indexes_before: Vec<_> = before
+            .indexes
+            .iter()
+            .map(|i| (i.name.to_string(), index_shape(i, &|c| renamed.column(c))))
+            .collect();
+        let indexes_after: Vec<_> = after
+            .indexes
+            .iter()
+            .map(|i| (i.name.to_string(), index_shape(i, &same)))
+            .collect();
+        let schema = after.schema.as_ref().map(|s| s.to_string());
+        for change in changes(&indexes_before, &indexes_after) {
+            match change {
+                Change::Rename(from, to) => self.renames.push(Step::RenameIndex {
+                    schema: schema.clone(),
+                    from,
+                    to,
+                }),
+                Change::Drop(name) => self.drops.push(Step::DropIndex {
+                    schema: schema.clone(),
+                    name,
+                }),
+                Change::Add(name) => {
+                    let index = after
+                        .indexes
+                        .iter()
+                        .find(|i| i.name == name)
+                        .expect("added index")
+                        .clone();
+                    self.online.push(Step::CreateIndex {
+                        table: q.clone(),
+                        index,
+                        concurrently: true,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The columns of a table renamed by the diff (`renamed_from`), old name to new: what the old
+/// definitions of its constraints and indexes are read through, to compare them with the new.
+struct Renamed(BTreeMap<String, String>);
+
+impl Renamed {
+    /// `column`'s name after the diff.
+    fn column(&self, column: &str) -> String {
+        self.0
+            .get(column)
+            .cloned()
+            .unwrap_or_else(|| column.to_string())
+    }
+
+    /// The names of `columns` after the diff.
+    fn columns(&self, columns: &[crate::schema::Str]) -> Vec<String> {
+        columns.iter().map(|c| self.column(c)).collect()
+    }
+}
+
+/// The names of `columns` as they are.
+fn same_columns(columns: &[crate::schema::Str]) -> Vec<String> {
+    columns.iter().map(|c| c.to_string()).collect()
+}
