@@ -1,0 +1,241 @@
+//! The catalog a declared schema should give: from the model ([`Catalog::expected`]), and in
+//! the server's own printed form by building each table in a rolled-back transaction
+//! ([`Catalog::expected_on`]).
+
+use tokio_postgres::Client;
+
+use super::read::read_table;
+use super::{
+    qualified, Catalog, CatalogColumn, CatalogForeignKey, CatalogIndex, CatalogIndexKey,
+    CatalogTable, CatalogUnique,
+};
+use crate::schema::{Identity, IndexTarget, NullsOrder, Schema, SortOrder};
+
+impl Catalog {
+    /// The catalog a database built from `schema` has.
+    pub fn expected(schema: &Schema) -> Catalog {
+        let mut catalog = Catalog {
+            extensions: schema.extensions.iter().map(|e| e.to_string()).collect(),
+            ..Catalog::default()
+        };
+        for def in &schema.enums {
+            catalog.enums.insert(
+                qualified(def.schema.as_deref(), &def.name),
+                def.labels.iter().map(|l| l.to_string()).collect(),
+            );
+        }
+        for table in &schema.tables {
+            let pk_columns: Vec<String> = table
+                .primary_key
+                .iter()
+                .flat_map(|pk| pk.columns.iter().map(|c| c.to_string()))
+                .collect();
+            let columns = table
+                .columns
+                .iter()
+                .map(|c| {
+                    let mut type_name = c.sql_type.catalog_name();
+                    for _ in 0..c.array_dims {
+                        type_name.push_str("[]");
+                    }
+                    let default = c.default.as_ref().map(|d| {
+                        let scalar = c.array_dims == 0;
+                        match (scalar, d.catalog_form(&c.sql_type)) {
+                            (true, Some(form)) => form,
+                            _ => d.ddl(&c.sql_type),
+                        }
+                    });
+                    CatalogColumn {
+                        name: c.name.to_string(),
+                        type_name,
+                        not_null: !c.nullable
+                            || c.identity.is_some()
+                            || pk_columns.contains(&c.name.to_string()),
+                        default,
+                        identity: c.identity.map(|i| match i {
+                            Identity::Always => 'a',
+                            Identity::ByDefault => 'd',
+                        }),
+                    }
+                })
+                .collect();
+            let strings = |list: &[crate::schema::Str]| {
+                list.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+            };
+            let entry = CatalogTable {
+                columns,
+                primary_key: table
+                    .primary_key
+                    .as_ref()
+                    .map(|pk| (pk.name.to_string(), strings(&pk.columns))),
+                uniques: table
+                    .uniques
+                    .iter()
+                    .map(|u| {
+                        let unique = CatalogUnique {
+                            columns: strings(&u.columns),
+                            nulls_not_distinct: u.nulls_not_distinct,
+                        };
+                        (u.name.to_string(), unique)
+                    })
+                    .collect(),
+                foreign_keys: table
+                    .foreign_keys
+                    .iter()
+                    .map(|fk| {
+                        let foreign_key = CatalogForeignKey {
+                            columns: strings(&fk.columns),
+                            references: qualified(
+                                fk.references.schema.as_deref(),
+                                &fk.references.name,
+                            ),
+                            referenced_columns: strings(&fk.referenced_columns),
+                            on_delete: fk.on_delete,
+                            on_update: fk.on_update,
+                        };
+                        (fk.name.to_string(), foreign_key)
+                    })
+                    .collect(),
+                checks: table
+                    .checks
+                    .iter()
+                    .map(|c| (c.name.to_string(), c.expression.to_string()))
+                    .collect(),
+                triggers: if table.trigger_columns().is_empty() {
+                    Vec::new()
+                } else {
+                    vec![table.trigger_name()]
+                },
+                indexes: table
+                    .indexes
+                    .iter()
+                    .map(|index| {
+                        let keys = index
+                            .keys
+                            .iter()
+                            .map(|key| {
+                                let desc = key.order == Some(SortOrder::Desc);
+                                let (name, is_expression) = match &key.target {
+                                    IndexTarget::Column(c) => (c.to_string(), false),
+                                    IndexTarget::Expression(e) => (e.to_string(), true),
+                                };
+                                CatalogIndexKey {
+                                    key: name,
+                                    is_expression,
+                                    desc,
+                                    nulls_first: match key.nulls {
+                                        Some(NullsOrder::First) => true,
+                                        Some(NullsOrder::Last) => false,
+                                        None => desc,
+                                    },
+                                    opclass: key.opclass.as_ref().map(|o| o.to_string()),
+                                }
+                            })
+                            .collect();
+                        let entry = CatalogIndex {
+                            method: index.method.sql().to_string(),
+                            unique: index.unique,
+                            keys,
+                            predicate: index.predicate.as_ref().map(|p| p.to_string()),
+                            options: index
+                                .with
+                                .as_deref()
+                                .map(|w| {
+                                    w.split(',')
+                                        .map(|o| o.split_whitespace().collect::<String>())
+                                        .collect()
+                                })
+                                .unwrap_or_default(),
+                        };
+                        (index.name.to_string(), entry)
+                    })
+                    .collect(),
+            };
+            catalog
+                .tables
+                .insert(qualified(table.schema.as_deref(), &table.name), entry);
+        }
+        catalog
+    }
+
+    /// The catalog a database built from `schema` has, in the exact form `client`'s server
+    /// prints it: each declared table (with its keys, checks, defaults and indexes) is made in
+    /// the session's temporary schema inside a transaction that is rolled back, and read back.
+    /// Foreign keys and triggers come from [`Catalog::expected`] (they print no user SQL). A
+    /// table or index the server cannot make (its type or extension is missing, which the
+    /// comparison then reports) keeps its declared form.
+    pub async fn expected_on(
+        client: &Client,
+        schema: &Schema,
+    ) -> Result<Catalog, tokio_postgres::Error> {
+        let mut catalog = Catalog::expected(schema);
+        let mut guard = crate::exec::cleanup::RollbackGuard::new(client, "ROLLBACK");
+        client.batch_execute("BEGIN").await?;
+        let built = async {
+            for (n, table) in schema.tables.iter().enumerate() {
+                let key = qualified(table.schema.as_deref(), &table.name);
+                if let Some(scratch) = scratch_table(client, n, table).await? {
+                    if let Some(entry) = catalog.tables.get_mut(&key) {
+                        let foreign_keys = std::mem::take(&mut entry.foreign_keys);
+                        let triggers = std::mem::take(&mut entry.triggers);
+                        let mut indexes = std::mem::take(&mut entry.indexes);
+                        indexes.extend(scratch.indexes.clone());
+                        *entry = CatalogTable {
+                            foreign_keys,
+                            triggers,
+                            indexes,
+                            ..scratch
+                        };
+                    }
+                }
+            }
+            Ok::<_, tokio_postgres::Error>(())
+        }
+        .await;
+        guard.disarm();
+        client.batch_execute("ROLLBACK").await?;
+        built.map(|()| catalog)
+    }
+}
+
+/// Makes `table` as a temporary table (with its checks, keys, defaults and indexes; no foreign
+/// keys or triggers) and reads it back; `None` when the server cannot make the table. Each index
+/// the server cannot make is left out. Runs inside the caller's transaction, with savepoints.
+async fn scratch_table(
+    client: &Client,
+    n: usize,
+    table: &crate::schema::TableDef,
+) -> Result<Option<CatalogTable>, tokio_postgres::Error> {
+    use crate::migrate::render::Step;
+    let mut scratch = table.clone();
+    scratch.schema = Some("pg_temp".into());
+    scratch.name = format!("__schema_core_scratch_{n}").into();
+    scratch.foreign_keys = Default::default();
+    // Identity columns make sequences named after the table: they are temporary too.
+    let attempt = async |sql: String| {
+        crate::migrate::trial::in_savepoint(client, &sql)
+            .await
+            .map(|done| done.is_ok())
+    };
+    let mut without_indexes = scratch.clone();
+    without_indexes.indexes = Default::default();
+    if !attempt(Step::CreateTable(without_indexes).sql()).await? {
+        return Ok(None);
+    }
+    for index in scratch.indexes.iter() {
+        let step = Step::CreateIndex {
+            table: scratch.qualified_name(),
+            index: index.clone(),
+            concurrently: false,
+        };
+        attempt(step.sql()).await?;
+    }
+    let oid: u32 = client
+        .query_one(
+            "SELECT c.oid FROM pg_class c WHERE c.relname = $1 AND c.relnamespace = pg_my_temp_schema()",
+            &[&&*scratch.name],
+        )
+        .await?
+        .try_get(0)?;
+    read_table(client, oid).await.map(Some)
+}

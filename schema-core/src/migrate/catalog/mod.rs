@@ -1,0 +1,344 @@
+//! What a live database holds, read from `pg_catalog`, in a form that can be compared with what a
+//! [`Schema`](crate::schema::Schema) declares: type names as `format_type` prints them, defaults
+//! as `pg_get_expr` prints them, and every constraint and index with its columns.
+//!
+//! [`Catalog::read`] reads a database; [`Catalog::expected`] says what the same catalog looks
+//! like for a declared schema; [`Catalog::differences`] lists what differs, in words.
+//!
+//! SQL written by the user (checks, expression keys, predicates, raw defaults) is rewritten by
+//! the server (`IN (…)` becomes `= ANY (ARRAY[…])`, casts and parentheses appear, names are
+//! quoted where they need it), so it is compared in the form the server prints:
+//! [`Catalog::expected_on`] builds each declared table in the session's temporary schema,
+//! inside a transaction that is rolled back, and reads it back with the same reader.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+mod expected;
+mod read;
+
+use crate::schema::FkAction;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Catalog {
+    pub extensions: Vec<String>,
+    /// `schema.name` → labels in sort order.
+    pub enums: BTreeMap<String, Vec<String>>,
+    /// `schema.name` → table.
+    pub tables: BTreeMap<String, CatalogTable>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CatalogTable {
+    pub columns: Vec<CatalogColumn>,
+    pub primary_key: Option<(String, Vec<String>)>,
+    pub uniques: BTreeMap<String, CatalogUnique>,
+    pub foreign_keys: BTreeMap<String, CatalogForeignKey>,
+    /// name → expression (the constraint definition without `CHECK`).
+    pub checks: BTreeMap<String, String>,
+    pub indexes: BTreeMap<String, CatalogIndex>,
+    /// User triggers, by name.
+    pub triggers: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogColumn {
+    pub name: String,
+    pub type_name: String,
+    pub not_null: bool,
+    pub default: Option<String>,
+    /// `a` (always) or `d` (by default), as in `pg_attribute.attidentity`.
+    pub identity: Option<char>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogUnique {
+    pub columns: Vec<String>,
+    pub nulls_not_distinct: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogForeignKey {
+    pub columns: Vec<String>,
+    /// `schema.name`
+    pub references: String,
+    pub referenced_columns: Vec<String>,
+    pub on_delete: FkAction,
+    pub on_update: FkAction,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogIndex {
+    pub method: String,
+    pub unique: bool,
+    pub keys: Vec<CatalogIndexKey>,
+    pub predicate: Option<String>,
+    /// Storage parameters, `name=value` each, as `pg_class.reloptions` lists them.
+    pub options: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogIndexKey {
+    /// A column name, or an expression as the server prints it.
+    pub key: String,
+    pub is_expression: bool,
+    pub desc: bool,
+    pub nulls_first: bool,
+    /// The operator class, when it is not the type's default.
+    pub opclass: Option<String>,
+}
+
+/// Other tools' migration journals, `(schema, table, tool)`: not part of any schema, so the
+/// catalog leaves them out (as it does this tool's own journal), and `baseline` reports them.
+pub const OTHER_JOURNALS: [(&str, &str, &str); 2] = [
+    ("drizzle", "__drizzle_migrations", "drizzle-kit"),
+    ("public", "alembic_version", "Alembic"),
+];
+
+fn qualified(schema: Option<&str>, name: &str) -> String {
+    format!("{}.{name}", schema.unwrap_or("public"))
+}
+
+fn fk_action(code: i8) -> FkAction {
+    match code as u8 {
+        b'r' => FkAction::Restrict,
+        b'c' => FkAction::Cascade,
+        b'n' => FkAction::SetNull,
+        b'd' => FkAction::SetDefault,
+        _ => FkAction::NoAction,
+    }
+}
+
+impl Catalog {
+    /// What differs between `self` (expected) and `actual`, one line per difference; empty when
+    /// they match.
+    pub fn differences(&self, actual: &Catalog) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.extensions != actual.extensions {
+            out.push(format!(
+                "extensions: expected {:?}, found {:?}",
+                self.extensions, actual.extensions
+            ));
+        }
+        diff_maps(
+            &mut out,
+            "enum",
+            &self.enums,
+            &actual.enums,
+            |out, name, e, a| {
+                if e != a {
+                    out.push(format!("enum {name}: expected labels {e:?}, found {a:?}"));
+                }
+            },
+        );
+        diff_maps(&mut out, "table", &self.tables, &actual.tables, diff_table);
+        out
+    }
+}
+
+fn diff_maps<T>(
+    out: &mut Vec<String>,
+    what: &str,
+    expected: &BTreeMap<String, T>,
+    actual: &BTreeMap<String, T>,
+    mut both: impl FnMut(&mut Vec<String>, &str, &T, &T),
+) {
+    for (name, e) in expected {
+        match actual.get(name) {
+            Some(a) => both(out, name, e, a),
+            None => out.push(format!("{what} {name} is missing")),
+        }
+    }
+    for name in actual.keys().filter(|n| !expected.contains_key(*n)) {
+        out.push(format!("{what} {name} is not declared"));
+    }
+}
+
+fn diff_table(out: &mut Vec<String>, table: &str, e: &CatalogTable, a: &CatalogTable) {
+    if e.triggers != a.triggers {
+        out.push(format!(
+            "{table}: expected triggers {:?}, found {:?}",
+            e.triggers, a.triggers
+        ));
+    }
+    let names = |cols: &[CatalogColumn]| cols.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+    if names(&e.columns) != names(&a.columns) {
+        out.push(format!(
+            "{table}: expected columns {:?}, found {:?}",
+            names(&e.columns),
+            names(&a.columns)
+        ));
+    }
+    for ec in &e.columns {
+        let Some(ac) = a.columns.iter().find(|c| c.name == ec.name) else {
+            continue;
+        };
+        let default_matches = match (&ec.default, &ac.default) {
+            (Some(x), Some(y)) => x == y,
+            (x, y) => x == y,
+        };
+        if ec.type_name != ac.type_name
+            || ec.not_null != ac.not_null
+            || !default_matches
+            || ec.identity != ac.identity
+        {
+            out.push(format!(
+                "{table}.{}: expected {ec:?}, found {ac:?}",
+                ec.name
+            ));
+        }
+    }
+    if e.primary_key != a.primary_key {
+        out.push(format!(
+            "{table}: expected primary key {:?}, found {:?}",
+            e.primary_key, a.primary_key
+        ));
+    }
+    let label = format!("{table}: unique");
+    diff_maps(out, &label, &e.uniques, &a.uniques, |out, name, x, y| {
+        if x != y {
+            out.push(format!(
+                "{table}: unique {name}: expected {x:?}, found {y:?}"
+            ));
+        }
+    });
+    let label = format!("{table}: foreign key");
+    diff_maps(
+        out,
+        &label,
+        &e.foreign_keys,
+        &a.foreign_keys,
+        |out, name, x, y| {
+            if x != y {
+                out.push(format!(
+                    "{table}: foreign key {name}: expected {x:?}, found {y:?}"
+                ));
+            }
+        },
+    );
+    let label = format!("{table}: check");
+    diff_maps(out, &label, &e.checks, &a.checks, |out, name, x, y| {
+        if x != y {
+            out.push(format!(
+                "{table}: check {name}: expected {x:?}, found {y:?}"
+            ));
+        }
+    });
+    let label = format!("{table}: index");
+    diff_maps(out, &label, &e.indexes, &a.indexes, |out, name, x, y| {
+        let keys_match = x.keys.len() == y.keys.len()
+            && x.keys.iter().zip(&y.keys).all(|(k, l)| {
+                k.key == l.key
+                    && k.is_expression == l.is_expression
+                    && k.desc == l.desc
+                    && k.nulls_first == l.nulls_first
+                    && k.opclass == l.opclass
+            });
+        let predicate_matches = x.predicate == y.predicate;
+        if x.method != y.method
+            || x.unique != y.unique
+            || !keys_match
+            || !predicate_matches
+            || x.options != y.options
+        {
+            out.push(format!(
+                "{table}: index {name}: expected {x:?}, found {y:?}"
+            ));
+        }
+    });
+}
+
+impl std::fmt::Display for Catalog {
+    /// A stable, readable listing (for snapshots).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = String::new();
+        writeln!(s, "extensions: {}", self.extensions.join(", ")).ok();
+        for (name, labels) in &self.enums {
+            writeln!(s, "enum {name}: {}", labels.join(", ")).ok();
+        }
+        for (name, table) in &self.tables {
+            writeln!(s, "table {name}").ok();
+            for c in &table.columns {
+                write!(s, "  column {} {}", c.name, c.type_name).ok();
+                if c.not_null {
+                    s.push_str(" not null");
+                }
+                if let Some(d) = &c.default {
+                    write!(s, " default {d}").ok();
+                }
+                if let Some(i) = c.identity {
+                    write!(s, " identity {i}").ok();
+                }
+                s.push('\n');
+            }
+            if let Some((name, cols)) = &table.primary_key {
+                writeln!(s, "  primary key {name} ({})", cols.join(", ")).ok();
+            }
+            for (name, u) in &table.uniques {
+                let nnd = if u.nulls_not_distinct {
+                    " nulls not distinct"
+                } else {
+                    ""
+                };
+                writeln!(s, "  unique {name} ({}){nnd}", u.columns.join(", ")).ok();
+            }
+            for (name, fk) in &table.foreign_keys {
+                writeln!(
+                    s,
+                    "  foreign key {name} ({}) -> {} ({}) on delete {} on update {}",
+                    fk.columns.join(", "),
+                    fk.references,
+                    fk.referenced_columns.join(", "),
+                    fk.on_delete.sql(),
+                    fk.on_update.sql()
+                )
+                .ok();
+            }
+            for (name, expr) in &table.checks {
+                writeln!(s, "  check {name} {expr}").ok();
+            }
+            for trigger in &table.triggers {
+                writeln!(s, "  trigger {trigger}").ok();
+            }
+            for (name, index) in &table.indexes {
+                let keys: Vec<String> = index
+                    .keys
+                    .iter()
+                    .map(|k| {
+                        let mut key = k.key.clone();
+                        if let Some(o) = &k.opclass {
+                            write!(key, " {o}").ok();
+                        }
+                        if k.desc {
+                            key.push_str(" desc");
+                        }
+                        if k.nulls_first != k.desc {
+                            key.push_str(if k.nulls_first {
+                                " nulls first"
+                            } else {
+                                " nulls last"
+                            });
+                        }
+                        key
+                    })
+                    .collect();
+                write!(
+                    s,
+                    "  {}index {name} using {} ({})",
+                    if index.unique { "unique " } else { "" },
+                    index.method,
+                    keys.join(", ")
+                )
+                .ok();
+                if !index.options.is_empty() {
+                    write!(s, " with ({})", index.options.join(", ")).ok();
+                }
+                if let Some(p) = &index.predicate {
+                    write!(s, " where {p}").ok();
+                }
+                s.push('\n');
+            }
+        }
+        f.write_str(&s)
+    }
+}

@@ -1,0 +1,236 @@
+//! Reading a live database's catalog ([`Catalog::read`]): tables, columns, constraints,
+//! indexes, triggers, enums and extensions, as the server prints them.
+
+use std::collections::BTreeMap;
+
+use tokio_postgres::Client;
+
+use super::{
+    fk_action, qualified, Catalog, CatalogColumn, CatalogForeignKey, CatalogIndex, CatalogIndexKey,
+    CatalogTable, CatalogUnique, OTHER_JOURNALS,
+};
+
+impl Catalog {
+    /// Reads the user objects of the connected database (outside `pg_catalog`,
+    /// `information_schema`, extensions' own objects and the runner's journal table).
+    pub async fn read(client: &Client) -> Result<Catalog, tokio_postgres::Error> {
+        let mut catalog = Catalog::default();
+        for row in client
+            .query(
+                "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY extname",
+                &[],
+            )
+            .await?
+        {
+            catalog.extensions.push(row.try_get(0)?);
+        }
+        for row in client
+            .query(
+                "SELECT n.nspname, t.typname, array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
+                 FROM pg_type t
+                 JOIN pg_namespace n ON n.oid = t.typnamespace
+                 JOIN pg_enum e ON e.enumtypid = t.oid
+                 WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e')
+                 GROUP BY n.nspname, t.typname",
+                &[],
+            )
+            .await?
+        {
+            let schema: String = row.try_get(0)?;
+            let name: String = row.try_get(1)?;
+            catalog.enums.insert(qualified(Some(&schema), &name), row.try_get(2)?);
+        }
+        let tables = client
+            .query(
+                "SELECT c.oid, n.nspname, c.relname
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE c.relkind IN ('r', 'p')
+                   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+                   AND n.nspname NOT LIKE 'pg_toast%'
+                   AND c.relname <> $1
+                   AND (n.nspname, c.relname) NOT IN (SELECT * FROM unnest($2::text[], $3::text[]))
+                   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')",
+                &[
+                    &crate::migrate::runner::JOURNAL_TABLE,
+                    &OTHER_JOURNALS.map(|(schema, _, _)| schema).to_vec(),
+                    &OTHER_JOURNALS.map(|(_, table, _)| table).to_vec(),
+                ],
+            )
+            .await?;
+        for table in tables {
+            let oid: u32 = table.try_get(0)?;
+            let schema: String = table.try_get(1)?;
+            let name: String = table.try_get(2)?;
+            catalog.tables.insert(
+                qualified(Some(&schema), &name),
+                read_table(client, oid).await?,
+            );
+        }
+        Ok(catalog)
+    }
+}
+
+pub(super) async fn read_table(
+    client: &Client,
+    oid: u32,
+) -> Result<CatalogTable, tokio_postgres::Error> {
+    let mut table = CatalogTable::default();
+    let mut attnames: BTreeMap<i16, String> = BTreeMap::new();
+    for row in client
+        .query(
+            "SELECT a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+                    pg_get_expr(d.adbin, d.adrelid), a.attidentity::text
+             FROM pg_attribute a
+             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+             WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
+             ORDER BY a.attnum",
+            &[&oid],
+        )
+        .await?
+    {
+        let name: String = row.try_get(1)?;
+        attnames.insert(row.try_get(0)?, name.clone());
+        let identity: String = row.try_get(5)?;
+        table.columns.push(CatalogColumn {
+            name,
+            type_name: row.try_get(2)?,
+            not_null: row.try_get(3)?,
+            default: row.try_get(4)?,
+            identity: identity.chars().next(),
+        });
+    }
+    let cols = |nums: Option<Vec<i16>>| -> Vec<String> {
+        nums.unwrap_or_default()
+            .iter()
+            .map(|n| attnames.get(n).cloned().unwrap_or_else(|| format!("#{n}")))
+            .collect()
+    };
+    for row in client
+        .query(
+            "SELECT c.conname, c.contype::text, c.conkey, c.confkey, fn.nspname, fc.relname,
+                    c.confdeltype::text, c.confupdtype::text, pg_get_constraintdef(c.oid, true),
+                    COALESCE(i.indnullsnotdistinct, false), c.confrelid
+             FROM pg_constraint c
+             LEFT JOIN pg_class fc ON fc.oid = c.confrelid
+             LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+             LEFT JOIN pg_index i ON i.indexrelid = c.conindid AND c.contype = 'u'
+             WHERE c.conrelid = $1",
+            &[&oid],
+        )
+        .await?
+    {
+        let name: String = row.try_get(0)?;
+        let kind: String = row.try_get(1)?;
+        match kind.as_str() {
+            "p" => table.primary_key = Some((name, cols(row.try_get(2)?))),
+            "u" => {
+                let unique = CatalogUnique {
+                    columns: cols(row.try_get(2)?),
+                    nulls_not_distinct: row.try_get(9)?,
+                };
+                table.uniques.insert(name, unique);
+            }
+            "f" => {
+                let ref_oid: u32 = row.try_get(10)?;
+                let ref_names = column_names(client, ref_oid).await?;
+                let referenced: Option<Vec<i16>> = row.try_get(3)?;
+                let schema: String = row.try_get(4)?;
+                let relname: String = row.try_get(5)?;
+                let del: String = row.try_get(6)?;
+                let upd: String = row.try_get(7)?;
+                let fk = CatalogForeignKey {
+                    columns: cols(row.try_get(2)?),
+                    references: qualified(Some(&schema), &relname),
+                    referenced_columns: referenced
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|n| ref_names.get(n).cloned().unwrap_or_default())
+                        .collect(),
+                    on_delete: fk_action(del.as_bytes()[0] as i8),
+                    on_update: fk_action(upd.as_bytes()[0] as i8),
+                };
+                table.foreign_keys.insert(name, fk);
+            }
+            "c" => {
+                let def: String = row.try_get(8)?;
+                let expr = def.strip_prefix("CHECK ").unwrap_or(&def).to_string();
+                table.checks.insert(name, expr);
+            }
+            _ => {}
+        }
+    }
+    for row in client
+        .query(
+            "SELECT ic.relname, am.amname, x.indisunique, x.indnkeyatts::int,
+                    pg_get_expr(x.indpred, x.indrelid),
+                    ARRAY(SELECT pg_get_indexdef(x.indexrelid, k, true) FROM generate_series(1, x.indnkeyatts) k),
+                    ARRAY(SELECT x.indkey[k - 1]::int FROM generate_series(1, x.indnkeyatts) k),
+                    ARRAY(SELECT x.indoption[k - 1]::int FROM generate_series(1, x.indnkeyatts) k),
+                    ARRAY(SELECT CASE WHEN oc.opcdefault THEN '' ELSE oc.opcname::text END
+                          FROM generate_series(1, x.indnkeyatts) k
+                          JOIN pg_opclass oc ON oc.oid = x.indclass[k - 1]
+                          ORDER BY k),
+                    COALESCE(ic.reloptions, '{}')
+             FROM pg_index x
+             JOIN pg_class ic ON ic.oid = x.indexrelid
+             JOIN pg_am am ON am.oid = ic.relam
+             WHERE x.indrelid = $1
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid AND c.conrelid = x.indrelid)",
+            &[&oid],
+        )
+        .await?
+    {
+        let name: String = row.try_get(0)?;
+        let defs: Vec<String> = row.try_get(5)?;
+        let attnums: Vec<i32> = row.try_get(6)?;
+        let options: Vec<i32> = row.try_get(7)?;
+        let opclasses: Vec<String> = row.try_get(8)?;
+        let keys = defs
+            .into_iter()
+            .enumerate()
+            .map(|(k, key)| {
+                let option = options.get(k).copied().unwrap_or(0);
+                CatalogIndexKey {
+                    key,
+                    is_expression: attnums.get(k).copied() == Some(0),
+                    desc: option & 1 != 0,
+                    nulls_first: option & 2 != 0,
+                    opclass: opclasses.get(k).filter(|o| !o.is_empty()).cloned(),
+                }
+            })
+            .collect();
+        let index = CatalogIndex {
+            method: row.try_get(1)?,
+            unique: row.try_get(2)?,
+            keys,
+            predicate: row.try_get(4)?,
+            options: row.try_get(9)?,
+        };
+        table.indexes.insert(name, index);
+    }
+    for row in client
+        .query(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = $1 AND NOT tgisinternal ORDER BY tgname",
+            &[&oid],
+        )
+        .await?
+    {
+        table.triggers.push(row.try_get(0)?);
+    }
+    Ok(table)
+}
+
+async fn column_names(
+    client: &Client,
+    oid: u32,
+) -> Result<BTreeMap<i16, String>, tokio_postgres::Error> {
+    let rows = client
+        .query(
+            "SELECT attnum, attname FROM pg_attribute WHERE attrelid = $1 AND attnum > 0",
+            &[&oid],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}

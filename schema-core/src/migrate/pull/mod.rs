@@ -1,0 +1,372 @@
+//! `pull`: the declarations of a live database, written as Rust.
+//!
+//! The catalog reader ([`Catalog::read`]) gives every table, enum and extension as the server
+//! prints them; [`schema_of`] turns that into the schema model, and [`rust_files`] writes the
+//! model as `#[table]` structs and `#[pg_enum]` enums, one file per table, with a `schema()`
+//! function, formatted by rustfmt when it is installed. What the declarations cannot say yet is
+//! written as a comment naming the object and why: never dropped in silence.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+mod code;
+
+pub use code::rust_files;
+
+use super::catalog::{Catalog, CatalogTable};
+use crate::schema::{
+    CheckDef, ColumnDef, DefaultValue, EnumDef, ForeignKeyDef, Identity, IndexDef, IndexKey,
+    IndexMethod, IndexTarget, NullsOrder, PrimaryKeyDef, QualifiedName, Schema, SortOrder, SqlType,
+    TableDef, UniqueDef,
+};
+
+/// Reads the database of `client` (the named Postgres schemas only, when any are given) and
+/// returns its declarations as Rust files: see [`rust_files`].
+pub async fn pull(
+    client: &tokio_postgres::Client,
+    schemas: &[String],
+) -> Result<Vec<(String, String)>, tokio_postgres::Error> {
+    let mut catalog = Catalog::read(client).await?;
+    if !schemas.is_empty() {
+        let kept = |key: &String| schemas.iter().any(|s| key.starts_with(&format!("{s}.")));
+        catalog.tables.retain(|key, _| kept(key));
+        catalog.enums.retain(|key, _| kept(key));
+    }
+    let (schema, notes) = schema_of(&catalog);
+    Ok(rust_files(&schema, &notes))
+}
+
+/// The schema model of a catalog, with the notes of what it could not express, by table
+/// (`schema.name`; the empty key for notes on the whole schema).
+pub fn schema_of(catalog: &Catalog) -> (Schema, BTreeMap<String, Vec<String>>) {
+    let mut schema = Schema::new();
+    let mut notes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for extension in &catalog.extensions {
+        if let Err(at) = schema.extensions.binary_search_by(|e| (**e).cmp(extension)) {
+            schema.extensions.insert(at, extension.clone().into());
+        }
+    }
+    let enums: BTreeSet<String> = catalog.enums.keys().cloned().collect();
+    for (key, labels) in &catalog.enums {
+        let name = split(key);
+        schema.add_enum(EnumDef {
+            schema: name.schema.clone(),
+            name: name.name.clone(),
+            labels: labels.iter().map(|l| l.clone().into()).collect(),
+        });
+    }
+    for (key, table) in &catalog.tables {
+        let name = split(key);
+        let mut table_notes = Vec::new();
+        let def = table_def(&name, table, &enums, &mut table_notes);
+        if !table_notes.is_empty() {
+            notes.insert(key.clone(), table_notes);
+        }
+        schema.add_table(def);
+    }
+    (schema, notes)
+}
+
+/// `public.users` as a model name: `public` is the default schema, written as none.
+fn split(key: &str) -> QualifiedName {
+    let (schema, name) = key.split_once('.').unwrap_or(("public", key));
+    let schema = (schema != "public").then(|| schema.to_string().into());
+    QualifiedName::new(schema, name.to_string().into())
+}
+
+fn table_def(
+    name: &QualifiedName,
+    table: &CatalogTable,
+    enums: &BTreeSet<String>,
+    notes: &mut Vec<String>,
+) -> TableDef {
+    let columns: Vec<ColumnDef> = table
+        .columns
+        .iter()
+        .map(|c| {
+            let (sql_type, array_dims) = sql_type(&c.type_name, enums);
+            let default = c
+                .default
+                .as_deref()
+                .filter(|_| c.identity.is_none())
+                .map(|d| default_value(d, &sql_type));
+            if let Some(DefaultValue::Sql(sql)) = &default {
+                if sql.starts_with("nextval(") {
+                    notes.push(format!(
+                        "column `{}` takes its default from a sequence (`serial`), which is not \
+                         declared here: kept as `sql(…)`; consider `identity` instead",
+                        c.name
+                    ));
+                }
+            }
+            ColumnDef {
+                name: c.name.clone().into(),
+                sql_type,
+                array_dims,
+                nullable: !c.not_null,
+                default,
+                identity: match c.identity {
+                    Some('a') => Some(Identity::Always),
+                    Some('d') => Some(Identity::ByDefault),
+                    _ => None,
+                },
+                on_update: None,
+                on_update_trigger: false,
+                renamed_from: None,
+            }
+        })
+        .collect();
+    for trigger in &table.triggers {
+        notes.push(format!(
+            "trigger `{trigger}` is not declared (an `on_update = now, trigger` column makes this \
+             tool's own; others are not expressible yet)"
+        ));
+    }
+    if let Some((pk_name, _)) = &table.primary_key {
+        if *pk_name != format!("{}_pkey", name.name) {
+            notes.push(format!(
+                "the primary key is named `{pk_name}`; declared keys are named `{}_pkey`",
+                name.name
+            ));
+        }
+    }
+    TableDef {
+        schema: name.schema.clone(),
+        name: name.name.clone(),
+        renamed_from: None,
+        columns: columns.into(),
+        primary_key: table.primary_key.as_ref().map(|(pk, cols)| PrimaryKeyDef {
+            name: pk.clone().into(),
+            columns: cols.iter().map(|c| c.clone().into()).collect(),
+        }),
+        uniques: table
+            .uniques
+            .iter()
+            .map(|(name, u)| UniqueDef {
+                name: name.clone().into(),
+                columns: u.columns.iter().map(|c| c.clone().into()).collect(),
+                nulls_not_distinct: u.nulls_not_distinct,
+            })
+            .collect(),
+        indexes: table
+            .indexes
+            .iter()
+            .filter_map(|(index_name, index)| {
+                let method = IndexMethod::ALL
+                    .into_iter()
+                    .find(|m| m.sql() == index.method);
+                let Some(method) = method else {
+                    notes.push(format!(
+                        "index `{index_name}` uses the access method `{}`, which is not \
+                         expressible yet: left out",
+                        index.method
+                    ));
+                    return None;
+                };
+                Some(IndexDef {
+                    name: index_name.clone().into(),
+                    keys: index
+                        .keys
+                        .iter()
+                        .map(|k| IndexKey {
+                            target: if k.is_expression {
+                                IndexTarget::Expression(k.key.clone().into())
+                            } else {
+                                IndexTarget::Column(k.key.clone().into())
+                            },
+                            order: k.desc.then_some(SortOrder::Desc),
+                            // The default is NULLS LAST ascending, NULLS FIRST descending.
+                            nulls: match (k.desc, k.nulls_first) {
+                                (false, true) => Some(NullsOrder::First),
+                                (true, false) => Some(NullsOrder::Last),
+                                _ => None,
+                            },
+                            opclass: k.opclass.clone().map(Into::into),
+                        })
+                        .collect(),
+                    unique: index.unique,
+                    method,
+                    predicate: index.predicate.clone().map(Into::into),
+                    with: (!index.options.is_empty()).then(|| index.options.join(", ").into()),
+                })
+            })
+            .collect(),
+        foreign_keys: table
+            .foreign_keys
+            .iter()
+            .map(|(fk_name, fk)| ForeignKeyDef {
+                name: fk_name.clone().into(),
+                columns: fk.columns.iter().map(|c| c.clone().into()).collect(),
+                references: split(&fk.references),
+                referenced_columns: fk
+                    .referenced_columns
+                    .iter()
+                    .map(|c| c.clone().into())
+                    .collect(),
+                on_delete: fk.on_delete,
+                on_update: fk.on_update,
+            })
+            .collect(),
+        checks: table
+            .checks
+            .iter()
+            .map(|(name, expression)| CheckDef {
+                name: name.clone().into(),
+                expression: expression.clone().into(),
+            })
+            .collect(),
+        soft_delete: None,
+    }
+}
+
+/// A type as `format_type` prints it, as the model's type and array dimensions.
+fn sql_type(printed: &str, enums: &BTreeSet<String>) -> (SqlType, u8) {
+    let mut base = printed;
+    let mut dims = 0;
+    while let Some(inner) = base.strip_suffix("[]") {
+        base = inner;
+        dims += 1;
+    }
+    let args = |prefix: &str| -> Option<Vec<u32>> {
+        let inner = base
+            .strip_prefix(prefix)?
+            .strip_prefix('(')?
+            .strip_suffix(')')?;
+        inner.split(',').map(|n| n.trim().parse().ok()).collect()
+    };
+    let sql_type = match base {
+        "smallint" => SqlType::SmallInt,
+        "integer" => SqlType::Integer,
+        "bigint" => SqlType::BigInt,
+        "real" => SqlType::Real,
+        "double precision" => SqlType::DoublePrecision,
+        "boolean" => SqlType::Boolean,
+        "text" => SqlType::Text,
+        "character varying" => SqlType::Varchar(None),
+        "uuid" => SqlType::Uuid,
+        "timestamp without time zone" => SqlType::Timestamp,
+        "timestamp with time zone" => SqlType::TimestampTz,
+        "date" => SqlType::Date,
+        "time without time zone" => SqlType::Time,
+        "interval" => SqlType::Interval,
+        "numeric" => SqlType::Numeric {
+            precision: None,
+            scale: None,
+        },
+        "json" => SqlType::Json,
+        "jsonb" => SqlType::Jsonb,
+        "bytea" => SqlType::Bytea,
+        "vector" => SqlType::Vector(None),
+        _ => {
+            if let Some([n]) = args("character varying").as_deref() {
+                SqlType::Varchar(Some(*n))
+            } else if let Some([n]) = args("character").as_deref() {
+                SqlType::Char(*n)
+            } else if let Some([n]) = args("vector").as_deref() {
+                SqlType::Vector(Some(*n))
+            } else if let Some([p, s]) = args("numeric").as_deref() {
+                SqlType::Numeric {
+                    precision: Some(*p as u16),
+                    scale: Some(*s as u16),
+                }
+            } else if let Some(name) = enum_named(base, enums) {
+                SqlType::Enum(split(&name))
+            } else {
+                SqlType::Custom(base.to_string().into())
+            }
+        }
+    };
+    (sql_type, dims)
+}
+
+/// The enum a printed type name is (`user_role`, `auth.role`, `"Quoted"`), if it is one.
+fn enum_named(printed: &str, enums: &BTreeSet<String>) -> Option<String> {
+    let unquoted: String = printed.replace('"', "");
+    let key = if unquoted.contains('.') {
+        unquoted
+    } else {
+        format!("public.{unquoted}")
+    };
+    enums.contains(&key).then_some(key)
+}
+
+/// A default as `pg_get_expr` prints it, as the model's default.
+fn default_value(printed: &str, sql_type: &SqlType) -> DefaultValue {
+    let is_time = matches!(
+        sql_type,
+        SqlType::Timestamp | SqlType::TimestampTz | SqlType::Date
+    );
+    match printed {
+        "now()" | "CURRENT_TIMESTAMP" if is_time && *sql_type != SqlType::Date => {
+            return DefaultValue::Now
+        }
+        "CURRENT_DATE" if *sql_type == SqlType::Date => return DefaultValue::Now,
+        "gen_random_uuid()" if *sql_type == SqlType::Uuid => return DefaultValue::RandomUuid,
+        "true" if *sql_type == SqlType::Boolean => return DefaultValue::Bool(true),
+        "false" if *sql_type == SqlType::Boolean => return DefaultValue::Bool(false),
+        _ => {}
+    }
+    let numeric = matches!(
+        sql_type,
+        SqlType::SmallInt
+            | SqlType::Integer
+            | SqlType::BigInt
+            | SqlType::Real
+            | SqlType::DoublePrecision
+            | SqlType::Numeric { .. }
+    );
+    // `0`, `1.5`, or a negative number, which the server prints as a cast literal
+    // (`'-1'::integer`). A numeric column's cast literal (`'0'::numeric`) was written quoted,
+    // and stays SQL: a bare number would print otherwise.
+    let number = match printed
+        .strip_prefix('\'')
+        .and_then(|rest| rest.split_once("'::"))
+    {
+        Some((literal, cast)) if !cast.starts_with("numeric") => literal,
+        Some(_) => "",
+        None => printed,
+    };
+    if numeric && is_number(number) {
+        return DefaultValue::Number(number.to_string().into());
+    }
+    if let Some((literal, cast)) = quoted_literal(printed) {
+        match sql_type {
+            SqlType::Text | SqlType::Varchar(_) | SqlType::Char(_)
+                if matches!(cast, "text" | "character varying" | "bpchar") =>
+            {
+                return DefaultValue::Text(literal.into())
+            }
+            SqlType::Enum(_) => return DefaultValue::EnumLabel(literal.into()),
+            _ => {}
+        }
+    }
+    DefaultValue::Sql(printed.to_string().into())
+}
+
+fn is_number(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && digits.chars().filter(|&c| c == '.').count() <= 1
+        && !digits.starts_with('.')
+        && !digits.ends_with('.')
+}
+
+/// `'it''s'::text` as (`it's`, `text`).
+fn quoted_literal(printed: &str) -> Option<(String, &str)> {
+    let rest = printed.strip_prefix('\'')?;
+    let mut literal = String::new();
+    let mut chars = rest.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '\'' {
+            if chars.peek().map(|&(_, n)| n) == Some('\'') {
+                chars.next();
+                literal.push('\'');
+                continue;
+            }
+            let cast = rest[i + 1..].strip_prefix("::")?;
+            return Some((literal, cast.trim_matches('"')));
+        }
+        literal.push(c);
+    }
+    None
+}
