@@ -71,16 +71,107 @@ pub const REFERENCES_KEYS: &[&str] = &["name", "on_delete", "on_update"];
 pub const HAS_KEYS: &[&str] = &["by"];
 pub const MANY_TO_MANY_KEYS: &[&str] = &["through", "to", "target"];
 
-pub const INDEX_METHODS: &[&str] = &[
-    "btree", "hash", "gin", "gist", "spgist", "brin", "hnsw", "ivfflat",
-];
-pub const FK_ACTIONS: &[&str] = &[
-    "cascade",
-    "restrict",
-    "set_null",
-    "set_default",
-    "no_action",
-];
+/// An index's access method, `method = gin`: a closed vocabulary, parsed here; a word outside it
+/// is an error at its token, never a silent default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IndexMethod {
+    Btree,
+    Hash,
+    Gin,
+    Gist,
+    SpGist,
+    Brin,
+    Hnsw,
+    Ivfflat,
+}
+
+impl IndexMethod {
+    /// Each method as the attribute spells it.
+    const ALL: &'static [(&'static str, IndexMethod)] = &[
+        ("btree", IndexMethod::Btree),
+        ("hash", IndexMethod::Hash),
+        ("gin", IndexMethod::Gin),
+        ("gist", IndexMethod::Gist),
+        ("spgist", IndexMethod::SpGist),
+        ("brin", IndexMethod::Brin),
+        ("hnsw", IndexMethod::Hnsw),
+        ("ivfflat", IndexMethod::Ivfflat),
+    ];
+
+    /// The variant of `schema_core::schema::IndexMethod`.
+    pub fn variant(self) -> &'static str {
+        match self {
+            IndexMethod::Btree => "Btree",
+            IndexMethod::Hash => "Hash",
+            IndexMethod::Gin => "Gin",
+            IndexMethod::Gist => "Gist",
+            IndexMethod::SpGist => "SpGist",
+            IndexMethod::Brin => "Brin",
+            IndexMethod::Hnsw => "Hnsw",
+            IndexMethod::Ivfflat => "Ivfflat",
+        }
+    }
+}
+
+/// A foreign key's action, `on_delete = cascade`: a closed vocabulary, like [`IndexMethod`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FkAction {
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl FkAction {
+    /// Each action as the attribute spells it.
+    const ALL: &'static [(&'static str, FkAction)] = &[
+        ("cascade", FkAction::Cascade),
+        ("restrict", FkAction::Restrict),
+        ("set_null", FkAction::SetNull),
+        ("set_default", FkAction::SetDefault),
+        ("no_action", FkAction::NoAction),
+    ];
+
+    /// The variant of `schema_core::schema::FkAction`.
+    pub fn variant(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "NoAction",
+            FkAction::Restrict => "Restrict",
+            FkAction::Cascade => "Cascade",
+            FkAction::SetNull => "SetNull",
+            FkAction::SetDefault => "SetDefault",
+        }
+    }
+}
+
+/// `key = word` of a closed vocabulary (`all`): the word's value, or an error at the word that
+/// names the closest valid one and lists them all (`None`).
+fn closed_word<T: Copy>(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    all: &[(&'static str, T)],
+    what: &str,
+    listing: &str,
+) -> syn::Result<Option<Sp<T>>> {
+    let ident = ident_value(meta)?;
+    let name = ident.to_string();
+    match all.iter().find(|(word, _)| *word == name) {
+        Some((_, value)) => Ok(Some(Sp::new(*value, ident.span()))),
+        None => {
+            let words: Vec<&str> = all.iter().map(|(word, _)| *word).collect();
+            cx.error_spanned_by(
+                &ident,
+                format!(
+                    "unknown {what} `{name}`\nhelp: {}",
+                    suggest(&name, &words, listing)
+                ),
+            );
+            Ok(None)
+        }
+    }
+}
+
 pub const RENAME_RULES: &[&str] = &[
     "snake_case",
     "lowercase",
@@ -135,7 +226,7 @@ pub struct IndexAttr {
     pub name: Option<Sp<String>>,
     pub keys: Vec<IndexKeyAttr>,
     pub unique: bool,
-    pub method: Option<Sp<String>>,
+    pub method: Option<Sp<IndexMethod>>,
     pub predicate: Option<String>,
     pub with: Option<String>,
 }
@@ -171,7 +262,7 @@ pub struct ColumnAttrs {
     /// `relation = owner` beside `references`: a belongs-to relation.
     pub relation: Option<Ident>,
     /// `on_delete` written beside `references = …`.
-    pub on_delete: Option<Sp<String>>,
+    pub on_delete: Option<Sp<FkAction>>,
     pub on_update: Option<Sp<OnUpdateAttr>>,
     /// `trigger` beside `on_update = now`: a database trigger does it too.
     pub trigger: Option<Span>,
@@ -198,8 +289,8 @@ pub enum OnUpdateAttr {
 pub struct ReferencesAttr {
     pub path: Path,
     pub name: Option<Sp<String>>,
-    pub on_delete: Option<Sp<String>>,
-    pub on_update: Option<Sp<String>>,
+    pub on_delete: Option<Sp<FkAction>>,
+    pub on_update: Option<Sp<FkAction>>,
 }
 
 pub enum TypeOverride {
@@ -578,18 +669,16 @@ fn parse_index(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<IndexAttr> 
             }
             "unique" => index.unique = true,
             "method" => {
-                let ident = ident_value(&meta)?;
-                let name = ident.to_string();
-                if !INDEX_METHODS.contains(&name.as_str()) {
-                    cx.error_spanned_by(
-                        &ident,
-                        format!(
-                            "unknown index method `{name}`\nhelp: {}",
-                            suggest(&name, INDEX_METHODS, "the methods are")
-                        ),
-                    );
+                let method = closed_word(
+                    cx,
+                    &meta,
+                    IndexMethod::ALL,
+                    "index method",
+                    "the methods are",
+                )?;
+                if let Some(method) = method {
+                    set_once(cx, &mut index.method, method, &meta)
                 }
-                set_once(cx, &mut index.method, Sp::new(name, ident.span()), &meta)
             }
             "where" => set_once(cx, &mut index.predicate, lit_str(&meta)?.value, &meta),
             "with" => set_once(cx, &mut index.with, lit_str(&meta)?.value, &meta),
@@ -691,8 +780,9 @@ pub fn parse_column_attrs(cx: &Ctxt, field: &syn::Field) -> ColumnAttrs {
                     set_once(cx, &mut attrs.references, references, &meta)
                 }
                 "on_delete" => {
-                    let action = fk_action(cx, &meta)?;
-                    set_once(cx, &mut attrs.on_delete, action, &meta)
+                    if let Some(action) = fk_action(cx, &meta)? {
+                        set_once(cx, &mut attrs.on_delete, action, &meta)
+                    }
                 }
                 "trigger" => set_once(cx, &mut attrs.trigger, span, &meta),
                 "relation" => {
@@ -749,19 +839,14 @@ pub fn parse_column_attrs(cx: &Ctxt, field: &syn::Field) -> ColumnAttrs {
     attrs
 }
 
-fn fk_action(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Sp<String>> {
-    let ident = ident_value(meta)?;
-    let name = ident.to_string();
-    if !FK_ACTIONS.contains(&name.as_str()) {
-        cx.error_spanned_by(
-            &ident,
-            format!(
-                "unknown foreign key action `{name}`\nhelp: {}",
-                suggest(&name, FK_ACTIONS, "the actions are")
-            ),
-        );
-    }
-    Ok(Sp::new(name, ident.span()))
+fn fk_action(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Sp<FkAction>>> {
+    closed_word(
+        cx,
+        meta,
+        FkAction::ALL,
+        "foreign key action",
+        "the actions are",
+    )
 }
 
 /// `references = users::id` or `references(users::id, on_delete = cascade, on_update = …, name = "…")`.
@@ -792,12 +877,14 @@ fn parse_references(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Refere
         match key_of(&meta).as_str() {
             "name" => set_once(cx, &mut references.name, lit_str(&meta)?, &meta),
             "on_delete" => {
-                let action = fk_action(cx, &meta)?;
-                set_once(cx, &mut references.on_delete, action, &meta)
+                if let Some(action) = fk_action(cx, &meta)? {
+                    set_once(cx, &mut references.on_delete, action, &meta)
+                }
             }
             "on_update" => {
-                let action = fk_action(cx, &meta)?;
-                set_once(cx, &mut references.on_update, action, &meta)
+                if let Some(action) = fk_action(cx, &meta)? {
+                    set_once(cx, &mut references.on_update, action, &meta)
+                }
             }
             _ => unknown_key(cx, &meta, "references", REFERENCES_KEYS)?,
         }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use proc_macro2::Span;
 
+use crate::attr::FkAction;
 use crate::ctxt::Ctxt;
 use crate::model::Table;
 
@@ -51,17 +52,12 @@ pub fn table(cx: &Ctxt, table: &Table<'_>) {
 /// `set_null` needs a nullable column and `set_default` a default: otherwise the action fails
 /// when it fires (a delete of the referenced row), long after the schema compiled.
 fn foreign_key_actions(cx: &Ctxt, table: &Table<'_>) {
-    for column in &table.columns {
-        let Some(references) = &column.attrs.references else {
-            continue;
-        };
-        for (action, which) in [
-            (&references.on_delete, "on_delete"),
-            (&references.on_update, "on_update"),
-        ] {
+    for fk in &table.foreign_keys {
+        let column = &table.columns[fk.column];
+        for (action, which) in [(&fk.on_delete, "on_delete"), (&fk.on_update, "on_update")] {
             let Some(action) = action else { continue };
-            match action.value.as_str() {
-                "set_null" if !column.nullable => cx.error_at(
+            match action.value {
+                FkAction::SetNull if !column.nullable => cx.error_at(
                     action.span,
                     format!(
                         "`{which} = set_null` on `{}`, which is NOT NULL: setting it to NULL would fail \
@@ -70,7 +66,7 @@ fn foreign_key_actions(cx: &Ctxt, table: &Table<'_>) {
                         column.ident
                     ),
                 ),
-                "set_default" if column.attrs.default.is_none() => cx.error_at(
+                FkAction::SetDefault if column.attrs.default.is_none() => cx.error_at(
                     action.span,
                     format!(
                         "`{which} = set_default` on `{}`, which has no default: it would be set to \
@@ -80,7 +76,11 @@ fn foreign_key_actions(cx: &Ctxt, table: &Table<'_>) {
                         if column.nullable { "" } else { ", and it is NOT NULL" }
                     ),
                 ),
-                _ => {}
+                FkAction::SetNull
+                | FkAction::SetDefault
+                | FkAction::NoAction
+                | FkAction::Restrict
+                | FkAction::Cascade => {}
             }
         }
     }

@@ -6,7 +6,8 @@ use proc_macro2::{Ident, Span};
 use syn::{Path, Type};
 
 use crate::attr::{
-    self, ColumnAttrs, DefaultAttr, IndexTargetAttr, OnUpdateAttr, Sp, TableAttrs, TypeOverride,
+    self, ColumnAttrs, DefaultAttr, FkAction, IndexMethod, IndexTargetAttr, OnUpdateAttr, Sp,
+    TableAttrs, TypeOverride,
 };
 use crate::ctxt::Ctxt;
 use crate::naming;
@@ -84,7 +85,7 @@ pub struct Index {
     pub name: String,
     pub keys: Vec<IndexKey>,
     pub unique: bool,
-    pub method: String,
+    pub method: IndexMethod,
     pub predicate: Option<String>,
     pub with: Option<String>,
 }
@@ -95,8 +96,9 @@ pub struct ForeignKey {
     pub column: usize,
     /// The referenced column's item, `users::id`.
     pub target: Path,
-    pub on_delete: String,
-    pub on_update: String,
+    /// The actions as written (with their tokens); `NO ACTION` when not.
+    pub on_delete: Option<Sp<FkAction>>,
+    pub on_update: Option<Sp<FkAction>>,
 }
 
 pub struct Check {
@@ -271,7 +273,7 @@ impl<'a> Table<'a> {
                         opclass: None,
                     }],
                     unique: false,
-                    method: "btree".into(),
+                    method: IndexMethod::Btree,
                     predicate: None,
                     with: None,
                 });
@@ -307,14 +309,11 @@ impl<'a> Table<'a> {
                         }),
                     column: i,
                     target: references.path.clone(),
-                    on_delete: on_delete
-                        .map(|a| a.value.clone())
-                        .unwrap_or_else(|| "no_action".into()),
+                    on_delete: on_delete.map(|a| Sp::new(a.value, a.span)),
                     on_update: references
                         .on_update
                         .as_ref()
-                        .map(|a| a.value.clone())
-                        .unwrap_or_else(|| "no_action".into()),
+                        .map(|a| Sp::new(a.value, a.span)),
                 });
             } else if let Some(on_delete) = &column.attrs.on_delete {
                 cx.error_at(
@@ -373,8 +372,7 @@ impl<'a> Table<'a> {
                 method: index
                     .method
                     .as_ref()
-                    .map(|m| m.value.clone())
-                    .unwrap_or_else(|| "btree".into()),
+                    .map_or(IndexMethod::Btree, |m| m.value),
                 predicate: index.predicate.clone(),
                 with: index.with.clone(),
             });

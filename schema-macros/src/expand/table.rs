@@ -7,7 +7,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::{opt_str, str, str_list};
-use crate::attr::{self, DefaultAttr, OnUpdateAttr, TypeOverride};
+use crate::attr::{self, DefaultAttr, FkAction, OnUpdateAttr, Sp, TypeOverride};
 use crate::check;
 use crate::ctxt::Ctxt;
 use crate::model::{Column, IndexTarget, Table};
@@ -188,7 +188,7 @@ fn table_def(table: &Table<'_>) -> TokenStream {
             quote!(#p::IndexKey { target: #target, order: #order, nulls: #nulls, opclass: #opclass })
         });
         let unique = index.unique;
-        let method = syn::Ident::new(index_method_variant(&index.method), Span::call_site());
+        let method = syn::Ident::new(index.method.variant(), Span::call_site());
         let predicate = opt_str(p, index.predicate.as_deref());
         let with = opt_str(p, index.with.as_deref());
         quote!(#p::IndexDef {
@@ -204,8 +204,8 @@ fn table_def(table: &Table<'_>) -> TokenStream {
         let name = str(p, &fk.name);
         let cols = str_list(p, [col(&fk.column)]);
         let target = &fk.target;
-        let on_delete = syn::Ident::new(fk_action_variant(&fk.on_delete), Span::call_site());
-        let on_update = syn::Ident::new(fk_action_variant(&fk.on_update), Span::call_site());
+        let on_delete = syn::Ident::new(action(&fk.on_delete).variant(), Span::call_site());
+        let on_update = syn::Ident::new(action(&fk.on_update).variant(), Span::call_site());
         quote!(#p::ForeignKeyDef {
             name: #name,
             columns: #cols,
@@ -238,27 +238,9 @@ fn table_def(table: &Table<'_>) -> TokenStream {
     })
 }
 
-fn index_method_variant(method: &str) -> &'static str {
-    match method {
-        "hash" => "Hash",
-        "gin" => "Gin",
-        "gist" => "Gist",
-        "spgist" => "SpGist",
-        "brin" => "Brin",
-        "hnsw" => "Hnsw",
-        "ivfflat" => "Ivfflat",
-        _ => "Btree",
-    }
-}
-
-fn fk_action_variant(action: &str) -> &'static str {
-    match action {
-        "cascade" => "Cascade",
-        "restrict" => "Restrict",
-        "set_null" => "SetNull",
-        "set_default" => "SetDefault",
-        _ => "NoAction",
-    }
+/// A foreign key's action, `NO ACTION` when none is written.
+fn action(written: &Option<Sp<FkAction>>) -> FkAction {
+    written.as_ref().map_or(FkAction::NoAction, |a| a.value)
 }
 
 fn column_def(p: &TokenStream, column: &Column<'_>) -> TokenStream {
