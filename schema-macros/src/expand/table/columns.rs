@@ -1,0 +1,142 @@
+//! The table's module: a typed column constant per field, its marker type, and the unique keys
+//! `ON CONFLICT` may name.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::private;
+use super::relations::relation_consts;
+use crate::model::Table;
+
+/// `pub mod users { pub const email: Column<User, String> = …; }`
+pub(super) fn column_module(table: &Table<'_>, with_relations: bool) -> TokenStream {
+    let p = &private(&table.krate);
+    let ident = &table.item.ident;
+    let vis = &table.item.vis;
+    let module = &table.module;
+    let schema = match &table.schema {
+        Some(s) => {
+            let s = &s.value;
+            quote!(#p::Some(#s))
+        }
+        None => quote!(#p::None),
+    };
+    let table_name = &table.sql_name.value;
+    let consts = table.columns.iter().enumerate().map(|(index, c)| {
+        let field = c.ident;
+        let ty = c.ty;
+        let name = &c.sql_name.value;
+        let doc = format!("Column `{name}` of table `{table_name}` (field `{ident}::{field}`).");
+        quote! {
+            #[doc = #doc]
+            pub const #field: #p::Column<super::#ident, #ty, __columns::#field> = #p::Column::new(#schema, #table_name, #name, #index);
+            #[doc(hidden)]
+            pub type #field = #p::Column<super::#ident, #ty, __columns::#field>;
+        }
+    });
+    let markers = table.columns.iter().map(|c| {
+        let field = c.ident;
+        quote!(pub enum #field {})
+    });
+    let unique_keys = unique_keys(table).into_iter().map(|key| {
+        let markers = key.iter().map(|&i| {
+            let field = table.columns[i].ident;
+            quote!(__columns::#field)
+        });
+        if key.len() == 1 {
+            quote!(impl #p::UniqueKey<super::#ident> for #(#markers)* {})
+        } else {
+            quote!(impl #p::UniqueKey<super::#ident> for (#(#markers,)*) {})
+        }
+    });
+    let relations = if with_relations {
+        relation_consts(table)
+    } else {
+        TokenStream::new()
+    };
+    let doc = format!(
+        "The columns and relations of table `{table_name}` (struct [`{ident}`]), for queries."
+    );
+    quote! {
+        #[doc = #doc]
+        #[allow(non_upper_case_globals, non_camel_case_types, dead_code)]
+        #vis mod #module {
+            #[allow(unused_imports)]
+            use super::*;
+            #(#consts)*
+            #relations
+            /// One type per column, telling the columns apart in the types (`ON CONFLICT`
+            /// names only a unique key).
+            #[doc(hidden)]
+            pub mod __columns {
+                #(#markers)*
+            }
+            #(#unique_keys)*
+        }
+    }
+}
+
+/// The column sets, by index, that `ON CONFLICT` can name: each primary key, unique constraint
+/// and plain-column unique index without a predicate, in every order of its columns (up to
+/// four, the largest tuple a conflict target takes), once each.
+pub(super) fn unique_keys(table: &Table<'_>) -> Vec<Vec<usize>> {
+    let mut sets: Vec<Vec<usize>> = Vec::new();
+    let mut add = |columns: Vec<usize>| {
+        let mut sorted = columns.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        if sorted.len() == columns.len()
+            && (1..=4).contains(&columns.len())
+            && !sets.iter().any(|set| {
+                let mut other = set.clone();
+                other.sort_unstable();
+                other == sorted
+            })
+        {
+            sets.push(columns);
+        }
+    };
+    if let Some(pk) = &table.primary_key {
+        add(pk.columns.clone());
+    }
+    for unique in &table.uniques {
+        add(unique.columns.clone());
+    }
+    for index in table
+        .indexes
+        .iter()
+        .filter(|i| i.unique && i.predicate.is_none())
+    {
+        let columns: Option<Vec<usize>> = index
+            .keys
+            .iter()
+            .map(|key| match key.target {
+                crate::model::IndexTarget::Column(i) => Some(i),
+                crate::model::IndexTarget::Expression(_) => None,
+            })
+            .collect();
+        if let Some(columns) = columns {
+            add(columns);
+        }
+    }
+    let mut orders = Vec::new();
+    for set in sets {
+        permutations(&set, &mut Vec::new(), &mut orders);
+    }
+    orders
+}
+
+/// Every order of `rest` after `prefix`, pushed to `out`.
+fn permutations(rest: &[usize], prefix: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+    if rest.is_empty() {
+        out.push(prefix.clone());
+        return;
+    }
+    for (i, &item) in rest.iter().enumerate() {
+        let mut remaining = rest.to_vec();
+        remaining.remove(i);
+        prefix.push(item);
+        permutations(&remaining, prefix, out);
+        prefix.pop();
+    }
+}

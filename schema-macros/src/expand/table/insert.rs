@@ -1,0 +1,219 @@
+//! The insert row (`NewUser`): a typestate builder whose required columns must be set before
+//! it is `Insertable`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::private;
+use crate::model::{Column, Table};
+
+/// Whether an insert must give the column a value: NOT NULL, no default, no identity.
+pub(super) fn is_required(column: &Column<'_>) -> bool {
+    !column.nullable && column.default().is_none() && column.attrs.identity.is_none()
+}
+
+/// `NewUser`: the insert row, with one typestate parameter per required column, so that an
+/// insert that leaves one out does not compile.
+pub(super) fn new_row(table: &Table<'_>) -> TokenStream {
+    let p = &private(&table.krate);
+    let ident = &table.item.ident;
+    let vis = &table.item.vis;
+    let new_ident = syn::Ident::new(&format!("New{ident}"), ident.span());
+    let checks_module = syn::Ident::new(&format!("__new_{}", table.module), Span::call_site());
+    let table_name = &table.sql_name.value;
+    let required: Vec<usize> = (0..table.columns.len())
+        .filter(|&i| is_required(&table.columns[i]))
+        .collect();
+    let params: Vec<syn::Ident> = (0..required.len())
+        .map(|k| syn::Ident::new(&format!("R{k}"), Span::call_site()))
+        .collect();
+    let field_name = |c: &Column<'_>| c.ident.to_string().trim_start_matches("r#").to_string();
+    let markers: Vec<syn::Ident> = required
+        .iter()
+        .map(|&i| {
+            syn::Ident::new(
+                &format!("{}_is_set", field_name(&table.columns[i])),
+                Span::call_site(),
+            )
+        })
+        .collect();
+
+    // The columns an insert can set (an `identity = always` column takes no value), each kept
+    // typed in the row until the statement is built.
+    let settable: Vec<(usize, &Column<'_>)> = table
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.attrs.identity.as_ref().is_some_and(|i| i.value))
+        .collect();
+    let values_ident = syn::Ident::new(&format!("__{new_ident}Values"), Span::call_site());
+    let mut setters = Vec::new();
+    for &(index, column) in &settable {
+        let field = column.ident;
+        let ty = column.ty;
+        let doc = format!("Sets column `{}`.", column.sql_name.value);
+        match required.iter().position(|&i| i == index) {
+            Some(k) => {
+                let out: Vec<TokenStream> = params
+                    .iter()
+                    .enumerate()
+                    .map(|(j, param)| if j == k { quote!(#p::Provided) } else { quote!(#param) })
+                    .collect();
+                setters.push(quote! {
+                    #[doc = #doc]
+                    pub fn #field(self, value: impl ::std::convert::Into<#ty>) -> #new_ident<#(#out),*> {
+                        let mut values = self.values;
+                        values.#field = ::std::option::Option::Some(::std::convert::Into::<#ty>::into(value));
+                        #new_ident { values, _state: #p::PhantomData }
+                    }
+                });
+            }
+            None => setters.push(quote! {
+                #[doc = #doc]
+                pub fn #field(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
+                    self.values.#field = ::std::option::Option::Some(::std::convert::Into::<#ty>::into(value));
+                    self
+                }
+            }),
+        }
+    }
+    let value_fields: Vec<TokenStream> = settable
+        .iter()
+        .map(|(_, c)| {
+            let (field, ty) = (c.ident, c.ty);
+            quote!(#field: ::std::option::Option<#ty>)
+        })
+        .collect();
+    let fields: Vec<&syn::Ident> = settable.iter().map(|(_, c)| c.ident).collect();
+    let indexes: Vec<usize> = settable.iter().map(|(i, _)| *i).collect();
+    let types: Vec<&syn::Type> = settable.iter().map(|(_, c)| c.ty).collect();
+    let width = settable.len();
+    let slots: Vec<usize> = (0..width).collect();
+    let array_params: Vec<TokenStream> = settable
+        .iter()
+        .map(|(_, c)| {
+            let ty = c.ty;
+            let array = syn::Ident::new(&format!("__{}", field_name(c)), Span::call_site());
+            quote_spanned!(ty.span()=> <#ty as #p::ColumnValue>::array_param(#array))
+        })
+        .collect();
+    // The column arrays of `into_column_arrays`, named apart from its other locals.
+    let arrays: Vec<syn::Ident> = settable
+        .iter()
+        .map(|(_, c)| syn::Ident::new(&format!("__{}", field_name(c)), Span::call_site()))
+        .collect();
+
+    let traits = required.iter().zip(&markers).map(|(&i, marker)| {
+        let column = &table.columns[i];
+        let name = &column.sql_name.value;
+        let field = field_name(column);
+        let message = format!("the new `{table_name}` row leaves out `{field}`, which is required");
+        let label = format!("`{field}` is not set");
+        let note =
+            format!("set it with `.{field}(…)`: column \"{name}\" is NOT NULL and has no default");
+        quote! {
+            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+            pub trait #marker {}
+            #[diagnostic::do_not_recommend]
+            impl #marker for #p::Provided {}
+        }
+    });
+    let doc = format!(
+        "A new row of table `{table_name}`, for [`{ident}`]'s inserts: `{new_ident}::new()`, then one setter per \
+         column. The required columns (NOT NULL, no default) must be set before the row can be inserted; the \
+         others take their default."
+    );
+    quote! {
+        #[doc = #doc]
+        #vis struct #new_ident<#(#params = #p::Missing),*> {
+            values: #values_ident,
+            _state: #p::PhantomData<fn() -> (#(#params,)*)>,
+        }
+
+        /// The values a new row has set, typed.
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #values_ident {
+            #(#value_fields,)*
+        }
+
+        impl #values_ident {
+            /// Which columns are set, in the order of the fields.
+            fn set(&self) -> [bool; #width] {
+                [#(self.#fields.is_some()),*]
+            }
+        }
+
+        impl #new_ident {
+            /// A row with no column set yet.
+            pub fn new() -> Self {
+                #new_ident {
+                    values: #values_ident { #(#fields: ::std::option::Option::None),* },
+                    _state: #p::PhantomData,
+                }
+            }
+        }
+
+        impl<#(#params),*> #new_ident<#(#params),*> {
+            #(#setters)*
+        }
+
+        impl<#(#params),*> ::std::fmt::Debug for #new_ident<#(#params),*> {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                let set = self.values.set().iter().filter(|s| **s).count();
+                f.debug_struct(::std::stringify!(#new_ident)).field("columns_set", &set).finish()
+            }
+        }
+
+        impl<#(#params: #checks_module::#markers),*> #p::Insertable<#ident> for #new_ident<#(#params),*> {
+            fn into_values(self) -> #p::Vec<(usize, #p::Param)> {
+                let mut out = #p::Vec::with_capacity(#width);
+                #(
+                    if let ::std::option::Option::Some(value) = self.values.#fields {
+                        out.push((#indexes, <#types as #p::ColumnValue>::into_param(value)));
+                    }
+                )*
+                out
+            }
+
+            fn into_column_arrays(rows: #p::Vec<Self>) -> ::std::result::Result<#p::Vec<(usize, #p::Param)>, #p::Vec<Self>> {
+                let set = match rows.first() {
+                    ::std::option::Option::Some(first) => first.values.set(),
+                    ::std::option::Option::None => return ::std::result::Result::Err(rows),
+                };
+                let columns = &<#ident as #p::Table>::table().columns;
+                let unfit = rows.iter().any(|row| row.values.set() != set)
+                    || [#(#indexes),*].iter().zip(set).any(|(&index, set)| set && columns[index].array_dims > 0);
+                if unfit {
+                    return ::std::result::Result::Err(rows);
+                }
+                let count = rows.len();
+                #(
+                    let mut #arrays: #p::Vec<#types> = #p::Vec::with_capacity(if set[#slots] { count } else { 0 });
+                )*
+                for row in rows {
+                    #(
+                        if let ::std::option::Option::Some(value) = row.values.#fields {
+                            #arrays.push(value);
+                        }
+                    )*
+                }
+                let mut out: #p::Vec<(usize, #p::Param)> = #p::Vec::new();
+                #(
+                    if set[#slots] {
+                        out.push((#indexes, #array_params));
+                    }
+                )*
+                ::std::result::Result::Ok(out)
+            }
+        }
+
+        /// Which required columns a new row has set (compile-time checks of inserts).
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis mod #checks_module {
+            #(#traits)*
+        }
+    }
+}
