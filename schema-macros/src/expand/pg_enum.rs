@@ -5,11 +5,10 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{opt_str, str, str_list};
-use crate::attr::{self, Sp};
+use crate::attr;
+use crate::check;
 use crate::ctxt::Ctxt;
-use crate::naming;
-
-const MAX_IDENTIFIER_BYTES: usize = 63;
+use crate::model::pg_enum::PgEnum;
 
 pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut item: syn::ItemEnum = match syn::parse2(input) {
@@ -24,77 +23,28 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     let cx = Ctxt::new();
     let attrs = attr::parse_enum_attrs(&cx, args);
+    let def = PgEnum::from_item(&cx, attrs, &item);
+    check::pg_enum(&cx, &def);
     let ident = &item.ident;
-    let name = attrs
-        .name
-        .clone()
-        .unwrap_or_else(|| Sp::new(naming::snake_case(&ident.to_string()), ident.span()));
-    if name.value.len() > MAX_IDENTIFIER_BYTES {
-        cx.error_at(
-            name.span,
-            format!(
-                "the enum name \"{}\" is longer than PostgreSQL's 63 bytes",
-                name.value
-            ),
-        );
-    }
-    if !item.generics.params.is_empty() {
-        cx.error_spanned_by(&item.generics, "a `#[pg_enum]` cannot be generic");
-    }
-    if item.variants.is_empty() {
-        cx.error_spanned_by(ident, "a Postgres enum needs at least one variant");
-    }
-    let rule = attrs
-        .rename_all
-        .as_ref()
-        .map(|r| r.value.as_str())
-        .unwrap_or("snake_case");
-    let mut labels: Vec<(syn::Ident, String)> = Vec::new();
-    for variant in &item.variants {
-        if !matches!(variant.fields, syn::Fields::Unit) {
-            cx.error_spanned_by(
-                &variant.fields,
-                "a `#[pg_enum]` variant cannot have fields: each variant is one label",
-            );
-        }
-        let label = attr::variant_label(&cx, variant);
-        let (label, span) = match label {
-            Some(label) => (label.value, label.span),
-            None => (
-                naming::rename(&variant.ident.to_string(), rule),
-                variant.ident.span(),
-            ),
-        };
-        if label.is_empty() || label.len() > MAX_IDENTIFIER_BYTES {
-            cx.error_at(
-                span,
-                format!("the label \"{label}\" must be 1 to 63 bytes long"),
-            );
-        }
-        if let Some((other, _)) = labels.iter().find(|(_, l)| *l == label) {
-            cx.error_at(
-                span,
-                format!("the label \"{label}\" is already the label of `{other}`"),
-            );
-        }
-        labels.push((variant.ident.clone(), label));
-    }
+    let name = &def.name;
+    let labels: Vec<(syn::Ident, String)> = def
+        .labels
+        .iter()
+        .map(|l| (l.variant.clone(), l.value.clone()))
+        .collect();
+    let krate = def.krate.clone();
+    let pg_schema = def.schema.as_ref().map(|s| s.value.clone());
     for variant in item.variants.iter_mut() {
         variant.attrs.retain(|a| !a.path().is_ident("label"));
     }
 
-    let krate = attrs
-        .krate
-        .clone()
-        .unwrap_or_else(|| syn::parse_quote!(::schema_core));
     let p = quote!(#krate::__private);
-    let schema = opt_str(&p, attrs.schema.as_ref().map(|s| s.value.as_str()));
+    let schema = opt_str(&p, pg_schema.as_deref());
     let sql_name = str(&p, &name.value);
     let label_list = str_list(&p, labels.iter().map(|(_, l)| l.as_str()));
     let variants: Vec<&syn::Ident> = labels.iter().map(|(v, _)| v).collect();
     let label_strs: Vec<&str> = labels.iter().map(|(_, l)| l.as_str()).collect();
     let pg_name = &name.value;
-    let pg_schema = attrs.schema.as_ref().map(|s| s.value.clone());
     let schema_check = match pg_schema {
         Some(s) => quote!(ty.schema() == #s &&),
         None => quote!(),

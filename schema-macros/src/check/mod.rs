@@ -1,6 +1,10 @@
 //! Rules that need the whole table: keys, names and their lengths, combinations of attributes.
 //! Rules about types are left to the compiler, through the bounds `expand` emits.
 
+mod pg_enum;
+
+pub use pg_enum::pg_enum;
+
 use std::collections::BTreeMap;
 
 use proc_macro2::Span;
@@ -37,7 +41,7 @@ pub fn looks_like_a_call(text: &str) -> bool {
 }
 
 /// PostgreSQL keeps identifiers of at most 63 bytes and truncates longer ones silently.
-const MAX_IDENTIFIER_BYTES: usize = 63;
+pub const MAX_IDENTIFIER_BYTES: usize = 63;
 
 pub fn table(cx: &Ctxt, table: &Table<'_>) {
     primary_key(cx, table);

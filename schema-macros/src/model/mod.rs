@@ -2,6 +2,8 @@
 //! constraints and indexes with their final SQL names. Every node keeps the span of the user's
 //! token it came from, so checks made after parsing still point at it.
 
+pub mod pg_enum;
+
 use proc_macro2::{Ident, Span};
 use syn::{Path, Type};
 
