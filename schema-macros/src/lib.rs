@@ -12,6 +12,8 @@ mod ctxt;
 mod expand;
 mod model;
 mod naming;
+#[cfg(test)]
+mod tests;
 
 use proc_macro::TokenStream;
 

@@ -1,0 +1,108 @@
+//! Snapshots of what the macros expand to, one declaration of each shape, formatted: a change
+//! to the generated code shows in review as a change to these files
+//! (`schema-macros/src/snapshots/`). Accept a reviewed change with `INSTA_UPDATE=always`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// The expansion as formatted Rust.
+fn pretty(tokens: TokenStream) -> String {
+    match syn::parse2::<syn::File>(tokens.clone()) {
+        Ok(file) => prettyplease::unparse(&file),
+        Err(error) => panic!("the expansion is not Rust ({error}):\n{tokens}"),
+    }
+}
+
+fn table(args: TokenStream, item: TokenStream) -> String {
+    pretty(crate::expand::table::expand(args, item))
+}
+
+/// A plain table: a generated key, a unique column, defaults, an on-update timestamp.
+#[test]
+fn a_plain_table() {
+    insta::assert_snapshot!(table(
+        quote!(name = "users"),
+        quote! {
+            pub struct User {
+                #[column(primary_key, default = random)]
+                pub id: Uuid,
+                #[column(varchar(255), unique)]
+                pub email: String,
+                pub name: Option<String>,
+                #[column(default = now, on_update = now)]
+                pub updated_at: Timestamp,
+            }
+        },
+    ));
+}
+
+/// Foreign keys with relations both ways, soft delete, a self-reference, an index and a
+/// composite unique constraint.
+#[test]
+fn a_table_with_relations_and_soft_delete() {
+    insta::assert_snapshot!(table(
+        quote! {
+            name = "contexts",
+            soft_delete = deleted_at,
+            has_many(forks, by = contexts::parent_id),
+            index(on(owner_id)),
+            unique(on(owner_id, name))
+        },
+        quote! {
+            pub struct Context {
+                #[column(primary_key, identity)]
+                pub id: i64,
+                #[column(references = users::id, on_delete = cascade, relation = owner)]
+                pub owner_id: Uuid,
+                pub name: String,
+                #[column(references = contexts::id, on_delete = set_null, relation = parent)]
+                pub parent_id: Option<i64>,
+                pub deleted_at: Option<TimestampTz>,
+            }
+        },
+    ));
+}
+
+/// A composite primary key in a schema of its own, with a check.
+#[test]
+fn a_composite_key_in_a_schema() {
+    insta::assert_snapshot!(table(
+        quote!(
+            name = "memberships",
+            schema = "auth",
+            primary_key(team_id, user_id)
+        ),
+        quote! {
+            pub struct Membership {
+                pub team_id: i64,
+                pub user_id: i64,
+                #[column(check = "rank > 0")]
+                pub rank: i32,
+            }
+        },
+    ));
+}
+
+#[test]
+fn a_pg_enum() {
+    insta::assert_snapshot!(pretty(crate::expand::pg_enum::expand(
+        quote!(name = "user_role"),
+        quote! {
+            pub enum UserRole {
+                User,
+                #[label = "administrator"]
+                Admin,
+            }
+        },
+    )));
+}
+
+#[test]
+fn a_from_row_struct() {
+    insta::assert_snapshot!(pretty(crate::expand::from_row::expand(quote! {
+        pub struct Summary {
+            pub name: String,
+            pub projects: i64,
+        }
+    })));
+}
