@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use super::cluster::unprivileged_ids;
 use super::{err, TestingError};
 
 /// The folders holding `postgres` and `initdb` to use: `PG_BIN` when set, otherwise every
@@ -240,4 +239,12 @@ fn world_executable(file: &Path) -> bool {
     file.ancestors()
         .filter(|p| !p.as_os_str().is_empty())
         .all(|p| std::fs::metadata(p).is_ok_and(|m| m.permissions().mode() & 0o001 != 0))
+}
+
+/// `nobody`, when running as root (initdb refuses root).
+pub(super) fn unprivileged_ids() -> Option<(u32, u32)> {
+    use std::os::unix::fs::MetadataExt;
+    // /proc/self belongs to the process's effective user.
+    let euid = std::fs::metadata("/proc/self").map(|m| m.uid()).ok()?;
+    (euid == 0).then_some((65534, 65534))
 }

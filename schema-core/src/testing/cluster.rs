@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use tokio_postgres::Config;
 
-use super::binaries::{build_has_extension, major_version};
+use super::binaries::{build_has_extension, major_version, unprivileged_ids};
 use super::{err, find_bin_dirs, Target, TestingError};
 
 /// A PostgreSQL cluster started by this process from local binaries.
@@ -107,14 +107,6 @@ pub fn local_servers() -> Result<&'static [LocalServer], TestingError> {
         .as_ref()
         .map(|v| v.as_slice())
         .map_err(Clone::clone)
-}
-
-/// `nobody`, when running as root (initdb refuses root).
-pub(super) fn unprivileged_ids() -> Option<(u32, u32)> {
-    use std::os::unix::fs::MetadataExt;
-    // /proc/self belongs to the process's effective user.
-    let euid = std::fs::metadata("/proc/self").map(|m| m.uid()).ok()?;
-    (euid == 0).then_some((65534, 65534))
 }
 
 fn start_server(bin_dir: &Path) -> Result<LocalServer, TestingError> {

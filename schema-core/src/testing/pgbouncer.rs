@@ -6,7 +6,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::cluster::{free_port, private_dir, unprivileged_ids, write_private};
+use super::binaries::unprivileged_ids;
+use super::cluster::{free_port, private_dir, write_private};
 use super::{err, TestingError};
 
 /// A PgBouncer in front of a test server (Debian's `pgbouncer`), stopped when dropped.
