@@ -1,10 +1,10 @@
 //! The `#[table]` and `#[pg_enum]` attribute macros. Use them through `schema-core`, which
 //! re-exports them and documents their attributes.
 //!
-//! The crate reads in steps: `attr` reads attributes into plain structs, `model` builds the
-//! checked model of a table, `check` holds the rules that need more than one attribute,
-//! `naming` the generated constraint names, and `expand` writes the tokens. Every error is
-//! collected (`ctxt`) and reported in one build, at the user's token.
+//! Both macros read in the same steps: `attr` reads attributes into plain structs, `model`
+//! builds the model of a table or an enum, `check` holds the rules that need more than one
+//! attribute, `naming` the generated constraint names, and `expand` writes the tokens. Every
+//! error is collected (`ctxt`) and reported in one build, at the user's token.
 
 mod attr;
 mod check;
