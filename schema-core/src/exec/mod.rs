@@ -12,6 +12,7 @@ mod log;
 #[cfg(feature = "pool")]
 mod pool;
 mod pooler;
+mod replicas;
 mod run;
 mod tx;
 
@@ -25,6 +26,7 @@ pub use pool::DbPool;
 #[cfg(feature = "pool")]
 pub use pool::Pool;
 pub use pooler::ParamTypes;
+pub use replicas::{Reader, ReplicaOptions, ReplicaStatus, Replicated};
 pub(crate) use run::{execute, query};
 pub use run::{raw_execute, raw_query};
 pub use tx::Tx;
@@ -63,6 +65,12 @@ pub trait Executor: Sync {
     /// The connection cannot be trusted any more: a pooled one is closed when dropped.
     #[doc(hidden)]
     fn note_broken(&self) {}
+
+    /// A handle over a primary and replicas, which chooses the server of each statement.
+    #[doc(hidden)]
+    fn replicated(&self) -> Option<&Replicated> {
+        None
+    }
 }
 
 /// A reference to an executor is one: every method forwarded.
@@ -91,6 +99,10 @@ macro_rules! forward_executor {
 
             fn note_broken(&self) {
                 (**self).note_broken()
+            }
+
+            fn replicated(&self) -> Option<&Replicated> {
+                (**self).replicated()
             }
         }
     )+};

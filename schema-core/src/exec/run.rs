@@ -30,7 +30,7 @@ pub(crate) async fn execute(
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Want {
+pub(super) enum Want {
     Rows,
     Count,
 }
@@ -45,7 +45,22 @@ const MAX_PARAMETERS: usize = 65_535;
 /// altered its table or a type it uses, or its prepared statement is gone) is evicted, and
 /// outside a transaction prepared again and retried once, which is safe because it failed before
 /// it did anything. Inside a transaction the caller gets [`Error::SchemaChanged`].
+///
+/// A handle over replicas chooses the server first (see [`Replicated`](super::Replicated)).
 async fn run(
+    exec: &(impl Executor + ?Sized),
+    sql: &str,
+    params: &[&(dyn postgres_types::ToSql + Sync)],
+    want: Want,
+) -> Result<(Vec<Row>, u64), Error> {
+    match exec.replicated() {
+        Some(set) => set.run(sql, params, want).await,
+        None => run_on(exec, sql, params, want).await,
+    }
+}
+
+/// [`run`] on the server of `exec`.
+pub(super) async fn run_on(
     exec: &(impl Executor + ?Sized),
     sql: &str,
     params: &[&(dyn postgres_types::ToSql + Sync)],

@@ -73,6 +73,8 @@ pub enum RunnerError {
     /// The connection goes through a transaction-mode pooler, which does not keep the runner's
     /// session-level lock.
     ThroughPooler,
+    /// The connection is to a read replica (a hot standby), where nothing can be migrated.
+    Replica,
     /// The command line's runtime could not start.
     Runtime(String),
     /// A `.sql` file in the migrations folder that the journal does not list.
@@ -140,6 +142,11 @@ impl fmt::Display for RunnerError {
         match self {
             RunnerError::NoDatabaseUrl => f.write_str(
                 "this command needs a database: pass --database-url or set DATABASE_URL",
+            ),
+            RunnerError::Replica => f.write_str(
+                "this connection is to a read replica (the server is in recovery: a hot standby, or \
+                 a Neon read replica endpoint), where nothing can be written; migrations run on the \
+                 primary, and replicas follow it. Use the primary's URL",
             ),
             RunnerError::Runtime(message) => write!(f, "cannot start the runtime: {message}"),
             RunnerError::BadUrl(message) => f.write_str(message),

@@ -24,6 +24,7 @@ pub async fn push(
     allow_data_loss: bool,
     on_statement: &mut (dyn FnMut(&str) + Send),
 ) -> Result<Vec<String>, MigrateError> {
+    runner::refuse_replica(client).await?;
     let quoted = quote_ident(PUSH_TABLE);
     // Read before the transaction: the runner's status opens statements of its own.
     let exists: bool = client

@@ -150,7 +150,20 @@ where
         Ok(rows.pop())
     }
 
+    /// Both statements on one server: through a handle over replicas, one reader, so that the
+    /// children are read from the data the parents were.
     async fn load(
+        &self,
+        exec: &(impl Executor + ?Sized),
+        parents: &Select<P, P>,
+    ) -> Result<Vec<(P, K::Wrap<N::Item>)>, Error> {
+        match exec.replicated() {
+            Some(set) => self.load_on(&*set.reader().await, parents).await,
+            None => self.load_on(exec, parents).await,
+        }
+    }
+
+    async fn load_on(
         &self,
         exec: &(impl Executor + ?Sized),
         parents: &Select<P, P>,

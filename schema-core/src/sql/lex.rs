@@ -213,6 +213,56 @@ pub(crate) fn transaction_effect(statement: &str) -> Option<bool> {
 
 /// Whether a statement begins, ends or marks a transaction (`BEGIN`, `COMMIT`, `SAVEPOINT`,
 /// `PREPARE TRANSACTION`, …).
+/// Whether `sql` is one statement that only reads, as far as its text says: it begins with
+/// `SELECT`, `WITH`, `VALUES`, `TABLE` or `SHOW`, and no word of its code writes or locks
+/// (`INSERT`, `UPDATE`, `DELETE`, `MERGE`, `INTO`, `FOR SHARE`, `LOCK`…). Names in quotes, strings and
+/// comments are not code. What it cannot see (a function that writes) a standby refuses, and
+/// the statement runs on the primary.
+pub(crate) fn is_read_only(sql: &str) -> bool {
+    let mut first = None;
+    for (piece, text) in pieces(sql) {
+        match piece {
+            // A statement ended: what follows is not one read.
+            Piece::Semicolon if first.is_some() => return false,
+            Piece::Code => {
+                for word in text
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .filter(|w| !w.is_empty())
+                {
+                    let word = word.to_ascii_uppercase();
+                    if first.is_none() {
+                        if !matches!(
+                            word.as_str(),
+                            "SELECT" | "WITH" | "VALUES" | "TABLE" | "SHOW"
+                        ) {
+                            return false;
+                        }
+                        first = Some(());
+                    } else if matches!(
+                        word.as_str(),
+                        "INSERT"
+                            | "UPDATE"
+                            | "DELETE"
+                            | "MERGE"
+                            | "INTO"
+                            | "SHARE"
+                            | "LOCK"
+                            | "CALL"
+                            | "COPY"
+                    ) {
+                        return false;
+                    }
+                }
+            }
+            Piece::QuotedIdent | Piece::Literal | Piece::DollarQuoted if first.is_none() => {
+                return false;
+            }
+            _ => {}
+        }
+    }
+    first.is_some()
+}
+
 pub(crate) fn is_transaction_control(statement: &str) -> bool {
     transaction_effect(statement).is_some()
 }
@@ -220,6 +270,33 @@ pub(crate) fn is_transaction_control(statement: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_are_told_from_writes_by_their_code() {
+        for read in [
+            "SELECT \"id\" FROM \"users\" WHERE \"email\" = $1",
+            "select count(*) from users",
+            "WITH t AS (SELECT 1) SELECT * FROM t",
+            "SELECT \"update\", 'delete' FROM \"insert\" -- for update",
+            "VALUES (1)",
+        ] {
+            assert!(is_read_only(read), "{read}");
+        }
+        for write in [
+            "INSERT INTO users VALUES (1)",
+            "UPDATE users SET a = 1",
+            "WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d",
+            "SELECT * FROM users FOR UPDATE",
+            "SELECT * FROM users FOR KEY SHARE SKIP LOCKED",
+            "SELECT * INTO copy FROM users",
+            "SELECT 1; SELECT 2",
+            "BEGIN",
+            "\"select\"",
+            "",
+        ] {
+            assert!(!is_read_only(write), "{write}");
+        }
+    }
 
     #[test]
     fn statements_split_at_semicolons_outside_quotes_bodies_and_comments() {

@@ -79,6 +79,51 @@ impl LocalServer {
         }
     }
 
+    /// Stops the server (a fast shutdown: connections are cut, nothing is lost) and keeps it
+    /// stopped until [`LocalServer::start_again`]; returns once it is down. For a server of the
+    /// test's own.
+    pub fn stop_for_now(&self) -> Result<(), TestingError> {
+        let pid_file = self.root.join("data").join("postmaster.pid");
+        let text =
+            std::fs::read_to_string(&pid_file).map_err(|_| err("the server is not running"))?;
+        let pid = text.lines().next().unwrap_or_default().trim().to_string();
+        for flag in ["held", "restart"] {
+            std::fs::write(self.root.join(flag), b"")
+                .map_err(|e| err(format!("cannot hold the server: {e}")))?;
+        }
+        let signalled = Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .map_err(|e| err(format!("cannot run kill: {e}")))?;
+        if !signalled.success() {
+            return Err(err(format!("cannot signal the server (pid {pid})")));
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while pid_file.exists() {
+            if Instant::now() > deadline {
+                return Err(err("the server did not stop within 60 s"));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(())
+    }
+
+    /// Starts a server stopped by [`LocalServer::stop_for_now`] again, on the same data and
+    /// port; returns once it accepts connections.
+    pub fn start_again(&self) -> Result<(), TestingError> {
+        std::fs::remove_file(self.root.join("held"))
+            .map_err(|e| err(format!("the server is not held: {e}")))?;
+        let pid_file = self.root.join("data").join("postmaster.pid");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !accepts_connections(&pid_file) {
+            if Instant::now() > deadline {
+                return Err(err("the server did not start again within 60 s"));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(())
+    }
+
     /// Whether the build ships extension `name` (whether `CREATE EXTENSION` can work).
     pub fn has_extension(&self, name: &str) -> bool {
         build_has_extension(&self.bin_dir, name)
@@ -132,6 +177,14 @@ pub fn start_custom_server(setup: &ServerSetup) -> Result<LocalServer, TestingEr
     start_server_with(&dirs[0], setup)
 }
 
+/// Starts a cluster of its own from the build in `bin_dir`; see [`start_custom_server`].
+pub fn start_custom_server_in(
+    bin_dir: &Path,
+    setup: &ServerSetup,
+) -> Result<LocalServer, TestingError> {
+    start_server_with(bin_dir, setup)
+}
+
 /// A new folder under the temporary directory, named for `what` and this process, owned by the
 /// unprivileged user the servers run as (when running as root).
 pub(super) fn private_dir(what: &str, ids: Option<(u32, u32)>) -> Result<PathBuf, TestingError> {
@@ -158,6 +211,13 @@ fn start_server_with(bin_dir: &Path, setup: &ServerSetup) -> Result<LocalServer,
     })
 }
 
+/// Runs `cmd` as the unprivileged user, when there is one.
+pub(super) fn as_user(cmd: &mut Command, ids: Option<(u32, u32)>) {
+    if let Some((uid, gid)) = ids {
+        cmd.uid(uid).gid(gid);
+    }
+}
+
 fn initdb_and_start(
     bin_dir: &Path,
     major: u32,
@@ -166,11 +226,6 @@ fn initdb_and_start(
     setup: &ServerSetup,
 ) -> Result<LocalServer, TestingError> {
     let data = root.join("data");
-    let as_user = |cmd: &mut Command| {
-        if let Some((uid, gid)) = ids {
-            cmd.uid(uid).gid(gid);
-        }
-    };
 
     let mut initdb = Command::new(bin_dir.join("initdb"));
     initdb
@@ -186,7 +241,7 @@ fn initdb_and_start(
             "--locale=C",
         ])
         .stdin(Stdio::null());
-    as_user(&mut initdb);
+    as_user(&mut initdb, ids);
     let out = initdb.output().map_err(|e| {
         err(format!(
             "cannot run {}/initdb: {e}{}",
@@ -223,14 +278,27 @@ fn initdb_and_start(
         .iter()
         .map(|(name, value)| format!(" -c {name}={value}"))
         .collect();
+    start_watchdog(bin_dir, major, ids, root, &extra)
+}
 
+/// Starts `postgres` on the data folder `root/data` under a watchdog shell, and returns once it
+/// accepts connections (a primary, or a hot standby).
+pub(super) fn start_watchdog(
+    bin_dir: &Path,
+    major: u32,
+    ids: Option<(u32, u32)>,
+    root: &Path,
+    extra: &str,
+) -> Result<LocalServer, TestingError> {
+    let data = root.join("data");
     let port = free_port()?;
     // The watchdog: starts postgres, and when our end of its stdin closes (this process
     // exited, even by a signal) stops it and removes the cluster's folder.
     // It ignores the signals that end a whole process group (Ctrl-C, `timeout`, `kill -- -pgid`),
     // so that it is still there to clean up; postgres sets its own handlers.
     // A server that exits while `$PG_ROOT/restart` exists (see `LocalServer::crash_and_restart`)
-    // is started again on the same data.
+    // is started again on the same data, once `$PG_ROOT/held` is gone (see
+    // `LocalServer::stop_for_now`).
     let script = r#"
 trap '' HUP INT TERM
 exec 3<&0
@@ -245,6 +313,8 @@ while :; do
     wait "$pid"
     if [ -e "$PG_ROOT/restart" ] && [ ! -e "$PG_ROOT/stop" ]; then
         rm -f "$PG_ROOT/restart"
+        while [ -e "$PG_ROOT/held" ] && [ ! -e "$PG_ROOT/stop" ]; do sleep 0.05; done
+        [ -e "$PG_ROOT/stop" ] && break
         continue
     fi
     break
@@ -261,7 +331,7 @@ rm -rf "$PG_ROOT"
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    as_user(&mut watchdog);
+    as_user(&mut watchdog, ids);
     let mut child = watchdog
         .spawn()
         .map_err(|e| err(format!("cannot start postgres: {e}")))?;
@@ -269,11 +339,8 @@ rm -rf "$PG_ROOT"
     let pid_file = data.join("postmaster.pid");
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        // postmaster.pid's eighth line is the server's status; "ready" once it accepts connections.
-        if let Ok(text) = std::fs::read_to_string(&pid_file) {
-            if text.lines().nth(7).map(str::trim) == Some("ready") {
-                break;
-            }
+        if accepts_connections(&pid_file) {
+            break;
         }
         if let Ok(Some(status)) = child.try_wait() {
             let mut log = String::new();
@@ -299,6 +366,17 @@ rm -rf "$PG_ROOT"
         port,
         root: root.to_path_buf(),
         _watchdog: Mutex::new(child),
+    })
+}
+
+/// Whether the server of `pid_file` accepts connections: postmaster.pid's eighth line is the
+/// server's status, "ready" (or "standby", a hot standby) once it does.
+fn accepts_connections(pid_file: &Path) -> bool {
+    std::fs::read_to_string(pid_file).is_ok_and(|text| {
+        matches!(
+            text.lines().nth(7).map(str::trim),
+            Some("ready" | "standby")
+        )
     })
 }
 

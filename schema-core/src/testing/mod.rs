@@ -13,10 +13,14 @@
 mod binaries;
 mod cluster;
 mod pgbouncer;
+mod replica;
 
 pub use binaries::find_bin_dirs;
-pub use cluster::{local_servers, start_custom_server, LocalServer, ServerSetup};
+pub use cluster::{
+    local_servers, start_custom_server, start_custom_server_in, LocalServer, ServerSetup,
+};
 pub use pgbouncer::PgBouncer;
+pub use replica::ReplicaPair;
 
 use std::fmt;
 

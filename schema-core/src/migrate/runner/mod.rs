@@ -94,11 +94,26 @@ pub(super) fn db(source: tokio_postgres::Error, context: &str) -> MigrateError {
     MigrateError::Database(format!("{context}: {message}"))
 }
 
+/// Refuses a read replica (a hot standby): nothing can be migrated there, and its schema comes
+/// from its primary.
+pub(super) async fn refuse_replica(client: &Client) -> Result<(), MigrateError> {
+    let standby: bool = client
+        .query_one("SELECT pg_is_in_recovery()", &[])
+        .await
+        .map_err(|e| db(e, "cannot ask the server whether it is a replica"))?
+        .get(0);
+    if standby {
+        return Err(MigrateError::Runner(RunnerError::Replica));
+    }
+    Ok(())
+}
+
 pub(super) async fn lock(
     client: &Client,
     wait: Duration,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<(), MigrateError> {
+    refuse_replica(client).await?;
     let deadline = Instant::now() + wait;
     let mut told = false;
     loop {
