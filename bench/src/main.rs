@@ -6,6 +6,7 @@
 mod migrations;
 mod queries;
 mod render;
+mod replicas;
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -84,10 +85,10 @@ fn main() {
         }
         if let Some(unknown) = only.iter().find(|n| {
             !queries::SCENARIOS.contains(&n.as_str())
-                && !["render", "migrations", "build"].contains(&n.as_str())
+                && !["render", "migrations", "build", "replicas"].contains(&n.as_str())
         }) {
             fail(&format!(
-                "unknown scenario `{unknown}`; the scenarios are {}, render, migrations, build",
+                "unknown scenario `{unknown}`; the scenarios are {}, render, migrations, build, replicas",
                 queries::SCENARIOS.join(", ")
             ));
         }
@@ -97,13 +98,16 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let (server, rows, memory) = if queries::SCENARIOS.iter().any(|s| wants(s)) {
+    let (server, mut rows, memory) = if queries::SCENARIOS.iter().any(|s| wants(s)) {
         runtime
             .block_on(queries::run(only.as_deref()))
             .unwrap_or_else(|e| panic!("the query benchmarks failed: {e}"))
     } else {
         ("(no database)".to_string(), Vec::new(), None)
     };
+    if wants("replicas") {
+        rows.push(replicas::run().unwrap_or_else(|e| panic!("the replica benchmark failed: {e}")));
+    }
     let migration_report = if wants("migrations") {
         migrations::run()
     } else {

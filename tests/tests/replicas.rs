@@ -18,6 +18,48 @@ pub struct Note {
     pub body: String,
 }
 
+/// Log lines written through `tracing`, kept for the test to read.
+#[derive(Clone, Default)]
+struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Buffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buffer {
+    type Writer = Buffer;
+    fn make_writer(&'a self) -> Buffer {
+        self.clone()
+    }
+}
+
+impl Buffer {
+    /// Captures this thread's events of target `schema_core::replicas` from now on.
+    fn capture(&self) -> tracing::subscriber::DefaultGuard {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(self.clone())
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap())
+            .lines()
+            .filter(|l| l.contains("schema_core::replicas"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
 /// A database `app` with the notes table on the pair's primary, once the standby has it too.
 async fn app_database(pair: &ReplicaPair) -> (String, String) {
     let (admin, standby_admin) = (pair.primary_url("postgres"), pair.standby_url("postgres"));
@@ -152,6 +194,23 @@ async fn reads_go_to_the_replica_writes_to_the_primary_and_reads_see_the_writes(
             assert_eq!(Note::select().count(&through_pooler).await.unwrap(), 2);
         }
 
+        // With the primary in the rotation, reads take turns on both.
+        let both = Replicated::connect_with(
+            &primary,
+            &[&standby],
+            ReplicaOptions::default().read_from_primary(),
+        )
+        .await
+        .unwrap();
+        let mut servers = Vec::new();
+        for _ in 0..4 {
+            servers.push(where_read(&both).await.unwrap().0);
+        }
+        assert!(
+            servers.contains(&true) && servers.contains(&false),
+            "{servers:?}"
+        );
+
         // The migration runner refuses the replica, naming the fix.
         let mut replica_client = connect(&standby).await;
         let dir = MigrationsDir::new(std::env::temp_dir().join("schema-replicas-none"));
@@ -166,8 +225,10 @@ async fn reads_go_to_the_replica_writes_to_the_primary_and_reads_see_the_writes(
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "current_thread")]
 async fn a_standby_stopped_mid_run_is_skipped_then_used_again() {
+    let log = Buffer::default();
+    let _capture = log.capture();
     for pair in ReplicaPair::start_all().unwrap() {
         let version = pair.primary.major_version();
         let (primary, standby) = app_database(&pair).await;
@@ -221,11 +282,24 @@ async fn a_standby_stopped_mid_run_is_skipped_then_used_again() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         assert!(!db.status()[0].down);
+        let said = log.text();
+        let name = format!("127.0.0.1:{}", pair.standby.port());
+        assert!(
+            said.contains("replica down: skipped") && said.contains(&name),
+            "PG {version}: {said}"
+        );
+        assert!(said.contains("connected again: back in use"), "{said}");
+        assert!(
+            !said.contains("postgresql://"),
+            "no URL in the logs: {said}"
+        );
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "current_thread")]
 async fn a_replica_whose_replay_is_paused_is_detected_and_skipped() {
+    let log = Buffer::default();
+    let _capture = log.capture();
     for pair in ReplicaPair::start_all().unwrap() {
         let version = pair.primary.major_version();
         let (primary, standby) = app_database(&pair).await;
@@ -302,6 +376,12 @@ async fn a_replica_whose_replay_is_paused_is_detected_and_skipped() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         assert!(!db.status()[0].lagging);
+        let said = log.text();
+        assert!(
+            said.contains("replica lags: skipped"),
+            "PG {version}: {said}"
+        );
+        assert!(said.contains("replica caught up: back in use"), "{said}");
     }
 }
 

@@ -42,6 +42,9 @@ pub struct ReplicaOptions {
     pub retry_after: Duration,
     /// How long connecting to a replica, or measuring it, may take (5 s).
     pub connect_timeout: Duration,
+    /// The primary takes its turn at reads too, as one more server of the rotation (off: it
+    /// reads only when no replica can).
+    pub read_from_primary: bool,
 }
 
 impl Default for ReplicaOptions {
@@ -53,6 +56,7 @@ impl Default for ReplicaOptions {
             wait_for_replay: Duration::from_secs(1),
             retry_after: Duration::from_secs(1),
             connect_timeout: Duration::from_secs(5),
+            read_from_primary: false,
         }
     }
 }
@@ -80,6 +84,12 @@ impl ReplicaOptions {
     /// Tries a failed replica again after `after` (doubling while it keeps failing).
     pub fn retry_after(mut self, after: Duration) -> Self {
         self.retry_after = after;
+        self
+    }
+
+    /// Lets the primary take its turn at reads, beside the replicas.
+    pub fn read_from_primary(mut self) -> Self {
+        self.read_from_primary = true;
         self
     }
 
@@ -372,6 +382,10 @@ impl Replicated {
         let deadline = Instant::now() + self.options.wait_for_replay;
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         let count = self.replicas.len();
+        if self.options.read_from_primary && start % (count + 1) == count {
+            tracing::trace!(target: "schema_core::replicas", "read on the primary, by turn");
+            return None;
+        }
         for step in 0..count {
             let replica = &self.replicas[(start + step) % count];
             {
