@@ -4,7 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-use schema_core::exec::{raw_execute, raw_query, ReplicaOptions, Replicated, Value};
+use schema_core::exec::{
+    raw_execute, raw_query, ReplicaOptions, Replicated, ReplicatedPool, Value,
+};
 use schema_core::migrate::runner::{self, RunnerOptions};
 use schema_core::migrate::{MigrateError, MigrationsDir, RunnerError};
 use schema_core::prelude::*;
@@ -193,6 +195,31 @@ async fn reads_go_to_the_replica_writes_to_the_primary_and_reads_see_the_writes(
             assert!(where_read(&through_pooler).await.unwrap().0);
             assert_eq!(Note::select().count(&through_pooler).await.unwrap(), 2);
         }
+
+        // Pooled: handles from one pool share what is known of the replicas and the writes: a
+        // read through one handle sees a write made through another, on the replica.
+        let pool = ReplicatedPool::new(
+            &primary,
+            &[&standby],
+            4,
+            ReplicaOptions::default().read_your_writes(Duration::from_secs(10)),
+        )
+        .unwrap();
+        let (before_standby, before) = where_read(&pool.get().await.unwrap()).await.unwrap();
+        assert!(before_standby, "PG {version}");
+        {
+            let writer = pool.get().await.unwrap();
+            Note::insert(NewNote::new().body("pooled"))
+                .execute(&writer)
+                .await
+                .unwrap();
+        }
+        let reader = pool.get().await.unwrap();
+        assert_eq!(
+            where_read(&reader).await.unwrap(),
+            (true, before + 1),
+            "PG {version}"
+        );
 
         // With the primary in the rotation, reads take turns on both.
         let both = Replicated::connect_with(

@@ -26,6 +26,8 @@ pub use pool::DbPool;
 #[cfg(feature = "pool")]
 pub use pool::Pool;
 pub use pooler::ParamTypes;
+#[cfg(all(feature = "pool", feature = "tls"))]
+pub use replicas::ReplicatedPool;
 pub use replicas::{Reader, ReplicaOptions, ReplicaStatus, Replicated};
 pub(crate) use run::{execute, query};
 pub use run::{raw_execute, raw_query};

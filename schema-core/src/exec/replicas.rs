@@ -105,8 +105,14 @@ impl ReplicaOptions {
 pub struct Replicated {
     primary: Db,
     replicas: Vec<Replica>,
-    next: AtomicUsize,
+    /// What the handles of one [`ReplicatedPool`] share: the rotation, the replicas' health,
+    /// the primary's positions and the writes.
+    shared: Arc<Shared>,
+}
+
+struct Shared {
     options: ReplicaOptions,
+    next: AtomicUsize,
     /// How many writes went through the handle (with read-your-writes).
     writes: AtomicU64,
     state: Mutex<Samples>,
@@ -127,9 +133,26 @@ struct Samples {
 struct Replica {
     /// `host:port`, for logs: never the URL, which may hold a password.
     name: String,
-    url: String,
+    source: Arc<Source>,
     db: Mutex<Option<Arc<Db>>>,
-    health: Mutex<Health>,
+    health: Arc<Mutex<Health>>,
+}
+
+/// Where a replica's connections come from.
+enum Source {
+    Url(String),
+    #[cfg(all(feature = "pool", feature = "tls"))]
+    Pool(super::DbPool),
+}
+
+impl Source {
+    async fn connect(&self) -> Result<Db, Error> {
+        match self {
+            Source::Url(url) => Db::connect(url).await,
+            #[cfg(all(feature = "pool", feature = "tls"))]
+            Source::Pool(pool) => pool.get().await,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -247,18 +270,20 @@ impl Replicated {
             .iter()
             .map(|url| Replica {
                 name: server_name(url),
-                url: url.to_string(),
+                source: Arc::new(Source::Url(url.to_string())),
                 db: Mutex::new(None),
-                health: Mutex::new(Health::default()),
+                health: Arc::new(Mutex::new(Health::default())),
             })
             .collect();
         let set = Replicated {
             primary,
             replicas,
-            next: AtomicUsize::new(0),
-            options,
-            writes: AtomicU64::new(0),
-            state: Mutex::new(Samples::default()),
+            shared: Arc::new(Shared {
+                options,
+                next: AtomicUsize::new(0),
+                writes: AtomicU64::new(0),
+                state: Mutex::new(Samples::default()),
+            }),
         };
         for replica in &set.replicas {
             set.connected(replica).await;
@@ -334,8 +359,8 @@ impl Replicated {
     }
 
     fn note_write(&self) {
-        if self.options.read_your_writes {
-            self.writes.fetch_add(1, Ordering::SeqCst);
+        if self.shared.options.read_your_writes {
+            self.shared.writes.fetch_add(1, Ordering::SeqCst);
         }
     }
 
@@ -379,10 +404,10 @@ impl Replicated {
         }
         self.measure_if_due().await;
         let target = self.read_target().await;
-        let deadline = Instant::now() + self.options.wait_for_replay;
-        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let deadline = Instant::now() + self.shared.options.wait_for_replay;
+        let start = self.shared.next.fetch_add(1, Ordering::Relaxed);
         let count = self.replicas.len();
-        if self.options.read_from_primary && start % (count + 1) == count {
+        if self.shared.options.read_from_primary && start % (count + 1) == count {
             tracing::trace!(target: "schema_core::replicas", "read on the primary, by turn");
             return None;
         }
@@ -424,15 +449,18 @@ impl Replicated {
                 return Some(db);
             }
         }
-        let made = tokio::time::timeout(self.options.connect_timeout, Db::connect(&replica.url))
-            .await
-            .unwrap_or_else(|_| {
-                Err(Error::Broken(format!(
-                    "no connection within {:?}",
-                    self.options.connect_timeout
-                )))
-            })
-            .inspect(|db| db.log_parameters(Executor::log_parameters(&self.primary)));
+        let made = tokio::time::timeout(
+            self.shared.options.connect_timeout,
+            replica.source.connect(),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            Err(Error::Broken(format!(
+                "no connection within {:?}",
+                self.shared.options.connect_timeout
+            )))
+        })
+        .inspect(|db| db.log_parameters(Executor::log_parameters(&self.primary)));
         match made {
             Ok(db) => {
                 let db = Arc::new(db);
@@ -467,7 +495,7 @@ impl Replicated {
     fn mark_down(&self, replica: &Replica, error: &Error) {
         *replica.db.lock().unwrap_or_else(|e| e.into_inner()) = None;
         let mut health = replica.health.lock().unwrap_or_else(|e| e.into_inner());
-        let backoff = self.options.retry_after * 2u32.pow(health.failures.min(5));
+        let backoff = self.shared.options.retry_after * 2u32.pow(health.failures.min(5));
         health.failures += 1;
         health.down_until = Some(Instant::now() + backoff);
         tracing::warn!(target: "schema_core::replicas", replica = %replica.name, retry_in = ?backoff, error = %error, "replica down: skipped");
@@ -476,15 +504,20 @@ impl Replicated {
     /// The position reads must see, when reads must see the handle's writes. Cancel-safe: the
     /// writes counted are marked covered only once their position is stored.
     async fn read_target(&self) -> Option<u64> {
-        if !self.options.read_your_writes {
+        if !self.shared.options.read_your_writes {
             return None;
         }
-        let writes = self.writes.load(Ordering::SeqCst);
-        let covered = self.state.lock().unwrap_or_else(|e| e.into_inner()).covered;
+        let writes = self.shared.writes.load(Ordering::SeqCst);
+        let covered = self
+            .shared
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .covered;
         if writes > covered {
             match wal_position(self.primary.client(), "pg_current_wal_insert_lsn()").await {
                 Ok(position) => {
-                    let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+                    let mut state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
                     state.target = state.target.max(position);
                     state.covered = state.covered.max(writes);
                 }
@@ -494,7 +527,12 @@ impl Replicated {
                 }
             }
         }
-        let target = self.state.lock().unwrap_or_else(|e| e.into_inner()).target;
+        let target = self
+            .shared
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .target;
         (target > 0).then_some(target)
     }
 
@@ -535,7 +573,7 @@ impl Replicated {
 
     async fn replay_position(&self, db: &Db) -> Result<u64, Error> {
         tokio::time::timeout(
-            self.options.connect_timeout,
+            self.shared.options.connect_timeout,
             wal_position(db.client(), "pg_last_wal_replay_lsn()"),
         )
         .await
@@ -546,10 +584,10 @@ impl Replicated {
     /// when the last measure is older than `check_every`.
     async fn measure_if_due(&self) {
         {
-            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            let mut state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
             if state
                 .last_check
-                .is_some_and(|at| at.elapsed() < self.options.check_every)
+                .is_some_and(|at| at.elapsed() < self.shared.options.check_every)
             {
                 return;
             }
@@ -565,9 +603,9 @@ impl Replicated {
         };
         let now = Instant::now();
         let positions: Vec<(u64, Instant)> = {
-            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            let mut state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
             state.positions.push_back((position, now));
-            let keep = self.options.max_lag * 2 + self.options.check_every;
+            let keep = self.shared.options.max_lag * 2 + self.shared.options.check_every;
             while state.positions.len() > 2
                 && state
                     .positions
@@ -589,7 +627,7 @@ impl Replicated {
                         .iter()
                         .find(|(position, _)| *position > replayed)
                         .map_or(Duration::ZERO, |(_, at)| now.duration_since(*at));
-                    let lagging = lag > self.options.max_lag;
+                    let lagging = lag > self.shared.options.max_lag;
                     let mut health = replica.health.lock().unwrap_or_else(|e| e.into_inner());
                     if lagging != health.lagging {
                         if lagging {
@@ -604,6 +642,98 @@ impl Replicated {
                 Err(error) => self.mark_down(replica, &error),
             }
         }
+    }
+}
+
+/// Pools over a primary and its read replicas (features `pool` and `tls`): each
+/// [`ReplicatedPool::get`] is a [`Replicated`] handle whose connections are checked out of the
+/// servers' pools (a replica's only when a read goes there) and go back when it is dropped. The
+/// handles share the rotation, what is known of each replica (down, lagging, how far it has
+/// replayed) and, with read-your-writes, the writes: a read through any handle sees a write
+/// made through any other.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), schema_core::exec::Error> {
+/// use schema_core::exec::{ReplicaOptions, ReplicatedPool};
+/// let pool = ReplicatedPool::new(
+///     "postgresql://app@primary.internal/db",
+///     &["postgresql://app@replica-1.internal/db", "postgresql://app@replica-2.internal/db"],
+///     16,
+///     ReplicaOptions::default(),
+/// )?;
+/// let db = pool.get().await?; // a `Replicated`
+/// # Ok(()) }
+/// ```
+#[cfg(all(feature = "pool", feature = "tls"))]
+pub struct ReplicatedPool {
+    primary: super::DbPool,
+    replicas: Vec<(String, Arc<Source>, Arc<Mutex<Health>>)>,
+    shared: Arc<Shared>,
+}
+
+#[cfg(all(feature = "pool", feature = "tls"))]
+impl fmt::Debug for ReplicatedPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReplicatedPool")
+            .field("primary", &self.primary)
+            .field(
+                "replicas",
+                &self.replicas.iter().map(|r| &r.0).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+#[cfg(all(feature = "pool", feature = "tls"))]
+impl ReplicatedPool {
+    /// A pool of up to `max_size` connections to each server; none is opened until a handle
+    /// needs it. Errors only for a connection string that cannot be used.
+    pub fn new(
+        primary_url: &str,
+        replica_urls: &[&str],
+        max_size: usize,
+        options: ReplicaOptions,
+    ) -> Result<ReplicatedPool, Error> {
+        let primary = super::DbPool::new(primary_url, max_size)?;
+        let replicas = replica_urls
+            .iter()
+            .map(|url| {
+                Ok((
+                    server_name(url),
+                    Arc::new(Source::Pool(super::DbPool::new(url, max_size)?)),
+                    Arc::new(Mutex::new(Health::default())),
+                ))
+            })
+            .collect::<Result<_, Error>>()?;
+        Ok(ReplicatedPool {
+            primary,
+            replicas,
+            shared: Arc::new(Shared {
+                options,
+                next: AtomicUsize::new(0),
+                writes: AtomicU64::new(0),
+                state: Mutex::new(Samples::default()),
+            }),
+        })
+    }
+
+    /// A handle: a primary connection checked out now, replica connections when reads need
+    /// them; all go back when it is dropped.
+    pub async fn get(&self) -> Result<Replicated, Error> {
+        Ok(Replicated {
+            primary: self.primary.get().await?,
+            replicas: self
+                .replicas
+                .iter()
+                .map(|(name, source, health)| Replica {
+                    name: name.clone(),
+                    source: Arc::clone(source),
+                    db: Mutex::new(None),
+                    health: Arc::clone(health),
+                })
+                .collect(),
+            shared: Arc::clone(&self.shared),
+        })
     }
 }
 
