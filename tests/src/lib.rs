@@ -230,4 +230,37 @@ pub mod support {
             .expect("the migration applies");
         (test_db, Db::new(client))
     }
+
+    /// Polls a fresh `make()` and drops it after its `k`-th `Pending` (it waits on the server
+    /// there), for k = 1, 2, … until one run completes; `after` checks the state each time.
+    pub async fn cancel_at_every_await<F, Fut>(mut make: F, mut after: impl AsyncFnMut(usize))
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future,
+    {
+        for k in 1.. {
+            // Boxed, so that `drop` below really drops it before `after` runs.
+            let mut future = Box::pin(make());
+            let mut pending = 0;
+            let finished = std::future::poll_fn(|cx| match future.as_mut().poll(cx) {
+                std::task::Poll::Ready(_) => std::task::Poll::Ready(true),
+                std::task::Poll::Pending => {
+                    pending += 1;
+                    if pending >= k {
+                        std::task::Poll::Ready(false)
+                    } else {
+                        std::task::Poll::Pending
+                    }
+                }
+            })
+            .await;
+            drop(future);
+            after(k).await;
+            if finished {
+                assert!(k > 1, "the operation never waited: nothing was cancelled");
+                return;
+            }
+            assert!(k < 200, "the operation should finish");
+        }
+    }
 }

@@ -2,15 +2,13 @@
 //! future dropped at every await of the executor's multi-step operations leaves no transaction
 //! open, and running applications survive the project's own migrations.
 
-use std::future::Future;
-use std::task::Poll;
 use std::time::Duration;
 
 use example_app::schema::*;
 use schema_core::exec::{raw_execute, raw_query, DbPool, Value};
 use schema_core::prelude::*;
 use schema_core::testing::TestDb;
-use schema_tests::support::{app_db, pgbouncer};
+use schema_tests::support::{app_db, cancel_at_every_await, pgbouncer};
 
 /// Server sessions of `test_db` idle inside a transaction, by their SQL. A dropped connection's
 /// session ends a moment after its socket closes (and PgBouncer's server connection after its
@@ -115,39 +113,6 @@ async fn a_timeout_during_a_describe_loses_no_write() {
     let second = pool.get().await.unwrap();
     write_lands(&second, &setup, &test_db, "pooled").await;
     drop((second, pool, bounced, bouncer));
-}
-
-/// Polls a fresh `make()` and drops it after its `k`-th `Pending` (it waits on the server
-/// there), for k = 1, 2, … until one run completes; `after` checks the state each time.
-async fn cancel_at_every_await<F, Fut>(mut make: F, mut after: impl AsyncFnMut(usize))
-where
-    F: FnMut() -> Fut,
-    Fut: Future,
-{
-    for k in 1.. {
-        // Boxed, so that `drop` below really drops it before `after` runs.
-        let mut future = Box::pin(make());
-        let mut pending = 0;
-        let finished = std::future::poll_fn(|cx| match future.as_mut().poll(cx) {
-            Poll::Ready(_) => Poll::Ready(true),
-            Poll::Pending => {
-                pending += 1;
-                if pending >= k {
-                    Poll::Ready(false)
-                } else {
-                    Poll::Pending
-                }
-            }
-        })
-        .await;
-        drop(future);
-        after(k).await;
-        if finished {
-            assert!(k > 1, "the operation never waited: nothing was cancelled");
-            return;
-        }
-        assert!(k < 200, "the operation should finish");
-    }
 }
 
 /// A fresh connection in the pooler mode meets every step of its first statement: connecting,

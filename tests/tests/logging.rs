@@ -1,50 +1,27 @@
 //! Opt-in SQL logging through `tracing`: statement and duration, parameters redacted unless asked.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use example_app::schema::*;
 use schema_core::exec::raw_execute;
 use schema_core::prelude::*;
 use schema_tests::support::app_db;
 
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buffer {
-    type Writer = Buffer;
-    fn make_writer(&'a self) -> Buffer {
-        self.clone()
-    }
-}
+#[path = "common/log.rs"]
+mod log_capture;
+use log_capture::Buffer;
 
 #[tokio::test(flavor = "current_thread")]
 async fn statements_are_logged_with_duration_and_redacted_parameters() {
     let buffer = Buffer::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(buffer.clone())
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = buffer.capture();
 
     let (_test_db, db) = app_db(false).await;
     User::insert(NewUser::new().email("secret-email@x.io").name("S"))
         .execute(&db)
         .await
         .unwrap();
-    let logged = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let logged = buffer.text();
     assert!(logged.contains("schema_core::sql"), "{logged}");
     assert!(
         logged.contains(r#"INSERT INTO \"users\" (\"email\", \"name\") VALUES ($1, $2)"#),
@@ -66,7 +43,7 @@ async fn statements_are_logged_with_duration_and_redacted_parameters() {
         .one(&db)
         .await
         .unwrap();
-    let logged = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let logged = buffer.text();
     assert!(
         logged.contains("secret-email@x.io"),
         "parameters when asked:\n{logged}"
@@ -159,7 +136,7 @@ async fn no_secret_reaches_errors_or_logs_unless_asked() {
         matches!(&check, Error::CheckViolation(v) if v.detail.as_deref().unwrap_or_default().contains(SECRET))
     );
 
-    let traced = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let traced = buffer.text();
     assert!(!traced.contains(SECRET), "{traced}");
     let logged = CAPTURE.lines.lock().unwrap().join("\n");
     assert!(!logged.contains(SECRET), "{logged}");
@@ -169,7 +146,7 @@ async fn no_secret_reaches_errors_or_logs_unless_asked() {
     db.transaction(async |tx| raw_execute(tx, "SELECT $1::text", &[&"asked-for-inside"]).await)
         .await
         .unwrap();
-    let traced = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let traced = buffer.text();
     assert!(traced.contains("asked-for-inside"), "{traced}");
 
     // Why the README's filter: below `info`, tokio-postgres logs every bound value.

@@ -10,7 +10,14 @@ use schema_core::exec::{
 use schema_core::migrate::runner::{self, RunnerOptions};
 use schema_core::migrate::{MigrateError, MigrationsDir, RunnerError};
 use schema_core::prelude::*;
-use schema_core::testing::{PgBouncer, ReplicaPair};
+use schema_core::testing::{find_bin_dirs, PgBouncer, ReplicaPair};
+use schema_tests::support::cancel_at_every_await;
+
+#[path = "common/log.rs"]
+mod log;
+#[path = "common/pki.rs"]
+mod pki;
+use log::Buffer;
 
 #[table(name = "notes")]
 #[derive(Debug, Clone, PartialEq)]
@@ -18,48 +25,6 @@ pub struct Note {
     #[column(primary_key, identity)]
     pub id: i64,
     pub body: String,
-}
-
-/// Log lines written through `tracing`, kept for the test to read.
-#[derive(Clone, Default)]
-struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buffer {
-    type Writer = Buffer;
-    fn make_writer(&'a self) -> Buffer {
-        self.clone()
-    }
-}
-
-impl Buffer {
-    /// Captures this thread's events of target `schema_core::replicas` from now on.
-    fn capture(&self) -> tracing::subscriber::DefaultGuard {
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(self.clone())
-            .with_max_level(tracing::Level::DEBUG)
-            .with_ansi(false)
-            .finish();
-        tracing::subscriber::set_default(subscriber)
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap())
-            .lines()
-            .filter(|l| l.contains("schema_core::replicas"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
 }
 
 /// A database `app` with the notes table on the pair's primary, once the standby has it too.
@@ -412,38 +377,6 @@ async fn a_replica_whose_replay_is_paused_is_detected_and_skipped() {
     }
 }
 
-/// Polls a fresh `make()` and drops it after its `k`-th `Pending`, for k = 1, 2, … until one
-/// run completes; `after` checks the state each time.
-async fn cancel_at_every_await<F, Fut>(mut make: F, mut after: impl AsyncFnMut(usize))
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future,
-{
-    for k in 1.. {
-        let mut future = Box::pin(make());
-        let mut pending = 0;
-        let finished = std::future::poll_fn(|cx| match future.as_mut().poll(cx) {
-            std::task::Poll::Ready(_) => std::task::Poll::Ready(true),
-            std::task::Poll::Pending => {
-                pending += 1;
-                if pending >= k {
-                    std::task::Poll::Ready(false)
-                } else {
-                    std::task::Poll::Pending
-                }
-            }
-        })
-        .await;
-        drop(future);
-        after(k).await;
-        if finished {
-            assert!(k > 1, "the operation never waited: nothing was cancelled");
-            return;
-        }
-        assert!(k < 500, "the operation should finish");
-    }
-}
-
 /// Read-your-writes holds whatever future is dropped where: a write dropped at any await (which
 /// may still land) and a read after a write dropped at any await (while it asks the primary's
 /// position, while it waits for the replay), the next read sees every row the primary has.
@@ -481,5 +414,79 @@ async fn writes_and_reads_dropped_at_every_await_keep_reads_seeing_writes() {
             sees_every_write,
         )
         .await;
+    }
+}
+
+/// Each URL gets its own TLS, as `Db::connect` gives it: a primary and a standby that accept
+/// only TLS, both reached with `sslmode=verify-full` and the test's own CA.
+#[tokio::test]
+async fn each_server_is_reached_with_its_own_tls() {
+    let pki = pki::make_pki("schema-core replica test CA");
+    let ca = pki::write_temp("ca.pem", &pki.ca_pem);
+    let setup = pki.server_setup(
+        "local all all trust\n\
+         hostssl all all 127.0.0.1/32 trust\n\
+         hostssl replication all 127.0.0.1/32 trust\n",
+    );
+    // The oldest build, as `tls.rs` uses: Debian's, built with TLS (the pgserver build is not).
+    for dir in find_bin_dirs().unwrap().into_iter().take(1) {
+        let pair = ReplicaPair::start_with(&dir, &setup).unwrap();
+        let url = |port: u16, db: &str| {
+            format!(
+                "postgresql://postgres@localhost:{port}/{db}?sslmode=verify-full&sslrootcert={}",
+                ca.display()
+            )
+        };
+        let admin = Db::connect(&url(pair.primary.port(), "postgres"))
+            .await
+            .unwrap();
+        admin
+            .client()
+            .batch_execute("CREATE DATABASE app")
+            .await
+            .unwrap();
+        let app = Db::connect(&url(pair.primary.port(), "app")).await.unwrap();
+        app.client()
+            .batch_execute("CREATE TABLE notes (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, body text NOT NULL)")
+            .await
+            .unwrap();
+        let standby = url(pair.standby.port(), "app");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Db::connect(&standby).await.is_err() {
+            assert!(Instant::now() < deadline, "the standby has no database app");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let db = Replicated::connect(&url(pair.primary.port(), "app"), &[&standby])
+            .await
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let read = raw_query::<(Value<bool>, Value<bool>)>(
+                &db,
+                "SELECT pg_is_in_recovery(), (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid())",
+                &[],
+            )
+            .await;
+            match read.as_deref() {
+                Ok([(Value(true), Value(ssl))]) => {
+                    assert!(*ssl, "the replica is read over TLS");
+                    break;
+                }
+                // The table not replayed yet, or read on the primary meanwhile.
+                _ => assert!(
+                    Instant::now() < deadline,
+                    "no TLS read on the replica: {read:?}"
+                ),
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let on_primary = raw_query::<(Value<bool>,)>(
+            db.primary(),
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .await
+        .unwrap();
+        assert!(on_primary[0].0 .0, "the primary is reached over TLS");
     }
 }

@@ -1,74 +1,28 @@
 //! TLS against a local PostgreSQL with `ssl = on`, a certificate made here, and a pg_hba.conf
 //! that accepts only `hostssl`: every `sslmode`, channel binding, and secrets kept out of errors.
 
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use schema_core::exec::connect::connect_client;
 use schema_core::exec::DbPool;
-use schema_core::testing::{start_custom_server, ServerSetup};
+use schema_core::testing::start_custom_server;
 
-struct Pki {
-    ca_pem: String,
-    server_cert_pem: String,
-    server_key_pem: String,
-}
-
-fn make_pki(ca_name: &str) -> Pki {
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, ca_name);
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let server_key = KeyPair::generate().unwrap();
-    let mut server_params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
-    server_params
-        .distinguished_name
-        .push(DnType::CommonName, "localhost");
-    let server = server_params.signed_by(&server_key, &ca, &ca_key).unwrap();
-    Pki {
-        ca_pem: ca.pem(),
-        server_cert_pem: server.pem(),
-        server_key_pem: server_key.serialize_pem(),
-    }
-}
-
-fn write_temp(name: &str, text: &str) -> std::path::PathBuf {
-    let path = std::env::temp_dir().join(format!(
-        "schema-tls-{}-{name}",
-        schema_core::uuid::Uuid::new_v4().simple()
-    ));
-    std::fs::write(&path, text).unwrap();
-    path
-}
+#[path = "common/pki.rs"]
+mod pki;
+use pki::{make_pki, write_temp};
 
 #[tokio::test]
 async fn every_sslmode_against_a_server_that_demands_tls() {
     let pki = make_pki("schema-core test CA");
     let other = make_pki("some other CA");
-    let setup = ServerSetup {
-        files: vec![
-            (
-                "server.crt".into(),
-                pki.server_cert_pem.clone().into_bytes(),
-            ),
-            ("server.key".into(), pki.server_key_pem.clone().into_bytes()),
-        ],
-        settings: vec![
-            ("ssl".into(), "on".into()),
-            ("ssl_cert_file".into(), "server.crt".into()),
-            ("ssl_key_file".into(), "server.key".into()),
-            ("password_encryption".into(), "scram-sha-256".into()),
-        ],
-        hba: Some(
-            "local all all trust\n\
-             hostssl all app 127.0.0.1/32 scram-sha-256\n\
-             hostssl all app ::1/128 scram-sha-256\n\
-             hostssl all all 127.0.0.1/32 trust\n\
-             hostssl all all ::1/128 trust\n"
-                .into(),
-        ),
-    };
+    let mut setup = pki.server_setup(
+        "local all all trust\n\
+         hostssl all app 127.0.0.1/32 scram-sha-256\n\
+         hostssl all app ::1/128 scram-sha-256\n\
+         hostssl all all 127.0.0.1/32 trust\n\
+         hostssl all all ::1/128 trust\n",
+    );
+    setup
+        .settings
+        .push(("password_encryption".into(), "scram-sha-256".into()));
     let server = start_custom_server(&setup).expect("a TLS server");
     let port = server.port();
     let ca = write_temp("ca.pem", &pki.ca_pem);

@@ -118,6 +118,17 @@ struct Shared {
     state: Mutex<Samples>,
 }
 
+impl Shared {
+    fn new(options: ReplicaOptions) -> Arc<Shared> {
+        Arc::new(Shared {
+            options,
+            next: AtomicUsize::new(0),
+            writes: AtomicU64::new(0),
+            state: Mutex::new(Samples::default()),
+        })
+    }
+}
+
 /// The primary's WAL position over time, to tell how far behind a replica's replay is.
 #[derive(Default)]
 struct Samples {
@@ -278,12 +289,7 @@ impl Replicated {
         let set = Replicated {
             primary,
             replicas,
-            shared: Arc::new(Shared {
-                options,
-                next: AtomicUsize::new(0),
-                writes: AtomicU64::new(0),
-                state: Mutex::new(Samples::default()),
-            }),
+            shared: Shared::new(options),
         };
         for replica in &set.replicas {
             set.connected(replica).await;
@@ -708,12 +714,7 @@ impl ReplicatedPool {
         Ok(ReplicatedPool {
             primary,
             replicas,
-            shared: Arc::new(Shared {
-                options,
-                next: AtomicUsize::new(0),
-                writes: AtomicU64::new(0),
-                state: Mutex::new(Samples::default()),
-            }),
+            shared: Shared::new(options),
         })
     }
 

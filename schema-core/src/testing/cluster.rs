@@ -328,6 +328,9 @@ rm -rf "$PG_ROOT"
         .env("PG_ROOT", root)
         .env("PG_PORT", port.to_string())
         .env("PG_EXTRA", extra)
+        // A standby's WAL receiver is a libpq client, which looks for a certificate under $HOME:
+        // the cluster's folder, which its user can read.
+        .env("HOME", root)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null());

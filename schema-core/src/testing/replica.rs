@@ -20,18 +20,30 @@ pub struct ReplicaPair {
 impl ReplicaPair {
     /// A pair from the build in `bin_dir`.
     pub fn start(bin_dir: &Path) -> Result<ReplicaPair, TestingError> {
+        ReplicaPair::start_with(bin_dir, &ServerSetup::default())
+    }
+
+    /// A pair from the build in `bin_dir`, both servers with `setup` (its files and
+    /// `pg_hba.conf` reach the standby through the base backup; its `pg_hba.conf` must let
+    /// `postgres` connect for replication from 127.0.0.1).
+    pub fn start_with(bin_dir: &Path, setup: &ServerSetup) -> Result<ReplicaPair, TestingError> {
         // The test clusters commit without waiting for the WAL flush; the WAL writer flushing
         // often keeps what the standby receives close behind.
-        let setup = ServerSetup {
-            settings: vec![("wal_writer_delay".into(), "10ms".into())],
-            ..ServerSetup::default()
-        };
+        let mut setup = setup.clone();
+        setup
+            .settings
+            .push(("wal_writer_delay".into(), "10ms".into()));
         let primary = start_custom_server_in(bin_dir, &setup)?;
+        let extra: String = setup
+            .settings
+            .iter()
+            .map(|(name, value)| format!(" -c {name}={value}"))
+            .collect();
         let major = major_version(bin_dir)?;
         let ids = unprivileged_ids();
         let root = private_dir(&format!("pg{major}-standby"), ids)?;
-        let standby =
-            copy_and_start(bin_dir, major, ids, &root, primary.port()).inspect_err(|_| {
+        let standby = copy_and_start(bin_dir, major, ids, &root, primary.port(), &extra)
+            .inspect_err(|_| {
                 let _ = std::fs::remove_dir_all(&root);
             })?;
         Ok(ReplicaPair { primary, standby })
@@ -69,6 +81,7 @@ fn copy_and_start(
     ids: Option<(u32, u32)>,
     root: &Path,
     primary_port: u16,
+    extra: &str,
 ) -> Result<LocalServer, TestingError> {
     let mut backup = Command::new(bin_dir.join("pg_basebackup"));
     backup
@@ -83,6 +96,9 @@ fn copy_and_start(
         .arg("-D")
         .arg(root.join("data"))
         .args(["-R", "-X", "stream", "--checkpoint=fast", "--no-sync"])
+        // libpq looks for a client certificate under $HOME, which the unprivileged user may not
+        // read: a home of its own.
+        .env("HOME", root)
         .stdin(Stdio::null());
     as_user(&mut backup, ids);
     let out = backup.output().map_err(|e| {
@@ -99,5 +115,5 @@ fn copy_and_start(
             String::from_utf8_lossy(&out.stderr)
         )));
     }
-    start_watchdog(bin_dir, major, ids, root, "")
+    start_watchdog(bin_dir, major, ids, root, extra)
 }
