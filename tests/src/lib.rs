@@ -164,10 +164,24 @@ pub mod support {
     use schema_core::testing::{self, PgBouncer, TestDb};
 
     /// A PgBouncer in transaction mode with `pool_size` server connections in front of `test_db`, and
-    /// the pooled URL of that database; `None` when PgBouncer is not installed, after one visible
-    /// line saying that `what` was skipped. Under CI (`CI` set) a missing PgBouncer fails the
-    /// test instead: CI must prove what the pooler tests prove.
+    /// the pooled URL of that database; `None` when PgBouncer is not installed (see
+    /// [`pgbouncer_at`]).
     pub fn pgbouncer(test_db: &TestDb, pool_size: u32, what: &str) -> Option<(PgBouncer, String)> {
+        let backend_port = test_db.config().get_ports()[0];
+        let bouncer = pgbouncer_at(backend_port, pool_size, what)?;
+        let url = format!(
+            "postgresql://postgres@127.0.0.1:{}/{}?sslmode=disable&pgbouncer=true",
+            bouncer.port(),
+            test_db.name()
+        );
+        Some((bouncer, url))
+    }
+
+    /// A PgBouncer in transaction mode with `pool_size` server connections in front of the
+    /// server on `backend_port`; `None` when PgBouncer is not installed, after one visible line
+    /// saying that `what` was skipped. Under CI (`CI` set) a missing PgBouncer fails the test
+    /// instead: CI must prove what the pooler tests prove.
+    pub fn pgbouncer_at(backend_port: u16, pool_size: u32, what: &str) -> Option<PgBouncer> {
         if !PgBouncer::installed() {
             let why = "PgBouncer is not installed (Debian package `pgbouncer`)";
             if std::env::var_os("CI").is_some() {
@@ -178,14 +192,7 @@ pub mod support {
             let _ = writeln!(std::io::stderr(), "skipped: {what}: {why}");
             return None;
         }
-        let backend_port = test_db.config().get_ports()[0];
-        let bouncer = PgBouncer::start(backend_port, "transaction", pool_size).expect("pgbouncer");
-        let url = format!(
-            "postgresql://postgres@127.0.0.1:{}/{}?sslmode=disable&pgbouncer=true",
-            bouncer.port(),
-            test_db.name()
-        );
-        Some((bouncer, url))
+        Some(PgBouncer::start(backend_port, "transaction", pool_size).expect("pgbouncer"))
     }
 
     /// A fresh database with the example app's committed migration applied, on a server with

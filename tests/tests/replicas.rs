@@ -10,8 +10,8 @@ use schema_core::exec::{
 use schema_core::migrate::runner::{self, RunnerOptions};
 use schema_core::migrate::{MigrateError, MigrationsDir, RunnerError};
 use schema_core::prelude::*;
-use schema_core::testing::{find_bin_dirs, PgBouncer, ReplicaPair};
-use schema_tests::support::cancel_at_every_await;
+use schema_core::testing::{find_bin_dirs, ReplicaPair};
+use schema_tests::support::{cancel_at_every_await, pgbouncer_at};
 
 #[path = "common/log.rs"]
 mod log;
@@ -150,15 +150,20 @@ async fn reads_go_to_the_replica_writes_to_the_primary_and_reads_see_the_writes(
 
         // Each URL gets its own mode: the replica through PgBouncer in transaction mode
         // (`pgbouncer=true`), the primary direct.
-        let bouncer = PgBouncer::start(pair.standby.port(), "transaction", 2).unwrap();
-        let pooled = format!(
-            "postgresql://postgres@127.0.0.1:{}/app?pgbouncer=true",
-            bouncer.port()
-        );
-        let through_pooler = Replicated::connect(&primary, &[&pooled]).await.unwrap();
-        for _ in 0..3 {
-            assert!(where_read(&through_pooler).await.unwrap().0);
-            assert_eq!(Note::select().count(&through_pooler).await.unwrap(), 2);
+        if let Some(bouncer) = pgbouncer_at(
+            pair.standby.port(),
+            2,
+            "a replica reached through PgBouncer",
+        ) {
+            let pooled = format!(
+                "postgresql://postgres@127.0.0.1:{}/app?pgbouncer=true",
+                bouncer.port()
+            );
+            let through_pooler = Replicated::connect(&primary, &[&pooled]).await.unwrap();
+            for _ in 0..3 {
+                assert!(where_read(&through_pooler).await.unwrap().0);
+                assert_eq!(Note::select().count(&through_pooler).await.unwrap(), 2);
+            }
         }
 
         // Pooled: handles from one pool share what is known of the replicas and the writes: a
