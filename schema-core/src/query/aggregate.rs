@@ -112,6 +112,7 @@ impl<S, V> IntoExpr<S, V, AggregateOperand> for Aggregate<S, V> {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<S, V> IntoOrder<S, AggregatePosition> for Aggregate<S, V> {
     fn into_order(self) -> Order<S> {
         self.asc()

@@ -20,6 +20,7 @@ pub use aggregate::{count_star, Aggregate};
 pub use expr::{exists, not_exists, now, Expr, IntoExpr};
 pub use grouped::NeedsGroupBy;
 pub use lock::{InTransaction, Locked};
+pub use order::OrdersQueryOn;
 pub use select::{Nullable, Order, Select, Source, Subquery};
 pub use selection::Aliased;
 pub use write::{excluded, Delete, Insert, Insertable, Returning, TableQueries, Update};

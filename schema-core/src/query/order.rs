@@ -38,12 +38,21 @@ impl<S> Order<S> {
     }
 }
 
+/// A table whose columns can order a query on `S`: a table of the query (or joined to it).
+#[diagnostic::on_unimplemented(
+    message = "a query on `{S}` cannot be ordered by a column of `{Self}`",
+    label = "`{Self}` is not in this query",
+    note = "order by the query's own columns, or join `{Self}` first"
+)]
+pub trait OrdersQueryOn<S, I> {}
+
+#[diagnostic::do_not_recommend]
+impl<T: InSource<S, I>, S, I> OrdersQueryOn<S, I> for T {}
+
 impl<T, V, N> Column<T, V, N> {
     /// `ORDER BY column ASC`
-    pub fn asc<S, I>(self) -> Order<S>
-    where
-        T: InSource<S, I>,
-    {
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn asc<S, I>(self) -> Order<S> where T: OrdersQueryOn<S, I> {
         Order {
             node: self.node(),
             desc: false,
@@ -53,10 +62,8 @@ impl<T, V, N> Column<T, V, N> {
     }
 
     /// `ORDER BY column DESC`
-    pub fn desc<S, I>(self) -> Order<S>
-    where
-        T: InSource<S, I>,
-    {
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn desc<S, I>(self) -> Order<S> where T: OrdersQueryOn<S, I> {
         Order {
             node: self.node(),
             desc: true,
@@ -87,19 +94,26 @@ impl<S, V> Expr<S, V> {
 }
 
 /// What `order_by` takes: an [`Order`], or a bare column (ascending).
+#[diagnostic::on_unimplemented(
+    message = "`order_by` takes a column of the query on `{S}` (or of a table joined to it), or its `.asc()`/`.desc()`",
+    label = "not a column of this query",
+    note = "order by the query's own columns, or join the column's table first"
+)]
 pub trait IntoOrder<S, I> {
     fn into_order(self) -> Order<S>;
 }
 
+#[diagnostic::do_not_recommend]
 impl<S> IntoOrder<S, ExprPosition> for Order<S> {
     fn into_order(self) -> Order<S> {
         self
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<S, T, V, N, I> IntoOrder<S, I> for Column<T, V, N>
 where
-    T: InSource<S, I>,
+    T: OrdersQueryOn<S, I>,
 {
     fn into_order(self) -> Order<S> {
         self.asc()
