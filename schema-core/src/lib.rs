@@ -6,6 +6,7 @@
 //!
 //! Features: `tls` (default: rustls connections per `sslmode`), `pool` (`DbPool`, deadpool),
 //! `cli` (the `gen-migrations` command line), `decimal` (`numeric` as `rust_decimal::Decimal`),
+//! `net` (`inet`, `cidr` and `macaddr` as the `cidr` and `eui48` crates' types),
 //! `testing` (throwaway PostgreSQL clusters for tests and demos). On docs.rs every item is shown
 //! with the feature it needs.
 
@@ -13,6 +14,7 @@
 
 mod error;
 pub mod exec;
+mod fits;
 pub mod migrate;
 mod param;
 pub mod query;
@@ -22,6 +24,7 @@ pub mod schema;
 pub mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod types;
 
 pub use schema_macros::{pg_enum, table, FromRow};
 
@@ -36,6 +39,7 @@ pub mod prelude {
     pub use crate::exec::{Db, Error, Executor, Tx};
     pub use crate::query::{count_star, excluded, exists, not_exists, Column, Expr, TableQueries};
     pub use crate::schema::{PgEnum, Schema, Table};
+    pub use crate::types::{Interval, Json};
     pub use crate::{pg_enum, table, FromRow};
     pub use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
     pub use uuid::Uuid;
@@ -47,6 +51,10 @@ pub mod prelude {
 }
 
 pub use chrono;
+#[cfg(feature = "net")]
+pub use cidr;
+#[cfg(feature = "net")]
+pub use eui48;
 pub use pgvector;
 pub use serde_json;
 pub use uuid;

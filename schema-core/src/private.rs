@@ -15,6 +15,7 @@ pub use std::sync::Arc;
 pub use std::vec::Vec;
 pub use tokio_postgres::Row;
 
+pub use crate::fits::*;
 pub use crate::schema::*;
 
 #[diagnostic::on_unimplemented(

@@ -62,7 +62,7 @@ pub struct Team {
     #[column(default = now)]
     pub created_on: NaiveDate,
     #[column(sql_type = "inet")]
-    pub ip: Option<String>,
+    pub ip: Option<std::net::IpAddr>,
 }
 
 #[table(
@@ -155,6 +155,8 @@ pub fn schema() -> Schema {
         .pg_enum::<Priority>()
         .extension("pg_trgm")
 }
+
+pub mod column_types;
 
 /// Databases for the tests: the example app's committed migration, applied to a fresh database.
 pub mod pulled;

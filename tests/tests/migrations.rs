@@ -36,6 +36,17 @@ fn test_schema_create_sql() {
     insta::assert_snapshot!(sql);
 }
 
+/// `bytea`, `inet`, `cidr`, `macaddr`, `interval`, typed `jsonb`, arrays of an enum and of
+/// `inet`: each spelled as PostgreSQL takes it.
+#[test]
+fn column_types_create_sql() {
+    let sql = migration_sql(
+        "0000_types",
+        &render::create_all(&schema_tests::column_types::schema()),
+    );
+    insta::assert_snapshot!(sql);
+}
+
 #[test]
 fn test_schema_snapshot_json_round_trips() {
     let snapshot = Snapshot::new(schema_tests::schema());

@@ -75,3 +75,24 @@ async fn a_drizzle_kit_database_pulls_and_round_trips() {
         round_trips(&test_db, &schema_tests::pulled::drizzle_kit::schema()).await;
     }
 }
+
+/// A column of every type with a Rust type (`tests/src/column_types.rs`), pulled: the Rust types
+/// it writes (`Vec<u8>`, `IpAddr`, `IpCidr`, `MacAddress`, `Interval`, arrays of an enum and of
+/// `inet`) compile and build the same catalog.
+#[tokio::test]
+async fn every_column_type_pulls_and_round_trips() {
+    for target in schema_core::testing::targets().unwrap() {
+        let test_db = TestDb::on(target).await.unwrap();
+        let client = test_db.connect().await.unwrap();
+        let schema = schema_tests::column_types::schema();
+        client
+            .batch_execute(&schema_core::migrate::migration_sql(
+                "0000_types",
+                &schema_core::migrate::render::create_all(&schema),
+            ))
+            .await
+            .unwrap();
+        pulled_matches(&test_db, "column_types").await;
+        round_trips(&test_db, &schema_tests::pulled::column_types::schema()).await;
+    }
+}

@@ -20,6 +20,12 @@ use super::{Schema, SqlType};
 /// | `serde_json::Value` | `jsonb` |
 /// | `pgvector::Vector` | `vector` (`vector(n)` with `#[column(vector(n))]`) |
 /// | `rust_decimal::Decimal` (feature `decimal`) | `numeric` |
+/// | `Vec<u8>` | `bytea` |
+/// | [`Json<T>`](crate::types::Json) for any serde `T` | `jsonb` |
+/// | [`Interval`](crate::types::Interval) | `interval` |
+/// | `std::net::IpAddr` | `inet` |
+/// | `cidr::IpInet`, `cidr::IpCidr` (feature `net`) | `inet`, `cidr` |
+/// | `eui48::MacAddress` (feature `net`) | `macaddr` |
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a supported column type",
     label = "no SQL type is known for `{Self}`",
@@ -103,6 +109,39 @@ column_values! {
     chrono::NaiveTime => SqlType::Time,
     serde_json::Value => SqlType::Jsonb,
     pgvector::Vector => SqlType::Vector(None),
+}
+
+/// A type PostgreSQL has that this model names by its SQL (`inet`).
+const fn named(sql: &'static str) -> SqlType {
+    SqlType::Custom(std::borrow::Cow::Borrowed(sql))
+}
+
+column_values! {
+    crate::types::Interval => SqlType::Interval,
+    std::net::IpAddr => named("inet"),
+}
+
+#[cfg(feature = "net")]
+column_values! {
+    cidr::IpInet => named("inet"),
+    cidr::IpCidr => named("cidr"),
+    eui48::MacAddress => named("macaddr"),
+}
+
+/// `bytea`. (No `u8` is a column value, so this is no array of bytes.)
+#[diagnostic::do_not_recommend]
+impl ColumnValue for Vec<u8> {
+    type NotNull = Vec<u8>;
+    const SQL_TYPE: SqlType = SqlType::Bytea;
+}
+
+#[diagnostic::do_not_recommend]
+impl<T> ColumnValue for crate::types::Json<T>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + std::fmt::Debug + Send + Sync + 'static,
+{
+    type NotNull = crate::types::Json<T>;
+    const SQL_TYPE: SqlType = SqlType::Jsonb;
 }
 
 #[cfg(feature = "decimal")]

@@ -116,3 +116,65 @@ pub const RENAME_RULES: &[&str] = &[
     "kebab-case",
     "verbatim",
 ];
+
+/// How the model names a SQL type that `sql_type = "…"` spells: a variant of
+/// `schema_core::schema::SqlType`, or PostgreSQL's own name for the others (`Custom("inet")`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KnownModel {
+    /// A unit variant (`Bytea`).
+    Variant(&'static str),
+    /// `Varchar(None)`.
+    Varchar,
+    /// `Numeric { precision: None, scale: None }`.
+    Numeric,
+    /// `Vector(None)`.
+    Vector,
+    /// `Custom("inet")`.
+    Named(&'static str),
+}
+
+/// A SQL type `sql_type = "…"` names that a Rust type here reads and writes: its model, and the
+/// check (in `schema_core::__private`) that the field's type holds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KnownSqlType {
+    pub model: KnownModel,
+    pub check: &'static str,
+}
+
+/// The SQL type a `sql_type` names, if it is one whose Rust types are known, in any of the
+/// spellings PostgreSQL takes (`int4`, `INTEGER`, `character varying`). A type with parameters
+/// (`timestamp(3)`) or one not listed is taken as written, unchecked.
+pub fn known_sql_type(written: &str) -> Option<KnownSqlType> {
+    use KnownModel::*;
+    let words: Vec<String> = written
+        .split_whitespace()
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let (model, check) = match words.join(" ").as_str() {
+        "inet" => (Named("inet"), "FitsInet"),
+        "cidr" => (Named("cidr"), "FitsCidr"),
+        "macaddr" => (Named("macaddr"), "FitsMacaddr"),
+        "interval" => (Variant("Interval"), "FitsInterval"),
+        "bytea" => (Variant("Bytea"), "FitsBytea"),
+        "json" => (Variant("Json"), "FitsJson"),
+        "jsonb" => (Variant("Jsonb"), "FitsJson"),
+        "numeric" | "decimal" => (Numeric, "FitsNumeric"),
+        "time" | "time without time zone" => (Variant("Time"), "FitsTime"),
+        "date" => (Variant("Date"), "FitsDate"),
+        "timestamp" | "timestamp without time zone" => (Variant("Timestamp"), "FitsTimestamp"),
+        "timestamptz" | "timestamp with time zone" => (Variant("TimestampTz"), "FitsTimestamptz"),
+        "uuid" => (Variant("Uuid"), "FitsUuid"),
+        "text" => (Variant("Text"), "FitsText"),
+        "varchar" | "character varying" => (Varchar, "FitsText"),
+        "citext" => (Named("citext"), "FitsText"),
+        "boolean" | "bool" => (Variant("Boolean"), "FitsBool"),
+        "smallint" | "int2" => (Variant("SmallInt"), "FitsSmallint"),
+        "integer" | "int" | "int4" => (Variant("Integer"), "FitsInteger"),
+        "bigint" | "int8" => (Variant("BigInt"), "FitsBigint"),
+        "real" | "float4" => (Variant("Real"), "FitsReal"),
+        "double precision" | "float8" => (Variant("DoublePrecision"), "FitsDouble"),
+        "vector" => (Vector, "FitsVector"),
+        _ => return None,
+    };
+    Some(KnownSqlType { model, check })
+}

@@ -340,12 +340,24 @@ fn rust_type(column: &ColumnDef, names: &Names) -> (String, Vec<String>, Option<
             "rust_decimal::Decimal".to_string()
         }
         SqlType::Enum(name) => names.enum_type(name).to_string(),
+        SqlType::Bytea => "Vec<u8>".to_string(),
+        SqlType::Interval => "schema_core::types::Interval".to_string(),
+        SqlType::Json => {
+            attrs.push("sql_type = \"json\"".to_string());
+            "schema_core::serde_json::Value".to_string()
+        }
+        SqlType::Custom(sql) if sql == "inet" => "std::net::IpAddr".to_string(),
+        SqlType::Custom(sql) if sql == "cidr" || sql == "macaddr" => {
+            note = Some("needs schema-core's `net` feature".to_string());
+            match sql.as_ref() {
+                "cidr" => "schema_core::cidr::IpCidr",
+                _ => "schema_core::eui48::MacAddress",
+            }
+            .to_string()
+        }
         other => {
             let sql = match other {
                 SqlType::Custom(sql) => sql.to_string(),
-                SqlType::Interval => "interval".to_string(),
-                SqlType::Json => "json".to_string(),
-                SqlType::Bytea => "bytea".to_string(),
                 _ => other.ddl(),
             };
             attrs.push(format!("sql_type = {sql:?}"));

@@ -1,12 +1,12 @@
 //! Type checks: code that never runs, written at the user's tokens, so that a type mistake in
 //! an attribute is a compile error there.
 
-use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::private;
-use crate::attr::{DefaultAttr, OnUpdateAttr, TypeOverride};
+use crate::attr::{known_sql_type, DefaultAttr, OnUpdateAttr, TypeOverride};
 use crate::model::Table;
 
 /// The same tokens, reported at `span`: a check's type argument is moved onto the attribute the
@@ -47,7 +47,10 @@ pub(super) fn type_checks(table: &Table<'_>) -> TokenStream {
                 TypeOverride::Numeric(..) => {
                     Some(quote_spanned!(span=> #p::check_numeric::<#at>();))
                 }
-                TypeOverride::Sql(_) => None,
+                TypeOverride::Sql(ref sql) => known_sql_type(sql).map(|known| {
+                    let check = Ident::new(known.check, span);
+                    quote_spanned!(span=> <#at as #p::#check>::fits();)
+                }),
             };
             checks.extend(check);
         }

@@ -1,11 +1,13 @@
 //! The `TableDef` constant: the table as the schema model describes it.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::private;
-use crate::attr::{DefaultAttr, FkAction, OnUpdateAttr, Sp, TypeOverride};
+use crate::attr::{
+    known_sql_type, DefaultAttr, FkAction, KnownModel, OnUpdateAttr, Sp, TypeOverride,
+};
 use crate::expand::{opt_str, str, str_list};
 use crate::model::{Column, IndexTarget, Table};
 
@@ -147,10 +149,31 @@ fn column_def(p: &TokenStream, column: &Column<'_>) -> TokenStream {
                 quote!(#value_type::ARRAY_DIMS),
             )
         }
-        Some(TypeOverride::Sql(sql)) => {
-            let sql = str(p, sql);
-            (quote!(#p::SqlType::Custom(#sql)), quote!(0))
-        }
+        Some(TypeOverride::Sql(sql)) => match known_sql_type(sql) {
+            // A type the field's Rust type is checked against: arrays of it are `Vec`s.
+            Some(known) => {
+                let model = match known.model {
+                    KnownModel::Variant(variant) => {
+                        let variant = Ident::new(variant, Span::call_site());
+                        quote!(#p::SqlType::#variant)
+                    }
+                    KnownModel::Varchar => quote!(#p::SqlType::Varchar(#p::None)),
+                    KnownModel::Vector => quote!(#p::SqlType::Vector(#p::None)),
+                    KnownModel::Numeric => {
+                        quote!(#p::SqlType::Numeric { precision: #p::None, scale: #p::None })
+                    }
+                    KnownModel::Named(name) => {
+                        let name = str(p, name);
+                        quote!(#p::SqlType::Custom(#name))
+                    }
+                };
+                (model, quote!(#value_type::ARRAY_DIMS))
+            }
+            None => {
+                let sql = str(p, sql);
+                (quote!(#p::SqlType::Custom(#sql)), quote!(0))
+            }
+        },
     };
     let nullable = column.nullable;
     let default = match column.default().map(|d| &d.value) {

@@ -1,0 +1,70 @@
+//! A table with a column of every type that has a Rust type here (`bytea`, `inet`, `cidr`,
+//! `macaddr`, `interval`, `time`, `numeric`, typed `jsonb`, arrays of enums and of those types),
+//! and a child table that relation loading reads them through.
+
+use std::net::IpAddr;
+
+use rust_decimal::Decimal;
+use schema_core::chrono::NaiveTime;
+use schema_core::cidr::{IpCidr, IpInet};
+use schema_core::eui48::MacAddress;
+use schema_core::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Any serde type, stored as `jsonb` with no trait written for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    pub theme: String,
+    pub retries: u8,
+    pub tags: Vec<String>,
+}
+
+#[pg_enum]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Port {
+    Ethernet,
+    Wifi,
+    Serial,
+}
+
+#[table(name = "devices", has_many(logs, by = device_logs::device_id))]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Device {
+    #[column(primary_key, identity)]
+    pub id: i64,
+    pub firmware: Vec<u8>,
+    pub signature: Option<Vec<u8>>,
+    pub address: IpAddr,
+    pub network: IpCidr,
+    #[column(sql_type = "inet")]
+    pub gateway: Option<IpInet>,
+    pub mac: MacAddress,
+    pub poll_every: Interval,
+    pub quiet_from: NaiveTime,
+    #[column(numeric(12, 4))]
+    pub price: Decimal,
+    pub settings: Json<Settings>,
+    pub history: Vec<Json<Settings>>,
+    pub ports: Vec<Port>,
+    pub dns: Vec<IpAddr>,
+    #[column(sql_type = "json")]
+    pub raw: Option<schema_core::serde_json::Value>,
+}
+
+#[table(name = "device_logs")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceLog {
+    #[column(primary_key, identity)]
+    pub id: i64,
+    #[column(references = devices::id, on_delete = cascade, relation = device)]
+    pub device_id: i64,
+    pub peer: IpAddr,
+    pub took: Interval,
+    pub payload: Vec<u8>,
+    pub detail: Json<Settings>,
+    pub ports: Vec<Port>,
+}
+
+pub fn schema() -> Schema {
+    Schema::new().table::<Device>().table::<DeviceLog>()
+}

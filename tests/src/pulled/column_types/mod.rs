@@ -1,0 +1,17 @@
+//! The schema of a database, pulled by `gen-migrations pull`: review it, then own it.
+
+mod device_logs_table;
+mod devices_table;
+mod enums;
+
+pub use device_logs_table::*;
+pub use devices_table::*;
+pub use enums::*;
+
+/// Every table, enum and extension of the database.
+pub fn schema() -> schema_core::schema::Schema {
+    schema_core::schema::Schema::new()
+        .pg_enum::<Port>()
+        .table::<DeviceLog>()
+        .table::<Device>()
+}
