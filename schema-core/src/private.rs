@@ -204,6 +204,28 @@ impl<V> Referenced<V> {
 }
 
 pub fn check_on_update_fn<T, F: Fn() -> T>(_: F) {}
+/// What a `default_fn` may return for a column of type `T`: a `T`, or for an `Option<T>` column
+/// the value without its `Option`.
+#[diagnostic::on_unimplemented(
+    message = "this `default_fn` returns `{Self}`, and the column is `{T}`",
+    label = "returns `{Self}`",
+    note = "make the function return `{T}`"
+)]
+pub trait DefaultFnValue<T> {
+    fn into_column(self) -> T;
+}
+#[diagnostic::do_not_recommend]
+impl<T> DefaultFnValue<T> for T {
+    fn into_column(self) -> T {
+        self
+    }
+}
+#[diagnostic::do_not_recommend]
+impl<T> DefaultFnValue<Option<T>> for T {
+    fn into_column(self) -> Option<T> {
+        Some(self)
+    }
+}
 pub fn check_enum_default<T>(_: T) {}
 
 pub use bytes::BytesMut;

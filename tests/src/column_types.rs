@@ -66,5 +66,31 @@ pub struct DeviceLog {
 }
 
 pub fn schema() -> Schema {
-    Schema::new().table::<Device>().table::<DeviceLog>()
+    Schema::new()
+        .table::<Device>()
+        .table::<DeviceLog>()
+        .table::<Ticket>()
+}
+
+static NEXT_CODE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+
+/// A client-side default (Drizzle's `$defaultFn`): a fresh code for each row that has none.
+pub fn ticket_code() -> String {
+    let n = NEXT_CODE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("T-{n:05}")
+}
+
+pub fn default_labels() -> Vec<String> {
+    vec!["new".to_string()]
+}
+
+#[table(name = "tickets")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ticket {
+    #[column(primary_key, default_fn = ticket_code)]
+    pub code: String,
+    pub title: String,
+    /// Nullable: the function returns the value without its `Option`.
+    #[column(default_fn = default_labels)]
+    pub labels: Option<Vec<String>>,
 }

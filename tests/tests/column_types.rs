@@ -15,7 +15,8 @@ use schema_core::migrate::{migration_sql, render};
 use schema_core::prelude::*;
 use schema_core::testing::{self, TestDb};
 use schema_tests::column_types::{
-    device_logs, devices, schema, Device, DeviceLog, NewDevice, NewDeviceLog, Port, Settings,
+    device_logs, devices, schema, tickets, Device, DeviceLog, NewDevice, NewDeviceLog, NewTicket,
+    Port, Settings, Ticket,
 };
 
 fn settings(theme: &str) -> Json<Settings> {
@@ -199,4 +200,69 @@ async fn every_column_type_round_trips_on_every_server() {
             ]
         );
     }
+}
+
+/// `default_fn`: called once for each inserted row that leaves the column out (one row, many
+/// rows in one statement, an upsert), never for a row that sets it; nothing of it is in the
+/// database's schema.
+#[tokio::test]
+async fn default_fn_gives_each_row_that_leaves_it_out_a_value() {
+    let target = testing::targets().expect("a PostgreSQL to test on")[0];
+    let test_db = TestDb::on(target).await.unwrap();
+    let client = test_db.connect().await.unwrap();
+    let schema = schema();
+    client
+        .batch_execute(&migration_sql("0000_types", &render::create_all(&schema)))
+        .await
+        .unwrap();
+    let db = Db::new(client);
+
+    let one = Ticket::insert(NewTicket::new().title("one"))
+        .returning()
+        .one(&db)
+        .await
+        .unwrap();
+    assert!(one.code.starts_with("T-"), "{one:?}");
+    assert_eq!(one.labels, Some(vec!["new".to_string()]));
+
+    let given = Ticket::insert(NewTicket::new().code("MINE").title("given").labels(None))
+        .returning()
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        (given.code.as_str(), given.labels),
+        ("MINE", None),
+        "a set value is kept, even None"
+    );
+
+    let many = Ticket::insert_many((0..3).map(|i| NewTicket::new().title(format!("batch {i}"))))
+        .returning()
+        .all(&db)
+        .await
+        .unwrap();
+    let mut codes: Vec<&str> = many.iter().map(|t| t.code.as_str()).collect();
+    codes.push(&one.code);
+    codes.sort();
+    codes.dedup();
+    assert_eq!(codes.len(), 4, "one call per row: {many:?}");
+
+    let upserted = Ticket::insert(NewTicket::new().code("MINE").title("again"))
+        .on_conflict(tickets::code)
+        .do_update(tickets::title, schema_core::query::excluded(tickets::title))
+        .returning()
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        (upserted.code.as_str(), upserted.title.as_str()),
+        ("MINE", "again")
+    );
+    assert_eq!(Ticket::select().count(&db).await.unwrap(), 5);
+
+    // The database knows no default: a raw insert without the column is refused.
+    let raw =
+        schema_core::exec::raw_execute(&db, "INSERT INTO tickets (title) VALUES ('raw')", &[])
+            .await;
+    assert!(raw.is_err());
 }

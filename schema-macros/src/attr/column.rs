@@ -19,6 +19,8 @@ pub struct ColumnAttrs {
     pub index: Option<Sp<Option<String>>>,
     pub check: Option<Sp<String>>,
     pub default: Option<Sp<DefaultAttr>>,
+    /// `default_fn = path::to::fn`: called at insert when the field is not set.
+    pub default_fn: Option<Sp<Path>>,
     pub identity: Option<Sp<bool>>,
     pub references: Option<ReferencesAttr>,
     /// `relation = owner` beside `references`: a belongs-to relation.
@@ -190,6 +192,10 @@ pub fn parse_column_attrs(cx: &Ctxt, field: &syn::Field) -> ColumnAttrs {
                 "relation" => {
                     let name = ident_value(&meta)?;
                     set_once(cx, &mut attrs.relation, name, &meta)
+                }
+                "default_fn" => {
+                    let path: Path = meta.value()?.call(Path::parse_mod_style)?;
+                    set_once(cx, &mut attrs.default_fn, Sp::new(path, span), &meta)
                 }
                 "on_update" => {
                     let input = meta.value()?;

@@ -52,6 +52,7 @@ pub const COLUMN_KEYS: &[&str] = &[
     "index",
     "check",
     "default",
+    "default_fn",
     "identity",
     "references",
     "relation",

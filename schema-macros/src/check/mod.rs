@@ -296,6 +296,21 @@ fn attribute_combinations(cx: &Ctxt, table: &Table<'_>) {
                 cx.error_at(span, "`trigger` makes the database do `on_update = now`: add `on_update = now` beside it");
             }
         }
+        if let Some(default_fn) = &attrs.default_fn {
+            let other = if attrs.default.is_some() {
+                Some("a `default`: keep one of the two")
+            } else if attrs.identity.is_some() {
+                Some("`identity`, whose sequence gives the value: remove `default_fn`")
+            } else {
+                None
+            };
+            if let Some(other) = other {
+                cx.error_at(
+                    default_fn.span,
+                    format!("`default_fn` gives the value of a column that also has {other}"),
+                );
+            }
+        }
         if let (Some(identity), Some(default)) = (&attrs.identity, &attrs.default) {
             cx.error_at(default.span, "an `identity` column takes its values from its sequence and cannot have a `default`");
             let _ = identity;

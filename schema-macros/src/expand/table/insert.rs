@@ -5,12 +5,17 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
+use super::checks::respan;
 use super::private;
 use crate::model::{Column, Table};
 
-/// Whether an insert must give the column a value: NOT NULL, no default, no identity.
+/// Whether an insert must give the column a value: NOT NULL, no default (in the database or
+/// from a `default_fn`), no identity.
 pub(super) fn is_required(column: &Column<'_>) -> bool {
-    !column.nullable && column.default().is_none() && column.attrs.identity.is_none()
+    !column.nullable
+        && column.default().is_none()
+        && column.attrs.identity.is_none()
+        && column.attrs.default_fn.is_none()
 }
 
 /// `NewUser`: the insert row, with one typestate parameter per required column, so that an
@@ -104,6 +109,27 @@ pub(super) fn new_row(table: &Table<'_>) -> TokenStream {
         .map(|(_, c)| syn::Ident::new(&format!("__{}", field_name(c)), Span::call_site()))
         .collect();
 
+    // `default_fn` columns: the function's value, for each row that does not set one. (This is
+    // also the check of the function's type, reported at its path; with a `default` or
+    // `identity` beside it the attribute is already an error.)
+    let fills: Vec<TokenStream> = settable
+        .iter()
+        .filter(|(_, c)| c.attrs.default.is_none() && c.attrs.identity.is_none())
+        .filter_map(|(_, c)| {
+            let path = &c.attrs.default_fn.as_ref()?.value;
+            let (field, ty) = (c.ident, c.ty);
+            let call = respan(
+                quote!(#p::DefaultFnValue::<#ty>::into_column(#path())),
+                path.span(),
+            );
+            Some(quote! {
+                if self.#field.is_none() {
+                    self.#field = ::std::option::Option::Some(#call);
+                }
+            })
+        })
+        .collect();
+
     let traits = required.iter().zip(&markers).map(|(&i, marker)| {
         let column = &table.columns[i];
         let name = &column.sql_name.value;
@@ -143,6 +169,11 @@ pub(super) fn new_row(table: &Table<'_>) -> TokenStream {
             fn set(&self) -> [bool; #width] {
                 [#(self.#fields.is_some()),*]
             }
+
+            /// Calls the `default_fn` of each column the row leaves out.
+            fn fill_defaults(&mut self) {
+                #(#fills)*
+            }
         }
 
         impl #new_ident {
@@ -167,7 +198,8 @@ pub(super) fn new_row(table: &Table<'_>) -> TokenStream {
         }
 
         impl<#(#params: #checks_module::#markers),*> #p::Insertable<#ident> for #new_ident<#(#params),*> {
-            fn into_values(self) -> #p::Vec<(usize, #p::Param)> {
+            fn into_values(mut self) -> #p::Vec<(usize, #p::Param)> {
+                self.values.fill_defaults();
                 let mut out = #p::Vec::with_capacity(#width);
                 #(
                     if let ::std::option::Option::Some(value) = self.values.#fields {
@@ -177,7 +209,10 @@ pub(super) fn new_row(table: &Table<'_>) -> TokenStream {
                 out
             }
 
-            fn into_column_arrays(rows: #p::Vec<Self>) -> ::std::result::Result<#p::Vec<(usize, #p::Param)>, #p::Vec<Self>> {
+            fn into_column_arrays(mut rows: #p::Vec<Self>) -> ::std::result::Result<#p::Vec<(usize, #p::Param)>, #p::Vec<Self>> {
+                for row in &mut rows {
+                    row.values.fill_defaults();
+                }
                 let set = match rows.first() {
                     ::std::option::Option::Some(first) => first.values.set(),
                     ::std::option::Option::None => return ::std::result::Result::Err(rows),

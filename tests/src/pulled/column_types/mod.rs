@@ -3,10 +3,12 @@
 mod device_logs_table;
 mod devices_table;
 mod enums;
+mod tickets_table;
 
 pub use device_logs_table::*;
 pub use devices_table::*;
 pub use enums::*;
+pub use tickets_table::*;
 
 /// Every table, enum and extension of the database.
 pub fn schema() -> schema_core::schema::Schema {
@@ -14,4 +16,5 @@ pub fn schema() -> schema_core::schema::Schema {
         .pg_enum::<Port>()
         .table::<DeviceLog>()
         .table::<Device>()
+        .table::<Ticket>()
 }
