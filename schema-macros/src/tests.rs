@@ -36,6 +36,28 @@ fn a_plain_table() {
     ));
 }
 
+/// Columns the database computes (`generated`, `identity = always`: no setter, no `Writable`),
+/// a client-side default (`default_fn`), and a `sql_type` checked against the field.
+#[test]
+fn computed_columns_and_client_defaults() {
+    insta::assert_snapshot!(table(
+        quote!(name = "people"),
+        quote! {
+            pub struct Person {
+                #[column(primary_key, identity = always)]
+                pub id: i64,
+                #[column(default_fn = new_code)]
+                pub code: String,
+                pub first: String,
+                #[column(generated = "upper(first)")]
+                pub shout: String,
+                #[column(sql_type = "inet")]
+                pub address: Option<std::net::IpAddr>,
+            }
+        },
+    ));
+}
+
 /// Foreign keys with relations both ways, soft delete, a self-reference, an index and a
 /// composite unique constraint.
 #[test]

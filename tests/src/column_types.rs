@@ -70,6 +70,7 @@ pub fn schema() -> Schema {
         .table::<Device>()
         .table::<DeviceLog>()
         .table::<Ticket>()
+        .table::<Person>()
 }
 
 static NEXT_CODE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
@@ -93,4 +94,18 @@ pub struct Ticket {
     /// Nullable: the function returns the value without its `Option`.
     #[column(default_fn = default_labels)]
     pub labels: Option<Vec<String>>,
+}
+
+/// Generated columns: computed by the database, read like any other, never written.
+#[table(name = "people", index(on(full_name)))]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Person {
+    #[column(primary_key, identity = always)]
+    pub id: i64,
+    pub first: String,
+    pub last: String,
+    #[column(generated = "first || ' ' || last")]
+    pub full_name: String,
+    #[column(generated = "length(last) * 2")]
+    pub last_length: Option<i32>,
 }

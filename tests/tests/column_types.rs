@@ -15,8 +15,8 @@ use schema_core::migrate::{migration_sql, render};
 use schema_core::prelude::*;
 use schema_core::testing::{self, TestDb};
 use schema_tests::column_types::{
-    device_logs, devices, schema, tickets, Device, DeviceLog, NewDevice, NewDeviceLog, NewTicket,
-    Port, Settings, Ticket,
+    device_logs, devices, people, schema, tickets, Device, DeviceLog, NewDevice, NewDeviceLog,
+    NewPerson, NewTicket, Person, Port, Settings, Ticket,
 };
 
 fn settings(theme: &str) -> Json<Settings> {
@@ -265,4 +265,179 @@ async fn default_fn_gives_each_row_that_leaves_it_out_a_value() {
         schema_core::exec::raw_execute(&db, "INSERT INTO tickets (title) VALUES ('raw')", &[])
             .await;
     assert!(raw.is_err());
+}
+
+/// A generated column is computed on insert and again on every update of what it is computed
+/// from; inserts and updates have no way to write it (`tests/ui/generated_column_mistakes.rs`).
+#[tokio::test]
+async fn generated_columns_are_computed_and_never_written() {
+    for target in testing::targets().expect("a PostgreSQL to test on") {
+        let test_db = TestDb::on(target).await.unwrap();
+        let client = test_db.connect().await.unwrap();
+        client
+            .batch_execute(&migration_sql("0000_types", &render::create_all(&schema())))
+            .await
+            .unwrap();
+        let db = Db::new(client);
+        let ada = Person::insert(NewPerson::new().first("Ada").last("Lovelace"))
+            .returning()
+            .one(&db)
+            .await
+            .unwrap();
+        assert_eq!(
+            (ada.full_name.as_str(), ada.last_length),
+            ("Ada Lovelace", Some(16))
+        );
+        Person::insert_many([
+            NewPerson::new().first("Grace").last("Hopper"),
+            NewPerson::new().first("Alan").last("Turing"),
+        ])
+        .execute(&db)
+        .await
+        .unwrap();
+        let renamed = Person::update()
+            .set(people::last, "King".to_string())
+            .filter(people::id.eq(ada.id))
+            .returning()
+            .one(&db)
+            .await
+            .unwrap();
+        assert_eq!(
+            (renamed.full_name.as_str(), renamed.last_length),
+            ("Ada King", Some(8))
+        );
+        let found = Person::select()
+            .filter(people::full_name.eq("Grace Hopper".to_string()))
+            .order_by(people::last_length)
+            .all(&db)
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1);
+        // COPY sends neither the generated columns nor the `identity = always` key.
+        let copy = Person {
+            id: 0,
+            first: "Edsger".into(),
+            last: "Dijkstra".into(),
+            full_name: "ignored".into(),
+            last_length: None,
+        };
+        assert_eq!(schema_core::exec::copy_in(&db, [copy]).await.unwrap(), 1);
+        let copied = Person::select()
+            .filter(people::first.eq("Edsger".to_string()))
+            .one(&db)
+            .await
+            .unwrap();
+        assert_eq!(
+            (copied.full_name.as_str(), copied.last_length),
+            ("Edsger Dijkstra", Some(16))
+        );
+    }
+}
+
+#[allow(dead_code)]
+mod g1 {
+    use schema_core::prelude::*;
+
+    #[table(name = "people", index(on(full_name)))]
+    pub struct Person {
+        #[column(primary_key, identity)]
+        pub id: i64,
+        pub first: String,
+        pub last: String,
+        #[column(generated = "first || ' ' || last")]
+        pub full_name: String,
+        #[column(generated = "length(last)")]
+        pub last_length: Option<i32>,
+        pub nickname: Option<String>,
+    }
+}
+
+#[allow(dead_code)]
+mod g2 {
+    use schema_core::prelude::*;
+
+    #[table(name = "people", index(on(full_name)))]
+    pub struct Person {
+        #[column(primary_key, identity)]
+        pub id: i64,
+        pub first: String,
+        pub last: String,
+        /// Another expression: dropped and added again, and its index made again.
+        #[column(generated = "last || ', ' || first")]
+        pub full_name: String,
+        /// No longer generated: keeps its values.
+        pub last_length: Option<i32>,
+        /// Now generated: its stored values are replaced (data loss, refused unless allowed).
+        #[column(generated = "upper(first)")]
+        pub nickname: Option<String>,
+    }
+}
+
+/// The diff of generated columns: an expression change is a drop-and-add in one statement
+/// (marked in the file, its index made again), generated → plain is `DROP EXPRESSION`, plain →
+/// generated replaces values and is refused without `--allow-data-loss`. Applied by the runner
+/// to a table with rows, on every server: the catalog is then the declared one.
+#[tokio::test]
+async fn a_changed_generation_expression_is_a_drop_and_add() {
+    use schema_core::migrate::runner::{self, RunnerOptions};
+    use schema_core::migrate::{diff, DiffOptions, MigrationsDir};
+
+    let v1 = Schema::new().table::<g1::Person>();
+    let v2 = Schema::new().table::<g2::Person>();
+    let refusal = diff::diff(&v1, &v2, DiffOptions::default()).unwrap_err();
+    assert_eq!(refusal.0.len(), 1, "{refusal}");
+    assert!(
+        refusal.0[0].contains("\"nickname\" of \"people\" becomes generated"),
+        "{refusal}"
+    );
+    let allow = DiffOptions {
+        allow_data_loss: true,
+    };
+
+    for target in testing::targets().expect("a PostgreSQL to test on") {
+        let dir = std::env::temp_dir().join(format!(
+            "schema-generated-{}",
+            schema_core::uuid::Uuid::new_v4().simple()
+        ));
+        let migrations = MigrationsDir::new(&dir);
+        let test_db = TestDb::on(target).await.unwrap();
+        let mut client = test_db.connect().await.unwrap();
+        migrations.generate(&v1, None).unwrap();
+        runner::migrate(&mut client, &migrations, RunnerOptions::default())
+            .await
+            .unwrap();
+        client
+            .batch_execute(
+                "INSERT INTO people (first, last, nickname) VALUES ('Ada', 'Lovelace', 'countess')",
+            )
+            .await
+            .unwrap();
+
+        migrations.generate_with(&v2, None, allow).unwrap();
+        let journal = migrations.journal().unwrap();
+        let files: String = journal.entries[1..]
+            .iter()
+            .map(|e| std::fs::read_to_string(dir.join(format!("{}.sql", e.tag))).unwrap())
+            .collect::<Vec<_>>()
+            .join("\n");
+        insta::assert_snapshot!("generated_columns_v1_to_v2", files);
+        runner::migrate(&mut client, &migrations, RunnerOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("on {}: {e}", target.describe()));
+        let row = client
+            .query_one("SELECT full_name, last_length, nickname FROM people", &[])
+            .await
+            .unwrap();
+        let read: (String, Option<i32>, Option<String>) = (row.get(0), row.get(1), row.get(2));
+        assert_eq!(read, ("Lovelace, Ada".into(), Some(8), Some("ADA".into())));
+        let live = Catalog::read(&client).await.unwrap();
+        let expected = Catalog::expected_on(&client, &v2).await.unwrap();
+        assert_eq!(
+            expected.differences(&live),
+            Vec::<String>::new(),
+            "on {}",
+            target.describe()
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

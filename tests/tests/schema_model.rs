@@ -15,6 +15,7 @@ const fn column(name: &'static str, sql_type: SqlType) -> ColumnDef {
         nullable: false,
         default: None,
         identity: None,
+        generated: None,
         on_update: None,
         on_update_trigger: false,
         renamed_from: None,

@@ -141,6 +141,7 @@ fn table(sql_type: SqlType) -> Schema {
         nullable: true,
         default: None,
         identity: None,
+        generated: None,
         on_update: None,
         on_update_trigger: false,
         renamed_from: None,

@@ -356,6 +356,8 @@ fn default_name(plan: &Plan) -> String {
             Step::AddEnumValue { name, .. } => Some(format!("alter_{}", name.name)),
             Step::AddColumn { table, .. }
             | Step::DropColumn { table, .. }
+            | Step::RegenerateColumn { table, .. }
+            | Step::DropExpression { table, .. }
             | Step::RenameColumn { table, .. }
             | Step::AlterColumnType { table, .. }
             | Step::SetNotNull { table, .. }

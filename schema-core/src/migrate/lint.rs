@@ -14,6 +14,12 @@ impl Step {
             Step::DropColumn { table, column } => {
                 format!("DATA LOSS: drops column {} of {} and its values", quote_ident(column), name(table))
             }
+            Step::RegenerateColumn { column, replaces_values, .. } => format!(
+                "{}drops column {} and adds it again as generated: its values are computed anew, \
+                 rewriting the table under an ACCESS EXCLUSIVE lock; indexes and constraints on it are made again below",
+                if *replaces_values { "DATA LOSS: its stored values are replaced; " } else { "" },
+                quote_ident(&column.name)
+            ),
             Step::DropExtension(ext) => format!("drops extension {} and what depends on it", quote_ident(ext)),
             Step::DropEnum(q) => format!("drops type {}", name(q)),
             Step::AlterColumnType { narrowing: true, column, .. } => format!(
@@ -72,6 +78,7 @@ impl Step {
             | Step::RenameColumn { .. }
             | Step::NotNullCheck { phase: CheckPhase::Drop, .. }
             | Step::DropNotNull { .. }
+            | Step::DropExpression { .. }
             | Step::SetDefault { .. }
             | Step::DropDefault { .. }
             | Step::DropIdentity { .. }

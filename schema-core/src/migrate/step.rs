@@ -51,6 +51,20 @@ pub enum Step {
         table: QualifiedName,
         column: String,
     },
+    /// A generated column whose expression changed, or a plain column that becomes generated:
+    /// dropped and added again in one statement (PostgreSQL 15 cannot change the expression in
+    /// place), so its values are computed anew. `replaces_values` when the column was plain.
+    RegenerateColumn {
+        table: QualifiedName,
+        column: ColumnDef,
+        replaces_values: bool,
+    },
+    /// `ALTER COLUMN … DROP EXPRESSION`: a generated column becomes a plain one, keeping its
+    /// values.
+    DropExpression {
+        table: QualifiedName,
+        column: String,
+    },
     RenameColumn {
         table: QualifiedName,
         from: String,

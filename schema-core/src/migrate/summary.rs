@@ -42,6 +42,8 @@ impl Summary {
                 | Step::AlterColumnType { .. }
                 | Step::SetNotNull { .. }
                 | Step::DropNotNull { .. }
+                | Step::RegenerateColumn { .. }
+                | Step::DropExpression { .. }
                 | Step::SetDefault { .. }
                 | Step::DropDefault { .. }
                 | Step::AddIdentity { .. }

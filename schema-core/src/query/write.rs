@@ -47,6 +47,26 @@ pub trait Runnable {}
 #[diagnostic::do_not_recommend]
 impl Runnable for Filtered {}
 
+/// The column markers of the columns an update or upsert may set: `#[table]` implements it for
+/// every column but those the database computes (`generated`, `identity = always`).
+#[diagnostic::on_unimplemented(
+    message = "this column is computed by the database (`generated` or `identity = always`) and cannot be set",
+    label = "computed by the database",
+    note = "set the columns it is computed from; the database keeps it up to date"
+)]
+#[doc(hidden)]
+pub trait Writable {}
+
+/// The marker of a column the database computes: `Column<T, V, Computed<marker>>`, which no
+/// update or upsert can set.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Computed<N>(PhantomData<N>);
+
+/// A column made by hand (`Column::new`), with no marker of its own.
+#[diagnostic::do_not_recommend]
+impl Writable for () {}
+
 fn write_table<T: Table>(w: &mut SqlWriter) {
     w.table(T::table().schema.as_deref(), &T::table().name);
 }

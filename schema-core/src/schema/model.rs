@@ -121,6 +121,10 @@ pub struct ColumnDef {
     pub default: Option<DefaultValue>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
+    /// `GENERATED ALWAYS AS (expression) STORED`: the database computes the column from the
+    /// row's other columns; no insert or update gives it a value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_update: Option<OnUpdate>,
     /// `on_update = now` is also done by a database trigger, so that updates from raw SQL or

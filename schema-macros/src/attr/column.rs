@@ -22,6 +22,8 @@ pub struct ColumnAttrs {
     /// `default_fn = path::to::fn`: called at insert when the field is not set.
     pub default_fn: Option<Sp<Path>>,
     pub identity: Option<Sp<bool>>,
+    /// `generated = "sql"`: `GENERATED ALWAYS AS (sql) STORED`.
+    pub generated: Option<Sp<String>>,
     pub references: Option<ReferencesAttr>,
     /// `relation = owner` beside `references`: a belongs-to relation.
     pub relation: Option<Ident>,
@@ -193,6 +195,7 @@ pub fn parse_column_attrs(cx: &Ctxt, field: &syn::Field) -> ColumnAttrs {
                     let name = ident_value(&meta)?;
                     set_once(cx, &mut attrs.relation, name, &meta)
                 }
+                "generated" => set_once(cx, &mut attrs.generated, lit_str(&meta)?, &meta),
                 "default_fn" => {
                     let path: Path = meta.value()?.call(Path::parse_mod_style)?;
                     set_once(cx, &mut attrs.default_fn, Sp::new(path, span), &meta)

@@ -54,6 +54,7 @@ pub const COLUMN_KEYS: &[&str] = &[
     "default",
     "default_fn",
     "identity",
+    "generated",
     "references",
     "relation",
     "on_delete",

@@ -296,7 +296,25 @@ fn attribute_combinations(cx: &Ctxt, table: &Table<'_>) {
                 cx.error_at(span, "`trigger` makes the database do `on_update = now`: add `on_update = now` beside it");
             }
         }
-        if let Some(default_fn) = &attrs.default_fn {
+        if let Some(generated) = &attrs.generated {
+            let others = [
+                (attrs.default.is_some(), "`default`"),
+                (attrs.default_fn.is_some(), "`default_fn`"),
+                (attrs.identity.is_some(), "`identity`"),
+                (attrs.on_update.is_some(), "`on_update`"),
+            ];
+            for (_, other) in others.iter().filter(|(present, _)| *present) {
+                cx.error_at(
+                    generated.span,
+                    format!("a `generated` column is computed by the database from the row, so it takes no {other}: remove one of the two"),
+                );
+            }
+        }
+        if let Some(default_fn) = attrs
+            .default_fn
+            .as_ref()
+            .filter(|_| attrs.generated.is_none())
+        {
             let other = if attrs.default.is_some() {
                 Some("a `default`: keep one of the two")
             } else if attrs.identity.is_some() {

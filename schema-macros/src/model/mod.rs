@@ -55,6 +55,12 @@ impl Column<'_> {
     pub fn type_override(&self) -> Option<&Sp<TypeOverride>> {
         self.attrs.type_override.as_ref()
     }
+
+    /// Whether inserts and updates may give the column a value: not when the database computes
+    /// it (`generated`, `identity = always`).
+    pub fn is_writable(&self) -> bool {
+        self.attrs.generated.is_none() && !self.attrs.identity.as_ref().is_some_and(|i| i.value)
+    }
 }
 
 pub struct PrimaryKey {

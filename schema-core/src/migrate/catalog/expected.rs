@@ -56,6 +56,7 @@ impl Catalog {
                             Identity::Always => 'a',
                             Identity::ByDefault => 'd',
                         }),
+                        generated: c.generated.as_ref().map(|g| g.to_string()),
                     }
                 })
                 .collect();

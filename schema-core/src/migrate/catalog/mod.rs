@@ -49,6 +49,8 @@ pub struct CatalogColumn {
     pub default: Option<String>,
     /// `a` (always) or `d` (by default), as in `pg_attribute.attidentity`.
     pub identity: Option<char>,
+    /// The expression of a generated (`STORED`) column, as the server prints it.
+    pub generated: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,7 +163,14 @@ fn diff_table(out: &mut Vec<String>, table: &str, e: &CatalogTable, a: &CatalogT
             e.triggers, a.triggers
         ));
     }
-    let names = |cols: &[CatalogColumn]| cols.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+    // The same columns, in any order: a column added by a migration (or dropped and added again,
+    // as a changed generated column is) comes last in the table, wherever the struct declares it,
+    // and no query here depends on the order.
+    let names = |cols: &[CatalogColumn]| {
+        let mut names: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
+        names.sort();
+        names
+    };
     if names(&e.columns) != names(&a.columns) {
         out.push(format!(
             "{table}: expected columns {:?}, found {:?}",
@@ -181,6 +190,7 @@ fn diff_table(out: &mut Vec<String>, table: &str, e: &CatalogTable, a: &CatalogT
             || ec.not_null != ac.not_null
             || !default_matches
             || ec.identity != ac.identity
+            || ec.generated != ac.generated
         {
             out.push(format!(
                 "{table}.{}: expected {ec:?}, found {ac:?}",
@@ -268,6 +278,9 @@ impl std::fmt::Display for Catalog {
                 }
                 if let Some(i) = c.identity {
                     write!(s, " identity {i}").ok();
+                }
+                if let Some(g) = &c.generated {
+                    write!(s, " generated ({g}) stored").ok();
                 }
                 s.push('\n');
             }

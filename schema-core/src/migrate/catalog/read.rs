@@ -79,7 +79,7 @@ pub(super) async fn read_table(
     for row in client
         .query(
             "SELECT a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-                    pg_get_expr(d.adbin, d.adrelid), a.attidentity::text
+                    pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text
              FROM pg_attribute a
              LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
              WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
@@ -91,12 +91,16 @@ pub(super) async fn read_table(
         let name: String = row.try_get(1)?;
         attnames.insert(row.try_get(0)?, name.clone());
         let identity: String = row.try_get(5)?;
+        // A generated column's expression is kept where a default is (`pg_attrdef`).
+        let expression: Option<String> = row.try_get(4)?;
+        let generated = row.try_get::<_, String>(6)? == "s";
         table.columns.push(CatalogColumn {
             name,
             type_name: row.try_get(2)?,
             not_null: row.try_get(3)?,
-            default: row.try_get(4)?,
+            default: expression.clone().filter(|_| !generated),
             identity: identity.chars().next(),
+            generated: expression.filter(|_| generated),
         });
     }
     let cols = |nums: Option<Vec<i16>>| -> Vec<String> {

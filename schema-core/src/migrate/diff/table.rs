@@ -10,7 +10,16 @@ use crate::schema::{IndexTarget, QualifiedName, TableDef};
 impl Differ {
     pub(super) fn table(&mut self, before: &TableDef, after: &TableDef) {
         let q = after.qualified_name();
-        let renamed = self.columns(&q, before, after);
+        let (renamed, regenerated) = self.columns(&q, before, after);
+        // A column dropped and added again takes its indexes and constraints with it: they are
+        // compared as if they were not there before, and so are made again.
+        let pruned;
+        let before = if regenerated.is_empty() {
+            before
+        } else {
+            pruned = without_objects_on(before, &regenerated, &renamed);
+            &pruned
+        };
         self.primary_key(&q, before, after, &renamed);
         self.uniques(&q, before, after, &renamed);
         self.checks(&q, before, after);
@@ -21,7 +30,13 @@ impl Differ {
 
     /// Columns: matched by name, or by `renamed_from`; the renames, for the constraints and
     /// indexes that name the columns.
-    fn columns(&mut self, q: &QualifiedName, before: &TableDef, after: &TableDef) -> Renamed {
+    fn columns(
+        &mut self,
+        q: &QualifiedName,
+        before: &TableDef,
+        after: &TableDef,
+    ) -> (Renamed, BTreeSet<String>) {
+        let mut regenerated = BTreeSet::new();
         let mut renamed: BTreeMap<String, String> = BTreeMap::new();
         let mut matched: BTreeSet<String> = BTreeSet::new();
         for column in after.columns.iter() {
@@ -37,8 +52,36 @@ impl Differ {
                 Some(found)
             });
             match previous {
+                Some(old) if old.generated != column.generated && column.generated.is_some() => {
+                    matched.insert(old.name.to_string());
+                    let step = Step::RegenerateColumn {
+                        table: q.clone(),
+                        column: column.clone(),
+                        replaces_values: old.generated.is_none(),
+                    };
+                    let step = if old.generated.is_some() {
+                        Some(step)
+                    } else {
+                        let reason = format!(
+                            "column \"{}\" of {} becomes generated, which replaces its stored values",
+                            column.name,
+                            display(q)
+                        );
+                        self.lose(step, reason, "add a new generated column instead")
+                    };
+                    if let Some(step) = step {
+                        self.alters.push(step);
+                        regenerated.insert(column.name.to_string());
+                    }
+                }
                 Some(old) => {
                     matched.insert(old.name.to_string());
+                    if old.generated.is_some() && column.generated.is_none() {
+                        self.alters.push(Step::DropExpression {
+                            table: q.clone(),
+                            column: column.name.to_string(),
+                        });
+                    }
                     self.column(q, old, column);
                 }
                 None => self.add_column(q, column),
@@ -64,7 +107,7 @@ impl Differ {
                 self.late_drops.push(step);
             }
         }
-        Renamed(renamed)
+        (Renamed(renamed), regenerated)
     }
 
     /// The primary key: a new name on the same columns is a rename.
@@ -387,6 +430,40 @@ impl Renamed {
     fn columns(&self, columns: &[crate::schema::Str]) -> Vec<String> {
         columns.iter().map(|c| self.column(c)).collect()
     }
+}
+
+/// `before` without the keys, uniques, checks, foreign keys and indexes that name one of the
+/// `columns` (by their names after the diff; in an expression, as a word).
+fn without_objects_on(
+    before: &TableDef,
+    columns: &BTreeSet<String>,
+    renamed: &Renamed,
+) -> TableDef {
+    let names =
+        |list: &[crate::schema::Str]| list.iter().any(|c| columns.contains(&renamed.column(c)));
+    let mentions = |sql: &str| {
+        sql.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .any(|word| columns.contains(&renamed.column(word)))
+    };
+    let mut table = before.clone();
+    if table
+        .primary_key
+        .as_ref()
+        .is_some_and(|pk| names(&pk.columns))
+    {
+        table.primary_key = None;
+    }
+    table.uniques.to_mut().retain(|u| !names(&u.columns));
+    table.checks.to_mut().retain(|c| !mentions(&c.expression));
+    table.foreign_keys.to_mut().retain(|fk| !names(&fk.columns));
+    table.indexes.to_mut().retain(|index| {
+        let on_column = index.keys.iter().any(|key| match &key.target {
+            IndexTarget::Column(c) => columns.contains(&renamed.column(c)),
+            IndexTarget::Expression(e) => mentions(e),
+        });
+        !on_column && !index.predicate.as_deref().is_some_and(mentions)
+    });
+    table
 }
 
 /// The names of `columns` as they are.

@@ -578,6 +578,9 @@ fn table_code(table: &TableDef, schema: &Schema, names: &Names) -> String {
             Some(Identity::Always) => attrs.push("identity = always".to_string()),
             None => {}
         }
+        if let Some(expression) = &column.generated {
+            attrs.push(format!("generated = {:?}", expression.as_ref()));
+        }
         attrs.extend(type_attrs);
         if let Some(default) = &column.default {
             attrs.push(format!(

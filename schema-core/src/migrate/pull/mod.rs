@@ -109,6 +109,7 @@ fn table_def(
                     Some('d') => Some(Identity::ByDefault),
                     _ => None,
                 },
+                generated: c.generated.clone().map(Into::into),
                 on_update: None,
                 on_update_trigger: false,
                 renamed_from: None,

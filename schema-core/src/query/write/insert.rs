@@ -4,7 +4,7 @@
 use std::marker::PhantomData;
 
 use super::upsert::{Conflict, ConflictAction, ConflictTarget, OnConflict};
-use super::{write_on_update, write_returning, write_table, Returning};
+use super::{write_on_update, write_returning, write_table, Returning, Writable};
 use crate::exec::{self, Error, Executor};
 use crate::query::expr::{IntoExpr, Param};
 use crate::query::render::SqlWriter;
@@ -90,7 +90,7 @@ impl<T: Table> Insert<T> {
     }
 
     /// Another assignment of an upsert's `DO UPDATE SET`.
-    pub fn set<V, N, M>(
+    pub fn set<V, N: Writable, M>(
         mut self,
         column: Column<T, V, N>,
         value: impl IntoExpr<T, V, M>,

@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 
 use super::{
     and_filter, execute, write_on_update, write_returning, write_table, write_where, BoxFuture,
-    Filtered, Returning, Runnable, Unfiltered,
+    Filtered, Returning, Runnable, Unfiltered, Writable,
 };
 use crate::exec::{Error, Executor};
 use crate::query::expr::{Expr, IntoExpr, Node, Param};
@@ -56,7 +56,7 @@ impl<T: Table, F> Update<T, F> {
 
     /// `SET column = value`: a value, another column of `T` or an expression, of the column's
     /// own type (`None` sets a nullable column to NULL).
-    pub fn set<V: ColumnValue, N, M>(
+    pub fn set<V: ColumnValue, N: Writable, M>(
         mut self,
         column: Column<T, V, N>,
         value: impl IntoExpr<T, V, M>,

@@ -1,7 +1,7 @@
 //! Upserts: `ON CONFLICT` on a unique key of the table, checked by type, `DO NOTHING` or
 //! `DO UPDATE SET` with `excluded` values.
 
-use super::Insert;
+use super::{Insert, Writable};
 use crate::query::expr::{Expr, IntoExpr, Node};
 use crate::query::Column;
 use crate::schema::Table;
@@ -98,7 +98,7 @@ impl<T: Table> OnConflict<T> {
 
     /// `DO UPDATE SET column = value, …`: start with one assignment, add more with
     /// [`Insert::set`]. On-update columns are refreshed too.
-    pub fn do_update<V, N, M>(
+    pub fn do_update<V, N: Writable, M>(
         mut self,
         column: Column<T, V, N>,
         value: impl IntoExpr<T, V, M>,

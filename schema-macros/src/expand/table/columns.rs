@@ -6,7 +6,7 @@ use quote::quote;
 
 use super::private;
 use super::relations::relation_consts;
-use crate::model::Table;
+use crate::model::{Column, Table};
 
 /// `pub mod users { pub const email: Column<User, String> = …; }`
 pub(super) fn column_module(table: &Table<'_>, with_relations: bool) -> TokenStream {
@@ -25,24 +25,26 @@ pub(super) fn column_module(table: &Table<'_>, with_relations: bool) -> TokenStr
     let consts = table.columns.iter().enumerate().map(|(index, c)| {
         let field = c.ident;
         let ty = c.ty;
+        let marker = marker(p, c);
         let name = &c.sql_name.value;
         let doc = format!("Column `{name}` of table `{table_name}` (field `{ident}::{field}`).");
         quote! {
             #[doc = #doc]
-            pub const #field: #p::Column<super::#ident, #ty, __columns::#field> = #p::Column::new(#schema, #table_name, #name, #index);
+            pub const #field: #p::Column<super::#ident, #ty, #marker> = #p::Column::new(#schema, #table_name, #name, #index);
             #[doc(hidden)]
-            pub type #field = #p::Column<super::#ident, #ty, __columns::#field>;
+            pub type #field = #p::Column<super::#ident, #ty, #marker>;
         }
     });
     let markers = table.columns.iter().map(|c| {
         let field = c.ident;
         quote!(pub enum #field {})
     });
+    let writable = table.columns.iter().filter(|c| c.is_writable()).map(|c| {
+        let field = c.ident;
+        quote!(#[diagnostic::do_not_recommend] impl #p::Writable for __columns::#field {})
+    });
     let unique_keys = unique_keys(table).into_iter().map(|key| {
-        let markers = key.iter().map(|&i| {
-            let field = table.columns[i].ident;
-            quote!(__columns::#field)
-        });
+        let markers = key.iter().map(|&i| marker(p, &table.columns[i]));
         if key.len() == 1 {
             quote!(impl #p::UniqueKey<super::#ident> for #(#markers)* {})
         } else {
@@ -72,7 +74,19 @@ pub(super) fn column_module(table: &Table<'_>, with_relations: bool) -> TokenStr
                 #(#markers)*
             }
             #(#unique_keys)*
+            #(#writable)*
         }
+    }
+}
+
+/// The column's marker type: its own, or for a column the database computes, that wrapped in
+/// `Computed`, which no update or upsert can set.
+fn marker(p: &TokenStream, column: &Column<'_>) -> TokenStream {
+    let field = column.ident;
+    if column.is_writable() {
+        quote!(__columns::#field)
+    } else {
+        quote!(#p::Computed<__columns::#field>)
     }
 }
 

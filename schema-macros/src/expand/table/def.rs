@@ -221,6 +221,7 @@ fn column_def(p: &TokenStream, column: &Column<'_>) -> TokenStream {
         column.attrs.renamed_from.as_ref().map(|r| r.value.as_str()),
     );
     let trigger = column.attrs.trigger.is_some();
+    let generated = opt_str(p, column.attrs.generated.as_ref().map(|g| g.value.as_str()));
     quote!(#p::ColumnDef {
         name: #name,
         sql_type: #sql_type,
@@ -228,6 +229,7 @@ fn column_def(p: &TokenStream, column: &Column<'_>) -> TokenStream {
         nullable: #nullable,
         default: #default,
         identity: #identity,
+        generated: #generated,
         on_update: #on_update,
         on_update_trigger: #trigger,
         renamed_from: #renamed_from,

@@ -16,6 +16,7 @@ pub(super) fn is_required(column: &Column<'_>) -> bool {
         && column.default().is_none()
         && column.attrs.identity.is_none()
         && column.attrs.default_fn.is_none()
+        && column.attrs.generated.is_none()
 }
 
 /// `NewUser`: the insert row, with one typestate parameter per required column, so that an
@@ -50,7 +51,7 @@ pub(super) fn new_row(table: &Table<'_>) -> TokenStream {
         .columns
         .iter()
         .enumerate()
-        .filter(|(_, c)| !c.attrs.identity.as_ref().is_some_and(|i| i.value))
+        .filter(|(_, c)| c.is_writable())
         .collect();
     let values_ident = syn::Ident::new(&format!("__{new_ident}Values"), Span::call_site());
     let mut setters = Vec::new();

@@ -50,15 +50,12 @@ pub(super) fn from_row(table: &Table<'_>) -> TokenStream {
     }
 }
 
-/// `impl CopyRow`: every column but `identity = always` ones, by reference.
+/// `impl CopyRow`: every column but those the database computes (`identity = always`,
+/// `generated`), by reference.
 pub(super) fn copy_row(table: &Table<'_>) -> TokenStream {
     let p = &private(&table.krate);
     let ident = &table.item.ident;
-    let columns: Vec<&Column<'_>> = table
-        .columns
-        .iter()
-        .filter(|c| !c.attrs.identity.as_ref().is_some_and(|i| i.value))
-        .collect();
+    let columns: Vec<&Column<'_>> = table.columns.iter().filter(|c| c.is_writable()).collect();
     let names = columns.iter().map(|c| c.sql_name.value.as_str());
     let values = columns.iter().map(|c| {
         let (field, ty) = (c.ident, c.ty);

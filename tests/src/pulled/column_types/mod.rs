@@ -3,11 +3,13 @@
 mod device_logs_table;
 mod devices_table;
 mod enums;
+mod people_table;
 mod tickets_table;
 
 pub use device_logs_table::*;
 pub use devices_table::*;
 pub use enums::*;
+pub use people_table::*;
 pub use tickets_table::*;
 
 /// Every table, enum and extension of the database.
@@ -16,5 +18,6 @@ pub fn schema() -> schema_core::schema::Schema {
         .pg_enum::<Port>()
         .table::<DeviceLog>()
         .table::<Device>()
+        .table::<People>()
         .table::<Ticket>()
 }
