@@ -186,6 +186,20 @@ pub fn check_soft_delete<T: SoftDeleteTime + ?Sized>() {}
 pub fn check_now<T: TakesNow + ?Sized>() {}
 pub fn check_on_update_now<T: TakesNow + ?Sized>() {}
 pub fn check_random<T: TakesRandom + ?Sized>() {}
+pub fn check_nextval<T: TakesNextval + ?Sized>() {}
+
+#[diagnostic::on_unimplemented(
+    message = "`nextval` gives an integer, not a `{Self}`",
+    label = "not an integer type",
+    note = "a sequence fills an `i16`, `i32` or `i64` column"
+)]
+pub trait TakesNextval {}
+#[diagnostic::do_not_recommend]
+impl TakesNextval for i16 {}
+#[diagnostic::do_not_recommend]
+impl TakesNextval for i32 {}
+#[diagnostic::do_not_recommend]
+impl TakesNextval for i64 {}
 pub fn check_text<T: TextValue + ?Sized>() {}
 pub fn check_vector<T: VectorValue + ?Sized>() {}
 pub fn check_numeric<T: NumericValue + ?Sized>() {}

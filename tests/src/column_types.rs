@@ -9,6 +9,7 @@ use schema_core::chrono::NaiveTime;
 use schema_core::cidr::{IpCidr, IpInet};
 use schema_core::eui48::MacAddress;
 use schema_core::prelude::*;
+use schema_core::schema::{SequenceDef, SequenceType};
 use serde::{Deserialize, Serialize};
 
 /// Any serde type, stored as `jsonb` with no trait written for it.
@@ -71,6 +72,9 @@ pub fn schema() -> Schema {
         .table::<DeviceLog>()
         .table::<Ticket>()
         .table::<Person>()
+        .table::<Invoice>()
+        .sequence(INVOICE_NUMBERS)
+        .sequence(BATCHES)
 }
 
 static NEXT_CODE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
@@ -108,4 +112,29 @@ pub struct Person {
     pub full_name: String,
     #[column(generated = "length(last) * 2")]
     pub last_length: Option<i32>,
+}
+
+/// A sequence of its own, as an invoice number's default, owned by that column (dropped with it).
+pub const INVOICE_NUMBERS: SequenceDef = SequenceDef::new("invoice_numbers")
+    .start(1000)
+    .increment(5)
+    .cache(10)
+    .owned_by("invoices", "number");
+
+/// A small cycling sequence in another Postgres schema.
+pub const BATCHES: SequenceDef = SequenceDef::new("batches")
+    .in_schema("billing")
+    .data_type(SequenceType::SmallInt)
+    .min_value(1)
+    .max_value(3)
+    .cycle();
+
+#[table(name = "invoices")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invoice {
+    #[column(primary_key, default = nextval("invoice_numbers"))]
+    pub number: i64,
+    #[column(default = nextval("billing.batches"))]
+    pub batch: i16,
+    pub amount: i64,
 }

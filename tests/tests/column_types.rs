@@ -441,3 +441,157 @@ async fn a_changed_generation_expression_is_a_drop_and_add() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// Sequences of their own: a column's default (`nextval`), `exec::next_value`, a cycling
+/// sequence in another Postgres schema owned by a column; no drift after the migration.
+#[tokio::test]
+async fn declared_sequences_number_rows() {
+    use schema_tests::column_types::{Invoice, NewInvoice, BATCHES, INVOICE_NUMBERS};
+    for target in testing::targets().expect("a PostgreSQL to test on") {
+        let test_db = TestDb::on(target).await.unwrap();
+        let client = test_db.connect().await.unwrap();
+        client
+            .batch_execute(&migration_sql("0000_types", &render::create_all(&schema())))
+            .await
+            .unwrap();
+        let db = Db::new(client);
+        let mut numbers = Vec::new();
+        for amount in [10, 20, 30, 40] {
+            let invoice = Invoice::insert(NewInvoice::new().amount(amount))
+                .returning()
+                .one(&db)
+                .await
+                .unwrap();
+            numbers.push((invoice.number, invoice.batch));
+        }
+        assert_eq!(
+            numbers,
+            [(1000, 1), (1005, 2), (1010, 3), (1015, 1)],
+            "start, increment, cycle"
+        );
+        assert_eq!(
+            schema_core::exec::next_value(&db, &INVOICE_NUMBERS)
+                .await
+                .unwrap(),
+            1020
+        );
+        assert_eq!(
+            schema_core::exec::next_value(&db, &BATCHES).await.unwrap(),
+            2
+        );
+    }
+}
+
+#[allow(dead_code)]
+mod q1 {
+    use schema_core::prelude::*;
+    use schema_core::schema::SequenceDef;
+
+    pub const ORDERS: SequenceDef = SequenceDef::new("order_numbers");
+    pub const OLD: SequenceDef = SequenceDef::new("old_numbers").start(7);
+
+    #[table(name = "orders")]
+    pub struct Order {
+        #[column(primary_key, default = nextval("order_numbers"))]
+        pub number: i64,
+    }
+
+    pub fn schema() -> Schema {
+        Schema::new()
+            .table::<Order>()
+            .sequence(ORDERS)
+            .sequence(OLD)
+    }
+}
+
+#[allow(dead_code)]
+mod q2 {
+    use schema_core::prelude::*;
+    use schema_core::schema::SequenceDef;
+
+    /// Options changed, and now owned by its column.
+    pub const ORDERS: SequenceDef = SequenceDef::new("order_numbers")
+        .increment(10)
+        .max_value(1_000_000)
+        .owned_by("orders", "number");
+    pub const NEW: SequenceDef = SequenceDef::new("receipt_numbers").start(50);
+
+    #[table(name = "orders")]
+    pub struct Order {
+        #[column(primary_key, default = nextval("order_numbers"))]
+        pub number: i64,
+        #[column(default = nextval("receipt_numbers"))]
+        pub receipt: i64,
+    }
+
+    pub fn schema() -> Schema {
+        Schema::new()
+            .table::<Order>()
+            .sequence(ORDERS)
+            .sequence(NEW)
+    }
+}
+
+/// The diff of sequences: a new one made before the column whose default uses it, options
+/// altered in place (the current value kept), an owner set after the table, a dropped one last.
+/// Applied by the runner on every server: no drift, and numbering goes on from where it was.
+#[tokio::test]
+async fn sequences_are_created_altered_owned_and_dropped() {
+    use schema_core::migrate::runner::{self, RunnerOptions};
+    use schema_core::migrate::{DiffOptions, MigrationsDir};
+
+    for target in testing::targets().expect("a PostgreSQL to test on") {
+        let dir = std::env::temp_dir().join(format!(
+            "schema-sequences-{}",
+            schema_core::uuid::Uuid::new_v4().simple()
+        ));
+        let migrations = MigrationsDir::new(&dir);
+        let test_db = TestDb::on(target).await.unwrap();
+        let mut client = test_db.connect().await.unwrap();
+        migrations.generate(&q1::schema(), None).unwrap();
+        runner::migrate(&mut client, &migrations, RunnerOptions::default())
+            .await
+            .unwrap();
+        client
+            .batch_execute("INSERT INTO orders DEFAULT VALUES; INSERT INTO orders DEFAULT VALUES;")
+            .await
+            .unwrap();
+        migrations
+            .generate_with(&q2::schema(), None, DiffOptions::default())
+            .unwrap();
+        let journal = migrations.journal().unwrap();
+        let file =
+            std::fs::read_to_string(dir.join(format!("{}.sql", journal.entries[1].tag))).unwrap();
+        insta::assert_snapshot!("sequences_q1_to_q2", file);
+        runner::migrate(&mut client, &migrations, RunnerOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("on {}: {e}", target.describe()));
+        client
+            .batch_execute("INSERT INTO orders DEFAULT VALUES")
+            .await
+            .unwrap();
+        let rows: Vec<(i64, i64)> = client
+            .query("SELECT number, receipt FROM orders ORDER BY number", &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        assert_eq!(
+            rows,
+            [(1, 50), (2, 51), (12, 52)],
+            "on {}",
+            target.describe()
+        );
+        let live = Catalog::read(&client).await.unwrap();
+        let expected = Catalog::expected_on(&client, &q2::schema()).await.unwrap();
+        assert_eq!(
+            expected.differences(&live),
+            Vec::<String>::new(),
+            "on {}",
+            target.describe()
+        );
+        assert!(!live.sequences.contains_key("public.old_numbers"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

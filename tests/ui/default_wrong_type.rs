@@ -23,6 +23,8 @@ pub struct Note {
     pub mood: Mood,
     #[column(default = now)]
     pub title: String,
+    #[column(default = nextval("note_numbers"))]
+    pub code: String,
 }
 
 fn main() {}

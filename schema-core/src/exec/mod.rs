@@ -30,7 +30,7 @@ pub use pooler::ParamTypes;
 pub use replicas::ReplicatedPool;
 pub use replicas::{Reader, ReplicaOptions, ReplicaStatus, Replicated};
 pub(crate) use run::{execute, query};
-pub use run::{raw_execute, raw_query};
+pub use run::{next_value, raw_execute, raw_query};
 pub use tx::Tx;
 
 pub use crate::error::{ConstraintViolation, Error, WithDetail};

@@ -196,6 +196,34 @@ pub async fn raw_query<R: FromRow>(
     rows.iter().map(|row| R::from_row(row, 0)).collect()
 }
 
+/// The next value of a declared sequence (`nextval`), as the database hands it out: never
+/// given twice, even across transactions that roll back.
+///
+/// ```no_run
+/// # async fn demo(db: &schema_core::exec::Db) -> Result<(), schema_core::exec::Error> {
+/// use schema_core::schema::SequenceDef;
+/// const INVOICE_NUMBERS: SequenceDef = SequenceDef::new("invoice_numbers").start(1000);
+/// let number: i64 = schema_core::exec::next_value(db, &INVOICE_NUMBERS).await?;
+/// # let _ = number; Ok(()) }
+/// ```
+pub async fn next_value(
+    exec: &(impl Executor + ?Sized),
+    sequence: &crate::schema::SequenceDef,
+) -> Result<i64, Error> {
+    let name = crate::sql::quote_qualified(sequence.schema.as_deref(), &sequence.name);
+    let (rows, _) = run_raw(
+        exec,
+        "SELECT nextval($1::text::regclass)",
+        &[&name],
+        Want::Rows,
+    )
+    .await?;
+    let row = rows
+        .first()
+        .ok_or_else(|| Error::Protocol("nextval returned no row".into()))?;
+    crate::row::get(row, 0)
+}
+
 /// Runs raw SQL with bound parameters; returns the number of rows touched.
 pub async fn raw_execute(
     exec: &(impl Executor + ?Sized),

@@ -353,6 +353,7 @@ fn default_name(plan: &Plan) -> String {
             Step::DropTable(q) => Some(format!("drop_{}", q.name)),
             Step::RenameTable { to, .. } => Some(format!("rename_{to}")),
             Step::CreateEnum(e) => Some(format!("create_{}", e.name)),
+            Step::CreateSequence(s) => Some(format!("create_{}", s.name)),
             Step::AddEnumValue { name, .. } => Some(format!("alter_{}", name.name)),
             Step::AddColumn { table, .. }
             | Step::DropColumn { table, .. }

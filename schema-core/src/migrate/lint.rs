@@ -4,6 +4,7 @@
 
 use super::render::name;
 use super::step::{CheckPhase, Step};
+use crate::schema::DefaultValue;
 use crate::sql::quote_ident;
 
 impl Step {
@@ -20,6 +21,17 @@ impl Step {
                 if *replaces_values { "DATA LOSS: its stored values are replaced; " } else { "" },
                 quote_ident(&column.name)
             ),
+            // A volatile default or a generated value is computed for every existing row.
+            Step::AddColumn { column, .. }
+                if column.generated.is_some()
+                    || matches!(column.default, Some(DefaultValue::NextVal(_) | DefaultValue::RandomUuid)) =>
+            {
+                format!(
+                    "fills column {} of every existing row, rewriting the table under an ACCESS EXCLUSIVE lock",
+                    quote_ident(&column.name)
+                )
+            }
+            Step::DropSequence(q) => format!("drops sequence {} and its current value", name(q)),
             Step::DropExtension(ext) => format!("drops extension {} and what depends on it", quote_ident(ext)),
             Step::DropEnum(q) => format!("drops type {}", name(q)),
             Step::AlterColumnType { narrowing: true, column, .. } => format!(
@@ -73,6 +85,9 @@ impl Step {
             | Step::CreateEnum(_)
             | Step::AddEnumValue { .. }
             | Step::CreateTable(_)
+            | Step::CreateSequence(_)
+            | Step::AlterSequence(_)
+            | Step::SequenceOwnedBy { .. }
             | Step::RenameTable { .. }
             | Step::AddColumn { .. }
             | Step::RenameColumn { .. }

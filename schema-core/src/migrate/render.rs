@@ -4,7 +4,7 @@
 pub use super::step::{not_null_check_name, CheckPhase, Step};
 use crate::schema::{
     ColumnDef, FkAction, ForeignKeyDef, Identity, IndexDef, IndexTarget, NullsOrder, QualifiedName,
-    Schema, SortOrder, TableDef,
+    Schema, SequenceDef, SortOrder, TableDef,
 };
 use crate::sql::{quote_ident, quote_literal, quote_qualified};
 
@@ -26,6 +26,7 @@ pub fn create_all(schema: &Schema) -> Vec<Step> {
             .map(|n| Step::CreateNamespace(n.to_string())),
     );
     steps.extend(schema.enums.iter().cloned().map(Step::CreateEnum));
+    steps.extend(schema.sequences.iter().cloned().map(Step::CreateSequence));
     steps.extend(schema.tables.iter().cloned().map(Step::CreateTable));
     for table in &schema.tables {
         for fk in table.foreign_keys.iter() {
@@ -48,7 +49,30 @@ pub fn create_all(schema: &Schema) -> Vec<Step> {
     for table in &schema.tables {
         steps.extend(create_trigger(table));
     }
+    steps.extend(
+        schema
+            .sequences
+            .iter()
+            .filter(|s| s.owned_by.is_some())
+            .map(|s| Step::SequenceOwnedBy {
+                name: s.qualified_name(),
+                owned_by: s.owned_by.clone(),
+            }),
+    );
     steps
+}
+
+/// The options of `CREATE SEQUENCE` and `ALTER SEQUENCE`, each written out (an option left
+/// out of an `ALTER` would keep its old value).
+fn sequence_options(def: &SequenceDef) -> String {
+    let (min, max, start) = def.resolved();
+    format!(
+        "AS {} INCREMENT BY {} MINVALUE {min} MAXVALUE {max} START WITH {start} CACHE {} {}",
+        def.data_type.sql(),
+        def.increment,
+        def.cache,
+        if def.cycle { "CYCLE" } else { "NO CYCLE" }
+    )
 }
 
 /// The on-update trigger of a table, if any of its columns asks for one.
@@ -132,6 +156,25 @@ impl Step {
                     quote_literal(value)
                 )
             }
+            Step::CreateSequence(def) => format!(
+                "CREATE SEQUENCE {} {};",
+                name(&def.qualified_name()),
+                sequence_options(def)
+            ),
+            Step::AlterSequence(def) => format!(
+                "ALTER SEQUENCE {} {};",
+                name(&def.qualified_name()),
+                sequence_options(def)
+            ),
+            Step::DropSequence(q) => format!("DROP SEQUENCE {};", name(q)),
+            Step::SequenceOwnedBy { name: q, owned_by } => format!(
+                "ALTER SEQUENCE {} OWNED BY {};",
+                name(q),
+                match owned_by {
+                    Some(o) => format!("{}.{}", name(&o.table), quote_ident(&o.column)),
+                    None => "NONE".to_string(),
+                }
+            ),
             Step::CreateTable(table) => create_table(table),
             Step::DropTable(q) => format!("DROP TABLE {};", name(q)),
             Step::RenameTable { from, to } => {

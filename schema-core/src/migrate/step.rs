@@ -2,8 +2,8 @@
 //! needs to know of them. Their SQL is in `render`, their warnings in `lint`.
 
 use crate::schema::{
-    CheckDef, ColumnDef, DefaultValue, EnumDef, ForeignKeyDef, Identity, IndexDef, QualifiedName,
-    SqlType, TableDef, UniqueDef,
+    CheckDef, ColumnDef, DefaultValue, EnumDef, ForeignKeyDef, Identity, IndexDef, OwnedBy,
+    QualifiedName, SequenceDef, SqlType, TableDef, UniqueDef,
 };
 
 /// Where an online `SET NOT NULL` is with its check.
@@ -36,6 +36,17 @@ pub enum Step {
         value: String,
         before: Option<String>,
         after: Option<String>,
+    },
+    /// `CREATE SEQUENCE` with its options (its owner is set by [`Step::SequenceOwnedBy`], once
+    /// the table exists).
+    CreateSequence(SequenceDef),
+    /// `ALTER SEQUENCE` to the declared options (the sequence's current value is kept).
+    AlterSequence(SequenceDef),
+    DropSequence(QualifiedName),
+    /// `ALTER SEQUENCE … OWNED BY table.column` (or `OWNED BY NONE`).
+    SequenceOwnedBy {
+        name: QualifiedName,
+        owned_by: Option<OwnedBy>,
     },
     CreateTable(TableDef),
     DropTable(QualifiedName),

@@ -20,6 +20,7 @@ pub struct Summary {
     pub indexes: usize,
     pub triggers: usize,
     pub extensions: usize,
+    pub sequences: usize,
 }
 
 impl Summary {
@@ -29,6 +30,10 @@ impl Summary {
             match step {
                 Step::CreateExtension(_) | Step::DropExtension(_) => s.extensions += 1,
                 Step::CreateNamespace(_) => {}
+                Step::CreateSequence(_)
+                | Step::AlterSequence(_)
+                | Step::DropSequence(_)
+                | Step::SequenceOwnedBy { .. } => s.sequences += 1,
                 Step::CreateEnum(_) | Step::DropEnum(_) | Step::AddEnumValue { .. } => s.enums += 1,
                 Step::CreateTable(t) => {
                     s.tables_created += 1;
@@ -84,6 +89,7 @@ impl fmt::Display for Summary {
             (self.indexes, "index change", "index changes"),
             (self.triggers, "trigger change", "trigger changes"),
             (self.extensions, "extension", "extensions"),
+            (self.sequences, "sequence change", "sequence changes"),
         ];
         let text: Vec<String> = parts
             .iter()

@@ -83,6 +83,8 @@ pub struct Schema {
     pub enums: Vec<EnumDef>,
     #[serde(default)]
     pub tables: Vec<TableDef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sequences: Vec<SequenceDef>,
 }
 
 impl Schema {
@@ -101,6 +103,23 @@ impl Schema {
     pub fn extension(mut self, name: &'static str) -> Self {
         self.add_extension(name);
         self
+    }
+
+    /// Adds a sequence declared on its own.
+    pub fn sequence(mut self, def: SequenceDef) -> Self {
+        self.add_sequence(def);
+        self
+    }
+
+    /// Adds a sequence, kept in name order; the same definition twice is kept once.
+    pub fn add_sequence(&mut self, def: SequenceDef) {
+        if self.sequences.contains(&def) {
+            return;
+        }
+        let at = self.sequences.partition_point(|s| {
+            (s.schema.as_deref(), &*s.name) <= (def.schema.as_deref(), &*def.name)
+        });
+        self.sequences.insert(at, def);
     }
 
     /// Adds a `#[pg_enum]` type that no column uses (yet).
@@ -155,7 +174,12 @@ impl Schema {
     pub fn namespaces(&self) -> BTreeSet<&str> {
         let tables = self.tables.iter().filter_map(|t| t.schema.as_deref());
         let enums = self.enums.iter().filter_map(|e| e.schema.as_deref());
-        tables.chain(enums).filter(|s| *s != "public").collect()
+        let sequences = self.sequences.iter().filter_map(|s| s.schema.as_deref());
+        tables
+            .chain(enums)
+            .chain(sequences)
+            .filter(|s| *s != "public")
+            .collect()
     }
 
     /// Checks what no single `#[table]` can see: that names are unique across the schema and
@@ -231,6 +255,54 @@ impl Schema {
                             display_name(name)
                         ));
                     }
+                }
+                if let Some(DefaultValue::NextVal(sequence)) = &column.default {
+                    let known = self.sequences.iter().any(|s| {
+                        s.name == sequence.name
+                            && s.schema.as_deref().unwrap_or("public")
+                                == sequence.schema_or_public()
+                    });
+                    if !known {
+                        errors.push(format!(
+                            "column \"{}\" of table {} takes its default from sequence {}, which is not in the schema; \
+                             add it with `.sequence(SequenceDef::new(\"{}\"))`",
+                            column.name,
+                            display_name(&table.qualified_name()),
+                            display_name(sequence),
+                            sequence.name
+                        ));
+                    }
+                }
+            }
+        }
+        let mut seen_sequences = BTreeSet::new();
+        for def in &self.sequences {
+            let name = def.qualified_name();
+            if !seen_sequences.insert((name.schema_or_public().to_string(), name.name.to_string()))
+            {
+                errors.push(format!(
+                    "sequence {} is declared twice with different options",
+                    display_name(&name)
+                ));
+            }
+            if let Some(owner) = &def.owned_by {
+                if owner.table.schema_or_public() != name.schema_or_public() {
+                    errors.push(format!(
+                        "sequence {} is owned by a column of {}: PostgreSQL keeps a sequence in its owner's schema",
+                        display_name(&name),
+                        display_name(&owner.table)
+                    ));
+                } else if self
+                    .find_table(&owner.table)
+                    .and_then(|t| t.column(&owner.column))
+                    .is_none()
+                {
+                    errors.push(format!(
+                        "sequence {} is owned by {}.\"{}\", which is not a column of the schema",
+                        display_name(&name),
+                        display_name(&owner.table),
+                        owner.column
+                    ));
                 }
             }
         }

@@ -87,6 +87,8 @@ pub enum DefaultValue {
     Now,
     /// A raw SQL expression, written as given.
     Sql(Str),
+    /// `nextval('sequence')`: the next value of a declared sequence.
+    NextVal(QualifiedName),
 }
 
 /// `GENERATED … AS IDENTITY`.
@@ -356,5 +358,191 @@ pub struct EnumDef {
 impl EnumDef {
     pub fn qualified_name(&self) -> QualifiedName {
         QualifiedName::new(self.schema.clone(), self.name.clone())
+    }
+}
+
+/// The integer type of a sequence (`AS bigint` by default).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SequenceType {
+    SmallInt,
+    Integer,
+    #[default]
+    BigInt,
+}
+
+impl SequenceType {
+    pub fn sql(self) -> &'static str {
+        match self {
+            SequenceType::SmallInt => "smallint",
+            SequenceType::Integer => "integer",
+            SequenceType::BigInt => "bigint",
+        }
+    }
+
+    /// The type's range, which bounds a sequence that gives no `MINVALUE`/`MAXVALUE`.
+    pub fn range(self) -> (i64, i64) {
+        match self {
+            SequenceType::SmallInt => (i16::MIN.into(), i16::MAX.into()),
+            SequenceType::Integer => (i32::MIN.into(), i32::MAX.into()),
+            SequenceType::BigInt => (i64::MIN, i64::MAX),
+        }
+    }
+}
+
+/// The column a sequence belongs to (`OWNED BY table.column`): dropped with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnedBy {
+    pub table: QualifiedName,
+    pub column: Str,
+}
+
+/// A sequence declared on its own (`CREATE SEQUENCE`), for `default = nextval("name")` and
+/// `exec::next_value`. Built as a constant:
+///
+/// ```
+/// use schema_core::schema::SequenceDef;
+/// pub const INVOICE_NUMBERS: SequenceDef = SequenceDef::new("invoice_numbers").start(1000).cache(10);
+/// ```
+///
+/// Options left out take PostgreSQL's defaults (ascending from 1 by 1, bounded by the type).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SequenceDef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<Str>,
+    pub name: Str,
+    #[serde(default, skip_serializing_if = "is_bigint")]
+    pub data_type: SequenceType,
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub increment: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_value: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_value: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<i64>,
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub cache: i64,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cycle: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owned_by: Option<OwnedBy>,
+}
+
+fn is_bigint(t: &SequenceType) -> bool {
+    *t == SequenceType::BigInt
+}
+
+fn one() -> i64 {
+    1
+}
+
+fn is_one(n: &i64) -> bool {
+    *n == 1
+}
+
+impl SequenceDef {
+    pub const fn new(name: &'static str) -> Self {
+        SequenceDef {
+            schema: None,
+            name: Str::Borrowed(name),
+            data_type: SequenceType::BigInt,
+            increment: 1,
+            min_value: None,
+            max_value: None,
+            start: None,
+            cache: 1,
+            cycle: false,
+            owned_by: None,
+        }
+    }
+
+    /// In a Postgres schema other than `public`.
+    pub const fn in_schema(mut self, schema: &'static str) -> Self {
+        // (A const fn cannot drop the old value, a `None`: it is forgotten.)
+        std::mem::forget(self.schema.replace(Str::Borrowed(schema)));
+        self
+    }
+
+    pub const fn data_type(mut self, data_type: SequenceType) -> Self {
+        self.data_type = data_type;
+        self
+    }
+
+    /// `INCREMENT BY n` (negative: a descending sequence).
+    pub const fn increment(mut self, n: i64) -> Self {
+        self.increment = n;
+        self
+    }
+
+    pub const fn min_value(mut self, n: i64) -> Self {
+        self.min_value = Some(n);
+        self
+    }
+
+    pub const fn max_value(mut self, n: i64) -> Self {
+        self.max_value = Some(n);
+        self
+    }
+
+    pub const fn start(mut self, n: i64) -> Self {
+        self.start = Some(n);
+        self
+    }
+
+    /// `CACHE n`: values handed to each session at a time.
+    pub const fn cache(mut self, n: i64) -> Self {
+        self.cache = n;
+        self
+    }
+
+    /// `CYCLE`: wraps around at the end instead of failing.
+    pub const fn cycle(mut self) -> Self {
+        self.cycle = true;
+        self
+    }
+
+    /// `OWNED BY table.column` (`table` in `public`; see [`SequenceDef::owned_by_in`]).
+    pub const fn owned_by(mut self, table: &'static str, column: &'static str) -> Self {
+        let owner = OwnedBy {
+            table: QualifiedName::new(None, Str::Borrowed(table)),
+            column: Str::Borrowed(column),
+        };
+        std::mem::forget(self.owned_by.replace(owner));
+        self
+    }
+
+    /// `OWNED BY schema.table.column`.
+    pub const fn owned_by_in(
+        mut self,
+        schema: &'static str,
+        table: &'static str,
+        column: &'static str,
+    ) -> Self {
+        let owner = OwnedBy {
+            table: QualifiedName::new(Some(Str::Borrowed(schema)), Str::Borrowed(table)),
+            column: Str::Borrowed(column),
+        };
+        std::mem::forget(self.owned_by.replace(owner));
+        self
+    }
+
+    pub fn qualified_name(&self) -> QualifiedName {
+        QualifiedName::new(self.schema.clone(), self.name.clone())
+    }
+
+    /// The bounds and start PostgreSQL gives it: `(min, max, start)`, the defaults resolved as
+    /// `CREATE SEQUENCE` resolves them.
+    pub fn resolved(&self) -> (i64, i64, i64) {
+        let (type_min, type_max) = self.data_type.range();
+        let ascending = self.increment > 0;
+        let min = self
+            .min_value
+            .unwrap_or(if ascending { 1 } else { type_min });
+        let max = self
+            .max_value
+            .unwrap_or(if ascending { type_max } else { -1 });
+        let start = self.start.unwrap_or(if ascending { min } else { max });
+        (min, max, start)
     }
 }

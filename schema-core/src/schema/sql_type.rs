@@ -114,6 +114,10 @@ impl DefaultValue {
             DefaultValue::Now if *ty == SqlType::Date => "CURRENT_DATE".into(),
             DefaultValue::Now => "now()".into(),
             DefaultValue::Sql(sql) => sql.to_string(),
+            DefaultValue::NextVal(sequence) => format!(
+                "nextval({})",
+                quote_literal(&quote_qualified(sequence.schema.as_deref(), &sequence.name))
+            ),
         }
     }
 
@@ -150,6 +154,16 @@ impl DefaultValue {
             DefaultValue::Now if *ty == SqlType::Date => "CURRENT_DATE".into(),
             DefaultValue::Now => "now()".into(),
             DefaultValue::Sql(_) => return None,
+            // `regclass` prints the name as the search path (`public`) would find it.
+            DefaultValue::NextVal(sequence) => {
+                let name = match sequence.schema.as_deref() {
+                    None | Some("public") => maybe_quoted(&sequence.name),
+                    Some(schema) => {
+                        format!("{}.{}", maybe_quoted(schema), maybe_quoted(&sequence.name))
+                    }
+                };
+                format!("nextval({}::regclass)", quote_literal(&name))
+            }
         })
     }
 }

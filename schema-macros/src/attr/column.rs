@@ -45,6 +45,8 @@ pub enum DefaultAttr {
     Now,
     Sql(String),
     Enum(Path),
+    /// `nextval("schema.name")`: (schema, name).
+    NextVal(Option<String>, String),
 }
 
 pub enum OnUpdateAttr {
@@ -345,12 +347,30 @@ pub(super) fn parse_default(input: ParseStream<'_>) -> syn::Result<DefaultAttr> 
         let content;
         parenthesized!(content in input);
         Ok(DefaultAttr::Sql(content.parse::<LitStr>()?.value()))
+    } else if path.is_ident("nextval") && input.peek(syn::token::Paren) {
+        let content;
+        parenthesized!(content in input);
+        let name: LitStr = content.parse()?;
+        let value = name.value();
+        let parts: Vec<&str> = value.split('.').collect();
+        match parts.as_slice() {
+            [sequence] if !sequence.is_empty() => {
+                Ok(DefaultAttr::NextVal(None, sequence.to_string()))
+            }
+            [schema, sequence] if !schema.is_empty() && !sequence.is_empty() => Ok(
+                DefaultAttr::NextVal(Some(schema.to_string()), sequence.to_string()),
+            ),
+            _ => Err(syn::Error::new(
+                name.span(),
+                "a sequence is named `\"name\"` or `\"schema.name\"`",
+            )),
+        }
     } else if path.segments.len() >= 2 {
         Ok(DefaultAttr::Enum(path))
     } else {
         Err(syn::Error::new_spanned(
             &path,
-            "expected a literal, `now`, `random`, `sql(\"…\")` or an enum variant such as `UserRole::User`",
+            "expected a literal, `now`, `random`, `nextval(\"sequence\")`, `sql(\"…\")` or an enum variant such as `UserRole::User`",
         ))
     }
 }

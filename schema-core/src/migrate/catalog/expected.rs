@@ -7,7 +7,7 @@ use tokio_postgres::Client;
 use super::read::read_table;
 use super::{
     qualified, Catalog, CatalogColumn, CatalogForeignKey, CatalogIndex, CatalogIndexKey,
-    CatalogTable, CatalogUnique,
+    CatalogSequence, CatalogTable, CatalogUnique,
 };
 use crate::schema::{Identity, IndexTarget, NullsOrder, Schema, SortOrder};
 
@@ -22,6 +22,28 @@ impl Catalog {
             catalog.enums.insert(
                 qualified(def.schema.as_deref(), &def.name),
                 def.labels.iter().map(|l| l.to_string()).collect(),
+            );
+        }
+        for def in &schema.sequences {
+            let (min, max, start) = def.resolved();
+            catalog.sequences.insert(
+                qualified(def.schema.as_deref(), &def.name),
+                CatalogSequence {
+                    data_type: def.data_type.sql().to_string(),
+                    start,
+                    increment: def.increment,
+                    min,
+                    max,
+                    cache: def.cache,
+                    cycle: def.cycle,
+                    owned_by: def.owned_by.as_ref().map(|o| {
+                        format!(
+                            "{}.{}",
+                            qualified(o.table.schema.as_deref(), &o.table.name),
+                            o.column
+                        )
+                    }),
+                },
             );
         }
         for table in &schema.tables {

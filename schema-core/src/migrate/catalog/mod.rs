@@ -26,6 +26,23 @@ pub struct Catalog {
     pub enums: BTreeMap<String, Vec<String>>,
     /// `schema.name` → table.
     pub tables: BTreeMap<String, CatalogTable>,
+    /// `schema.name` → sequence, for sequences not made by an identity column.
+    pub sequences: BTreeMap<String, CatalogSequence>,
+}
+
+/// A sequence as `pg_sequence` holds it: every option resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogSequence {
+    /// `smallint`, `integer` or `bigint`.
+    pub data_type: String,
+    pub start: i64,
+    pub increment: i64,
+    pub min: i64,
+    pub max: i64,
+    pub cache: i64,
+    pub cycle: bool,
+    /// `schema.table.column` of `OWNED BY`.
+    pub owned_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -134,6 +151,17 @@ impl Catalog {
             },
         );
         diff_maps(&mut out, "table", &self.tables, &actual.tables, diff_table);
+        diff_maps(
+            &mut out,
+            "sequence",
+            &self.sequences,
+            &actual.sequences,
+            |out, name, e, a| {
+                if e != a {
+                    out.push(format!("sequence {name}: expected {e:?}, found {a:?}"));
+                }
+            },
+        );
         out
     }
 }
@@ -265,6 +293,24 @@ impl std::fmt::Display for Catalog {
         writeln!(s, "extensions: {}", self.extensions.join(", ")).ok();
         for (name, labels) in &self.enums {
             writeln!(s, "enum {name}: {}", labels.join(", ")).ok();
+        }
+        for (name, q) in &self.sequences {
+            writeln!(
+                s,
+                "sequence {name} as {} start {} increment {} min {} max {} cache {}{}{}",
+                q.data_type,
+                q.start,
+                q.increment,
+                q.min,
+                q.max,
+                q.cache,
+                if q.cycle { " cycle" } else { "" },
+                q.owned_by
+                    .as_ref()
+                    .map(|o| format!(" owned by {o}"))
+                    .unwrap_or_default()
+            )
+            .ok();
         }
         for (name, table) in &self.tables {
             writeln!(s, "table {name}").ok();

@@ -7,7 +7,7 @@ use tokio_postgres::Client;
 
 use super::{
     fk_action, qualified, Catalog, CatalogColumn, CatalogForeignKey, CatalogIndex, CatalogIndexKey,
-    CatalogTable, CatalogUnique, OTHER_JOURNALS,
+    CatalogSequence, CatalogTable, CatalogUnique, OTHER_JOURNALS,
 };
 
 impl Catalog {
@@ -39,6 +39,56 @@ impl Catalog {
             let schema: String = row.try_get(0)?;
             let name: String = row.try_get(1)?;
             catalog.enums.insert(qualified(Some(&schema), &name), row.try_get(2)?);
+        }
+        // Sequences of their own (not an identity column's, nor a journal table's), with the
+        // column that owns one.
+        for row in client
+            .query(
+                "SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,
+                        s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
+                        (SELECT tn.nspname || '.' || t.relname || '.' || a.attname
+                         FROM pg_depend d
+                         JOIN pg_class t ON t.oid = d.refobjid
+                         JOIN pg_namespace tn ON tn.oid = t.relnamespace
+                         JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+                         WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                           AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a')
+                 FROM pg_sequence s
+                 JOIN pg_class c ON c.oid = s.seqrelid
+                 JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+                   AND n.nspname NOT LIKE 'pg_temp%'
+                   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('i', 'e'))
+                   AND NOT EXISTS (
+                       SELECT 1 FROM pg_depend d
+                       JOIN pg_class t ON t.oid = d.refobjid
+                       JOIN pg_namespace tn ON tn.oid = t.relnamespace
+                       WHERE d.objid = c.oid AND d.deptype = 'a'
+                         AND (t.relname = $1
+                              OR (tn.nspname, t.relname) IN (SELECT * FROM unnest($2::text[], $3::text[]))))",
+                &[
+                    &crate::migrate::runner::JOURNAL_TABLE,
+                    &OTHER_JOURNALS.map(|(schema, _, _)| schema).to_vec(),
+                    &OTHER_JOURNALS.map(|(_, table, _)| table).to_vec(),
+                ],
+            )
+            .await?
+        {
+            let schema: String = row.try_get(0)?;
+            let name: String = row.try_get(1)?;
+            catalog.sequences.insert(
+                qualified(Some(&schema), &name),
+                CatalogSequence {
+                    data_type: row.try_get(2)?,
+                    start: row.try_get(3)?,
+                    increment: row.try_get(4)?,
+                    min: row.try_get(5)?,
+                    max: row.try_get(6)?,
+                    cache: row.try_get(7)?,
+                    cycle: row.try_get(8)?,
+                    owned_by: row.try_get(9)?,
+                },
+            );
         }
         let tables = client
             .query(

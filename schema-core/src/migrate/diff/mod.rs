@@ -15,7 +15,7 @@ mod column;
 mod table;
 
 use super::render::Step;
-use crate::schema::{EnumDef, QualifiedName, Schema, TableDef};
+use crate::schema::{EnumDef, QualifiedName, Schema, SequenceDef, TableDef};
 
 /// What the caller allows.
 #[derive(Debug, Clone, Copy, Default)]
@@ -97,6 +97,7 @@ pub fn diff(old: &Schema, new: &Schema, options: DiffOptions) -> Result<Plan, Re
     };
     d.extensions(old, new);
     d.enums(old, new);
+    d.sequences(old, new);
     d.tables(old, new);
     if !d.refusals.is_empty() {
         return Err(Refusal(d.refusals));
@@ -183,6 +184,53 @@ impl Differ {
                 "keep it with `.extension(…)`",
             ) {
                 self.last.push(step);
+            }
+        }
+    }
+
+    /// Sequences: made before the tables whose defaults use them, owned once the tables exist,
+    /// altered in place, dropped after the tables.
+    fn sequences(&mut self, old: &Schema, new: &Schema) {
+        let old_sequences: BTreeMap<_, &SequenceDef> = old
+            .sequences
+            .iter()
+            .map(|s| (key(&s.qualified_name()), s))
+            .collect();
+        for def in &new.sequences {
+            let before = old_sequences.get(&key(&def.qualified_name()));
+            let options = |s: &SequenceDef| SequenceDef {
+                owned_by: None,
+                ..s.clone()
+            };
+            match before {
+                None => self.early.push(Step::CreateSequence(def.clone())),
+                Some(before) if options(before) != options(def) => {
+                    self.early.push(Step::AlterSequence(def.clone()))
+                }
+                Some(_) => {}
+            }
+            if before.map(|b| &b.owned_by) != Some(&def.owned_by)
+                && (before.is_some() || def.owned_by.is_some())
+            {
+                self.last.push(Step::SequenceOwnedBy {
+                    name: def.qualified_name(),
+                    owned_by: def.owned_by.clone(),
+                });
+            }
+        }
+        let new_keys: BTreeSet<_> = new
+            .sequences
+            .iter()
+            .map(|s| key(&s.qualified_name()))
+            .collect();
+        // A sequence owned by a column that goes away goes with it.
+        let owner_remains = |o: &crate::schema::OwnedBy| {
+            new.find_table(&o.table)
+                .is_some_and(|t| t.column(&o.column).is_some())
+        };
+        for (k, def) in &old_sequences {
+            if !new_keys.contains(k) && def.owned_by.as_ref().is_none_or(owner_remains) {
+                self.last.push(Step::DropSequence(def.qualified_name()));
             }
         }
     }

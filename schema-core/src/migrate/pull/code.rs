@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::schema::{
     ColumnDef, DefaultValue, EnumDef, FkAction, ForeignKeyDef, Identity, IndexMethod, IndexTarget,
-    NullsOrder, QualifiedName, Schema, SortOrder, SqlType, TableDef,
+    NullsOrder, QualifiedName, Schema, SequenceDef, SequenceType, SortOrder, SqlType, TableDef,
 };
 
 /// The Rust files of a pulled schema: `(file name, text)`, each table in `<table>_table.rs`, the
@@ -79,12 +79,85 @@ pub fn rust_files(schema: &Schema, notes: &BTreeMap<String, Vec<String>>) -> Vec
             names.struct_name(&table.qualified_name())
         );
     }
+    for def in &schema.sequences {
+        let _ = write!(root, "\n        .sequence({})", sequence_code(def));
+    }
     root.push_str("\n}\n");
     files.insert(0, ("mod.rs".to_string(), root));
     files
         .into_iter()
         .map(|(name, text)| (name, rustfmt(&text)))
         .collect()
+}
+
+/// A sequence as the `SequenceDef` builder writes it: only the options that differ from
+/// PostgreSQL's defaults.
+fn sequence_code(def: &SequenceDef) -> String {
+    let mut code = format!(
+        "schema_core::schema::SequenceDef::new({:?})",
+        def.name.as_ref()
+    );
+    if let Some(schema) = &def.schema {
+        let _ = write!(code, ".in_schema({:?})", schema.as_ref());
+    }
+    let defaults = SequenceDef {
+        data_type: def.data_type,
+        increment: def.increment,
+        ..SequenceDef::new("")
+    };
+    let (min, max, start) = def.resolved();
+    let (default_min, default_max, _) = defaults.resolved();
+    if def.data_type != SequenceType::BigInt {
+        let variant = match def.data_type {
+            SequenceType::SmallInt => "SmallInt",
+            SequenceType::Integer => "Integer",
+            SequenceType::BigInt => "BigInt",
+        };
+        let _ = write!(
+            code,
+            ".data_type(schema_core::schema::SequenceType::{variant})"
+        );
+    }
+    if def.increment != 1 {
+        let _ = write!(code, ".increment({})", def.increment);
+    }
+    if min != default_min {
+        let _ = write!(code, ".min_value({min})");
+    }
+    if max != default_max {
+        let _ = write!(code, ".max_value({max})");
+    }
+    if start != (if def.increment > 0 { min } else { max }) {
+        let _ = write!(code, ".start({start})");
+    }
+    if def.cache != 1 {
+        let _ = write!(code, ".cache({})", def.cache);
+    }
+    if def.cycle {
+        code.push_str(".cycle()");
+    }
+    if let Some(owner) = &def.owned_by {
+        match &owner.table.schema {
+            Some(schema) => {
+                let _ = write!(
+                    code,
+                    ".owned_by_in({:?}, {:?}, {:?})",
+                    schema.as_ref(),
+                    owner.table.name.as_ref(),
+                    owner.column.as_ref()
+                );
+            }
+            None => {
+                let _ = write!(
+                    code,
+                    ".owned_by({:?}, {:?})",
+                    owner.table.name.as_ref(),
+                    owner.column.as_ref()
+                );
+            }
+        }
+    }
+    code
 }
 
 /// The text formatted by rustfmt (edition 2021), or as it is when rustfmt is not installed.
@@ -390,6 +463,10 @@ fn default_code(default: &DefaultValue, column: &ColumnDef, names: &Names) -> St
         DefaultValue::RandomUuid => "random".to_string(),
         DefaultValue::Now => "now".to_string(),
         DefaultValue::Sql(sql) => format!("sql({:?})", sql.as_ref()),
+        DefaultValue::NextVal(sequence) => match &sequence.schema {
+            Some(schema) => format!("nextval(\"{schema}.{}\")", sequence.name),
+            None => format!("nextval({:?})", sequence.name.as_ref()),
+        },
     }
 }
 

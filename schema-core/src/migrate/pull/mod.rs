@@ -15,8 +15,8 @@ pub use code::rust_files;
 use super::catalog::{Catalog, CatalogTable};
 use crate::schema::{
     CheckDef, ColumnDef, DefaultValue, EnumDef, ForeignKeyDef, Identity, IndexDef, IndexKey,
-    IndexMethod, IndexTarget, NullsOrder, PrimaryKeyDef, QualifiedName, Schema, SortOrder, SqlType,
-    TableDef, UniqueDef,
+    IndexMethod, IndexTarget, NullsOrder, OwnedBy, PrimaryKeyDef, QualifiedName, Schema,
+    SequenceDef, SequenceType, SortOrder, SqlType, TableDef, UniqueDef,
 };
 
 /// Reads the database of `client` (the named Postgres schemas only, when any are given) and
@@ -30,6 +30,7 @@ pub async fn pull(
         let kept = |key: &String| schemas.iter().any(|s| key.starts_with(&format!("{s}.")));
         catalog.tables.retain(|key, _| kept(key));
         catalog.enums.retain(|key, _| kept(key));
+        catalog.sequences.retain(|key, _| kept(key));
     }
     let (schema, notes) = schema_of(&catalog);
     Ok(rust_files(&schema, &notes))
@@ -52,6 +53,33 @@ pub fn schema_of(catalog: &Catalog) -> (Schema, BTreeMap<String, Vec<String>>) {
             schema: name.schema.clone(),
             name: name.name.clone(),
             labels: labels.iter().map(|l| l.clone().into()).collect(),
+        });
+    }
+    for (key, sequence) in &catalog.sequences {
+        let name = split(key);
+        let data_type = match sequence.data_type.as_str() {
+            "smallint" => SequenceType::SmallInt,
+            "integer" => SequenceType::Integer,
+            _ => SequenceType::BigInt,
+        };
+        // Every option as the catalog resolved it; the code writer leaves out the defaults.
+        schema.add_sequence(SequenceDef {
+            schema: name.schema.clone(),
+            name: name.name.clone(),
+            data_type,
+            increment: sequence.increment,
+            min_value: Some(sequence.min),
+            max_value: Some(sequence.max),
+            start: Some(sequence.start),
+            cache: sequence.cache,
+            cycle: sequence.cycle,
+            owned_by: sequence.owned_by.as_deref().and_then(|o| {
+                let (table, column) = o.rsplit_once('.')?;
+                Some(OwnedBy {
+                    table: split(table),
+                    column: column.to_string().into(),
+                })
+            }),
         });
     }
     for (key, table) in &catalog.tables {
@@ -89,15 +117,6 @@ fn table_def(
                 .as_deref()
                 .filter(|_| c.identity.is_none())
                 .map(|d| default_value(d, &sql_type));
-            if let Some(DefaultValue::Sql(sql)) = &default {
-                if sql.starts_with("nextval(") {
-                    notes.push(format!(
-                        "column `{}` takes its default from a sequence (`serial`), which is not \
-                         declared here: kept as `sql(…)`; consider `identity` instead",
-                        c.name
-                    ));
-                }
-            }
             ColumnDef {
                 name: c.name.clone().into(),
                 sql_type,
@@ -303,6 +322,12 @@ fn default_value(printed: &str, sql_type: &SqlType) -> DefaultValue {
         "CURRENT_DATE" if *sql_type == SqlType::Date => return DefaultValue::Now,
         "gen_random_uuid()" if *sql_type == SqlType::Uuid => return DefaultValue::RandomUuid,
         "true" if *sql_type == SqlType::Boolean => return DefaultValue::Bool(true),
+        _ if printed.starts_with("nextval('") && printed.ends_with("'::regclass)") => {
+            let name = &printed["nextval('".len()..printed.len() - "'::regclass)".len()];
+            if let Some(sequence) = regclass_name(name) {
+                return DefaultValue::NextVal(sequence);
+            }
+        }
         "false" if *sql_type == SqlType::Boolean => return DefaultValue::Bool(false),
         _ => {}
     }
@@ -341,6 +366,56 @@ fn default_value(printed: &str, sql_type: &SqlType) -> DefaultValue {
         }
     }
     DefaultValue::Sql(printed.to_string().into())
+}
+
+/// A name as `regclass` prints it (`seq`, `billing.seq`, `"Odd"."Name"`), unquoted; `None`
+/// when it is not a plain (optionally qualified) name.
+fn regclass_name(printed: &str) -> Option<QualifiedName> {
+    let mut parts = Vec::new();
+    let mut rest = printed;
+    while !rest.is_empty() {
+        let (part, after) = if let Some(quoted) = rest.strip_prefix('"') {
+            let mut name = String::new();
+            let mut chars = quoted.char_indices();
+            let mut end = None;
+            while let Some((i, c)) = chars.next() {
+                if c == '"' {
+                    if quoted[i + 1..].starts_with('"') {
+                        name.push('"');
+                        chars.next();
+                    } else {
+                        end = Some(i + 1);
+                        break;
+                    }
+                } else {
+                    name.push(c);
+                }
+            }
+            (name, &quoted[end?..])
+        } else {
+            let end = rest.find('.').unwrap_or(rest.len());
+            let part = &rest[..end];
+            if part.is_empty() || part.contains(['\'', '"', ' ', '(', ')']) {
+                return None;
+            }
+            (part.to_string(), &rest[end..])
+        };
+        parts.push(part);
+        rest = match after.strip_prefix('.') {
+            Some(next) if !next.is_empty() => next,
+            Some(_) => return None,
+            None if after.is_empty() => after,
+            None => return None,
+        };
+    }
+    match parts.as_slice() {
+        [name] => Some(QualifiedName::new(None, name.clone().into())),
+        [schema, name] => Some(QualifiedName::new(
+            (schema != "public").then(|| schema.clone().into()),
+            name.clone().into(),
+        )),
+        _ => None,
+    }
 }
 
 fn is_number(text: &str) -> bool {

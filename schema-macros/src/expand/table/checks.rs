@@ -70,6 +70,7 @@ pub(super) fn type_checks(table: &Table<'_>) -> TokenStream {
                 DefaultAttr::Random => quote_spanned!(span=> #p::check_random::<#at>();),
                 DefaultAttr::Now => quote_spanned!(span=> #p::check_now::<#at>();),
                 DefaultAttr::Sql(_) => TokenStream::new(),
+                DefaultAttr::NextVal(..) => quote_spanned!(span=> #p::check_nextval::<#at>();),
                 DefaultAttr::Enum(path) => {
                     quote_spanned!(path.span()=> #p::check_enum_default::<#inner>(#path);)
                 }

@@ -198,6 +198,11 @@ fn column_def(p: &TokenStream, column: &Column<'_>) -> TokenStream {
                 DefaultAttr::Enum(path) => {
                     quote!(#p::DefaultValue::EnumLabel(#p::Cow::Borrowed(#path.sql_label())))
                 }
+                DefaultAttr::NextVal(schema, name) => {
+                    let schema = opt_str(p, schema.as_deref());
+                    let name = str(p, name);
+                    quote!(#p::DefaultValue::NextVal(#p::QualifiedName::new(#schema, #name)))
+                }
             };
             quote!(#p::Some(#value))
         }

@@ -3,12 +3,14 @@
 mod device_logs_table;
 mod devices_table;
 mod enums;
+mod invoices_table;
 mod people_table;
 mod tickets_table;
 
 pub use device_logs_table::*;
 pub use devices_table::*;
 pub use enums::*;
+pub use invoices_table::*;
 pub use people_table::*;
 pub use tickets_table::*;
 
@@ -18,6 +20,21 @@ pub fn schema() -> schema_core::schema::Schema {
         .pg_enum::<Port>()
         .table::<DeviceLog>()
         .table::<Device>()
+        .table::<Invoice>()
         .table::<People>()
         .table::<Ticket>()
+        .sequence(
+            schema_core::schema::SequenceDef::new("invoice_numbers")
+                .increment(5)
+                .start(1000)
+                .cache(10)
+                .owned_by("invoices", "number"),
+        )
+        .sequence(
+            schema_core::schema::SequenceDef::new("batches")
+                .in_schema("billing")
+                .data_type(schema_core::schema::SequenceType::SmallInt)
+                .max_value(3)
+                .cycle(),
+        )
 }

@@ -5,12 +5,10 @@
 use super::*;
 use schema_core::prelude::*;
 
-// Not expressed: column `id` takes its default from a sequence (`serial`), which is not declared here: kept as `sql(…)`; consider `identity` instead.
-
 #[table(name = "ai_usage_log", index(name = "ai_usage_log_created_idx", on(created_at desc nulls_last)))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct AiUsageLog {
-    #[column(primary_key, default = sql("nextval('ai_usage_log_id_seq'::regclass)"))]
+    #[column(primary_key, default = nextval("ai_usage_log_id_seq"))]
     pub id: i32,
     #[column(name = "userId", references(users::id, on_delete = cascade, name = "ai_usage_log_userId_users_id_fk"), relation = user)]
     pub user_id: Uuid,

@@ -20,4 +20,9 @@ pub fn schema() -> schema_core::schema::Schema {
         .table::<Event>()
         .table::<Project>()
         .table::<User>()
+        .sequence(
+            schema_core::schema::SequenceDef::new("ai_usage_log_id_seq")
+                .data_type(schema_core::schema::SequenceType::Integer)
+                .owned_by("ai_usage_log", "id"),
+        )
 }
