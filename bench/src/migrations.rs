@@ -102,6 +102,8 @@ pub fn schema(tables: usize, extra: bool) -> Schema {
             foreign_keys: foreign_keys.into(),
             checks: Vec::new().into(),
             soft_delete: None,
+            row_security: schema_core::schema::RowSecurity::Off,
+            policies: Vec::new().into(),
             columns: columns.into(),
             name: name.into(),
         });

@@ -73,6 +73,7 @@ pub fn schema() -> Schema {
         .table::<Ticket>()
         .table::<Person>()
         .table::<Invoice>()
+        .table::<Document>()
         .sequence(INVOICE_NUMBERS)
         .sequence(BATCHES)
 }
@@ -137,4 +138,24 @@ pub struct Invoice {
     #[column(default = nextval("billing.batches"))]
     pub batch: i16,
     pub amount: i64,
+}
+
+/// Row-level security, forced (the owner too): each role reads and writes its own rows, reads
+/// the published ones, and no one writes an empty body (a restrictive policy).
+#[table(
+    name = "documents",
+    force_row_level_security,
+    policy(name = "own_rows", using = "owner = current_user", with_check = "owner = current_user"),
+    policy(name = "published_rows", command = select, using = "published"),
+    policy(name = "no_empty_bodies", with_check = "body <> ''", restrictive)
+)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    #[column(primary_key, identity)]
+    pub id: i64,
+    #[column(default = sql("current_user"))]
+    pub owner: String,
+    pub body: String,
+    #[column(default = false)]
+    pub published: bool,
 }

@@ -595,3 +595,178 @@ async fn sequences_are_created_altered_owned_and_dropped() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// Row-level security on a real server, with roles the policies restrict: each sees its own
+/// rows and the published ones, cannot touch another's, and the restrictive policy holds for
+/// all. The typed error names the table.
+#[tokio::test]
+async fn row_level_security_restricts_non_owner_roles() {
+    use schema_tests::column_types::{documents, Document, NewDocument};
+    for target in testing::targets().expect("a PostgreSQL to test on") {
+        let test_db = TestDb::on(target).await.unwrap();
+        let client = test_db.connect().await.unwrap();
+        client
+            .batch_execute(&migration_sql("0000_types", &render::create_all(&schema())))
+            .await
+            .unwrap();
+        // Two roles of this test alone (roles are the cluster's, tests share it).
+        let suffix = schema_core::uuid::Uuid::new_v4().simple().to_string();
+        let (alice, bob) = (format!("alice_{suffix}"), format!("bob_{suffix}"));
+        for role in [&alice, &bob] {
+            client
+                .batch_execute(&format!(
+                    "CREATE ROLE {role} NOLOGIN;
+                     GRANT SELECT, INSERT, UPDATE, DELETE ON documents TO {role};"
+                ))
+                .await
+                .unwrap();
+        }
+        let db = Db::new(client);
+        let as_role = |role: &str| format!("SET ROLE {role}");
+        schema_core::exec::raw_execute(&db, &as_role(&alice), &[])
+            .await
+            .unwrap();
+        let mine = Document::insert(NewDocument::new().body("alice's draft"))
+            .returning()
+            .one(&db)
+            .await
+            .unwrap();
+        assert_eq!(mine.owner, alice);
+        schema_core::exec::raw_execute(&db, &as_role(&bob), &[])
+            .await
+            .unwrap();
+        for (body, published) in [("bob's draft", false), ("bob's post", true)] {
+            Document::insert(NewDocument::new().body(body).published(published))
+                .execute(&db)
+                .await
+                .unwrap();
+        }
+        // Bob cannot change Alice's row: it is not there for him.
+        let touched = Document::update()
+            .set(documents::body, "defaced".to_string())
+            .filter(documents::id.eq(mine.id))
+            .execute(&db)
+            .await
+            .unwrap();
+        assert_eq!(touched, 0);
+        // Nor write a row as hers.
+        let forged = Document::insert(NewDocument::new().body("forged").owner(alice.clone()))
+            .execute(&db)
+            .await
+            .unwrap_err();
+        assert!(
+            forged.to_string().contains("row-level security")
+                && forged.to_string().contains("documents"),
+            "{forged}"
+        );
+        // The restrictive policy holds even on his own rows.
+        let empty = Document::insert(NewDocument::new().body(""))
+            .execute(&db)
+            .await
+            .unwrap_err();
+        assert!(empty.to_string().contains("row-level security"), "{empty}");
+
+        schema_core::exec::raw_execute(&db, &as_role(&alice), &[])
+            .await
+            .unwrap();
+        let seen: Vec<String> = Document::select()
+            .order_by(documents::id)
+            .all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| d.body)
+            .collect();
+        assert_eq!(
+            seen,
+            ["alice's draft", "bob's post"],
+            "her own rows and the published ones"
+        );
+        schema_core::exec::raw_execute(&db, "RESET ROLE", &[])
+            .await
+            .unwrap();
+        assert_eq!(
+            Document::select().count(&db).await.unwrap(),
+            3,
+            "a superuser sees every row"
+        );
+        for role in [&alice, &bob] {
+            for statement in [format!("DROP OWNED BY {role}"), format!("DROP ROLE {role}")] {
+                schema_core::exec::raw_execute(&db, &statement, &[])
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+}
+
+#[allow(dead_code)]
+mod r1 {
+    use schema_core::prelude::*;
+
+    #[table(
+        name = "notes",
+        row_level_security,
+        policy(name = "mine", using = "author = current_user"),
+        policy(name = "old_rule", command = delete, using = "false")
+    )]
+    pub struct Note {
+        #[column(primary_key, identity)]
+        pub id: i64,
+        pub author: String,
+    }
+}
+
+#[allow(dead_code)]
+mod r2 {
+    use schema_core::prelude::*;
+
+    #[table(
+        name = "notes",
+        force_row_level_security,
+        policy(name = "mine", using = "author = current_user OR author = 'shared'"),
+        policy(name = "readers", command = select, to("pg_read_all_data", "pg_monitor"), using = "true")
+    )]
+    pub struct Note {
+        #[column(primary_key, identity)]
+        pub id: i64,
+        pub author: String,
+    }
+}
+
+/// The diff of row-level security: a changed policy is dropped and made again in one
+/// transaction, a removed one dropped, a new one (for named roles) made, `ENABLE` becomes
+/// `FORCE`. Applied on every server: no drift.
+#[tokio::test]
+async fn policies_are_made_changed_and_dropped() {
+    use schema_core::migrate::{diff, diff_sql, DiffOptions};
+    let v1 = Schema::new().table::<r1::Note>();
+    let v2 = Schema::new().table::<r2::Note>();
+    let plan = diff::diff(&v1, &v2, DiffOptions::default()).unwrap();
+    assert!(plan.online.is_empty());
+    let sql = diff_sql("0001_policies", &plan.steps, false);
+    insta::assert_snapshot!("policies_r1_to_r2", sql);
+    for target in testing::targets().expect("a PostgreSQL to test on") {
+        let test_db = TestDb::on(target).await.unwrap();
+        let client = test_db.connect().await.unwrap();
+        client
+            .batch_execute(&migration_sql("0000_notes", &render::create_all(&v1)))
+            .await
+            .unwrap();
+        client.batch_execute(&sql).await.unwrap();
+        let live = Catalog::read(&client).await.unwrap();
+        let expected = Catalog::expected_on(&client, &v2).await.unwrap();
+        assert_eq!(
+            expected.differences(&live),
+            Vec::<String>::new(),
+            "on {}",
+            target.describe()
+        );
+        let notes = &live.tables["public.notes"];
+        assert!(notes.row_security && notes.force_row_security);
+        assert_eq!(
+            notes.policies["readers"].roles,
+            ["pg_monitor", "pg_read_all_data"]
+        );
+    }
+}

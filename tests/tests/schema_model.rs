@@ -47,6 +47,8 @@ const ORDERS: TableDef = TableDef {
     }]),
     checks: Cow::Borrowed(&[]),
     soft_delete: None,
+    row_security: schema_core::schema::RowSecurity::Off,
+    policies: Cow::Borrowed(&[]),
 };
 
 #[test]

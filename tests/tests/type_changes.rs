@@ -158,6 +158,8 @@ fn table(sql_type: SqlType) -> Schema {
         foreign_keys: Cow::Borrowed(&[]),
         checks: Cow::Borrowed(&[]),
         soft_delete: None,
+        row_security: schema_core::schema::RowSecurity::Off,
+        policies: Cow::Borrowed(&[]),
     });
     schema
 }

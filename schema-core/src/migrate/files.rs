@@ -370,7 +370,10 @@ fn default_name(plan: &Plan) -> String {
             | Step::AddUnique { table, .. }
             | Step::CreateUniqueIndex { table, .. }
             | Step::AddCheck { table, .. }
-            | Step::CreateIndex { table, .. } => Some(format!("alter_{}", table.name)),
+            | Step::CreateIndex { table, .. }
+            | Step::SetRowSecurity { table, .. }
+            | Step::CreatePolicy { table, .. }
+            | Step::DropPolicy { table, .. } => Some(format!("alter_{}", table.name)),
             _ => None,
         });
     first

@@ -31,6 +31,11 @@ impl Step {
                     quote_ident(&column.name)
                 )
             }
+            Step::SetRowSecurity { from, to, .. } if from.is_off() && !to.is_off() => {
+                "rows are now hidden from every role the table's policies do not let through \
+                 (the owner too when forced; superusers and BYPASSRLS roles excepted)"
+                    .into()
+            }
             Step::DropSequence(q) => format!("drops sequence {} and its current value", name(q)),
             Step::DropExtension(ext) => format!("drops extension {} and what depends on it", quote_ident(ext)),
             Step::DropEnum(q) => format!("drops type {}", name(q)),
@@ -86,6 +91,9 @@ impl Step {
             | Step::AddEnumValue { .. }
             | Step::CreateTable(_)
             | Step::CreateSequence(_)
+            | Step::SetRowSecurity { .. }
+            | Step::CreatePolicy { .. }
+            | Step::DropPolicy { .. }
             | Step::AlterSequence(_)
             | Step::SequenceOwnedBy { .. }
             | Step::RenameTable { .. }

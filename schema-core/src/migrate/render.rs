@@ -3,8 +3,8 @@
 
 pub use super::step::{not_null_check_name, CheckPhase, Step};
 use crate::schema::{
-    ColumnDef, FkAction, ForeignKeyDef, Identity, IndexDef, IndexTarget, NullsOrder, QualifiedName,
-    Schema, SequenceDef, SortOrder, TableDef,
+    ColumnDef, FkAction, ForeignKeyDef, Identity, IndexDef, IndexTarget, NullsOrder, PolicyDef,
+    QualifiedName, RowSecurity, Schema, SequenceDef, SortOrder, TableDef,
 };
 use crate::sql::{quote_ident, quote_literal, quote_qualified};
 
@@ -38,6 +38,9 @@ pub fn create_all(schema: &Schema) -> Vec<Step> {
         }
     }
     for table in &schema.tables {
+        steps.extend(row_security(table));
+    }
+    for table in &schema.tables {
         for index in table.indexes.iter() {
             steps.push(Step::CreateIndex {
                 table: table.qualified_name(),
@@ -62,6 +65,48 @@ pub fn create_all(schema: &Schema) -> Vec<Step> {
     steps
 }
 
+/// `CREATE POLICY`, every clause written out.
+fn create_policy(table: &QualifiedName, policy: &PolicyDef) -> String {
+    let roles = if policy.roles.is_empty() {
+        "PUBLIC".to_string()
+    } else {
+        policy
+            .roles
+            .iter()
+            .map(|r| role_name(r))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut sql = format!(
+        "CREATE POLICY {} ON {} AS {} FOR {} TO {roles}",
+        quote_ident(&policy.name),
+        name(table),
+        if policy.restrictive {
+            "RESTRICTIVE"
+        } else {
+            "PERMISSIVE"
+        },
+        policy.command.sql()
+    );
+    if let Some(using) = &policy.using {
+        sql.push_str(&format!(" USING ({using})"));
+    }
+    if let Some(check) = &policy.with_check {
+        sql.push_str(&format!(" WITH CHECK ({check})"));
+    }
+    sql.push(';');
+    sql
+}
+
+/// A role as `CREATE POLICY … TO` takes it: the keywords `public`, `current_user`,
+/// `current_role` and `session_user` as such, any other name quoted.
+fn role_name(role: &str) -> String {
+    match role {
+        "public" | "current_user" | "current_role" | "session_user" => role.to_uppercase(),
+        other => quote_ident(other),
+    }
+}
+
 /// The options of `CREATE SEQUENCE` and `ALTER SEQUENCE`, each written out (an option left
 /// out of an `ALTER` would keep its old value).
 fn sequence_options(def: &SequenceDef) -> String {
@@ -73,6 +118,23 @@ fn sequence_options(def: &SequenceDef) -> String {
         def.cache,
         if def.cycle { "CYCLE" } else { "NO CYCLE" }
     )
+}
+
+/// A new table's row-level security and policies.
+pub(crate) fn row_security(table: &TableDef) -> Vec<Step> {
+    let mut steps = Vec::new();
+    if !table.row_security.is_off() {
+        steps.push(Step::SetRowSecurity {
+            table: table.qualified_name(),
+            from: RowSecurity::Off,
+            to: table.row_security,
+        });
+    }
+    steps.extend(table.policies.iter().map(|policy| Step::CreatePolicy {
+        table: table.qualified_name(),
+        policy: policy.clone(),
+    }));
+    steps
 }
 
 /// The on-update trigger of a table, if any of its columns asks for one.
@@ -176,6 +238,30 @@ impl Step {
                 }
             ),
             Step::CreateTable(table) => create_table(table),
+            Step::SetRowSecurity { table, from, to } => {
+                let forced = |r: &RowSecurity| *r == RowSecurity::Forced;
+                let mut parts = Vec::new();
+                if from.is_off() && !to.is_off() {
+                    parts.push("ENABLE ROW LEVEL SECURITY");
+                }
+                if to.is_off() && !from.is_off() {
+                    parts.push("DISABLE ROW LEVEL SECURITY");
+                }
+                if forced(to) && !forced(from) {
+                    parts.push("FORCE ROW LEVEL SECURITY");
+                }
+                if forced(from) && !forced(to) {
+                    parts.push("NO FORCE ROW LEVEL SECURITY");
+                }
+                format!("ALTER TABLE {} {};", name(table), parts.join(", "))
+            }
+            Step::CreatePolicy { table, policy } => create_policy(table, policy),
+            Step::DropPolicy {
+                table,
+                name: policy,
+            } => {
+                format!("DROP POLICY {} ON {};", quote_ident(policy), name(table))
+            }
             Step::DropTable(q) => format!("DROP TABLE {};", name(q)),
             Step::RenameTable { from, to } => {
                 format!("ALTER TABLE {} RENAME TO {};", name(from), quote_ident(to))

@@ -3,7 +3,7 @@
 
 use crate::schema::{
     CheckDef, ColumnDef, DefaultValue, EnumDef, ForeignKeyDef, Identity, IndexDef, OwnedBy,
-    QualifiedName, SequenceDef, SqlType, TableDef, UniqueDef,
+    PolicyDef, QualifiedName, RowSecurity, SequenceDef, SqlType, TableDef, UniqueDef,
 };
 
 /// Where an online `SET NOT NULL` is with its check.
@@ -49,6 +49,20 @@ pub enum Step {
         owned_by: Option<OwnedBy>,
     },
     CreateTable(TableDef),
+    /// `ALTER TABLE … ENABLE/DISABLE [NO] FORCE ROW LEVEL SECURITY`, from one state to another.
+    SetRowSecurity {
+        table: QualifiedName,
+        from: RowSecurity,
+        to: RowSecurity,
+    },
+    CreatePolicy {
+        table: QualifiedName,
+        policy: PolicyDef,
+    },
+    DropPolicy {
+        table: QualifiedName,
+        name: String,
+    },
     DropTable(QualifiedName),
     RenameTable {
         from: QualifiedName,

@@ -21,6 +21,7 @@ pub struct Summary {
     pub triggers: usize,
     pub extensions: usize,
     pub sequences: usize,
+    pub policies: usize,
 }
 
 impl Summary {
@@ -30,6 +31,9 @@ impl Summary {
             match step {
                 Step::CreateExtension(_) | Step::DropExtension(_) => s.extensions += 1,
                 Step::CreateNamespace(_) => {}
+                Step::SetRowSecurity { .. }
+                | Step::CreatePolicy { .. }
+                | Step::DropPolicy { .. } => s.policies += 1,
                 Step::CreateSequence(_)
                 | Step::AlterSequence(_)
                 | Step::DropSequence(_)
@@ -90,6 +94,7 @@ impl fmt::Display for Summary {
             (self.triggers, "trigger change", "trigger changes"),
             (self.extensions, "extension", "extensions"),
             (self.sequences, "sequence change", "sequence changes"),
+            (self.policies, "row security change", "row security changes"),
         ];
         let text: Vec<String> = parts
             .iter()

@@ -320,6 +320,77 @@ pub struct TableDef {
     /// The nullable timestamp column whose being set marks a row deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub soft_delete: Option<Str>,
+    /// Row-level security: off, on (`ENABLE`), or on for the owner too (`FORCE`).
+    #[serde(default, skip_serializing_if = "RowSecurity::is_off")]
+    pub row_security: RowSecurity,
+    #[serde(default, skip_serializing_if = "<[_]>::is_empty")]
+    pub policies: List<PolicyDef>,
+}
+
+/// Whether a table's rows are filtered by its policies (`ALTER TABLE … ENABLE ROW LEVEL
+/// SECURITY`), and for its owner too (`FORCE`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowSecurity {
+    #[default]
+    Off,
+    Enabled,
+    Forced,
+}
+
+impl RowSecurity {
+    pub fn is_off(&self) -> bool {
+        *self == RowSecurity::Off
+    }
+}
+
+/// The statements a policy applies to (`FOR …`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyCommand {
+    #[default]
+    All,
+    Select,
+    Insert,
+    Update,
+    Delete,
+}
+
+impl PolicyCommand {
+    pub fn sql(self) -> &'static str {
+        match self {
+            PolicyCommand::All => "ALL",
+            PolicyCommand::Select => "SELECT",
+            PolicyCommand::Insert => "INSERT",
+            PolicyCommand::Update => "UPDATE",
+            PolicyCommand::Delete => "DELETE",
+        }
+    }
+}
+
+/// A row-level security policy (`CREATE POLICY`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyDef {
+    pub name: Str,
+    #[serde(default, skip_serializing_if = "is_all")]
+    pub command: PolicyCommand,
+    /// The roles it applies to; none is `PUBLIC` (every role).
+    #[serde(default, skip_serializing_if = "<[_]>::is_empty")]
+    pub roles: List<Str>,
+    /// Which existing rows are visible (`USING`), as SQL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub using: Option<Str>,
+    /// Which new rows may be written (`WITH CHECK`), as SQL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub with_check: Option<Str>,
+    /// `AS RESTRICTIVE`: must pass as well as some permissive policy (the default is permissive:
+    /// any one permissive policy lets a row through).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub restrictive: bool,
+}
+
+fn is_all(c: &PolicyCommand) -> bool {
+    *c == PolicyCommand::All
 }
 
 impl TableDef {

@@ -42,6 +42,9 @@ pub const TABLE_KEYS: &[&str] = &[
     "has_many",
     "has_one",
     "many_to_many",
+    "row_level_security",
+    "force_row_level_security",
+    "policy",
     "crate",
 ];
 
@@ -75,6 +78,17 @@ pub const INDEX_KEYS: &[&str] = &["name", "on", "unique", "method", "where", "wi
 pub const UNIQUE_KEYS: &[&str] = &["name", "on", "nulls_not_distinct"];
 
 pub const CHECK_KEYS: &[&str] = &["name", "sql"];
+
+pub const POLICY_KEYS: &[&str] = &[
+    "name",
+    "command",
+    "to",
+    "using",
+    "with_check",
+    "restrictive",
+];
+
+pub const POLICY_COMMANDS: &[&str] = &["all", "select", "insert", "update", "delete"];
 
 pub const REFERENCES_KEYS: &[&str] = &["name", "on_delete", "on_update"];
 

@@ -23,6 +23,22 @@ pub struct TableAttrs {
     pub soft_delete: Option<Ident>,
     pub relations: Vec<RelationAttr>,
     pub krate: Option<Path>,
+    /// `row_level_security`, `force_row_level_security`.
+    pub row_level_security: Option<Span>,
+    pub force_row_level_security: Option<Span>,
+    pub policies: Vec<PolicyAttr>,
+}
+
+/// `policy(name = "…", command = select, to = "role", using = "…", with_check = "…", restrictive)`.
+pub struct PolicyAttr {
+    pub span: Span,
+    pub name: Option<Sp<String>>,
+    /// `ALL`, `SELECT`, … (upper case).
+    pub command: Option<Sp<String>>,
+    pub roles: Vec<String>,
+    pub using: Option<Sp<String>>,
+    pub with_check: Option<Sp<String>>,
+    pub restrictive: Option<Span>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -106,6 +122,16 @@ pub fn parse_table_attrs(cx: &Ctxt, args: proc_macro2::TokenStream) -> TableAttr
             "unique" => attrs.uniques.push(parse_unique(cx, &meta)?),
             "index" => attrs.indexes.push(parse_index(cx, &meta)?),
             "check" => attrs.checks.push(parse_check(cx, &meta)?),
+            "row_level_security" => {
+                set_once(cx, &mut attrs.row_level_security, meta.path.span(), &meta)
+            }
+            "force_row_level_security" => set_once(
+                cx,
+                &mut attrs.force_row_level_security,
+                meta.path.span(),
+                &meta,
+            ),
+            "policy" => attrs.policies.push(parse_policy(cx, &meta)?),
             "has_many" => attrs
                 .relations
                 .push(parse_relation(cx, &meta, RelationKind::HasMany)?),
@@ -231,6 +257,73 @@ pub(super) fn parse_check(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<
         );
     }
     Ok(check)
+}
+
+pub(super) fn parse_policy(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<PolicyAttr> {
+    let mut policy = PolicyAttr {
+        span: meta.path.span(),
+        name: None,
+        command: None,
+        roles: Vec::new(),
+        using: None,
+        with_check: None,
+        restrictive: None,
+    };
+    meta.parse_nested_meta(|meta| {
+        match key_of(&meta).as_str() {
+            "name" => set_once(cx, &mut policy.name, lit_str(&meta)?, &meta),
+            "command" => {
+                let word = ident_value(&meta)?;
+                let text = word.to_string();
+                if POLICY_COMMANDS.contains(&text.as_str()) {
+                    set_once(
+                        cx,
+                        &mut policy.command,
+                        Sp::new(text.to_uppercase(), word.span()),
+                        &meta,
+                    );
+                } else {
+                    cx.error_at(
+                        word.span(),
+                        format!(
+                            "`{text}` is not a policy command: {}",
+                            suggest(&text, POLICY_COMMANDS, "commands")
+                        ),
+                    );
+                }
+            }
+            "to" => {
+                if meta.input.peek(Token![=]) {
+                    policy.roles.push(lit_str(&meta)?.value);
+                } else {
+                    let content;
+                    syn::parenthesized!(content in meta.input);
+                    let roles =
+                        content.parse_terminated(|input| input.parse::<LitStr>(), Token![,])?;
+                    policy.roles.extend(roles.iter().map(LitStr::value));
+                }
+            }
+            "using" => set_once(cx, &mut policy.using, lit_str(&meta)?, &meta),
+            "with_check" => set_once(cx, &mut policy.with_check, lit_str(&meta)?, &meta),
+            "restrictive" => set_once(cx, &mut policy.restrictive, meta.path.span(), &meta),
+            _ => unknown_key(cx, &meta, "policy", POLICY_KEYS)?,
+        }
+        Ok(())
+    })?;
+    if policy.name.is_none() {
+        cx.error_at(policy.span, "a policy needs a name: `policy(name = \"own_rows\", using = \"owner = current_user\")`");
+    }
+    if policy.using.is_none() && policy.with_check.is_none() {
+        cx.error_at(policy.span, "a policy says which rows it lets through: give `using = \"…\"` (rows read, updated, deleted), `with_check = \"…\"` (rows written), or both");
+    }
+    let command = policy.command.as_ref().map(|c| c.value.as_str());
+    if let (Some("INSERT"), Some(using)) = (command, &policy.using) {
+        cx.error_at(using.span, "an INSERT policy has no `using` (there are no existing rows to filter): write `with_check = \"…\"`");
+    }
+    if let (Some("SELECT" | "DELETE"), Some(check)) = (command, &policy.with_check) {
+        cx.error_at(check.span, "a SELECT or DELETE policy has no `with_check` (it writes no rows): write `using = \"…\"`");
+    }
+    Ok(policy)
 }
 
 pub(super) fn parse_index(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<IndexAttr> {

@@ -30,6 +30,9 @@ pub struct Table<'a> {
     pub soft_delete: Option<usize>,
     /// `has_many`, `has_one` and `many_to_many` of the table.
     pub relations: &'a [attr::RelationAttr],
+    /// `Off`, `Enabled` or `Forced` (the variant of `RowSecurity`).
+    pub row_security: &'static str,
+    pub policies: &'a [attr::PolicyAttr],
 }
 
 pub struct Column<'a> {
@@ -412,6 +415,14 @@ impl<'a> Table<'a> {
             checks,
             soft_delete,
             relations: &attrs.relations,
+            row_security: if attrs.force_row_level_security.is_some() {
+                "Forced"
+            } else if attrs.row_level_security.is_some() {
+                "Enabled"
+            } else {
+                "Off"
+            },
+            policies: &attrs.policies,
         }
     }
 

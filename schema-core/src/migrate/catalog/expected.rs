@@ -7,9 +7,9 @@ use tokio_postgres::Client;
 use super::read::read_table;
 use super::{
     qualified, Catalog, CatalogColumn, CatalogForeignKey, CatalogIndex, CatalogIndexKey,
-    CatalogSequence, CatalogTable, CatalogUnique,
+    CatalogPolicy, CatalogSequence, CatalogTable, CatalogUnique,
 };
-use crate::schema::{Identity, IndexTarget, NullsOrder, Schema, SortOrder};
+use crate::schema::{Identity, IndexTarget, NullsOrder, RowSecurity, Schema, SortOrder};
 
 impl Catalog {
     /// The catalog a database built from `schema` has.
@@ -86,6 +86,28 @@ impl Catalog {
                 list.iter().map(|s| s.to_string()).collect::<Vec<_>>()
             };
             let entry = CatalogTable {
+                row_security: !table.row_security.is_off(),
+                force_row_security: table.row_security == RowSecurity::Forced,
+                policies: table
+                    .policies
+                    .iter()
+                    .map(|p| {
+                        let mut roles: Vec<String> =
+                            p.roles.iter().map(|r| r.to_string()).collect();
+                        roles.sort();
+                        if roles.is_empty() {
+                            roles.push("public".to_string());
+                        }
+                        let policy = CatalogPolicy {
+                            command: p.command,
+                            roles,
+                            using: p.using.as_ref().map(|u| u.to_string()),
+                            with_check: p.with_check.as_ref().map(|c| c.to_string()),
+                            restrictive: p.restrictive,
+                        };
+                        (p.name.to_string(), policy)
+                    })
+                    .collect(),
                 columns,
                 primary_key: table
                     .primary_key
@@ -203,10 +225,15 @@ impl Catalog {
                         let triggers = std::mem::take(&mut entry.triggers);
                         let mut indexes = std::mem::take(&mut entry.indexes);
                         indexes.extend(scratch.indexes.clone());
+                        // A policy the server could not make (its role is missing) keeps its
+                        // declared form.
+                        let mut policies = std::mem::take(&mut entry.policies);
+                        policies.extend(scratch.policies.clone());
                         *entry = CatalogTable {
                             foreign_keys,
                             triggers,
                             indexes,
+                            policies,
                             ..scratch
                         };
                     }
@@ -251,6 +278,9 @@ async fn scratch_table(
             index: index.clone(),
             concurrently: false,
         };
+        attempt(step.sql()).await?;
+    }
+    for step in crate::migrate::render::row_security(&scratch) {
         attempt(step.sql()).await?;
     }
     let oid: u32 = client

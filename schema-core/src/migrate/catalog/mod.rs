@@ -56,6 +56,22 @@ pub struct CatalogTable {
     pub indexes: BTreeMap<String, CatalogIndex>,
     /// User triggers, by name.
     pub triggers: Vec<String>,
+    /// `relrowsecurity`, `relforcerowsecurity`.
+    pub row_security: bool,
+    pub force_row_security: bool,
+    /// Row-level security policies, by name.
+    pub policies: BTreeMap<String, CatalogPolicy>,
+}
+
+/// A policy as `pg_policy` holds it, its expressions as the server prints them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogPolicy {
+    pub command: crate::schema::PolicyCommand,
+    /// Role names, sorted; `["public"]` for every role.
+    pub roles: Vec<String>,
+    pub using: Option<String>,
+    pub with_check: Option<String>,
+    pub restrictive: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,6 +182,15 @@ impl Catalog {
     }
 }
 
+fn row_security_words(t: &CatalogTable) -> &'static str {
+    match (t.row_security, t.force_row_security) {
+        (false, false) => "off",
+        (false, true) => "off (forced once enabled)",
+        (true, false) => "enabled",
+        (true, true) => "enabled and forced",
+    }
+}
+
 fn diff_maps<T>(
     out: &mut Vec<String>,
     what: &str,
@@ -232,6 +257,21 @@ fn diff_table(out: &mut Vec<String>, table: &str, e: &CatalogTable, a: &CatalogT
             e.primary_key, a.primary_key
         ));
     }
+    if (e.row_security, e.force_row_security) != (a.row_security, a.force_row_security) {
+        out.push(format!(
+            "{table}: expected row level security {}, found {}",
+            row_security_words(e),
+            row_security_words(a)
+        ));
+    }
+    let label = format!("{table}: policy");
+    diff_maps(out, &label, &e.policies, &a.policies, |out, name, x, y| {
+        if x != y {
+            out.push(format!(
+                "{table}: policy {name}: expected {x:?}, found {y:?}"
+            ));
+        }
+    });
     let label = format!("{table}: unique");
     diff_maps(out, &label, &e.uniques, &a.uniques, |out, name, x, y| {
         if x != y {
@@ -358,6 +398,21 @@ impl std::fmt::Display for Catalog {
             }
             for trigger in &table.triggers {
                 writeln!(s, "  trigger {trigger}").ok();
+            }
+            if table.row_security || table.force_row_security {
+                writeln!(s, "  row level security {}", row_security_words(table)).ok();
+            }
+            for (name, p) in &table.policies {
+                writeln!(
+                    s,
+                    "  policy {name} {}for {} to {} using ({}) with check ({})",
+                    if p.restrictive { "restrictive " } else { "" },
+                    p.command.sql(),
+                    p.roles.join(", "),
+                    p.using.as_deref().unwrap_or(""),
+                    p.with_check.as_deref().unwrap_or("")
+                )
+                .ok();
             }
             for (name, index) in &table.indexes {
                 let keys: Vec<String> = index

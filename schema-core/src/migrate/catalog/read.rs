@@ -7,8 +7,9 @@ use tokio_postgres::Client;
 
 use super::{
     fk_action, qualified, Catalog, CatalogColumn, CatalogForeignKey, CatalogIndex, CatalogIndexKey,
-    CatalogSequence, CatalogTable, CatalogUnique, OTHER_JOURNALS,
+    CatalogPolicy, CatalogSequence, CatalogTable, CatalogUnique, OTHER_JOURNALS,
 };
+use crate::schema::PolicyCommand;
 
 impl Catalog {
     /// Reads the user objects of the connected database (outside `pg_catalog`,
@@ -152,6 +153,43 @@ pub(super) async fn read_table(
             identity: identity.chars().next(),
             generated: expression.filter(|_| generated),
         });
+    }
+    let security = client
+        .query_one(
+            "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = $1",
+            &[&oid],
+        )
+        .await?;
+    table.row_security = security.try_get(0)?;
+    table.force_row_security = security.try_get(1)?;
+    for row in client
+        .query(
+            "SELECT p.polname, p.polcmd::text, p.polpermissive,
+                    CASE WHEN p.polroles = '{0}' THEN ARRAY['public']
+                         ELSE ARRAY(SELECT r.rolname::text FROM pg_roles r WHERE r.oid = ANY (p.polroles) ORDER BY 1) END,
+                    pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)
+             FROM pg_policy p WHERE p.polrelid = $1",
+            &[&oid],
+        )
+        .await?
+    {
+        let command = match row.try_get::<_, String>(1)?.as_str() {
+            "r" => PolicyCommand::Select,
+            "a" => PolicyCommand::Insert,
+            "w" => PolicyCommand::Update,
+            "d" => PolicyCommand::Delete,
+            _ => PolicyCommand::All,
+        };
+        table.policies.insert(
+            row.try_get(0)?,
+            CatalogPolicy {
+                command,
+                restrictive: !row.try_get::<_, bool>(2)?,
+                roles: row.try_get(3)?,
+                using: row.try_get(4)?,
+                with_check: row.try_get(5)?,
+            },
+        );
     }
     let cols = |nums: Option<Vec<i16>>| -> Vec<String> {
         nums.unwrap_or_default()

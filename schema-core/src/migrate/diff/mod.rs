@@ -385,6 +385,8 @@ impl Differ {
                 concurrently: false,
             });
         }
+        self.constraints
+            .extend(crate::migrate::render::row_security(table));
     }
 
     /// A table's named constraints of one kind, before and after: renames and drops become steps;

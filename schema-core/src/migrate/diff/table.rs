@@ -26,6 +26,57 @@ impl Differ {
         self.foreign_keys(&q, before, after, &renamed);
         self.trigger(&q, before, after, &renamed);
         self.indexes(&q, before, after, &renamed);
+        self.row_security(&q, before, after, &regenerated);
+    }
+
+    /// Row-level security and policies: a changed policy is dropped (before the columns change)
+    /// and made again (after), in the same transaction; so is one on a column made again.
+    fn row_security(
+        &mut self,
+        q: &QualifiedName,
+        before: &TableDef,
+        after: &TableDef,
+        regenerated: &BTreeSet<String>,
+    ) {
+        let mentions_regenerated = |sql: &Option<crate::schema::Str>| {
+            sql.as_deref().is_some_and(|sql| {
+                sql.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .any(|word| regenerated.contains(word))
+            })
+        };
+        for policy in after.policies.iter() {
+            let old = before.policies.iter().find(|p| p.name == policy.name);
+            let remade =
+                mentions_regenerated(&policy.using) || mentions_regenerated(&policy.with_check);
+            if old == Some(policy) && !remade {
+                continue;
+            }
+            if old.is_some() {
+                self.drops.push(Step::DropPolicy {
+                    table: q.clone(),
+                    name: policy.name.to_string(),
+                });
+            }
+            self.constraints.push(Step::CreatePolicy {
+                table: q.clone(),
+                policy: policy.clone(),
+            });
+        }
+        for policy in before.policies.iter() {
+            if !after.policies.iter().any(|p| p.name == policy.name) {
+                self.drops.push(Step::DropPolicy {
+                    table: q.clone(),
+                    name: policy.name.to_string(),
+                });
+            }
+        }
+        if before.row_security != after.row_security {
+            self.constraints.push(Step::SetRowSecurity {
+                table: q.clone(),
+                from: before.row_security,
+                to: after.row_security,
+            });
+        }
     }
 
     /// Columns: matched by name, or by `renamed_from`; the renames, for the constraints and

@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 
 use crate::schema::{
     ColumnDef, DefaultValue, EnumDef, FkAction, ForeignKeyDef, Identity, IndexMethod, IndexTarget,
-    NullsOrder, QualifiedName, Schema, SequenceDef, SequenceType, SortOrder, SqlType, TableDef,
+    NullsOrder, PolicyCommand, QualifiedName, RowSecurity, Schema, SequenceDef, SequenceType,
+    SortOrder, SqlType, TableDef,
 };
 
 /// The Rust files of a pulled schema: `(file name, text)`, each table in `<table>_table.rs`, the
@@ -633,6 +634,42 @@ fn table_code(table: &TableDef, schema: &Schema, names: &Names) -> String {
             check.name.as_ref(),
             check.expression.as_ref()
         ));
+    }
+    match table.row_security {
+        RowSecurity::Off => {}
+        RowSecurity::Enabled => table_attrs.push("row_level_security".to_string()),
+        RowSecurity::Forced => table_attrs.push("force_row_level_security".to_string()),
+    }
+    for policy in table.policies.iter() {
+        let mut p = format!("policy(name = {:?}", policy.name.as_ref());
+        if policy.command != PolicyCommand::All {
+            p.push_str(&format!(
+                ", command = {}",
+                policy.command.sql().to_lowercase()
+            ));
+        }
+        match policy.roles.as_ref() {
+            [] => {}
+            [one] => p.push_str(&format!(", to = {:?}", one.as_ref())),
+            many => p.push_str(&format!(
+                ", to({})",
+                many.iter()
+                    .map(|r| format!("{:?}", r.as_ref()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+        if let Some(using) = &policy.using {
+            p.push_str(&format!(", using = {:?}", using.as_ref()));
+        }
+        if let Some(check) = &policy.with_check {
+            p.push_str(&format!(", with_check = {:?}", check.as_ref()));
+        }
+        if policy.restrictive {
+            p.push_str(", restrictive");
+        }
+        p.push(')');
+        table_attrs.push(p);
     }
     let mut out = format!("#[table({})]\n", table_attrs.join(", "));
     out.push_str("#[derive(Debug, Clone, PartialEq)]\n");

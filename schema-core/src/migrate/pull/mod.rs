@@ -15,8 +15,8 @@ pub use code::rust_files;
 use super::catalog::{Catalog, CatalogTable};
 use crate::schema::{
     CheckDef, ColumnDef, DefaultValue, EnumDef, ForeignKeyDef, Identity, IndexDef, IndexKey,
-    IndexMethod, IndexTarget, NullsOrder, OwnedBy, PrimaryKeyDef, QualifiedName, Schema,
-    SequenceDef, SequenceType, SortOrder, SqlType, TableDef, UniqueDef,
+    IndexMethod, IndexTarget, NullsOrder, OwnedBy, PolicyDef, PrimaryKeyDef, QualifiedName,
+    RowSecurity, Schema, SequenceDef, SequenceType, SortOrder, SqlType, TableDef, UniqueDef,
 };
 
 /// Reads the database of `client` (the named Postgres schemas only, when any are given) and
@@ -235,6 +235,27 @@ fn table_def(
             })
             .collect(),
         soft_delete: None,
+        row_security: match (table.row_security, table.force_row_security) {
+            (false, _) => RowSecurity::Off,
+            (true, false) => RowSecurity::Enabled,
+            (true, true) => RowSecurity::Forced,
+        },
+        policies: table
+            .policies
+            .iter()
+            .map(|(name, p)| PolicyDef {
+                name: name.clone().into(),
+                command: p.command,
+                roles: if p.roles == ["public"] {
+                    Default::default()
+                } else {
+                    p.roles.iter().map(|r| r.clone().into()).collect()
+                },
+                using: p.using.clone().map(Into::into),
+                with_check: p.with_check.clone().map(Into::into),
+                restrictive: p.restrictive,
+            })
+            .collect(),
     }
 }
 

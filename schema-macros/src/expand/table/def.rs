@@ -95,6 +95,33 @@ pub(super) fn table_def(table: &Table<'_>) -> TokenStream {
         quote!(#p::CheckDef { name: #name, expression: #sql })
     });
     let soft_delete = opt_str(p, table.soft_delete.map(|i| col(&i)));
+    let row_security = Ident::new(table.row_security, Span::call_site());
+    let policies = table.policies.iter().map(|policy| {
+        let name = str(p, policy.name.as_ref().map_or("", |n| n.value.as_str()));
+        let command = policy
+            .command
+            .as_ref()
+            .map_or("All", |c| match c.value.as_str() {
+                "SELECT" => "Select",
+                "INSERT" => "Insert",
+                "UPDATE" => "Update",
+                "DELETE" => "Delete",
+                _ => "All",
+            });
+        let command = Ident::new(command, Span::call_site());
+        let roles = policy.roles.iter().map(|r| str(p, r));
+        let using = opt_str(p, policy.using.as_ref().map(|u| u.value.as_str()));
+        let with_check = opt_str(p, policy.with_check.as_ref().map(|c| c.value.as_str()));
+        let restrictive = policy.restrictive.is_some();
+        quote!(#p::PolicyDef {
+            name: #name,
+            command: #p::PolicyCommand::#command,
+            roles: #p::Cow::Borrowed(&[#(#roles),*]),
+            using: #using,
+            with_check: #with_check,
+            restrictive: #restrictive,
+        })
+    });
     quote!(#p::TableDef {
         schema: #schema,
         name: #name,
@@ -106,6 +133,8 @@ pub(super) fn table_def(table: &Table<'_>) -> TokenStream {
         foreign_keys: #p::Cow::Borrowed(&[#(#foreign_keys),*]),
         checks: #p::Cow::Borrowed(&[#(#checks),*]),
         soft_delete: #soft_delete,
+        row_security: #p::RowSecurity::#row_security,
+        policies: #p::Cow::Borrowed(&[#(#policies),*]),
     })
 }
 

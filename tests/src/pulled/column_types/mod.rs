@@ -2,6 +2,7 @@
 
 mod device_logs_table;
 mod devices_table;
+mod documents_table;
 mod enums;
 mod invoices_table;
 mod people_table;
@@ -9,6 +10,7 @@ mod tickets_table;
 
 pub use device_logs_table::*;
 pub use devices_table::*;
+pub use documents_table::*;
 pub use enums::*;
 pub use invoices_table::*;
 pub use people_table::*;
@@ -20,6 +22,7 @@ pub fn schema() -> schema_core::schema::Schema {
         .pg_enum::<Port>()
         .table::<DeviceLog>()
         .table::<Device>()
+        .table::<Document>()
         .table::<Invoice>()
         .table::<People>()
         .table::<Ticket>()
