@@ -26,7 +26,7 @@ pub mod sql;
 pub mod testing;
 pub mod types;
 
-pub use schema_macros::{pg_enum, table, FromRow};
+pub use schema_macros::{pg_enum, table, view, FromRow};
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -37,10 +37,12 @@ pub mod prelude {
     #[cfg(all(feature = "pool", feature = "tls"))]
     pub use crate::exec::DbPool;
     pub use crate::exec::{Db, Error, Executor, Tx};
-    pub use crate::query::{count_star, excluded, exists, not_exists, Column, Expr, TableQueries};
+    pub use crate::query::{
+        count_star, excluded, exists, not_exists, Column, Expr, TableQueries, ViewQueries,
+    };
     pub use crate::schema::{PgEnum, Schema, Table};
     pub use crate::types::{Interval, Json};
-    pub use crate::{pg_enum, table, FromRow};
+    pub use crate::{pg_enum, table, view, FromRow};
     pub use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
     pub use uuid::Uuid;
 

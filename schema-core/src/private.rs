@@ -6,7 +6,7 @@ pub use std::option::Option::{None, Some};
 pub use crate::exec::{get, get_named, CopyRow, Error, FromRow};
 pub use crate::query::expr::{Expr, Param};
 pub use crate::query::write::{Computed, Insertable, Missing, Provided, UniqueKey, Writable};
-pub use crate::query::{Column, KeyFilter, Select, TableQueries};
+pub use crate::query::{Column, KeyFilter, Select, TableQueries, ViewQueries};
 pub use crate::relations::{
     BelongsTo, FromRecord, HasMany, HasOne, ManyToMany, Record, Relation, Through,
 };
@@ -187,6 +187,14 @@ pub fn check_now<T: TakesNow + ?Sized>() {}
 pub fn check_on_update_now<T: TakesNow + ?Sized>() {}
 pub fn check_random<T: TakesRandom + ?Sized>() {}
 pub fn check_nextval<T: TakesNextval + ?Sized>() {}
+
+/// Never implemented: the bound of a view's `insert`, `update` and `delete`.
+#[diagnostic::on_unimplemented(
+    message = "`{V}` is a view: it is read, never written",
+    label = "a write to a view",
+    note = "write to the tables its query reads; `{V}::select()` reads it"
+)]
+pub trait ViewIsReadOnly<V> {}
 
 #[diagnostic::on_unimplemented(
     message = "`nextval` gives an integer, not a `{Self}`",

@@ -23,6 +23,12 @@ pub fn table(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::table::expand(attr.into(), item.into()).into()
 }
 
+/// Declares a struct as a view or materialized view: read like a table, never written.
+#[proc_macro_attribute]
+pub fn view(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::table::expand_view(attr.into(), item.into()).into()
+}
+
 /// Declares a fieldless enum as a Postgres enum type.
 #[proc_macro_attribute]
 pub fn pg_enum(attr: TokenStream, item: TokenStream) -> TokenStream {

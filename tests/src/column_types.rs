@@ -74,6 +74,8 @@ pub fn schema() -> Schema {
         .table::<Person>()
         .table::<Invoice>()
         .table::<Document>()
+        .view::<BusyDevice>()
+        .view::<DeviceSummary>()
         .sequence(INVOICE_NUMBERS)
         .sequence(BATCHES)
 }
@@ -158,4 +160,30 @@ pub struct Document {
     pub body: String,
     #[column(default = false)]
     pub published: bool,
+}
+
+/// A view over two tables, read like a table.
+#[view(
+    name = "device_summaries",
+    sql = "SELECT d.id, d.address, count(l.id) AS logs FROM devices d LEFT JOIN device_logs l ON l.device_id = d.id GROUP BY d.id"
+)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceSummary {
+    pub id: i64,
+    pub address: IpAddr,
+    pub logs: i64,
+}
+
+/// A materialized view with a unique index (which `refresh_concurrently` needs), reading the
+/// view above.
+#[view(
+    name = "busy_devices",
+    materialized,
+    sql = "SELECT id, logs FROM device_summaries WHERE logs > 0",
+    index(on(id), unique)
+)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct BusyDevice {
+    pub id: i64,
+    pub logs: i64,
 }

@@ -770,3 +770,212 @@ async fn policies_are_made_changed_and_dropped() {
         );
     }
 }
+
+/// Views are read like tables (filters, order, count); a materialized view keeps its rows until
+/// `refresh` or `refresh_concurrently` (which its unique index allows) runs its query again.
+#[tokio::test]
+async fn views_are_read_like_tables_and_refreshed() {
+    use schema_tests::column_types::{busy_devices, device_summaries, BusyDevice, DeviceSummary};
+    for target in testing::targets().expect("a PostgreSQL to test on") {
+        let test_db = TestDb::on(target).await.unwrap();
+        let client = test_db.connect().await.unwrap();
+        client
+            .batch_execute(&migration_sql("0000_types", &render::create_all(&schema())))
+            .await
+            .unwrap();
+        let db = Db::new(client);
+        let quiet = Device::insert(new_device!(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1))))
+            .returning()
+            .one(&db)
+            .await
+            .unwrap();
+        let busy = Device::insert(new_device!(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2))))
+            .returning()
+            .one(&db)
+            .await
+            .unwrap();
+        let log = || {
+            DeviceLog::insert(
+                NewDeviceLog::new()
+                    .device_id(busy.id)
+                    .peer(IpAddr::V4(Ipv4Addr::LOCALHOST))
+                    .took(Interval::days(1))
+                    .payload(vec![1])
+                    .detail(settings("x"))
+                    .ports(vec![]),
+            )
+        };
+        log().execute(&db).await.unwrap();
+
+        let summaries = DeviceSummary::select()
+            .order_by(device_summaries::id)
+            .all(&db)
+            .await
+            .unwrap();
+        assert_eq!(
+            summaries,
+            [
+                DeviceSummary {
+                    id: quiet.id,
+                    address: quiet.address,
+                    logs: 0
+                },
+                DeviceSummary {
+                    id: busy.id,
+                    address: busy.address,
+                    logs: 1
+                },
+            ]
+        );
+        let busiest = DeviceSummary::select()
+            .filter(device_summaries::logs.gt(0))
+            .count(&db)
+            .await
+            .unwrap();
+        assert_eq!(busiest, 1);
+
+        // Filled when made; stale until refreshed.
+        assert_eq!(BusyDevice::select().all(&db).await.unwrap(), []);
+        BusyDevice::refresh(&db).await.unwrap();
+        assert_eq!(
+            BusyDevice::select().all(&db).await.unwrap(),
+            [BusyDevice {
+                id: busy.id,
+                logs: 1
+            }]
+        );
+        log().execute(&db).await.unwrap();
+        BusyDevice::refresh_concurrently(&db).await.unwrap();
+        let refreshed = BusyDevice::select()
+            .filter(busy_devices::id.eq(busy.id))
+            .one(&db)
+            .await
+            .unwrap();
+        assert_eq!(refreshed.logs, 2);
+    }
+}
+
+#[allow(dead_code)]
+mod w1 {
+    use schema_core::prelude::*;
+
+    #[table(name = "accounts")]
+    pub struct Account {
+        #[column(primary_key, identity)]
+        pub id: i64,
+        pub age: i32,
+        pub nickname: Option<String>,
+    }
+
+    #[view(name = "adults", sql = "SELECT id, age FROM accounts WHERE age >= 18")]
+    pub struct Adult {
+        pub id: i64,
+        pub age: i32,
+    }
+
+    #[view(name = "adult_count", sql = "SELECT count(*) AS n FROM adults")]
+    pub struct AdultCount {
+        pub n: i64,
+    }
+
+    #[view(name = "nicknames", sql = "SELECT nickname FROM accounts")]
+    pub struct Nickname {
+        pub nickname: Option<String>,
+    }
+
+    pub fn schema() -> Schema {
+        Schema::new()
+            .table::<Account>()
+            .view::<Adult>()
+            .view::<AdultCount>()
+            .view::<Nickname>()
+    }
+}
+
+#[allow(dead_code)]
+mod w2 {
+    use schema_core::prelude::*;
+
+    /// `age` widens to bigint: PostgreSQL refuses that under a view that reads it.
+    #[table(name = "accounts")]
+    pub struct Account {
+        #[column(primary_key, identity)]
+        pub id: i64,
+        pub age: i64,
+        pub nickname: Option<String>,
+    }
+
+    #[view(name = "adults", sql = "SELECT id, age FROM accounts WHERE age >= 18")]
+    pub struct Adult {
+        pub id: i64,
+        pub age: i64,
+    }
+
+    /// Unchanged, but it reads `adults`, which is made again.
+    #[view(name = "adult_count", sql = "SELECT count(*) AS n FROM adults")]
+    pub struct AdultCount {
+        pub n: i64,
+    }
+
+    /// A new query.
+    #[view(
+        name = "nicknames",
+        sql = "SELECT DISTINCT nickname FROM accounts WHERE nickname IS NOT NULL"
+    )]
+    pub struct Nickname {
+        pub nickname: Option<String>,
+    }
+
+    pub fn schema() -> Schema {
+        Schema::new()
+            .table::<Account>()
+            .view::<Adult>()
+            .view::<AdultCount>()
+            .view::<Nickname>()
+    }
+}
+
+/// The diff of views: a column type change under a view drops the views that read the table
+/// (readers of those views first) and makes them again after, in dependency order; a changed
+/// query is a drop and a create; applied on every server with rows in the table: no drift.
+#[tokio::test]
+async fn views_are_made_again_around_the_table_changes_they_block() {
+    use schema_core::migrate::{diff, diff_sql, DiffOptions};
+    let plan = diff::diff(&w1::schema(), &w2::schema(), DiffOptions::default()).unwrap();
+    let sql = diff_sql("0001_widen", &plan.steps, false);
+    insta::assert_snapshot!("views_w1_to_w2", sql);
+    assert!(plan.online.is_empty());
+    for target in testing::targets().expect("a PostgreSQL to test on") {
+        let test_db = TestDb::on(target).await.unwrap();
+        let client = test_db.connect().await.unwrap();
+        client
+            .batch_execute(&migration_sql(
+                "0000_accounts",
+                &render::create_all(&w1::schema()),
+            ))
+            .await
+            .unwrap();
+        client
+            .batch_execute("INSERT INTO accounts (age, nickname) VALUES (17, 'kid'), (40, NULL)")
+            .await
+            .unwrap();
+        client
+            .batch_execute(&sql)
+            .await
+            .unwrap_or_else(|e| panic!("on {}: {e:?}", target.describe()));
+        let n: i64 = client
+            .query_one("SELECT n FROM adult_count", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(n, 1);
+        let live = Catalog::read(&client).await.unwrap();
+        let expected = Catalog::expected_on(&client, &w2::schema()).await.unwrap();
+        assert_eq!(
+            expected.differences(&live),
+            Vec::<String>::new(),
+            "on {}",
+            target.describe()
+        );
+    }
+}

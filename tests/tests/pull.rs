@@ -76,9 +76,10 @@ async fn a_drizzle_kit_database_pulls_and_round_trips() {
     }
 }
 
-/// A column of every type with a Rust type (`tests/src/column_types.rs`), pulled: the Rust types
-/// it writes (`Vec<u8>`, `IpAddr`, `IpCidr`, `MacAddress`, `Interval`, arrays of an enum and of
-/// `inet`) compile and build the same catalog.
+/// A column of every type with a Rust type, generated columns, sequences, row-level security and
+/// views (`tests/src/column_types.rs`), pulled: what it writes (`Vec<u8>`, `IpAddr`, `IpCidr`,
+/// `MacAddress`, `Interval`, `generated = …`, `nextval(…)`, policies, `#[view]`s) compiles and
+/// builds the same catalog.
 #[tokio::test]
 async fn every_column_type_pulls_and_round_trips() {
     for target in schema_core::testing::targets().unwrap() {
@@ -92,7 +93,12 @@ async fn every_column_type_pulls_and_round_trips() {
             ))
             .await
             .unwrap();
-        pulled_matches(&test_db, "column_types").await;
+        // A view's query is written as the server prints it, which differs between major
+        // versions (PostgreSQL 15 qualifies the column names, 18 does not): the committed text is
+        // PostgreSQL 15's; every server round-trips.
+        if target.describe().starts_with("PostgreSQL 15") {
+            pulled_matches(&test_db, "column_types").await;
+        }
         round_trips(&test_db, &schema_tests::pulled::column_types::schema()).await;
     }
 }

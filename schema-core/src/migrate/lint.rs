@@ -36,6 +36,9 @@ impl Step {
                  (the owner too when forced; superusers and BYPASSRLS roles excepted)"
                     .into()
             }
+            Step::CreateView(view) if view.materialized => {
+                "fills the materialized view by running its query now".into()
+            }
             Step::DropSequence(q) => format!("drops sequence {} and its current value", name(q)),
             Step::DropExtension(ext) => format!("drops extension {} and what depends on it", quote_ident(ext)),
             Step::DropEnum(q) => format!("drops type {}", name(q)),
@@ -91,6 +94,8 @@ impl Step {
             | Step::AddEnumValue { .. }
             | Step::CreateTable(_)
             | Step::CreateSequence(_)
+            | Step::CreateView(_)
+            | Step::DropView { .. }
             | Step::SetRowSecurity { .. }
             | Step::CreatePolicy { .. }
             | Step::DropPolicy { .. }

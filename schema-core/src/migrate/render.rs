@@ -4,7 +4,7 @@
 pub use super::step::{not_null_check_name, CheckPhase, Step};
 use crate::schema::{
     ColumnDef, FkAction, ForeignKeyDef, Identity, IndexDef, IndexTarget, NullsOrder, PolicyDef,
-    QualifiedName, RowSecurity, Schema, SequenceDef, SortOrder, TableDef,
+    QualifiedName, RowSecurity, Schema, SequenceDef, SortOrder, TableDef, ViewDef,
 };
 use crate::sql::{quote_ident, quote_literal, quote_qualified};
 
@@ -51,6 +51,9 @@ pub fn create_all(schema: &Schema) -> Vec<Step> {
     }
     for table in &schema.tables {
         steps.extend(create_trigger(table));
+    }
+    for view in crate::migrate::diff::in_dependency_order(&schema.views) {
+        steps.extend(create_view(view));
     }
     steps.extend(
         schema
@@ -118,6 +121,17 @@ fn sequence_options(def: &SequenceDef) -> String {
         def.cache,
         if def.cycle { "CYCLE" } else { "NO CYCLE" }
     )
+}
+
+/// A view, and a materialized view's indexes.
+pub(crate) fn create_view(view: &ViewDef) -> Vec<Step> {
+    let mut steps = vec![Step::CreateView(view.clone())];
+    steps.extend(view.relation.indexes.iter().map(|index| Step::CreateIndex {
+        table: view.qualified_name(),
+        index: index.clone(),
+        concurrently: false,
+    }));
+    steps
 }
 
 /// A new table's row-level security and policies.
@@ -238,6 +252,25 @@ impl Step {
                 }
             ),
             Step::CreateTable(table) => create_table(table),
+            Step::CreateView(view) => format!(
+                "CREATE {}VIEW {} ({}) AS\n{};",
+                if view.materialized {
+                    "MATERIALIZED "
+                } else {
+                    ""
+                },
+                name(&view.qualified_name()),
+                column_list(view.relation.columns.iter().map(|c| &*c.name)),
+                view.sql.trim().trim_end_matches(';').trim_end()
+            ),
+            Step::DropView {
+                name: q,
+                materialized,
+            } => format!(
+                "DROP {}VIEW {};",
+                if *materialized { "MATERIALIZED " } else { "" },
+                name(q)
+            ),
             Step::SetRowSecurity { table, from, to } => {
                 let forced = |r: &RowSecurity| *r == RowSecurity::Forced;
                 let mut parts = Vec::new();

@@ -3,7 +3,7 @@
 
 use crate::schema::{
     CheckDef, ColumnDef, DefaultValue, EnumDef, ForeignKeyDef, Identity, IndexDef, OwnedBy,
-    PolicyDef, QualifiedName, RowSecurity, SequenceDef, SqlType, TableDef, UniqueDef,
+    PolicyDef, QualifiedName, RowSecurity, SequenceDef, SqlType, TableDef, UniqueDef, ViewDef,
 };
 
 /// Where an online `SET NOT NULL` is with its check.
@@ -49,6 +49,13 @@ pub enum Step {
         owned_by: Option<OwnedBy>,
     },
     CreateTable(TableDef),
+    /// `CREATE [MATERIALIZED] VIEW name (columns) AS query` (a materialized view's indexes are
+    /// `CreateIndex` steps after it).
+    CreateView(ViewDef),
+    DropView {
+        name: QualifiedName,
+        materialized: bool,
+    },
     /// `ALTER TABLE … ENABLE/DISABLE [NO] FORCE ROW LEVEL SECURITY`, from one state to another.
     SetRowSecurity {
         table: QualifiedName,

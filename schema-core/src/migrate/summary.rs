@@ -22,6 +22,7 @@ pub struct Summary {
     pub extensions: usize,
     pub sequences: usize,
     pub policies: usize,
+    pub views: usize,
 }
 
 impl Summary {
@@ -34,6 +35,7 @@ impl Summary {
                 Step::SetRowSecurity { .. }
                 | Step::CreatePolicy { .. }
                 | Step::DropPolicy { .. } => s.policies += 1,
+                Step::CreateView(_) | Step::DropView { .. } => s.views += 1,
                 Step::CreateSequence(_)
                 | Step::AlterSequence(_)
                 | Step::DropSequence(_)
@@ -95,6 +97,7 @@ impl fmt::Display for Summary {
             (self.extensions, "extension", "extensions"),
             (self.sequences, "sequence change", "sequence changes"),
             (self.policies, "row security change", "row security changes"),
+            (self.views, "view change", "view changes"),
         ];
         let text: Vec<String> = parts
             .iter()

@@ -23,6 +23,7 @@ pub use lock::{InTransaction, Locked};
 pub use order::OrdersQueryOn;
 pub use select::{Nullable, Order, Select, Source, Subquery};
 pub use selection::Aliased;
+pub use table_queries::ViewQueries;
 pub use write::{excluded, Delete, Insert, Insertable, Returning, TableQueries, Update};
 
 use std::fmt;

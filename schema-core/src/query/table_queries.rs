@@ -60,3 +60,40 @@ pub trait TableQueries: Table + FromRow + Source + super::KeyFilter {
 }
 
 impl<T: Table + FromRow + Source + super::KeyFilter> TableQueries for T {}
+
+/// The query-builder entry points of a `#[view]`: it is read like a table (select, filters,
+/// joins), never written; a materialized view is refreshed.
+pub trait ViewQueries: crate::schema::View + FromRow + Source {
+    /// `SELECT` every column of the view.
+    fn select() -> super::Select<Self, Self> {
+        super::Select::new()
+    }
+
+    /// `REFRESH MATERIALIZED VIEW`: runs its query again (reads of it wait meanwhile).
+    #[rustfmt::skip] // one line, so that the compile error quotes it in one line
+    fn refresh<'a, E: crate::exec::Executor + ?Sized>(exec: &'a E) -> super::write::BoxFuture<'a, Result<(), crate::exec::Error>> where (): crate::schema::MaterializedOf<Self> {
+        Box::pin(refresh::<Self, E>(exec, false))
+    }
+
+    /// `REFRESH MATERIALIZED VIEW CONCURRENTLY`: reads go on meanwhile; the view needs a unique
+    /// index (`#[view(materialized, index(on(…), unique))]`).
+    #[rustfmt::skip] // one line, so that the compile error quotes it in one line
+    fn refresh_concurrently<'a, E: crate::exec::Executor + ?Sized>(exec: &'a E) -> super::write::BoxFuture<'a, Result<(), crate::exec::Error>> where (): crate::schema::MaterializedOf<Self> {
+        Box::pin(refresh::<Self, E>(exec, true))
+    }
+}
+
+impl<T: crate::schema::View + FromRow + Source> ViewQueries for T {}
+
+async fn refresh<V: crate::schema::View, E: crate::exec::Executor + ?Sized>(
+    exec: &E,
+    concurrently: bool,
+) -> Result<(), crate::exec::Error> {
+    let view = V::table();
+    let sql = format!(
+        "REFRESH MATERIALIZED VIEW {}{}",
+        if concurrently { "CONCURRENTLY " } else { "" },
+        crate::sql::quote_qualified(view.schema.as_deref(), &view.name)
+    );
+    crate::exec::raw_execute(exec, &sql, &[]).await.map(|_| ())
+}

@@ -60,11 +60,36 @@ pub trait Table: Sized + 'static {
     /// (The table itself is added by [`Schema::table`].)
     fn register_types(schema: &mut Schema);
 
+    /// Whether the type is a `#[view]`: read like a table, never written, added to a schema with
+    /// [`Schema::view`].
+    #[doc(hidden)]
+    const IS_VIEW: bool = false;
+
     /// The values of the `on_update = some_fn` columns, computed once per statement.
     fn on_update_values() -> Vec<(&'static str, crate::param::Param)> {
         Vec::new()
     }
 }
+
+/// A struct declared with `#[view]`: a view or materialized view, selected from like a table.
+pub trait View: Table {
+    const VIEW: ViewDef;
+}
+
+/// A materialized view, which `refresh` fills again.
+pub trait Materialized: View {}
+
+/// `(): MaterializedOf<V>` holds when `V` is a materialized view: the bound of `refresh`, on a
+/// type of this crate, so that the compile error is short and names `V`.
+#[diagnostic::on_unimplemented(
+    message = "`{V}` is a plain view: its rows are always current, there is nothing to refresh",
+    label = "not a materialized view",
+    note = "declare it `#[view(materialized, …)]` to keep its rows until refreshed"
+)]
+pub trait MaterializedOf<V> {}
+
+#[diagnostic::do_not_recommend]
+impl<V: Materialized> MaterializedOf<V> for () {}
 
 /// A Rust enum declared with `#[pg_enum]`.
 pub trait PgEnum: Sized + 'static {
@@ -85,6 +110,8 @@ pub struct Schema {
     pub tables: Vec<TableDef>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sequences: Vec<SequenceDef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub views: Vec<ViewDef>,
 }
 
 impl Schema {
@@ -94,6 +121,12 @@ impl Schema {
 
     /// Adds a `#[table]` type and the enums and extensions its columns use.
     pub fn table<T: Table>(mut self) -> Self {
+        const {
+            assert!(
+                !T::IS_VIEW,
+                "a `#[view]` is added to the schema with `.view::<…>()`, not `.table::<…>()`"
+            )
+        };
         T::register_types(&mut self);
         self.add_table(T::DEF);
         self
@@ -103,6 +136,23 @@ impl Schema {
     pub fn extension(mut self, name: &'static str) -> Self {
         self.add_extension(name);
         self
+    }
+
+    /// Adds a `#[view]` type (a view or materialized view), after the tables it reads.
+    pub fn view<V: View>(mut self) -> Self {
+        V::register_types(&mut self);
+        self.add_view(V::VIEW);
+        self
+    }
+
+    /// Adds a view, kept in name order.
+    pub fn add_view(&mut self, def: ViewDef) {
+        if self.views.contains(&def) {
+            return;
+        }
+        let key = |v: &ViewDef| (v.relation.schema.clone(), v.relation.name.clone());
+        let at = self.views.partition_point(|v| key(v) <= key(&def));
+        self.views.insert(at, def);
     }
 
     /// Adds a sequence declared on its own.
@@ -175,9 +225,14 @@ impl Schema {
         let tables = self.tables.iter().filter_map(|t| t.schema.as_deref());
         let enums = self.enums.iter().filter_map(|e| e.schema.as_deref());
         let sequences = self.sequences.iter().filter_map(|s| s.schema.as_deref());
+        let views = self
+            .views
+            .iter()
+            .filter_map(|v| v.relation.schema.as_deref());
         tables
             .chain(enums)
             .chain(sequences)
+            .chain(views)
             .filter(|s| *s != "public")
             .collect()
     }

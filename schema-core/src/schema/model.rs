@@ -617,3 +617,30 @@ impl SequenceDef {
         (min, max, start)
     }
 }
+
+/// A view (`CREATE VIEW`) or materialized view (`CREATE MATERIALIZED VIEW`) that `#[view]`
+/// declares: its query as SQL, and the columns its struct reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewDef {
+    /// The query, as written.
+    pub sql: Str,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub materialized: bool,
+    /// The view as a relation: its name, its columns (the struct's fields, which queries read)
+    /// and, for a materialized view, its indexes. No keys or constraints.
+    pub relation: TableDef,
+}
+
+impl ViewDef {
+    pub fn qualified_name(&self) -> QualifiedName {
+        self.relation.qualified_name()
+    }
+
+    /// Whether the view's query names `name` as a word (a table or another view it reads): how
+    /// the diff knows which views to make again around a change, and in which order.
+    pub fn mentions(&self, name: &str) -> bool {
+        self.sql
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .any(|word| word == name)
+    }
+}

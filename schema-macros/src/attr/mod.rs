@@ -79,6 +79,16 @@ pub const UNIQUE_KEYS: &[&str] = &["name", "on", "nulls_not_distinct"];
 
 pub const CHECK_KEYS: &[&str] = &["name", "sql"];
 
+pub const VIEW_KEYS: &[&str] = &[
+    "name",
+    "schema",
+    "module",
+    "sql",
+    "materialized",
+    "index",
+    "crate",
+];
+
 pub const POLICY_KEYS: &[&str] = &[
     "name",
     "command",

@@ -259,6 +259,45 @@ pub(super) fn parse_check(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<
     Ok(check)
 }
 
+/// `#[view(name = "…", schema = "…", module = m, sql = "SELECT …", materialized, index(…))]`:
+/// the keys a view shares with a table, read into [`TableAttrs`], and its own.
+pub struct ViewAttrs {
+    pub table: TableAttrs,
+    pub sql: Option<Sp<String>>,
+    pub materialized: Option<Span>,
+    pub span: Span,
+}
+
+pub fn parse_view_attrs(cx: &Ctxt, args: proc_macro2::TokenStream) -> ViewAttrs {
+    let mut view = ViewAttrs {
+        table: TableAttrs::default(),
+        sql: None,
+        materialized: None,
+        span: Span::call_site(),
+    };
+    let attrs = &mut view.table;
+    let parser = syn::meta::parser(|meta| {
+        match key_of(&meta).as_str() {
+            "name" => set_once(cx, &mut attrs.name, lit_str(&meta)?, &meta),
+            "schema" => set_once(cx, &mut attrs.schema, lit_str(&meta)?, &meta),
+            "module" => set_once(cx, &mut attrs.module, ident_value(&meta)?, &meta),
+            "sql" => set_once(cx, &mut view.sql, lit_str(&meta)?, &meta),
+            "materialized" => set_once(cx, &mut view.materialized, meta.path.span(), &meta),
+            "index" => attrs.indexes.push(parse_index(cx, &meta)?),
+            "crate" => {
+                let lit: LitStr = meta.value()?.parse()?;
+                set_once(cx, &mut attrs.krate, lit.parse::<Path>()?, &meta)
+            }
+            _ => unknown_key(cx, &meta, "view", VIEW_KEYS)?,
+        }
+        Ok(())
+    });
+    if let Err(error) = parser.parse2(args) {
+        cx.syn_error(error);
+    }
+    view
+}
+
 pub(super) fn parse_policy(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<PolicyAttr> {
     let mut policy = PolicyAttr {
         span: meta.path.span(),

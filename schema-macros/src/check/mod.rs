@@ -53,6 +53,53 @@ pub fn table(cx: &Ctxt, table: &Table<'_>) {
     foreign_key_actions(cx, table);
 }
 
+/// A view's rules: a query, indexes only when materialized, and columns that take only a name
+/// or a type (a view has no keys, defaults or constraints).
+pub fn view(cx: &Ctxt, table: &Table<'_>, view: &crate::attr::ViewAttrs) {
+    column_names(cx, table);
+    identifier_lengths(cx, table);
+    if view.sql.as_ref().is_none_or(|s| s.value.trim().is_empty()) {
+        cx.error_at(
+            view.span,
+            "a view needs its query: `#[view(name = \"active_users\", sql = \"SELECT id, email FROM users WHERE active\")]`",
+        );
+    }
+    if view.materialized.is_none() {
+        if let Some(index) = view.table.indexes.first() {
+            cx.error_at(
+                index.span,
+                "only a materialized view has indexes: add `materialized`, or remove the index",
+            );
+        }
+    }
+    for column in &table.columns {
+        let a = &column.attrs;
+        let not_for_views = [
+            (a.primary_key, "primary_key"),
+            (a.unique.as_ref().map(|u| u.span), "unique"),
+            (a.index.as_ref().map(|i| i.span), "index"),
+            (a.check.as_ref().map(|c| c.span), "check"),
+            (a.default.as_ref().map(|d| d.span), "default"),
+            (a.default_fn.as_ref().map(|d| d.span), "default_fn"),
+            (a.identity.as_ref().map(|i| i.span), "identity"),
+            (a.generated.as_ref().map(|g| g.span), "generated"),
+            (
+                a.references
+                    .as_ref()
+                    .map(|r| syn::spanned::Spanned::span(&r.path)),
+                "references",
+            ),
+            (a.on_update.as_ref().map(|o| o.span), "on_update"),
+            (a.renamed_from.as_ref().map(|r| r.span), "renamed_from"),
+        ];
+        for (span, key) in not_for_views {
+            if let Some(span) = span {
+                cx.error_at(span, format!("a view's column takes only `name` and a type (`varchar(n)`, `sql_type = …`), not `{key}`: the view's query decides its values"));
+            }
+        }
+    }
+}
+
 /// `set_null` needs a nullable column and `set_default` a default: otherwise the action fails
 /// when it fires (a delete of the referenced row), long after the schema compiled.
 fn foreign_key_actions(cx: &Ctxt, table: &Table<'_>) {

@@ -7,7 +7,7 @@ use tokio_postgres::Client;
 use super::read::read_table;
 use super::{
     qualified, Catalog, CatalogColumn, CatalogForeignKey, CatalogIndex, CatalogIndexKey,
-    CatalogPolicy, CatalogSequence, CatalogTable, CatalogUnique,
+    CatalogPolicy, CatalogSequence, CatalogTable, CatalogUnique, CatalogView,
 };
 use crate::schema::{Identity, IndexTarget, NullsOrder, RowSecurity, Schema, SortOrder};
 
@@ -200,6 +200,25 @@ impl Catalog {
                 .tables
                 .insert(qualified(table.schema.as_deref(), &table.name), entry);
         }
+        for view in &schema.views {
+            // The view as a relation: its columns and indexes, read as a table's would be.
+            let relation = Catalog::expected(&Schema {
+                tables: vec![view.relation.clone()],
+                ..Schema::default()
+            })
+            .tables
+            .into_values()
+            .next()
+            .unwrap_or_default();
+            catalog.views.insert(
+                qualified(view.relation.schema.as_deref(), &view.relation.name),
+                CatalogView {
+                    materialized: view.materialized,
+                    definition: view.sql.to_string(),
+                    relation,
+                },
+            );
+        }
         catalog
     }
 
@@ -216,7 +235,7 @@ impl Catalog {
         let mut catalog = Catalog::expected(schema);
         let mut guard = crate::exec::cleanup::RollbackGuard::new(client, "ROLLBACK");
         client.batch_execute("BEGIN").await?;
-        let built = async {
+        let mut built = async {
             for (n, table) in schema.tables.iter().enumerate() {
                 let key = qualified(table.schema.as_deref(), &table.name);
                 if let Some(scratch) = scratch_table(client, n, table).await? {
@@ -242,10 +261,49 @@ impl Catalog {
             Ok::<_, tokio_postgres::Error>(())
         }
         .await;
+        if built.is_ok() {
+            built = scratch_views(client, schema, &mut catalog).await;
+        }
         guard.disarm();
         client.batch_execute("ROLLBACK").await?;
         built.map(|()| catalog)
     }
+}
+
+/// Each declared view's query as the server prints it: made as a temporary view (in the caller's
+/// transaction, with savepoints) and read back with `pg_get_viewdef`. A query the server cannot
+/// make keeps its declared form, which the comparison then reports.
+async fn scratch_views(
+    client: &Client,
+    schema: &Schema,
+    catalog: &mut Catalog,
+) -> Result<(), tokio_postgres::Error> {
+    use crate::migrate::render::Step;
+    for (n, view) in schema.views.iter().enumerate() {
+        let mut scratch = view.clone();
+        scratch.materialized = false;
+        scratch.relation.schema = Some("pg_temp".into());
+        scratch.relation.name = format!("__schema_core_scratch_view_{n}").into();
+        let sql = Step::CreateView(scratch.clone()).sql();
+        if crate::migrate::trial::in_savepoint(client, &sql)
+            .await?
+            .is_err()
+        {
+            continue;
+        }
+        let definition: String = client
+            .query_one(
+                "SELECT pg_get_viewdef(c.oid) FROM pg_class c WHERE c.relname = $1 AND c.relnamespace = pg_my_temp_schema()",
+                &[&&*scratch.relation.name],
+            )
+            .await?
+            .try_get(0)?;
+        let key = qualified(view.relation.schema.as_deref(), &view.relation.name);
+        if let Some(entry) = catalog.views.get_mut(&key) {
+            entry.definition = definition;
+        }
+    }
+    Ok(())
 }
 
 /// Makes `table` as a temporary table (with its checks, keys, defaults and indexes; no foreign

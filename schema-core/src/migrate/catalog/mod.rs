@@ -28,6 +28,17 @@ pub struct Catalog {
     pub tables: BTreeMap<String, CatalogTable>,
     /// `schema.name` → sequence, for sequences not made by an identity column.
     pub sequences: BTreeMap<String, CatalogSequence>,
+    /// `schema.name` → view or materialized view.
+    pub views: BTreeMap<String, CatalogView>,
+}
+
+/// A view: its query as `pg_get_viewdef` prints it, and its columns and indexes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogView {
+    pub materialized: bool,
+    pub definition: String,
+    /// Its columns (with their types) and, for a materialized view, its indexes.
+    pub relation: CatalogTable,
 }
 
 /// A sequence as `pg_sequence` holds it: every option resolved.
@@ -167,6 +178,63 @@ impl Catalog {
             },
         );
         diff_maps(&mut out, "table", &self.tables, &actual.tables, diff_table);
+        diff_maps(
+            &mut out,
+            "view",
+            &self.views,
+            &actual.views,
+            |out, name, e, a| {
+                if e.materialized != a.materialized {
+                    out.push(format!(
+                        "view {name}: expected {}, found {}",
+                        if e.materialized {
+                            "a materialized view"
+                        } else {
+                            "a plain view"
+                        },
+                        if a.materialized {
+                            "a materialized view"
+                        } else {
+                            "a plain view"
+                        }
+                    ));
+                }
+                if e.definition != a.definition {
+                    out.push(format!(
+                        "view {name}: expected the query {:?}, found {:?}",
+                        e.definition, a.definition
+                    ));
+                }
+                let names = |v: &CatalogView| {
+                    v.relation
+                        .columns
+                        .iter()
+                        .map(|c| c.name.clone())
+                        .collect::<Vec<_>>()
+                };
+                if names(e) != names(a) {
+                    out.push(format!(
+                        "view {name}: expected columns {:?}, found {:?}",
+                        names(e),
+                        names(a)
+                    ));
+                }
+                let label = format!("view {name}: index");
+                diff_maps(
+                    out,
+                    &label,
+                    &e.relation.indexes,
+                    &a.relation.indexes,
+                    |out, index, x, y| {
+                        if x != y {
+                            out.push(format!(
+                                "view {name}: index {index}: expected {x:?}, found {y:?}"
+                            ));
+                        }
+                    },
+                );
+            },
+        );
         diff_maps(
             &mut out,
             "sequence",
@@ -333,6 +401,20 @@ impl std::fmt::Display for Catalog {
         writeln!(s, "extensions: {}", self.extensions.join(", ")).ok();
         for (name, labels) in &self.enums {
             writeln!(s, "enum {name}: {}", labels.join(", ")).ok();
+        }
+        for (name, v) in &self.views {
+            let columns: Vec<&str> = v.relation.columns.iter().map(|c| c.name.as_str()).collect();
+            writeln!(
+                s,
+                "{}view {name} ({}) as {}",
+                if v.materialized { "materialized " } else { "" },
+                columns.join(", "),
+                v.definition.trim()
+            )
+            .ok();
+            for index in v.relation.indexes.keys() {
+                writeln!(s, "  index {index}").ok();
+            }
         }
         for (name, q) in &self.sequences {
             writeln!(

@@ -7,7 +7,7 @@ use tokio_postgres::Client;
 
 use super::{
     fk_action, qualified, Catalog, CatalogColumn, CatalogForeignKey, CatalogIndex, CatalogIndexKey,
-    CatalogPolicy, CatalogSequence, CatalogTable, CatalogUnique, OTHER_JOURNALS,
+    CatalogPolicy, CatalogSequence, CatalogTable, CatalogUnique, CatalogView, OTHER_JOURNALS,
 };
 use crate::schema::PolicyCommand;
 
@@ -88,6 +88,30 @@ impl Catalog {
                     cache: row.try_get(7)?,
                     cycle: row.try_get(8)?,
                     owned_by: row.try_get(9)?,
+                },
+            );
+        }
+        let views = client
+            .query(
+                "SELECT c.oid, n.nspname, c.relname, c.relkind = 'm', pg_get_viewdef(c.oid)
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE c.relkind IN ('v', 'm')
+                   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+                   AND n.nspname NOT LIKE 'pg_temp%'
+                   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')",
+                &[],
+            )
+            .await?;
+        for view in views {
+            let oid: u32 = view.try_get(0)?;
+            let schema: String = view.try_get(1)?;
+            let name: String = view.try_get(2)?;
+            catalog.views.insert(
+                qualified(Some(&schema), &name),
+                CatalogView {
+                    materialized: view.try_get(3)?,
+                    definition: view.try_get(4)?,
+                    relation: read_table(client, oid).await?,
                 },
             );
         }

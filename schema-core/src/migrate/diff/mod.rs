@@ -13,6 +13,9 @@ use std::fmt;
 
 mod column;
 mod table;
+mod view;
+
+pub use view::in_dependency_order;
 
 use super::render::Step;
 use crate::schema::{EnumDef, QualifiedName, Schema, SequenceDef, TableDef};
@@ -79,6 +82,8 @@ pub fn diff(old: &Schema, new: &Schema, options: DiffOptions) -> Result<Plan, Re
         constraints: Vec::new(),
         indexes: Vec::new(),
         last: Vec::new(),
+        view_drops: Vec::new(),
+        view_creates: Vec::new(),
         online: Vec::new(),
         referenced: new
             .tables
@@ -99,12 +104,14 @@ pub fn diff(old: &Schema, new: &Schema, options: DiffOptions) -> Result<Plan, Re
     d.enums(old, new);
     d.sequences(old, new);
     d.tables(old, new);
+    d.views(old, new);
     if !d.refusals.is_empty() {
         return Err(Refusal(d.refusals));
     }
     let mut steps = Vec::new();
     for part in [
         d.early,
+        d.view_drops,
         d.renames,
         d.drops,
         d.creates,
@@ -112,6 +119,7 @@ pub fn diff(old: &Schema, new: &Schema, options: DiffOptions) -> Result<Plan, Re
         d.late_drops,
         d.constraints,
         d.indexes,
+        d.view_creates,
         d.last,
     ] {
         steps.extend(part);
@@ -143,6 +151,10 @@ struct Differ {
     indexes: Vec<Step>,
     /// Enums and extensions that go away.
     last: Vec<Step>,
+    /// Views that go away or are made again: before anything they read changes.
+    view_drops: Vec<Step>,
+    /// Views made (again), in dependency order: after the tables.
+    view_creates: Vec<Step>,
     online: Vec<Step>,
     /// The (table, columns) that the declared foreign keys reference.
     referenced: BTreeSet<((String, String), Vec<String>)>,

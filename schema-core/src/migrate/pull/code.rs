@@ -49,6 +49,29 @@ pub fn rust_files(schema: &Schema, notes: &BTreeMap<String, Vec<String>>) -> Vec
         files.push((format!("{file}.rs"), out));
         modules.push(file);
     }
+    for view in &schema.views {
+        let file = format!("{}_view", names.module(&view.qualified_name()));
+        let mut out = format!(
+            "//! View `{}`, pulled by `gen-migrations pull`.\n\n#![allow(unused_imports)]\n\nuse super::*;\nuse schema_core::prelude::*;\n\n",
+            shown(&view.qualified_name())
+        );
+        let code = table_code(&view.relation, schema, &names);
+        out.push_str(&code.replacen(
+            "#[table(",
+            &format!(
+                "#[view({}sql = {:?}, ",
+                if view.materialized {
+                    "materialized, "
+                } else {
+                    ""
+                },
+                view.sql.trim()
+            ),
+            1,
+        ));
+        files.push((format!("{file}.rs"), out));
+        modules.push(file);
+    }
     let mut root = String::from(
         "//! The schema of a database, pulled by `gen-migrations pull`: review it, then own it.\n\n",
     );
@@ -82,6 +105,13 @@ pub fn rust_files(schema: &Schema, notes: &BTreeMap<String, Vec<String>>) -> Vec
     }
     for def in &schema.sequences {
         let _ = write!(root, "\n        .sequence({})", sequence_code(def));
+    }
+    for view in crate::migrate::diff::in_dependency_order(&schema.views) {
+        let _ = write!(
+            root,
+            "\n        .view::<{}>()",
+            names.struct_name(&view.qualified_name())
+        );
     }
     root.push_str("\n}\n");
     files.insert(0, ("mod.rs".to_string(), root));
@@ -218,7 +248,8 @@ impl Names {
         }
         let mut structs = BTreeMap::new();
         let mut modules = BTreeMap::new();
-        for table in &schema.tables {
+        let views = schema.views.iter().map(|v| &v.relation);
+        for table in schema.tables.iter().chain(views) {
             let name = table.qualified_name();
             structs.insert(name.clone(), unique(camel(&singular(&prefixed(&name)))));
             modules.insert(name.clone(), rust_ident(&snake(&prefixed(&name))));

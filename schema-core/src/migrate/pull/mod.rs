@@ -17,6 +17,7 @@ use crate::schema::{
     CheckDef, ColumnDef, DefaultValue, EnumDef, ForeignKeyDef, Identity, IndexDef, IndexKey,
     IndexMethod, IndexTarget, NullsOrder, OwnedBy, PolicyDef, PrimaryKeyDef, QualifiedName,
     RowSecurity, Schema, SequenceDef, SequenceType, SortOrder, SqlType, TableDef, UniqueDef,
+    ViewDef,
 };
 
 /// Reads the database of `client` (the named Postgres schemas only, when any are given) and
@@ -31,6 +32,7 @@ pub async fn pull(
         catalog.tables.retain(|key, _| kept(key));
         catalog.enums.retain(|key, _| kept(key));
         catalog.sequences.retain(|key, _| kept(key));
+        catalog.views.retain(|key, _| kept(key));
     }
     let (schema, notes) = schema_of(&catalog);
     Ok(rust_files(&schema, &notes))
@@ -81,6 +83,20 @@ pub fn schema_of(catalog: &Catalog) -> (Schema, BTreeMap<String, Vec<String>>) {
                 })
             }),
         });
+    }
+    for (key, view) in &catalog.views {
+        let name = split(key);
+        let mut view_notes = Vec::new();
+        let mut relation = table_def(&name, &view.relation, &enums, &mut view_notes);
+        relation.primary_key = None;
+        schema.add_view(ViewDef {
+            sql: view.definition.trim().to_string().into(),
+            materialized: view.materialized,
+            relation,
+        });
+        if !view_notes.is_empty() {
+            notes.insert(key.clone(), view_notes);
+        }
     }
     for (key, table) in &catalog.tables {
         let name = split(key);

@@ -8,6 +8,9 @@ mod def;
 mod insert;
 mod relations;
 mod rows;
+mod view;
+
+pub use view::expand as expand_view;
 
 use checks::type_checks;
 use columns::column_module;

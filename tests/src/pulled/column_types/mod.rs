@@ -1,6 +1,8 @@
 //! The schema of a database, pulled by `gen-migrations pull`: review it, then own it.
 
+mod busy_devices_view;
 mod device_logs_table;
+mod device_summaries_view;
 mod devices_table;
 mod documents_table;
 mod enums;
@@ -8,7 +10,9 @@ mod invoices_table;
 mod people_table;
 mod tickets_table;
 
+pub use busy_devices_view::*;
 pub use device_logs_table::*;
+pub use device_summaries_view::*;
 pub use devices_table::*;
 pub use documents_table::*;
 pub use enums::*;
@@ -40,4 +44,6 @@ pub fn schema() -> schema_core::schema::Schema {
                 .max_value(3)
                 .cycle(),
         )
+        .view::<DeviceSummary>()
+        .view::<BusyDevice>()
 }

@@ -1,0 +1,119 @@
+//! `#[view]`: a struct read from a view or materialized view. It shares the table's pieces
+//! (the `TableDef` its selects read, the column module, row decoding) and has none of its
+//! writes: no `New…` row, no key filter, no `TableQueries`; `ViewQueries` gives `select()` and,
+//! for a materialized view, `refresh`.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::{column_module, from_record, from_row, private, table_def, type_checks};
+use crate::attr::{self, TypeOverride};
+use crate::ctxt::Ctxt;
+use crate::model::Table;
+
+pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
+    let mut item: syn::ItemStruct = match syn::parse2(input) {
+        Ok(item) => item,
+        Err(error) => {
+            return syn::Error::new(error.span(), format!("`#[view]` goes on a struct: {error}"))
+                .to_compile_error()
+        }
+    };
+    let cx = Ctxt::new();
+    let view = attr::parse_view_attrs(&cx, args);
+    let output =
+        {
+            let table = Table::from_item(&cx, &view.table, &item);
+            crate::check::view(&cx, &table, &view);
+            let def = table_def(&table);
+            let module = column_module(&table, false);
+            let checks = if cx.has_errors() {
+                TokenStream::new()
+            } else {
+                type_checks(&table)
+            };
+            let ident = &item.ident;
+            let p = private(&table.krate);
+            let register = table
+            .columns
+            .iter()
+            .filter(|c| !matches!(c.type_override().map(|o| &o.value), Some(TypeOverride::Sql(_))))
+            .map(|c| {
+                let inner = c.inner;
+                quote_spanned!(inner.span()=> <#inner as #p::ColumnValue>::register_types(schema);)
+            });
+            let column_list = table
+                .columns
+                .iter()
+                .map(|c| format!("\"{}\"", c.sql_name.value.replace('"', "\"\"")))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = view.sql.as_ref().map_or("", |s| s.value.as_str());
+            let materialized = view.materialized.is_some();
+            let materialized_impl = if materialized {
+                quote!(impl #p::Materialized for #ident {})
+            } else {
+                TokenStream::new()
+            };
+            let from_row = from_row(&table);
+            let from_record = from_record(&table);
+            quote! {
+                impl #p::Table for #ident {
+                    const DEF: #p::TableDef = #def;
+                    const COLUMN_LIST: &'static str = #column_list;
+                    const IS_VIEW: bool = true;
+                    type Key = ();
+
+                    fn table() -> &'static #p::TableDef {
+                        static DEF: #p::TableDef = <#ident as #p::Table>::DEF;
+                        &DEF
+                    }
+
+                    fn register_types(schema: &mut #p::Schema) {
+                        let _ = &schema;
+                        #(#register)*
+                    }
+                }
+
+                impl #p::View for #ident {
+                    const VIEW: #p::ViewDef = #p::ViewDef {
+                        sql: #p::Cow::Borrowed(#sql),
+                        materialized: #materialized,
+                        relation: <#ident as #p::Table>::DEF,
+                    };
+                }
+
+                #materialized_impl
+
+            /// A view is read, never written: these exist only to say so at compile time.
+            #[doc(hidden)]
+            #[allow(dead_code)]
+            impl #ident {
+                pub fn insert<'a, R>(_: R) where &'a (): #p::ViewIsReadOnly<#ident> {}
+                pub fn update<'a>() where &'a (): #p::ViewIsReadOnly<#ident> {}
+                pub fn delete<'a>() where &'a (): #p::ViewIsReadOnly<#ident> {}
+            }
+
+                #from_row
+
+                #from_record
+
+                #module
+
+                const _: () = {
+                    #[allow(dead_code, clippy::all)]
+                    fn __schema_checks() {
+                        #checks
+                    }
+                };
+            }
+        };
+    super::strip_column_attrs(&mut item);
+    let errors = cx.into_compile_errors();
+    quote! {
+        #item
+        #output
+        #errors
+    }
+}
