@@ -58,6 +58,21 @@ fn computed_columns_and_client_defaults() {
     ));
 }
 
+/// A materialized view with an index: `Table` (read-only, `IS_VIEW`), `View`, `Materialized`,
+/// the column module, row decoding, and the writes that say it is a view.
+#[test]
+fn a_materialized_view() {
+    insta::assert_snapshot!(pretty(crate::expand::table::expand_view(
+        quote!(name = "busy_devices", materialized, sql = "SELECT id, logs FROM device_summaries WHERE logs > 0", index(on(id), unique)),
+        quote! {
+            pub struct BusyDevice {
+                pub id: i64,
+                pub logs: i64,
+            }
+        },
+    )));
+}
+
 /// Foreign keys with relations both ways, soft delete, a self-reference, an index and a
 /// composite unique constraint.
 #[test]

@@ -19,6 +19,17 @@ use schema_tests::column_types::{
     NewPerson, NewTicket, Person, Port, Settings, Ticket,
 };
 
+/// A fresh database on `target` with the column-types schema migrated, and a `Db` on it.
+async fn migrated(target: testing::Target) -> (TestDb, Db) {
+    let test_db = TestDb::on(target).await.unwrap();
+    let client = test_db.connect().await.unwrap();
+    client
+        .batch_execute(&migration_sql("0000_types", &render::create_all(&schema())))
+        .await
+        .unwrap_or_else(|e| panic!("the migration applies on {}: {e:?}", target.describe()));
+    (test_db, Db::new(client))
+}
+
 fn settings(theme: &str) -> Json<Settings> {
     Json(Settings {
         theme: theme.to_string(),
@@ -208,14 +219,7 @@ async fn every_column_type_round_trips_on_every_server() {
 #[tokio::test]
 async fn default_fn_gives_each_row_that_leaves_it_out_a_value() {
     let target = testing::targets().expect("a PostgreSQL to test on")[0];
-    let test_db = TestDb::on(target).await.unwrap();
-    let client = test_db.connect().await.unwrap();
-    let schema = schema();
-    client
-        .batch_execute(&migration_sql("0000_types", &render::create_all(&schema)))
-        .await
-        .unwrap();
-    let db = Db::new(client);
+    let (_test_db, db) = migrated(target).await;
 
     let one = Ticket::insert(NewTicket::new().title("one"))
         .returning()
@@ -272,13 +276,7 @@ async fn default_fn_gives_each_row_that_leaves_it_out_a_value() {
 #[tokio::test]
 async fn generated_columns_are_computed_and_never_written() {
     for target in testing::targets().expect("a PostgreSQL to test on") {
-        let test_db = TestDb::on(target).await.unwrap();
-        let client = test_db.connect().await.unwrap();
-        client
-            .batch_execute(&migration_sql("0000_types", &render::create_all(&schema())))
-            .await
-            .unwrap();
-        let db = Db::new(client);
+        let (_test_db, db) = migrated(target).await;
         let ada = Person::insert(NewPerson::new().first("Ada").last("Lovelace"))
             .returning()
             .one(&db)
@@ -448,13 +446,7 @@ async fn a_changed_generation_expression_is_a_drop_and_add() {
 async fn declared_sequences_number_rows() {
     use schema_tests::column_types::{Invoice, NewInvoice, BATCHES, INVOICE_NUMBERS};
     for target in testing::targets().expect("a PostgreSQL to test on") {
-        let test_db = TestDb::on(target).await.unwrap();
-        let client = test_db.connect().await.unwrap();
-        client
-            .batch_execute(&migration_sql("0000_types", &render::create_all(&schema())))
-            .await
-            .unwrap();
-        let db = Db::new(client);
+        let (_test_db, db) = migrated(target).await;
         let mut numbers = Vec::new();
         for amount in [10, 20, 30, 40] {
             let invoice = Invoice::insert(NewInvoice::new().amount(amount))
@@ -603,25 +595,20 @@ async fn sequences_are_created_altered_owned_and_dropped() {
 async fn row_level_security_restricts_non_owner_roles() {
     use schema_tests::column_types::{documents, Document, NewDocument};
     for target in testing::targets().expect("a PostgreSQL to test on") {
-        let test_db = TestDb::on(target).await.unwrap();
-        let client = test_db.connect().await.unwrap();
-        client
-            .batch_execute(&migration_sql("0000_types", &render::create_all(&schema())))
-            .await
-            .unwrap();
+        let (_test_db, db) = migrated(target).await;
         // Two roles of this test alone (roles are the cluster's, tests share it).
         let suffix = schema_core::uuid::Uuid::new_v4().simple().to_string();
         let (alice, bob) = (format!("alice_{suffix}"), format!("bob_{suffix}"));
         for role in [&alice, &bob] {
-            client
-                .batch_execute(&format!(
-                    "CREATE ROLE {role} NOLOGIN;
-                     GRANT SELECT, INSERT, UPDATE, DELETE ON documents TO {role};"
-                ))
-                .await
-                .unwrap();
+            for statement in [
+                format!("CREATE ROLE {role} NOLOGIN"),
+                format!("GRANT SELECT, INSERT, UPDATE, DELETE ON documents TO {role}"),
+            ] {
+                schema_core::exec::raw_execute(&db, &statement, &[])
+                    .await
+                    .unwrap();
+            }
         }
-        let db = Db::new(client);
         let as_role = |role: &str| format!("SET ROLE {role}");
         schema_core::exec::raw_execute(&db, &as_role(&alice), &[])
             .await
@@ -777,13 +764,7 @@ async fn policies_are_made_changed_and_dropped() {
 async fn views_are_read_like_tables_and_refreshed() {
     use schema_tests::column_types::{busy_devices, device_summaries, BusyDevice, DeviceSummary};
     for target in testing::targets().expect("a PostgreSQL to test on") {
-        let test_db = TestDb::on(target).await.unwrap();
-        let client = test_db.connect().await.unwrap();
-        client
-            .batch_execute(&migration_sql("0000_types", &render::create_all(&schema())))
-            .await
-            .unwrap();
-        let db = Db::new(client);
+        let (_test_db, db) = migrated(target).await;
         let quiet = Device::insert(new_device!(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1))))
             .returning()
             .one(&db)

@@ -52,7 +52,7 @@ pub fn create_all(schema: &Schema) -> Vec<Step> {
     for table in &schema.tables {
         steps.extend(create_trigger(table));
     }
-    for view in crate::migrate::diff::in_dependency_order(&schema.views) {
+    for view in ViewDef::in_dependency_order(&schema.views) {
         steps.extend(create_view(view));
     }
     steps.extend(

@@ -636,6 +636,24 @@ impl ViewDef {
         self.relation.qualified_name()
     }
 
+    /// The views in an order where each comes after the views its query reads (a cycle, which
+    /// PostgreSQL would refuse anyway, is kept in the order given).
+    pub fn in_dependency_order<'a>(
+        views: impl IntoIterator<Item = &'a ViewDef>,
+    ) -> Vec<&'a ViewDef> {
+        let mut left: Vec<&ViewDef> = views.into_iter().collect();
+        let mut placed = Vec::with_capacity(left.len());
+        while !left.is_empty() {
+            let ready = left.iter().position(|v| {
+                !left.iter().any(|other| {
+                    other.relation.name != v.relation.name && v.mentions(&other.relation.name)
+                })
+            });
+            placed.push(left.remove(ready.unwrap_or(0)));
+        }
+        placed
+    }
+
     /// Whether the view's query names `name` as a word (a table or another view it reads): how
     /// the diff knows which views to make again around a change, and in which order.
     pub fn mentions(&self, name: &str) -> bool {

@@ -15,8 +15,6 @@ mod column;
 mod table;
 mod view;
 
-pub use view::in_dependency_order;
-
 use super::render::Step;
 use crate::schema::{EnumDef, QualifiedName, Schema, SequenceDef, TableDef};
 

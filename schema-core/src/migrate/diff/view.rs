@@ -66,7 +66,7 @@ impl Differ {
                         .any(|n| key(&n.qualified_name()) == key(&v.qualified_name()))
             })
             .collect();
-        let mut order = in_dependency_order_refs(&going);
+        let mut order = ViewDef::in_dependency_order(going);
         order.reverse();
         for view in order {
             self.view_drops.push(Step::DropView {
@@ -80,7 +80,7 @@ impl Differ {
             .iter()
             .filter(|v| remade.contains(&*v.relation.name))
             .collect();
-        for view in in_dependency_order_refs(&coming) {
+        for view in ViewDef::in_dependency_order(coming) {
             self.view_creates.extend(create_view(view));
         }
         // A materialized view that stays: its indexes, as a table's.
@@ -96,25 +96,4 @@ impl Differ {
             }
         }
     }
-}
-
-/// The views in an order where each comes after the views its query reads.
-pub fn in_dependency_order(views: &[ViewDef]) -> Vec<&ViewDef> {
-    in_dependency_order_refs(&views.iter().collect::<Vec<_>>())
-}
-
-fn in_dependency_order_refs<'a>(views: &[&'a ViewDef]) -> Vec<&'a ViewDef> {
-    let mut placed: Vec<&ViewDef> = Vec::new();
-    let mut left: Vec<&ViewDef> = views.to_vec();
-    while !left.is_empty() {
-        let ready = left.iter().position(|v| {
-            !left.iter().any(|other| {
-                other.relation.name != v.relation.name && v.mentions(&other.relation.name)
-            })
-        });
-        // A cycle (which PostgreSQL would refuse anyway) is kept in name order.
-        let next = left.remove(ready.unwrap_or(0));
-        placed.push(next);
-    }
-    placed
 }

@@ -106,7 +106,7 @@ pub fn rust_files(schema: &Schema, notes: &BTreeMap<String, Vec<String>>) -> Vec
     for def in &schema.sequences {
         let _ = write!(root, "\n        .sequence({})", sequence_code(def));
     }
-    for view in crate::migrate::diff::in_dependency_order(&schema.views) {
+    for view in crate::schema::ViewDef::in_dependency_order(&schema.views) {
         let _ = write!(
             root,
             "\n        .view::<{}>()",

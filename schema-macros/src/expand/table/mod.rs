@@ -41,102 +41,89 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     let cx = Ctxt::new();
     let attrs = attr::parse_table_attrs(&cx, args);
-    let output =
-        {
-            let table = Table::from_item(&cx, &attrs, &item);
-            check::table(&cx, &table);
-            let def = table_def(&table);
-            let sound = !cx.has_errors();
-            let module = column_module(&table, sound);
-            // Type checks only when the attributes are sound: otherwise their errors would repeat
-            // the ones above in other words.
-            let checks = if cx.has_errors() {
-                TokenStream::new()
-            } else {
-                type_checks(&table)
-            };
-            let ident = &item.ident;
-            let p = private(&table.krate);
-            let register = table
-            .columns
-            .iter()
-            .filter(|c| !matches!(c.type_override().map(|o| &o.value), Some(TypeOverride::Sql(_))))
-            .map(|c| {
-                let inner = c.inner;
-                quote_spanned!(inner.span()=> <#inner as #p::ColumnValue>::register_types(schema);)
-            });
-            let (key_type, key_filter) = key_items(&table);
-            let column_list = table
-                .columns
-                .iter()
-                .map(|c| format!("\"{}\"", c.sql_name.value.replace('"', "\"\"")))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let on_update_values = on_update_values(&table);
-            let from_row = from_row(&table);
-            let soft_delete_impl = if table.soft_delete.is_some() {
-                quote!(impl #p::SoftDelete for #ident {})
-            } else {
-                TokenStream::new()
-            };
-            let from_record = from_record(&table);
-            let copy_row = copy_row(&table);
-            let new_row = new_row(&table);
-            let (accessors, relation_checks) = if sound {
-                relation_accessors(&table)
-            } else {
-                (TokenStream::new(), TokenStream::new())
-            };
-            quote! {
-                impl #p::Table for #ident {
-                    const DEF: #p::TableDef = #def;
-                    const COLUMN_LIST: &'static str = #column_list;
-                    type Key = #key_type;
-
-                    fn table() -> &'static #p::TableDef {
-                        static DEF: #p::TableDef = <#ident as #p::Table>::DEF;
-                        &DEF
-                    }
-
-                    fn register_types(schema: &mut #p::Schema) {
-                        let _ = &schema;
-                        #(#register)*
-                    }
-
-                    #on_update_values
-                }
-
-                impl #p::KeyFilter for #ident {
-                    fn key_filter(key: Self::Key) -> #p::Expr<Self, bool> {
-                        #key_filter
-                    }
-                }
-
-                #soft_delete_impl
-
-                #from_row
-
-                #from_record
-
-                #copy_row
-
-                impl #ident {
-                    #accessors
-                }
-
-                #module
-
-                #new_row
-
-                const _: () = {
-                    #[allow(dead_code, clippy::all)]
-                    fn __schema_checks() {
-                        #checks
-                        #relation_checks
-                    }
-                };
-            }
+    let output = {
+        let table = Table::from_item(&cx, &attrs, &item);
+        check::table(&cx, &table);
+        let def = table_def(&table);
+        let sound = !cx.has_errors();
+        let module = column_module(&table, sound);
+        // Type checks only when the attributes are sound: otherwise their errors would repeat
+        // the ones above in other words.
+        let checks = if cx.has_errors() {
+            TokenStream::new()
+        } else {
+            type_checks(&table)
         };
+        let ident = &item.ident;
+        let p = private(&table.krate);
+        let register = register_types(&table);
+        let (key_type, key_filter) = key_items(&table);
+        let column_list = column_list(&table);
+        let on_update_values = on_update_values(&table);
+        let from_row = from_row(&table);
+        let soft_delete_impl = if table.soft_delete.is_some() {
+            quote!(impl #p::SoftDelete for #ident {})
+        } else {
+            TokenStream::new()
+        };
+        let from_record = from_record(&table);
+        let copy_row = copy_row(&table);
+        let new_row = new_row(&table);
+        let (accessors, relation_checks) = if sound {
+            relation_accessors(&table)
+        } else {
+            (TokenStream::new(), TokenStream::new())
+        };
+        quote! {
+            impl #p::Table for #ident {
+                const DEF: #p::TableDef = #def;
+                const COLUMN_LIST: &'static str = #column_list;
+                type Key = #key_type;
+
+                fn table() -> &'static #p::TableDef {
+                    static DEF: #p::TableDef = <#ident as #p::Table>::DEF;
+                    &DEF
+                }
+
+                fn register_types(schema: &mut #p::Schema) {
+                    let _ = &schema;
+                    #(#register)*
+                }
+
+                #on_update_values
+            }
+
+            impl #p::KeyFilter for #ident {
+                fn key_filter(key: Self::Key) -> #p::Expr<Self, bool> {
+                    #key_filter
+                }
+            }
+
+            #soft_delete_impl
+
+            #from_row
+
+            #from_record
+
+            #copy_row
+
+            impl #ident {
+                #accessors
+            }
+
+            #module
+
+            #new_row
+
+            const _: () = {
+                #[allow(dead_code, clippy::all)]
+                fn __schema_checks() {
+                    #checks
+                    #relation_checks
+                }
+            };
+        }
+    };
     strip_column_attrs(&mut item);
     let errors = cx.into_compile_errors();
     quote! {
@@ -144,6 +131,35 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         #output
         #errors
     }
+}
+
+/// The body of `Table::register_types`: each column type's enums and extensions.
+fn register_types(table: &Table<'_>) -> Vec<TokenStream> {
+    let p = &private(&table.krate);
+    table
+        .columns
+        .iter()
+        .filter(|c| {
+            !matches!(
+                c.type_override().map(|o| &o.value),
+                Some(TypeOverride::Sql(_))
+            )
+        })
+        .map(|c| {
+            let inner = c.inner;
+            quote_spanned!(inner.span()=> <#inner as #p::ColumnValue>::register_types(schema);)
+        })
+        .collect()
+}
+
+/// `Table::COLUMN_LIST`: every column, quoted, in order.
+fn column_list(table: &Table<'_>) -> String {
+    table
+        .columns
+        .iter()
+        .map(|c| format!("\"{}\"", c.sql_name.value.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn private(krate: &syn::Path) -> TokenStream {

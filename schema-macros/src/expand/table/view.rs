@@ -4,11 +4,13 @@
 //! for a materialized view, `refresh`.
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
-use syn::spanned::Spanned;
+use quote::quote;
 
-use super::{column_module, from_record, from_row, private, table_def, type_checks};
-use crate::attr::{self, TypeOverride};
+use super::{
+    column_list, column_module, from_record, from_row, private, register_types, table_def,
+    type_checks,
+};
+use crate::attr;
 use crate::ctxt::Ctxt;
 use crate::model::Table;
 
@@ -22,93 +24,80 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     let cx = Ctxt::new();
     let view = attr::parse_view_attrs(&cx, args);
-    let output =
-        {
-            let table = Table::from_item(&cx, &view.table, &item);
-            crate::check::view(&cx, &table, &view);
-            let def = table_def(&table);
-            let module = column_module(&table, false);
-            let checks = if cx.has_errors() {
-                TokenStream::new()
-            } else {
-                type_checks(&table)
-            };
-            let ident = &item.ident;
-            let p = private(&table.krate);
-            let register = table
-            .columns
-            .iter()
-            .filter(|c| !matches!(c.type_override().map(|o| &o.value), Some(TypeOverride::Sql(_))))
-            .map(|c| {
-                let inner = c.inner;
-                quote_spanned!(inner.span()=> <#inner as #p::ColumnValue>::register_types(schema);)
-            });
-            let column_list = table
-                .columns
-                .iter()
-                .map(|c| format!("\"{}\"", c.sql_name.value.replace('"', "\"\"")))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = view.sql.as_ref().map_or("", |s| s.value.as_str());
-            let materialized = view.materialized.is_some();
-            let materialized_impl = if materialized {
-                quote!(impl #p::Materialized for #ident {})
-            } else {
-                TokenStream::new()
-            };
-            let from_row = from_row(&table);
-            let from_record = from_record(&table);
-            quote! {
-                impl #p::Table for #ident {
-                    const DEF: #p::TableDef = #def;
-                    const COLUMN_LIST: &'static str = #column_list;
-                    const IS_VIEW: bool = true;
-                    type Key = ();
+    let output = {
+        let table = Table::from_item(&cx, &view.table, &item);
+        crate::check::view(&cx, &table, &view);
+        let def = table_def(&table);
+        let module = column_module(&table, false);
+        let checks = if cx.has_errors() {
+            TokenStream::new()
+        } else {
+            type_checks(&table)
+        };
+        let ident = &item.ident;
+        let p = private(&table.krate);
+        let register = register_types(&table);
+        let column_list = column_list(&table);
+        let sql = view.sql.as_ref().map_or("", |s| s.value.as_str());
+        let materialized = view.materialized.is_some();
+        let materialized_impl = if materialized {
+            quote!(impl #p::Materialized for #ident {})
+        } else {
+            TokenStream::new()
+        };
+        let from_row = from_row(&table);
+        let from_record = from_record(&table);
+        quote! {
+            impl #p::Table for #ident {
+                const DEF: #p::TableDef = #def;
+                const COLUMN_LIST: &'static str = #column_list;
+                const IS_VIEW: bool = true;
+                type Key = ();
 
-                    fn table() -> &'static #p::TableDef {
-                        static DEF: #p::TableDef = <#ident as #p::Table>::DEF;
-                        &DEF
-                    }
-
-                    fn register_types(schema: &mut #p::Schema) {
-                        let _ = &schema;
-                        #(#register)*
-                    }
+                fn table() -> &'static #p::TableDef {
+                    static DEF: #p::TableDef = <#ident as #p::Table>::DEF;
+                    &DEF
                 }
 
-                impl #p::View for #ident {
-                    const VIEW: #p::ViewDef = #p::ViewDef {
-                        sql: #p::Cow::Borrowed(#sql),
-                        materialized: #materialized,
-                        relation: <#ident as #p::Table>::DEF,
-                    };
+                fn register_types(schema: &mut #p::Schema) {
+                    let _ = &schema;
+                    #(#register)*
                 }
-
-                #materialized_impl
-
-            /// A view is read, never written: these exist only to say so at compile time.
-            #[doc(hidden)]
-            #[allow(dead_code)]
-            impl #ident {
-                pub fn insert<'a, R>(_: R) where &'a (): #p::ViewIsReadOnly<#ident> {}
-                pub fn update<'a>() where &'a (): #p::ViewIsReadOnly<#ident> {}
-                pub fn delete<'a>() where &'a (): #p::ViewIsReadOnly<#ident> {}
             }
 
-                #from_row
-
-                #from_record
-
-                #module
-
-                const _: () = {
-                    #[allow(dead_code, clippy::all)]
-                    fn __schema_checks() {
-                        #checks
-                    }
+            impl #p::View for #ident {
+                const VIEW: #p::ViewDef = #p::ViewDef {
+                    sql: #p::Cow::Borrowed(#sql),
+                    materialized: #materialized,
+                    relation: <#ident as #p::Table>::DEF,
                 };
             }
-        };
+
+            #materialized_impl
+
+        /// A view is read, never written: these exist only to say so at compile time.
+        #[doc(hidden)]
+        #[allow(dead_code)]
+        impl #ident {
+            pub fn insert<'a, R>(_: R) where &'a (): #p::ViewIsReadOnly<#ident> {}
+            pub fn update<'a>() where &'a (): #p::ViewIsReadOnly<#ident> {}
+            pub fn delete<'a>() where &'a (): #p::ViewIsReadOnly<#ident> {}
+        }
+
+            #from_row
+
+            #from_record
+
+            #module
+
+            const _: () = {
+                #[allow(dead_code, clippy::all)]
+                fn __schema_checks() {
+                    #checks
+                }
+            };
+        }
+    };
     super::strip_column_attrs(&mut item);
     let errors = cx.into_compile_errors();
     quote! {
