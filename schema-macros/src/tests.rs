@@ -63,7 +63,12 @@ fn computed_columns_and_client_defaults() {
 #[test]
 fn a_materialized_view() {
     insta::assert_snapshot!(pretty(crate::expand::table::expand_view(
-        quote!(name = "busy_devices", materialized, sql = "SELECT id, logs FROM device_summaries WHERE logs > 0", index(on(id), unique)),
+        quote!(
+            name = "busy_devices",
+            materialized,
+            sql = "SELECT id, logs FROM device_summaries WHERE logs > 0",
+            index(on(id), unique)
+        ),
         quote! {
             pub struct BusyDevice {
                 pub id: i64,

@@ -76,6 +76,7 @@ pub fn schema() -> Schema {
         .table::<Document>()
         .view::<BusyDevice>()
         .view::<DeviceSummary>()
+        .view::<LongName>()
         .sequence(INVOICE_NUMBERS)
         .sequence(BATCHES)
 }
@@ -186,4 +187,21 @@ pub struct DeviceSummary {
 pub struct BusyDevice {
     pub id: i64,
     pub logs: i64,
+}
+
+/// A view written by the query builder: its values are written into the view's SQL as literals.
+pub fn long_names_query() -> schema_core::query::Select<Person, Person> {
+    Person::select()
+        .filter(people::last_length.gt(8))
+        .filter(people::first.ne("O'Brien".to_string()))
+}
+
+#[view(name = "long_names", query = long_names_query)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct LongName {
+    pub id: i64,
+    pub first: String,
+    pub last: String,
+    pub full_name: String,
+    pub last_length: Option<i32>,
 }

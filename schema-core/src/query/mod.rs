@@ -14,6 +14,7 @@ pub mod selection;
 pub(crate) mod soft_delete;
 mod source;
 mod table_queries;
+mod view_sql;
 pub mod write;
 
 pub use aggregate::{count_star, Aggregate};
@@ -24,6 +25,9 @@ pub use order::OrdersQueryOn;
 pub use select::{Nullable, Order, Select, Source, Subquery};
 pub use selection::Aliased;
 pub use table_queries::ViewQueries;
+#[doc(hidden)]
+pub use view_sql::view_query_sql;
+pub use view_sql::ViewQuery;
 pub use write::{excluded, Delete, Insert, Insertable, Returning, TableQueries, Update};
 
 use std::fmt;

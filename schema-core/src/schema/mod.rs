@@ -73,7 +73,8 @@ pub trait Table: Sized + 'static {
 
 /// A struct declared with `#[view]`: a view or materialized view, selected from like a table.
 pub trait View: Table {
-    const VIEW: ViewDef;
+    /// The view in the schema model (its query rendered, when the query builder writes it).
+    fn view() -> ViewDef;
 }
 
 /// A materialized view, which `refresh` fills again.
@@ -141,7 +142,7 @@ impl Schema {
     /// Adds a `#[view]` type (a view or materialized view), after the tables it reads.
     pub fn view<V: View>(mut self) -> Self {
         V::register_types(&mut self);
-        self.add_view(V::VIEW);
+        self.add_view(V::view());
         self
     }
 
@@ -328,6 +329,14 @@ impl Schema {
                         ));
                     }
                 }
+            }
+        }
+        for view in &self.views {
+            if let Some(reason) = crate::sql::invalid_reason(&view.sql) {
+                errors.push(format!(
+                    "view {}: {reason}",
+                    display_name(&view.qualified_name())
+                ));
             }
         }
         let mut seen_sequences = BTreeSet::new();

@@ -84,6 +84,7 @@ pub const VIEW_KEYS: &[&str] = &[
     "schema",
     "module",
     "sql",
+    "query",
     "materialized",
     "index",
     "crate",

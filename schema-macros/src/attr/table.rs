@@ -264,6 +264,8 @@ pub(super) fn parse_check(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<
 pub struct ViewAttrs {
     pub table: TableAttrs,
     pub sql: Option<Sp<String>>,
+    /// `query = path::to::fn`: a function returning a builder query.
+    pub query: Option<Path>,
     pub materialized: Option<Span>,
     pub span: Span,
 }
@@ -272,6 +274,7 @@ pub fn parse_view_attrs(cx: &Ctxt, args: proc_macro2::TokenStream) -> ViewAttrs 
     let mut view = ViewAttrs {
         table: TableAttrs::default(),
         sql: None,
+        query: None,
         materialized: None,
         span: Span::call_site(),
     };
@@ -282,6 +285,10 @@ pub fn parse_view_attrs(cx: &Ctxt, args: proc_macro2::TokenStream) -> ViewAttrs 
             "schema" => set_once(cx, &mut attrs.schema, lit_str(&meta)?, &meta),
             "module" => set_once(cx, &mut attrs.module, ident_value(&meta)?, &meta),
             "sql" => set_once(cx, &mut view.sql, lit_str(&meta)?, &meta),
+            "query" => {
+                let path: Path = meta.value()?.call(Path::parse_mod_style)?;
+                set_once(cx, &mut view.query, path, &meta)
+            }
             "materialized" => set_once(cx, &mut view.materialized, meta.path.span(), &meta),
             "index" => attrs.indexes.push(parse_index(cx, &meta)?),
             "crate" => {

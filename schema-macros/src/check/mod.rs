@@ -58,11 +58,14 @@ pub fn table(cx: &Ctxt, table: &Table<'_>) {
 pub fn view(cx: &Ctxt, table: &Table<'_>, view: &crate::attr::ViewAttrs) {
     column_names(cx, table);
     identifier_lengths(cx, table);
-    if view.sql.as_ref().is_none_or(|s| s.value.trim().is_empty()) {
-        cx.error_at(
+    match (&view.sql, &view.query) {
+        (Some(sql), Some(_)) => cx.error_at(sql.span, "a view has one query: `sql = \"…\"` or `query = a_function`, not both"),
+        (Some(sql), None) if sql.value.trim().is_empty() => cx.error_at(sql.span, "the view's query is empty"),
+        (None, None) => cx.error_at(
             view.span,
-            "a view needs its query: `#[view(name = \"active_users\", sql = \"SELECT id, email FROM users WHERE active\")]`",
-        );
+            "a view needs its query: `sql = \"SELECT id, email FROM users WHERE active\"`, or `query = active_users` naming a function that returns a builder query",
+        ),
+        _ => {}
     }
     if view.materialized.is_none() {
         if let Some(index) = view.table.indexes.first() {

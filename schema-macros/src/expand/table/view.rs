@@ -38,7 +38,14 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         let p = private(&table.krate);
         let register = register_types(&table);
         let column_list = column_list(&table);
-        let sql = view.sql.as_ref().map_or("", |s| s.value.as_str());
+        let sql = match (&view.sql, &view.query) {
+            (_, Some(query)) => quote!(#p::Cow::Owned(#p::view_query_sql(&#query()))),
+            (Some(sql), None) => {
+                let sql = &sql.value;
+                quote!(#p::Cow::Borrowed(#sql))
+            }
+            (None, None) => quote!(#p::Cow::Borrowed("")),
+        };
         let materialized = view.materialized.is_some();
         let materialized_impl = if materialized {
             quote!(impl #p::Materialized for #ident {})
@@ -66,11 +73,13 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
             }
 
             impl #p::View for #ident {
-                const VIEW: #p::ViewDef = #p::ViewDef {
-                    sql: #p::Cow::Borrowed(#sql),
-                    materialized: #materialized,
-                    relation: <#ident as #p::Table>::DEF,
-                };
+                fn view() -> #p::ViewDef {
+                    #p::ViewDef {
+                        sql: #sql,
+                        materialized: #materialized,
+                        relation: <#ident as #p::Table>::DEF,
+                    }
+                }
             }
 
             #materialized_impl

@@ -7,6 +7,7 @@ mod devices_table;
 mod documents_table;
 mod enums;
 mod invoices_table;
+mod long_names_view;
 mod people_table;
 mod tickets_table;
 
@@ -17,6 +18,7 @@ pub use devices_table::*;
 pub use documents_table::*;
 pub use enums::*;
 pub use invoices_table::*;
+pub use long_names_view::*;
 pub use people_table::*;
 pub use tickets_table::*;
 
@@ -46,4 +48,5 @@ pub fn schema() -> schema_core::schema::Schema {
         )
         .view::<DeviceSummary>()
         .view::<BusyDevice>()
+        .view::<LongName>()
 }
