@@ -218,57 +218,59 @@ async fn every_column_type_round_trips_on_every_server() {
 /// database's schema.
 #[tokio::test]
 async fn default_fn_gives_each_row_that_leaves_it_out_a_value() {
-    let target = testing::targets().expect("a PostgreSQL to test on")[0];
-    let (_test_db, db) = migrated(target).await;
+    for target in testing::targets().expect("a PostgreSQL to test on") {
+        let (_test_db, db) = migrated(target).await;
 
-    let one = Ticket::insert(NewTicket::new().title("one"))
-        .returning()
-        .one(&db)
-        .await
-        .unwrap();
-    assert!(one.code.starts_with("T-"), "{one:?}");
-    assert_eq!(one.labels, Some(vec!["new".to_string()]));
+        let one = Ticket::insert(NewTicket::new().title("one"))
+            .returning()
+            .one(&db)
+            .await
+            .unwrap();
+        assert!(one.code.starts_with("T-"), "{one:?}");
+        assert_eq!(one.labels, Some(vec!["new".to_string()]));
 
-    let given = Ticket::insert(NewTicket::new().code("MINE").title("given").labels(None))
-        .returning()
-        .one(&db)
-        .await
-        .unwrap();
-    assert_eq!(
-        (given.code.as_str(), given.labels),
-        ("MINE", None),
-        "a set value is kept, even None"
-    );
+        let given = Ticket::insert(NewTicket::new().code("MINE").title("given").labels(None))
+            .returning()
+            .one(&db)
+            .await
+            .unwrap();
+        assert_eq!(
+            (given.code.as_str(), given.labels),
+            ("MINE", None),
+            "a set value is kept, even None"
+        );
 
-    let many = Ticket::insert_many((0..3).map(|i| NewTicket::new().title(format!("batch {i}"))))
-        .returning()
-        .all(&db)
-        .await
-        .unwrap();
-    let mut codes: Vec<&str> = many.iter().map(|t| t.code.as_str()).collect();
-    codes.push(&one.code);
-    codes.sort();
-    codes.dedup();
-    assert_eq!(codes.len(), 4, "one call per row: {many:?}");
+        let many =
+            Ticket::insert_many((0..3).map(|i| NewTicket::new().title(format!("batch {i}"))))
+                .returning()
+                .all(&db)
+                .await
+                .unwrap();
+        let mut codes: Vec<&str> = many.iter().map(|t| t.code.as_str()).collect();
+        codes.push(&one.code);
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), 4, "one call per row: {many:?}");
 
-    let upserted = Ticket::insert(NewTicket::new().code("MINE").title("again"))
-        .on_conflict(tickets::code)
-        .do_update(tickets::title, schema_core::query::excluded(tickets::title))
-        .returning()
-        .one(&db)
-        .await
-        .unwrap();
-    assert_eq!(
-        (upserted.code.as_str(), upserted.title.as_str()),
-        ("MINE", "again")
-    );
-    assert_eq!(Ticket::select().count(&db).await.unwrap(), 5);
+        let upserted = Ticket::insert(NewTicket::new().code("MINE").title("again"))
+            .on_conflict(tickets::code)
+            .do_update(tickets::title, schema_core::query::excluded(tickets::title))
+            .returning()
+            .one(&db)
+            .await
+            .unwrap();
+        assert_eq!(
+            (upserted.code.as_str(), upserted.title.as_str()),
+            ("MINE", "again")
+        );
+        assert_eq!(Ticket::select().count(&db).await.unwrap(), 5);
 
-    // The database knows no default: a raw insert without the column is refused.
-    let raw =
-        schema_core::exec::raw_execute(&db, "INSERT INTO tickets (title) VALUES ('raw')", &[])
-            .await;
-    assert!(raw.is_err());
+        // The database knows no default: a raw insert without the column is refused.
+        let raw =
+            schema_core::exec::raw_execute(&db, "INSERT INTO tickets (title) VALUES ('raw')", &[])
+                .await;
+        assert!(raw.is_err());
+    }
 }
 
 /// A generated column is computed on insert and again on every update of what it is computed
