@@ -29,6 +29,7 @@ pub fn schema(tables: usize, extra: bool) -> Schema {
             on_update: None,
             on_update_trigger: false,
             renamed_from: None,
+            comment: None,
         }];
         for c in 1..20 {
             let sql_type = match c % 4 {
@@ -48,6 +49,7 @@ pub fn schema(tables: usize, extra: bool) -> Schema {
                 on_update: None,
                 on_update_trigger: false,
                 renamed_from: None,
+                comment: None,
             });
         }
         if extra {
@@ -62,6 +64,7 @@ pub fn schema(tables: usize, extra: bool) -> Schema {
                 on_update: None,
                 on_update_trigger: false,
                 renamed_from: None,
+                comment: None,
             });
         }
         let foreign_keys = if t > 0 {
@@ -104,6 +107,8 @@ pub fn schema(tables: usize, extra: bool) -> Schema {
             soft_delete: None,
             row_security: schema_core::schema::RowSecurity::Off,
             policies: Vec::new().into(),
+            comment: None,
+            grants: Vec::new().into(),
             columns: columns.into(),
             name: name.into(),
         });

@@ -93,9 +93,18 @@ pub fn default_labels() -> Vec<String> {
     vec!["new".to_string()]
 }
 
-#[table(name = "tickets")]
+/// Support tickets.
+///
+/// One per request; `it's` quoted as it should be.
+#[table(
+    name = "tickets",
+    comments,
+    grant(select, to = "public"),
+    grant(select, insert, update, to = "pg_write_all_data")
+)]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ticket {
+    /// The ticket's code, made by the client when none is given.
     #[column(primary_key, default_fn = ticket_code)]
     pub code: String,
     pub title: String,

@@ -19,6 +19,7 @@ const fn column(name: &'static str, sql_type: SqlType) -> ColumnDef {
         on_update: None,
         on_update_trigger: false,
         renamed_from: None,
+        comment: None,
     }
 }
 
@@ -49,6 +50,8 @@ const ORDERS: TableDef = TableDef {
     soft_delete: None,
     row_security: schema_core::schema::RowSecurity::Off,
     policies: Cow::Borrowed(&[]),
+    comment: None,
+    grants: Cow::Borrowed(&[]),
 };
 
 #[test]

@@ -145,6 +145,7 @@ fn table(sql_type: SqlType) -> Schema {
         on_update: None,
         on_update_trigger: false,
         renamed_from: None,
+        comment: None,
     };
     let mut schema = Schema::new();
     schema.tables.push(TableDef {
@@ -160,6 +161,8 @@ fn table(sql_type: SqlType) -> Schema {
         soft_delete: None,
         row_security: schema_core::schema::RowSecurity::Off,
         policies: Cow::Borrowed(&[]),
+        comment: None,
+        grants: Cow::Borrowed(&[]),
     });
     schema
 }

@@ -6,7 +6,9 @@ use schema_core::prelude::*;
     policy(name = "writes", command = insert, using = "author = current_user"),
     policy(name = "reads", command = selct, using = "true"),
     policy(name = "empty"),
-    policy(using = "true")
+    policy(using = "true"),
+    grant(selec, to = "app_reader"),
+    grant(select)
 )]
 pub struct Note {
     #[column(primary_key)]

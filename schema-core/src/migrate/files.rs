@@ -374,7 +374,10 @@ fn default_name(plan: &Plan) -> String {
             | Step::CreateIndex { table, .. }
             | Step::SetRowSecurity { table, .. }
             | Step::CreatePolicy { table, .. }
-            | Step::DropPolicy { table, .. } => Some(format!("alter_{}", table.name)),
+            | Step::DropPolicy { table, .. }
+            | Step::Comment { table, .. }
+            | Step::Grant { table, .. }
+            | Step::Revoke { table, .. } => Some(format!("alter_{}", table.name)),
             _ => None,
         });
     first

@@ -98,6 +98,9 @@ impl Step {
             | Step::DropView { .. }
             | Step::SetRowSecurity { .. }
             | Step::CreatePolicy { .. }
+            | Step::Comment { .. }
+            | Step::Grant { .. }
+            | Step::Revoke { .. }
             | Step::DropPolicy { .. }
             | Step::AlterSequence(_)
             | Step::SequenceOwnedBy { .. }

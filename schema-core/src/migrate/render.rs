@@ -39,6 +39,7 @@ pub fn create_all(schema: &Schema) -> Vec<Step> {
     }
     for table in &schema.tables {
         steps.extend(row_security(table));
+        steps.extend(comments_and_grants(table));
     }
     for table in &schema.tables {
         for index in table.indexes.iter() {
@@ -101,6 +102,14 @@ fn create_policy(table: &QualifiedName, policy: &PolicyDef) -> String {
     sql
 }
 
+fn privilege_list(privileges: &[crate::schema::Privilege]) -> String {
+    privileges
+        .iter()
+        .map(|p| p.sql())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A role as `CREATE POLICY … TO` takes it: the keywords `public`, `current_user`,
 /// `current_role` and `session_user` as such, any other name quoted.
 fn role_name(role: &str) -> String {
@@ -147,6 +156,34 @@ pub(crate) fn row_security(table: &TableDef) -> Vec<Step> {
     steps.extend(table.policies.iter().map(|policy| Step::CreatePolicy {
         table: table.qualified_name(),
         policy: policy.clone(),
+    }));
+    steps
+}
+
+/// A new table's comments and grants.
+pub(crate) fn comments_and_grants(table: &TableDef) -> Vec<Step> {
+    let q = table.qualified_name();
+    let mut steps = Vec::new();
+    if let Some(comment) = &table.comment {
+        steps.push(Step::Comment {
+            table: q.clone(),
+            column: None,
+            comment: Some(comment.to_string()),
+        });
+    }
+    for column in table.columns.iter() {
+        if let Some(comment) = &column.comment {
+            steps.push(Step::Comment {
+                table: q.clone(),
+                column: Some(column.name.to_string()),
+                comment: Some(comment.to_string()),
+            });
+        }
+    }
+    steps.extend(table.grants.iter().map(|grant| Step::Grant {
+        table: q.clone(),
+        role: grant.role.to_string(),
+        privileges: grant.privileges.to_vec(),
     }));
     steps
 }
@@ -289,6 +326,38 @@ impl Step {
                 format!("ALTER TABLE {} {};", name(table), parts.join(", "))
             }
             Step::CreatePolicy { table, policy } => create_policy(table, policy),
+            Step::Comment {
+                table,
+                column,
+                comment,
+            } => format!(
+                "COMMENT ON {} IS {};",
+                match column {
+                    Some(column) => format!("COLUMN {}.{}", name(table), quote_ident(column)),
+                    None => format!("TABLE {}", name(table)),
+                },
+                comment.as_deref().map_or("NULL".to_string(), quote_literal)
+            ),
+            Step::Grant {
+                table,
+                role,
+                privileges,
+            } => format!(
+                "GRANT {} ON {} TO {};",
+                privilege_list(privileges),
+                name(table),
+                role_name(role)
+            ),
+            Step::Revoke {
+                table,
+                role,
+                privileges,
+            } => format!(
+                "REVOKE {} ON {} FROM {};",
+                privilege_list(privileges),
+                name(table),
+                role_name(role)
+            ),
             Step::DropPolicy {
                 table,
                 name: policy,

@@ -3,7 +3,8 @@
 
 use crate::schema::{
     CheckDef, ColumnDef, DefaultValue, EnumDef, ForeignKeyDef, Identity, IndexDef, OwnedBy,
-    PolicyDef, QualifiedName, RowSecurity, SequenceDef, SqlType, TableDef, UniqueDef, ViewDef,
+    PolicyDef, Privilege, QualifiedName, RowSecurity, SequenceDef, SqlType, TableDef, UniqueDef,
+    ViewDef,
 };
 
 /// Where an online `SET NOT NULL` is with its check.
@@ -65,6 +66,24 @@ pub enum Step {
     CreatePolicy {
         table: QualifiedName,
         policy: PolicyDef,
+    },
+    /// `COMMENT ON TABLE` (no column) or `COMMENT ON COLUMN`; `None` removes it.
+    Comment {
+        table: QualifiedName,
+        column: Option<String>,
+        comment: Option<String>,
+    },
+    /// `GRANT privileges ON table TO role`.
+    Grant {
+        table: QualifiedName,
+        role: String,
+        privileges: Vec<Privilege>,
+    },
+    /// `REVOKE privileges ON table FROM role`.
+    Revoke {
+        table: QualifiedName,
+        role: String,
+        privileges: Vec<Privilege>,
     },
     DropPolicy {
         table: QualifiedName,

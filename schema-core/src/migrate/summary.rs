@@ -23,6 +23,8 @@ pub struct Summary {
     pub sequences: usize,
     pub policies: usize,
     pub views: usize,
+    pub comments: usize,
+    pub grants: usize,
 }
 
 impl Summary {
@@ -36,6 +38,8 @@ impl Summary {
                 | Step::CreatePolicy { .. }
                 | Step::DropPolicy { .. } => s.policies += 1,
                 Step::CreateView(_) | Step::DropView { .. } => s.views += 1,
+                Step::Comment { .. } => s.comments += 1,
+                Step::Grant { .. } | Step::Revoke { .. } => s.grants += 1,
                 Step::CreateSequence(_)
                 | Step::AlterSequence(_)
                 | Step::DropSequence(_)
@@ -98,6 +102,8 @@ impl fmt::Display for Summary {
             (self.sequences, "sequence change", "sequence changes"),
             (self.policies, "row security change", "row security changes"),
             (self.views, "view change", "view changes"),
+            (self.comments, "comment", "comments"),
+            (self.grants, "grant change", "grant changes"),
         ];
         let text: Vec<String> = parts
             .iter()

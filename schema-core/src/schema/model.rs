@@ -136,6 +136,9 @@ pub struct ColumnDef {
     /// The column's previous name: the next migration renames instead of dropping and adding.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<Str>,
+    /// `COMMENT ON COLUMN` (the field's doc comment, with `#[table(comments)]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<Str>,
 }
 
 fn is_zero(n: &u8) -> bool {
@@ -325,6 +328,57 @@ pub struct TableDef {
     pub row_security: RowSecurity,
     #[serde(default, skip_serializing_if = "<[_]>::is_empty")]
     pub policies: List<PolicyDef>,
+    /// `COMMENT ON TABLE` (the struct's doc comment, with `#[table(comments)]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<Str>,
+    /// Privileges granted to roles, one entry per role.
+    #[serde(default, skip_serializing_if = "<[_]>::is_empty")]
+    pub grants: List<GrantDef>,
+}
+
+/// A privilege on a table (`GRANT … ON TABLE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Privilege {
+    Select,
+    Insert,
+    Update,
+    Delete,
+    Truncate,
+    References,
+    Trigger,
+}
+
+impl Privilege {
+    pub const ALL: [Privilege; 7] = [
+        Privilege::Select,
+        Privilege::Insert,
+        Privilege::Update,
+        Privilege::Delete,
+        Privilege::Truncate,
+        Privilege::References,
+        Privilege::Trigger,
+    ];
+
+    /// As `GRANT` takes it and `aclexplode` prints it.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Privilege::Select => "SELECT",
+            Privilege::Insert => "INSERT",
+            Privilege::Update => "UPDATE",
+            Privilege::Delete => "DELETE",
+            Privilege::Truncate => "TRUNCATE",
+            Privilege::References => "REFERENCES",
+            Privilege::Trigger => "TRIGGER",
+        }
+    }
+}
+
+/// The privileges one role holds on a table (`public` for every role), sorted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantDef {
+    pub role: Str,
+    pub privileges: List<Privilege>,
 }
 
 /// Whether a table's rows are filtered by its policies (`ALTER TABLE … ENABLE ROW LEVEL

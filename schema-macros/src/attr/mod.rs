@@ -45,6 +45,8 @@ pub const TABLE_KEYS: &[&str] = &[
     "row_level_security",
     "force_row_level_security",
     "policy",
+    "comments",
+    "grant",
     "crate",
 ];
 
@@ -97,6 +99,17 @@ pub const POLICY_KEYS: &[&str] = &[
     "using",
     "with_check",
     "restrictive",
+];
+
+pub const PRIVILEGES: &[&str] = &[
+    "select",
+    "insert",
+    "update",
+    "delete",
+    "truncate",
+    "references",
+    "trigger",
+    "all",
 ];
 
 pub const POLICY_COMMANDS: &[&str] = &["all", "select", "insert", "update", "delete"];

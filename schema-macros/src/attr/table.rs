@@ -27,6 +27,16 @@ pub struct TableAttrs {
     pub row_level_security: Option<Span>,
     pub force_row_level_security: Option<Span>,
     pub policies: Vec<PolicyAttr>,
+    /// `comments`: doc comments become `COMMENT ON TABLE/COLUMN`.
+    pub comments: Option<Span>,
+    pub grants: Vec<GrantAttr>,
+}
+
+/// `grant(select, insert, to = "role")`: privileges (as the variants of `Privilege`) and roles.
+pub struct GrantAttr {
+    pub span: Span,
+    pub privileges: Vec<&'static str>,
+    pub roles: Vec<String>,
 }
 
 /// `policy(name = "…", command = select, to = "role", using = "…", with_check = "…", restrictive)`.
@@ -132,6 +142,8 @@ pub fn parse_table_attrs(cx: &Ctxt, args: proc_macro2::TokenStream) -> TableAttr
                 &meta,
             ),
             "policy" => attrs.policies.push(parse_policy(cx, &meta)?),
+            "comments" => set_once(cx, &mut attrs.comments, meta.path.span(), &meta),
+            "grant" => attrs.grants.push(parse_grant(cx, &meta)?),
             "has_many" => attrs
                 .relations
                 .push(parse_relation(cx, &meta, RelationKind::HasMany)?),
@@ -303,6 +315,70 @@ pub fn parse_view_attrs(cx: &Ctxt, args: proc_macro2::TokenStream) -> ViewAttrs 
         cx.syn_error(error);
     }
     view
+}
+
+pub(super) fn parse_grant(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<GrantAttr> {
+    let mut grant = GrantAttr {
+        span: meta.path.span(),
+        privileges: Vec::new(),
+        roles: Vec::new(),
+    };
+    let mut misspelled = false;
+    meta.parse_nested_meta(|meta| {
+        let key = key_of(&meta);
+        if key == "to" {
+            if meta.input.peek(Token![=]) {
+                grant.roles.push(lit_str(&meta)?.value);
+            } else {
+                let content;
+                syn::parenthesized!(content in meta.input);
+                let roles = content.parse_terminated(|input| input.parse::<LitStr>(), Token![,])?;
+                grant.roles.extend(roles.iter().map(LitStr::value));
+            }
+            return Ok(());
+        }
+        let variants: &[&'static str] = match key.as_str() {
+            "select" => &["Select"],
+            "insert" => &["Insert"],
+            "update" => &["Update"],
+            "delete" => &["Delete"],
+            "truncate" => &["Truncate"],
+            "references" => &["References"],
+            "trigger" => &["Trigger"],
+            "all" => &[
+                "Select",
+                "Insert",
+                "Update",
+                "Delete",
+                "Truncate",
+                "References",
+                "Trigger",
+            ],
+            _ => {
+                cx.error_at(
+                    meta.path.span(),
+                    format!(
+                        "`{key}` is not a table privilege: {}",
+                        suggest(&key, PRIVILEGES, "privileges")
+                    ),
+                );
+                misspelled = true;
+                &[]
+            }
+        };
+        grant.privileges.extend(variants);
+        Ok(())
+    })?;
+    if grant.roles.is_empty() {
+        cx.error_at(grant.span, "a grant names its roles: `grant(select, to = \"app_reader\")` (`to = \"public\"` for every role)");
+    }
+    if grant.privileges.is_empty() && !misspelled {
+        cx.error_at(
+            grant.span,
+            "a grant names its privileges: `grant(select, insert, to = \"app_writer\")`",
+        );
+    }
+    Ok(grant)
 }
 
 pub(super) fn parse_policy(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<PolicyAttr> {

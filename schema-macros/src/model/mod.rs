@@ -33,6 +33,9 @@ pub struct Table<'a> {
     /// `Off`, `Enabled` or `Forced` (the variant of `RowSecurity`).
     pub row_security: &'static str,
     pub policies: &'a [attr::PolicyAttr],
+    /// The struct's doc comment, with `comments`.
+    pub comment: Option<String>,
+    pub grants: &'a [attr::GrantAttr],
 }
 
 pub struct Column<'a> {
@@ -44,6 +47,8 @@ pub struct Column<'a> {
     pub inner: &'a Type,
     pub nullable: bool,
     pub attrs: ColumnAttrs,
+    /// The field's doc comment, with `#[table(comments)]`.
+    pub comment: Option<String>,
 }
 
 impl Column<'_> {
@@ -139,6 +144,7 @@ pub fn option_inner(ty: &Type) -> Option<&Type> {
 
 impl<'a> Table<'a> {
     pub fn from_item(cx: &Ctxt, attrs: &'a TableAttrs, item: &'a syn::ItemStruct) -> Table<'a> {
+        let table_comments = attrs.comments;
         let sql_name = attrs.name.clone().unwrap_or_else(|| {
             Sp::new(
                 naming::snake_case(&item.ident.to_string()),
@@ -173,6 +179,7 @@ impl<'a> Table<'a> {
             .map(|field| {
                 let ident = field.ident.as_ref().expect("named field");
                 let attrs = attr::parse_column_attrs(cx, field);
+                let attrs_comments = table_comments;
                 let sql_name = attrs
                     .name
                     .clone()
@@ -188,6 +195,7 @@ impl<'a> Table<'a> {
                     inner,
                     nullable,
                     attrs,
+                    comment: attrs_comments.and_then(|_| doc_comment(&field.attrs)),
                 }
             })
             .collect();
@@ -423,6 +431,8 @@ impl<'a> Table<'a> {
                 "Off"
             },
             policies: &attrs.policies,
+            comment: attrs.comments.and_then(|_| doc_comment(&item.attrs)),
+            grants: &attrs.grants,
         }
     }
 
@@ -460,4 +470,31 @@ fn module_name(sql_name: &str) -> String {
         name.push('_');
     }
     name
+}
+
+/// The text of `///` comments, as rustdoc reads it: one line per attribute, the one space after
+/// `///` taken off, blank lines at either end dropped; `None` when there is none.
+pub fn doc_comment(attrs: &[syn::Attribute]) -> Option<String> {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(text),
+                    ..
+                }) => Some(text.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .flat_map(|text| {
+            text.split('\n')
+                .map(|l| l.strip_prefix(' ').unwrap_or(l).trim_end().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let text = lines.join("\n");
+    let text = text.trim_matches('\n');
+    (!text.trim().is_empty()).then(|| text.to_string())
 }

@@ -79,6 +79,7 @@ impl Catalog {
                             Identity::ByDefault => 'd',
                         }),
                         generated: c.generated.as_ref().map(|g| g.to_string()),
+                        comment: c.comment.as_ref().map(|g| g.to_string()),
                     }
                 })
                 .collect();
@@ -86,6 +87,17 @@ impl Catalog {
                 list.iter().map(|s| s.to_string()).collect::<Vec<_>>()
             };
             let entry = CatalogTable {
+                comment: table.comment.as_ref().map(|c| c.to_string()),
+                grants: table
+                    .grants
+                    .iter()
+                    .map(|g| {
+                        let mut privileges: Vec<String> =
+                            g.privileges.iter().map(|p| p.sql().to_string()).collect();
+                        privileges.sort();
+                        (g.role.to_string(), privileges)
+                    })
+                    .collect(),
                 row_security: !table.row_security.is_off(),
                 force_row_security: table.row_security == RowSecurity::Forced,
                 policies: table
@@ -248,11 +260,26 @@ impl Catalog {
                         // declared form.
                         let mut policies = std::mem::take(&mut entry.policies);
                         policies.extend(scratch.policies.clone());
+                        // Comments and grants are not made on the scratch table: the declared
+                        // ones stand (they print no user SQL).
+                        let comment = entry.comment.take();
+                        let grants = std::mem::take(&mut entry.grants);
+                        let mut columns = scratch.columns.clone();
+                        for column in &mut columns {
+                            column.comment = entry
+                                .columns
+                                .iter()
+                                .find(|c| c.name == column.name)
+                                .and_then(|c| c.comment.clone());
+                        }
                         *entry = CatalogTable {
                             foreign_keys,
                             triggers,
                             indexes,
                             policies,
+                            comment,
+                            grants,
+                            columns,
                             ..scratch
                         };
                     }

@@ -72,6 +72,11 @@ pub struct CatalogTable {
     pub force_row_security: bool,
     /// Row-level security policies, by name.
     pub policies: BTreeMap<String, CatalogPolicy>,
+    /// `COMMENT ON TABLE`.
+    pub comment: Option<String>,
+    /// Role (`public` for every role) → privileges granted to it (`SELECT`, …), sorted; the
+    /// owner's own are not listed.
+    pub grants: BTreeMap<String, Vec<String>>,
 }
 
 /// A policy as `pg_policy` holds it, its expressions as the server prints them.
@@ -95,6 +100,8 @@ pub struct CatalogColumn {
     pub identity: Option<char>,
     /// The expression of a generated (`STORED`) column, as the server prints it.
     pub generated: Option<String>,
+    /// `COMMENT ON COLUMN`.
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -312,6 +319,7 @@ fn diff_table(out: &mut Vec<String>, table: &str, e: &CatalogTable, a: &CatalogT
             || !default_matches
             || ec.identity != ac.identity
             || ec.generated != ac.generated
+            || ec.comment != ac.comment
         {
             out.push(format!(
                 "{table}.{}: expected {ec:?}, found {ac:?}",
@@ -332,6 +340,20 @@ fn diff_table(out: &mut Vec<String>, table: &str, e: &CatalogTable, a: &CatalogT
             row_security_words(a)
         ));
     }
+    if e.comment != a.comment {
+        out.push(format!(
+            "{table}: expected the comment {:?}, found {:?}",
+            e.comment, a.comment
+        ));
+    }
+    let label = format!("{table}: grant to");
+    diff_maps(out, &label, &e.grants, &a.grants, |out, role, x, y| {
+        if x != y {
+            out.push(format!(
+                "{table}: grant to {role}: expected {x:?}, found {y:?}"
+            ));
+        }
+    });
     let label = format!("{table}: policy");
     diff_maps(out, &label, &e.policies, &a.policies, |out, name, x, y| {
         if x != y {
@@ -450,6 +472,9 @@ impl std::fmt::Display for Catalog {
                 if let Some(g) = &c.generated {
                     write!(s, " generated ({g}) stored").ok();
                 }
+                if let Some(comment) = &c.comment {
+                    write!(s, " comment {comment:?}").ok();
+                }
                 s.push('\n');
             }
             if let Some((name, cols)) = &table.primary_key {
@@ -480,6 +505,12 @@ impl std::fmt::Display for Catalog {
             }
             for trigger in &table.triggers {
                 writeln!(s, "  trigger {trigger}").ok();
+            }
+            if let Some(comment) = &table.comment {
+                writeln!(s, "  comment {comment:?}").ok();
+            }
+            for (role, privileges) in &table.grants {
+                writeln!(s, "  grant {} to {role}", privileges.join(", ")).ok();
             }
             if table.row_security || table.force_row_security {
                 writeln!(s, "  row level security {}", row_security_words(table)).ok();

@@ -154,7 +154,8 @@ pub(super) async fn read_table(
     for row in client
         .query(
             "SELECT a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-                    pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text
+                    pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text,
+                    col_description(a.attrelid, a.attnum)
              FROM pg_attribute a
              LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
              WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
@@ -176,16 +177,35 @@ pub(super) async fn read_table(
             default: expression.clone().filter(|_| !generated),
             identity: identity.chars().next(),
             generated: expression.filter(|_| generated),
+            comment: row.try_get(7)?,
         });
     }
     let security = client
         .query_one(
-            "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = $1",
+            "SELECT relrowsecurity, relforcerowsecurity, obj_description(oid, 'pg_class') FROM pg_class WHERE oid = $1",
             &[&oid],
         )
         .await?;
     table.row_security = security.try_get(0)?;
     table.force_row_security = security.try_get(1)?;
+    table.comment = security.try_get(2)?;
+    for row in client
+        .query(
+            "SELECT CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee)::text END,
+                    a.privilege_type::text
+             FROM pg_class c, aclexplode(c.relacl) a
+             WHERE c.oid = $1 AND a.grantee <> c.relowner
+             ORDER BY 1, 2",
+            &[&oid],
+        )
+        .await?
+    {
+        table
+            .grants
+            .entry(row.try_get(0)?)
+            .or_default()
+            .push(row.try_get(1)?);
+    }
     for row in client
         .query(
             "SELECT p.polname, p.polcmd::text, p.polpermissive,

@@ -397,6 +397,8 @@ impl Differ {
         }
         self.constraints
             .extend(crate::migrate::render::row_security(table));
+        self.constraints
+            .extend(crate::migrate::render::comments_and_grants(table));
     }
 
     /// A table's named constraints of one kind, before and after: renames and drops become steps;

@@ -27,6 +27,72 @@ impl Differ {
         self.trigger(&q, before, after, &renamed);
         self.indexes(&q, before, after, &renamed);
         self.row_security(&q, before, after, &regenerated);
+        self.comments_and_grants(&q, before, after, &regenerated);
+    }
+
+    /// Comments that differ are set (or removed); grants are added and revoked privilege by
+    /// privilege, role by role. A regenerated column's comment went with it.
+    fn comments_and_grants(
+        &mut self,
+        q: &QualifiedName,
+        before: &TableDef,
+        after: &TableDef,
+        regenerated: &BTreeSet<String>,
+    ) {
+        if before.comment != after.comment {
+            self.last.push(Step::Comment {
+                table: q.clone(),
+                column: None,
+                comment: after.comment.as_ref().map(|c| c.to_string()),
+            });
+        }
+        for column in after.columns.iter() {
+            let old = before
+                .column(&column.name)
+                .or_else(|| before.column(column.renamed_from.as_deref()?))
+                .filter(|_| !regenerated.contains(&*column.name));
+            let old_comment = old.and_then(|c| c.comment.as_ref());
+            if old_comment != column.comment.as_ref() && (old.is_some() || column.comment.is_some())
+            {
+                self.last.push(Step::Comment {
+                    table: q.clone(),
+                    column: Some(column.name.to_string()),
+                    comment: column.comment.as_ref().map(|c| c.to_string()),
+                });
+            }
+        }
+        let privileges = |t: &TableDef, role: &str| -> Vec<crate::schema::Privilege> {
+            t.grants
+                .iter()
+                .filter(|g| g.role == role)
+                .flat_map(|g| g.privileges.iter().copied())
+                .collect()
+        };
+        let roles: BTreeSet<String> = before
+            .grants
+            .iter()
+            .chain(after.grants.iter())
+            .map(|g| g.role.to_string())
+            .collect();
+        for role in roles {
+            let (old, new) = (privileges(before, &role), privileges(after, &role));
+            let revoked: Vec<_> = old.iter().copied().filter(|p| !new.contains(p)).collect();
+            let granted: Vec<_> = new.iter().copied().filter(|p| !old.contains(p)).collect();
+            if !revoked.is_empty() {
+                self.last.push(Step::Revoke {
+                    table: q.clone(),
+                    role: role.clone(),
+                    privileges: revoked,
+                });
+            }
+            if !granted.is_empty() {
+                self.last.push(Step::Grant {
+                    table: q.clone(),
+                    role,
+                    privileges: granted,
+                });
+            }
+        }
     }
 
     /// Row-level security and policies: a changed policy is dropped (before the columns change)

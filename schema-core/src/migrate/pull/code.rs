@@ -55,6 +55,14 @@ pub fn rust_files(schema: &Schema, notes: &BTreeMap<String, Vec<String>>) -> Vec
             "//! View `{}`, pulled by `gen-migrations pull`.\n\n#![allow(unused_imports)]\n\nuse super::*;\nuse schema_core::prelude::*;\n\n",
             shown(&view.qualified_name())
         );
+        let key = format!(
+            "{}.{}",
+            view.qualified_name().schema_or_public(),
+            view.relation.name
+        );
+        for note in notes.get(&key).into_iter().flatten() {
+            let _ = writeln!(out, "// Not expressed: {note}.\n");
+        }
         let code = table_code(&view.relation, schema, &names);
         out.push_str(&code.replacen(
             "#[table(",
@@ -119,6 +127,19 @@ pub fn rust_files(schema: &Schema, notes: &BTreeMap<String, Vec<String>>) -> Vec
         .into_iter()
         .map(|(name, text)| (name, rustfmt(&text)))
         .collect()
+}
+
+/// A comment as `///` lines (what `#[table(comments)]` reads back), indented.
+fn doc_lines(comment: Option<&str>, indent: &str) -> String {
+    let mut out = String::new();
+    for line in comment.into_iter().flat_map(str::lines) {
+        if line.is_empty() {
+            let _ = writeln!(out, "{indent}///");
+        } else {
+            let _ = writeln!(out, "{indent}/// {line}");
+        }
+    }
+    out
 }
 
 /// A sequence as the `SequenceDef` builder writes it: only the options that differ from
@@ -702,7 +723,24 @@ fn table_code(table: &TableDef, schema: &Schema, names: &Names) -> String {
         p.push(')');
         table_attrs.push(p);
     }
-    let mut out = format!("#[table({})]\n", table_attrs.join(", "));
+    for grant in table.grants.iter() {
+        let privileges: Vec<String> = grant
+            .privileges
+            .iter()
+            .map(|p| p.sql().to_lowercase())
+            .collect();
+        table_attrs.push(format!(
+            "grant({}, to = {:?})",
+            privileges.join(", "),
+            grant.role.as_ref()
+        ));
+    }
+    let commented = table.comment.is_some() || table.columns.iter().any(|c| c.comment.is_some());
+    if commented {
+        table_attrs.push("comments".to_string());
+    }
+    let mut out = doc_lines(table.comment.as_deref(), "");
+    let _ = writeln!(out, "#[table({})]", table_attrs.join(", "));
     out.push_str("#[derive(Debug, Clone, PartialEq)]\n");
     let _ = writeln!(out, "pub struct {} {{", names.struct_name(&qualified));
     for column in table.columns.iter() {
@@ -711,6 +749,7 @@ fn table_code(table: &TableDef, schema: &Schema, names: &Names) -> String {
         if let Some(note) = note {
             let _ = writeln!(out, "    // {note}.");
         }
+        out.push_str(&doc_lines(column.comment.as_deref(), "    "));
         let mut attrs = Vec::new();
         if field.trim_start_matches("r#") != column.name.as_ref() {
             attrs.push(format!("name = {:?}", column.name.as_ref()));

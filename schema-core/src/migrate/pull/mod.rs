@@ -14,10 +14,10 @@ pub use code::rust_files;
 
 use super::catalog::{Catalog, CatalogTable};
 use crate::schema::{
-    CheckDef, ColumnDef, DefaultValue, EnumDef, ForeignKeyDef, Identity, IndexDef, IndexKey,
-    IndexMethod, IndexTarget, NullsOrder, OwnedBy, PolicyDef, PrimaryKeyDef, QualifiedName,
-    RowSecurity, Schema, SequenceDef, SequenceType, SortOrder, SqlType, TableDef, UniqueDef,
-    ViewDef,
+    CheckDef, ColumnDef, DefaultValue, EnumDef, ForeignKeyDef, GrantDef, Identity, IndexDef,
+    IndexKey, IndexMethod, IndexTarget, NullsOrder, OwnedBy, PolicyDef, PrimaryKeyDef, Privilege,
+    QualifiedName, RowSecurity, Schema, SequenceDef, SequenceType, SortOrder, SqlType, TableDef,
+    UniqueDef, ViewDef,
 };
 
 /// Reads the database of `client` (the named Postgres schemas only, when any are given) and
@@ -89,6 +89,16 @@ pub fn schema_of(catalog: &Catalog) -> (Schema, BTreeMap<String, Vec<String>>) {
         let mut view_notes = Vec::new();
         let mut relation = table_def(&name, &view.relation, &enums, &mut view_notes);
         relation.primary_key = None;
+        if relation.comment.take().is_some() || !relation.grants.is_empty() {
+            view_notes.push(
+                "the view's comment and grants are not declared (a `#[view]` has neither yet)"
+                    .into(),
+            );
+        }
+        relation.grants = Default::default();
+        for column in relation.columns.to_mut() {
+            column.comment = None;
+        }
         schema.add_view(ViewDef {
             sql: view.definition.trim().to_string().into(),
             materialized: view.materialized,
@@ -148,6 +158,7 @@ fn table_def(
                 on_update: None,
                 on_update_trigger: false,
                 renamed_from: None,
+                comment: c.comment.clone().map(Into::into),
             }
         })
         .collect();
@@ -256,6 +267,18 @@ fn table_def(
             (true, false) => RowSecurity::Enabled,
             (true, true) => RowSecurity::Forced,
         },
+        comment: table.comment.clone().map(Into::into),
+        grants: table
+            .grants
+            .iter()
+            .map(|(role, privileges)| GrantDef {
+                role: role.clone().into(),
+                privileges: Privilege::ALL
+                    .into_iter()
+                    .filter(|p| privileges.iter().any(|q| q == p.sql()))
+                    .collect(),
+            })
+            .collect(),
         policies: table
             .policies
             .iter()

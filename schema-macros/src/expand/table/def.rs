@@ -96,6 +96,39 @@ pub(super) fn table_def(table: &Table<'_>) -> TokenStream {
     });
     let soft_delete = opt_str(p, table.soft_delete.map(|i| col(&i)));
     let row_security = Ident::new(table.row_security, Span::call_site());
+    let comment = opt_str(p, table.comment.as_deref());
+    // One entry per role, its privileges sorted and once each.
+    let mut by_role: std::collections::BTreeMap<&str, std::collections::BTreeSet<usize>> =
+        Default::default();
+    const ORDER: [&str; 7] = [
+        "Select",
+        "Insert",
+        "Update",
+        "Delete",
+        "Truncate",
+        "References",
+        "Trigger",
+    ];
+    for grant in table.grants {
+        for role in &grant.roles {
+            let entry = by_role.entry(role.as_str()).or_default();
+            for privilege in &grant.privileges {
+                if let Some(at) = ORDER.iter().position(|p| p == privilege) {
+                    entry.insert(at);
+                }
+            }
+        }
+    }
+    let grants = by_role.iter().map(|(role, privileges)| {
+        let role = str(p, role);
+        let privileges = privileges
+            .iter()
+            .map(|&at| Ident::new(ORDER[at], Span::call_site()));
+        quote!(#p::GrantDef {
+            role: #role,
+            privileges: #p::Cow::Borrowed(&[#(#p::Privilege::#privileges),*]),
+        })
+    });
     let policies = table.policies.iter().map(|policy| {
         let name = str(p, policy.name.as_ref().map_or("", |n| n.value.as_str()));
         let command = policy
@@ -135,6 +168,8 @@ pub(super) fn table_def(table: &Table<'_>) -> TokenStream {
         soft_delete: #soft_delete,
         row_security: #p::RowSecurity::#row_security,
         policies: #p::Cow::Borrowed(&[#(#policies),*]),
+        comment: #comment,
+        grants: #p::Cow::Borrowed(&[#(#grants),*]),
     })
 }
 
@@ -255,6 +290,7 @@ fn column_def(p: &TokenStream, column: &Column<'_>) -> TokenStream {
         column.attrs.renamed_from.as_ref().map(|r| r.value.as_str()),
     );
     let trigger = column.attrs.trigger.is_some();
+    let comment = opt_str(p, column.comment.as_deref());
     let generated = opt_str(p, column.attrs.generated.as_ref().map(|g| g.value.as_str()));
     quote!(#p::ColumnDef {
         name: #name,
@@ -267,6 +303,7 @@ fn column_def(p: &TokenStream, column: &Column<'_>) -> TokenStream {
         on_update: #on_update,
         on_update_trigger: #trigger,
         renamed_from: #renamed_from,
+        comment: #comment,
     })
 }
 
