@@ -35,6 +35,9 @@ fits! {
     FitsInterval "this `{Self}` field cannot hold an `interval` column", "an `interval` is a `schema_core::types::Interval`" => [
         crate::types::Interval
     ];
+    FitsTsvector "this `{Self}` field cannot hold a `tsvector` column", "a `tsvector` is a `schema_core::types::TsVector`" => [
+        crate::types::TsVector
+    ];
     FitsBytea "this `{Self}` field cannot hold a `bytea` column", "a `bytea` is a `Vec<u8>`" => [Vec<u8>];
     FitsJson "this `{Self}` field cannot hold a `json` column", "a `json` or `jsonb` is a `serde_json::Value`, or `Json<T>` for any serde type" => [
         serde_json::Value

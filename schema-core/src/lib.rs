@@ -41,7 +41,7 @@ pub mod prelude {
         count_star, excluded, exists, not_exists, Column, Expr, TableQueries, ViewQueries,
     };
     pub use crate::schema::{PgEnum, Schema, Table};
-    pub use crate::types::{Interval, Json};
+    pub use crate::types::{Interval, Json, TsVector};
     pub use crate::{pg_enum, table, view, FromRow};
     pub use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
     pub use uuid::Uuid;

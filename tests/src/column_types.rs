@@ -74,6 +74,7 @@ pub fn schema() -> Schema {
         .table::<Person>()
         .table::<Invoice>()
         .table::<Document>()
+        .table::<Article>()
         .view::<BusyDevice>()
         .view::<DeviceSummary>()
         .view::<LongName>()
@@ -213,4 +214,17 @@ pub struct LongName {
     pub last: String,
     pub full_name: String,
     pub last_length: Option<i32>,
+}
+
+/// Full-text search: a generated `tsvector` with a GIN index, and one written from Rust.
+#[table(name = "articles", index(on(search), method = gin))]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Article {
+    #[column(primary_key, identity)]
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+    #[column(generated = "to_tsvector('english', title || ' ' || body)")]
+    pub search: TsVector,
+    pub keywords: Option<TsVector>,
 }

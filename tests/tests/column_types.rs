@@ -1150,3 +1150,99 @@ async fn comments_and_grants_follow_the_declaration() {
         client.batch_execute("RESET ROLE").await.unwrap();
     }
 }
+
+/// Full-text search end to end: a generated `tsvector` read back as `TsVector`, one written
+/// from Rust and read back equal, `matches` with the query functions, `rank` for ordering, and
+/// the GIN index used by the match (EXPLAIN, with sequential scans off).
+#[tokio::test]
+async fn full_text_search_is_typed() {
+    use schema_core::query::fts::{plainto_tsquery, to_tsquery, websearch_to_tsquery};
+    use schema_core::types::{Lexeme, TsVector, Weight};
+    use schema_tests::column_types::{articles, Article, NewArticle};
+    for target in testing::targets().expect("a PostgreSQL to test on") {
+        let (_test_db, db) = migrated(target).await;
+        let keywords = TsVector {
+            lexemes: vec![
+                Lexeme {
+                    word: "it's".into(),
+                    positions: vec![(1, Weight::A), (3, Weight::D)],
+                },
+                Lexeme {
+                    word: "zebra".into(),
+                    positions: vec![],
+                },
+            ],
+        };
+        for (title, body) in [
+            ("Cats", "The cat sat on the mat; cats like mats."),
+            ("Dogs", "A dog chased a cat."),
+            ("Birds", "Nothing about mammals here."),
+        ] {
+            Article::insert(
+                NewArticle::new()
+                    .title(title)
+                    .body(body)
+                    .keywords(Some(keywords.clone())),
+            )
+            .execute(&db)
+            .await
+            .unwrap();
+        }
+        let cats = Article::select()
+            .filter(articles::search.matches(plainto_tsquery("english", "cats")))
+            .order_by(
+                articles::search
+                    .rank(plainto_tsquery("english", "cats"))
+                    .desc(),
+            )
+            .all(&db)
+            .await
+            .unwrap();
+        let titles: Vec<&str> = cats.iter().map(|a| a.title.as_str()).collect();
+        assert_eq!(titles, ["Cats", "Dogs"], "stemmed, ranked by matches");
+        assert!(
+            cats[0].search.words().any(|w| w == "cat"),
+            "{}",
+            cats[0].search
+        );
+        assert_eq!(
+            cats[0].keywords.as_ref(),
+            Some(&keywords),
+            "written and read back"
+        );
+        assert_eq!(
+            cats[0].keywords.as_ref().unwrap().to_string(),
+            "'it''s':1A,3 'zebra'"
+        );
+        let dogs_not_cats = Article::select()
+            .filter(articles::search.matches(websearch_to_tsquery("english", "cat -dog")))
+            .count(&db)
+            .await
+            .unwrap();
+        assert_eq!(dogs_not_cats, 1);
+        let prefix = Article::select()
+            .filter(articles::search.matches(to_tsquery("english", "mamm:*")))
+            .count(&db)
+            .await
+            .unwrap();
+        assert_eq!(prefix, 1);
+
+        // The match uses the GIN index.
+        let (sql, _) = Article::select()
+            .filter(articles::search.matches(to_tsquery("english", "cat")))
+            .sql();
+        let explain = sql.replace("$1", "'english'").replace("$2", "'cat'");
+        schema_core::exec::raw_execute(&db, "SET enable_seqscan = off", &[])
+            .await
+            .unwrap();
+        let lines = schema_core::exec::raw_query::<(schema_core::exec::Value<String>,)>(
+            &db,
+            &format!("EXPLAIN {explain}"),
+            &[],
+        )
+        .await
+        .unwrap();
+        let plan: String = lines.into_iter().map(|(line,)| line.0 + "\n").collect();
+        assert!(plan.contains("articles_search_idx"), "{plan}");
+    }
+}

@@ -11,8 +11,8 @@ pub struct Host {
     #[column(sql_type = "interval")]
     pub every: i64,
     // Taken as written: a type with no Rust type known here is not checked.
-    #[column(sql_type = "tsvector")]
-    pub words: String,
+    #[column(sql_type = "point")]
+    pub spot: String,
 }
 
 fn main() {}

@@ -4,6 +4,7 @@
 
 pub mod aggregate;
 pub mod expr;
+pub mod fts;
 pub mod grouped;
 pub mod lock;
 mod order;

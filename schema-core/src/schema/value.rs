@@ -24,6 +24,7 @@ use super::{Schema, SqlType};
 /// | [`Json<T>`](crate::types::Json) for any serde `T` | `jsonb` |
 /// | [`Interval`](crate::types::Interval) | `interval` |
 /// | `std::net::IpAddr` | `inet` |
+/// | [`TsVector`](crate::types::TsVector) | `tsvector` |
 /// | `cidr::IpInet`, `cidr::IpCidr` (feature `net`) | `inet`, `cidr` |
 /// | `eui48::MacAddress` (feature `net`) | `macaddr` |
 #[diagnostic::on_unimplemented(
@@ -119,6 +120,7 @@ const fn named(sql: &'static str) -> SqlType {
 column_values! {
     crate::types::Interval => SqlType::Interval,
     std::net::IpAddr => named("inet"),
+    crate::types::TsVector => named("tsvector"),
 }
 
 #[cfg(feature = "net")]

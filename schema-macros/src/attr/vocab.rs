@@ -156,6 +156,7 @@ pub fn known_sql_type(written: &str) -> Option<KnownSqlType> {
         "macaddr" => (Named("macaddr"), "FitsMacaddr"),
         "interval" => (Variant("Interval"), "FitsInterval"),
         "bytea" => (Variant("Bytea"), "FitsBytea"),
+        "tsvector" => (Named("tsvector"), "FitsTsvector"),
         "json" => (Variant("Json"), "FitsJson"),
         "jsonb" => (Variant("Jsonb"), "FitsJson"),
         "numeric" | "decimal" => (Numeric, "FitsNumeric"),

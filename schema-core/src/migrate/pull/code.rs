@@ -473,6 +473,7 @@ fn rust_type(column: &ColumnDef, names: &Names) -> (String, Vec<String>, Option<
             "schema_core::serde_json::Value".to_string()
         }
         SqlType::Custom(sql) if sql == "inet" => "std::net::IpAddr".to_string(),
+        SqlType::Custom(sql) if sql == "tsvector" => "schema_core::types::TsVector".to_string(),
         SqlType::Custom(sql) if sql == "cidr" || sql == "macaddr" => {
             note = Some("needs schema-core's `net` feature".to_string());
             match sql.as_ref() {

@@ -1,5 +1,6 @@
 //! The schema of a database, pulled by `gen-migrations pull`: review it, then own it.
 
+mod articles_table;
 mod busy_devices_view;
 mod device_logs_table;
 mod device_summaries_view;
@@ -11,6 +12,7 @@ mod long_names_view;
 mod people_table;
 mod tickets_table;
 
+pub use articles_table::*;
 pub use busy_devices_view::*;
 pub use device_logs_table::*;
 pub use device_summaries_view::*;
@@ -26,6 +28,7 @@ pub use tickets_table::*;
 pub fn schema() -> schema_core::schema::Schema {
     schema_core::schema::Schema::new()
         .pg_enum::<Port>()
+        .table::<Article>()
         .table::<DeviceLog>()
         .table::<Device>()
         .table::<Document>()
