@@ -1246,3 +1246,66 @@ async fn full_text_search_is_typed() {
         assert!(plan.contains("articles_search_idx"), "{plan}");
     }
 }
+
+#[allow(dead_code)]
+mod refused {
+    use schema_core::prelude::*;
+
+    #[table(
+        name = "secrets",
+        row_level_security,
+        policy(name = "owners", to = "no_such_role_anywhere", using = "true"),
+        grant(select, to = "no_such_role_anywhere")
+    )]
+    pub struct Secret {
+        #[column(primary_key, default = nextval("secret_numbers"))]
+        pub id: i64,
+    }
+
+    #[view(name = "broken", sql = "SELECT id FROM no_such_table")]
+    pub struct Broken {
+        pub id: i64,
+    }
+}
+
+/// The trial `generate` and `check` run on a server: sequences, generated columns, policies,
+/// grants and views of the declared schema are made in the temporary schema (none refused
+/// here), and what the server refuses is named by its object: a policy or grant to a missing
+/// role, a view over a missing table.
+#[tokio::test]
+async fn the_trial_makes_every_object_and_names_what_the_server_refuses() {
+    use schema_core::migrate::trial::try_on;
+    use schema_core::schema::SequenceDef;
+    for target in testing::targets().expect("a PostgreSQL to test on") {
+        let test_db = TestDb::on(target).await.unwrap();
+        let client = test_db.connect().await.unwrap();
+        let refused = try_on(&client, &schema()).await.unwrap();
+        assert_eq!(refused, [], "on {}", target.describe());
+
+        let bad = Schema::new()
+            .table::<refused::Secret>()
+            .view::<refused::Broken>()
+            .sequence(SequenceDef::new("secret_numbers"));
+        let refused: Vec<String> = try_on(&client, &bad)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        assert_eq!(refused.len(), 3, "{refused:#?}");
+        assert!(
+            refused[0].starts_with(
+                "policy `owners` of table `secrets`: role \"no_such_role_anywhere\" does not exist"
+            ),
+            "{refused:#?}"
+        );
+        assert!(
+            refused[1].starts_with("grant to `no_such_role_anywhere` on table `secrets`"),
+            "{refused:#?}"
+        );
+        assert!(
+            refused[2].starts_with("view `broken`: relation \"no_such_table\" does not exist"),
+            "{refused:#?}"
+        );
+    }
+}

@@ -13,7 +13,7 @@ use std::fmt;
 use tokio_postgres::Client;
 
 use super::render::Step;
-use crate::schema::{QualifiedName, Schema, SqlType, TableDef};
+use crate::schema::{DefaultValue, QualifiedName, Schema, SqlType, TableDef, ViewDef};
 
 /// An object of the declared schema that the server refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +78,18 @@ async fn run(client: &Client, schema: &Schema) -> Result<Vec<Refused>, tokio_pos
         )
         .await?;
     }
+    for def in &schema.sequences {
+        let mut scratch = def.clone();
+        scratch.schema = Some("pg_temp".into());
+        scratch.name = temporary.name(&def.qualified_name()).into();
+        scratch.owned_by = None;
+        let name = def.qualified_name();
+        attempt(
+            &|| format!("sequence `{}`", shown(&name)),
+            Step::CreateSequence(scratch).sql(),
+        )
+        .await?;
+    }
     let mut created = Vec::new();
     for table in &schema.tables {
         let shown_table = shown(&table.qualified_name());
@@ -124,6 +136,36 @@ async fn run(client: &Client, schema: &Schema) -> Result<Vec<Refused>, tokio_pos
             let object = || format!("foreign key `{}` of table `{shown_table}`", fk.name);
             attempt(&object, step.sql()).await?;
         }
+        // Policies and grants name roles, and policies hold SQL: the server judges both.
+        for step in super::render::row_security(scratch)
+            .into_iter()
+            .chain(super::render::comments_and_grants(scratch))
+        {
+            let object = || match &step {
+                Step::CreatePolicy { policy, .. } => {
+                    format!("policy `{}` of table `{shown_table}`", policy.name)
+                }
+                Step::Grant { role, .. } => format!("grant to `{role}` on table `{shown_table}`"),
+                _ => format!("row level security or comments of table `{shown_table}`"),
+            };
+            attempt(&object, step.sql()).await?;
+        }
+    }
+    // Views, after what they read; their queries find the temporary tables first (the
+    // temporary schema is searched first for relations).
+    for view in ViewDef::in_dependency_order(&schema.views) {
+        let mut scratch = view.clone();
+        let moved = temporary.map(&view.qualified_name());
+        scratch.relation.schema = moved.schema;
+        scratch.relation.name = moved.name;
+        scratch.materialized = false;
+        scratch.relation.indexes = Default::default();
+        let name = view.qualified_name();
+        attempt(
+            &|| format!("view `{}`", shown(&name)),
+            Step::CreateView(scratch).sql(),
+        )
+        .await?;
     }
     Ok(refused)
 }
@@ -179,7 +221,12 @@ impl Temporary {
             names.insert(name, temporary);
         };
         schema.enums.iter().for_each(|e| add(e.qualified_name()));
+        schema
+            .sequences
+            .iter()
+            .for_each(|s| add(s.qualified_name()));
         schema.tables.iter().for_each(|t| add(t.qualified_name()));
+        schema.views.iter().for_each(|v| add(v.qualified_name()));
         Temporary { names }
     }
 
@@ -211,6 +258,9 @@ impl Temporary {
         for column in &mut columns {
             if let SqlType::Enum(name) = &column.sql_type {
                 column.sql_type = SqlType::Enum(self.map(name));
+            }
+            if let Some(DefaultValue::NextVal(sequence)) = &column.default {
+                column.default = Some(DefaultValue::NextVal(self.map(sequence)));
             }
         }
         scratch.columns = columns.into();
