@@ -13,6 +13,7 @@ use schema_core::eui48::MacAddress;
 use schema_core::migrate::catalog::Catalog;
 use schema_core::migrate::{migration_sql, render};
 use schema_core::prelude::*;
+use schema_core::schema::SqlType;
 use schema_core::testing::{self, TestDb};
 use schema_tests::column_types::{
     device_logs, devices, people, schema, tickets, Device, DeviceLog, NewDevice, NewDeviceLog,
@@ -1306,6 +1307,126 @@ async fn the_trial_makes_every_object_and_names_what_the_server_refuses() {
         assert!(
             refused[2].starts_with("view `broken`: relation \"no_such_table\" does not exist"),
             "{refused:#?}"
+        );
+    }
+}
+
+#[allow(dead_code)]
+mod widths {
+    use schema_core::prelude::*;
+
+    #[table(name = "small_ids")]
+    #[derive(Debug)]
+    pub struct SmallId {
+        #[column(primary_key, identity)]
+        pub id: i16,
+    }
+
+    #[table(name = "int_ids")]
+    #[derive(Debug)]
+    pub struct IntId {
+        #[column(primary_key, identity = always)]
+        pub id: i32,
+    }
+
+    #[table(name = "big_ids")]
+    #[derive(Debug)]
+    pub struct BigId {
+        #[column(primary_key, identity = always)]
+        pub id: i64,
+    }
+
+    pub fn schema() -> Schema {
+        Schema::new()
+            .table::<SmallId>()
+            .table::<IntId>()
+            .table::<BigId>()
+    }
+}
+
+/// Identity keys of every integer width keep their width through the migration, `check` and
+/// `pull` (a `bigint` identity is a `bigint`, an `i64` when pulled), on every server.
+#[tokio::test]
+async fn identity_columns_keep_their_width() {
+    use schema_core::migrate::pull;
+    for target in testing::targets().expect("a PostgreSQL to test on") {
+        let test_db = TestDb::on(target).await.unwrap();
+        let client = test_db.connect().await.unwrap();
+        client
+            .batch_execute(&migration_sql(
+                "0000_widths",
+                &render::create_all(&widths::schema()),
+            ))
+            .await
+            .unwrap();
+        let live = Catalog::read(&client).await.unwrap();
+        let expected = Catalog::expected_on(&client, &widths::schema())
+            .await
+            .unwrap();
+        assert_eq!(
+            expected.differences(&live),
+            Vec::<String>::new(),
+            "on {}",
+            target.describe()
+        );
+        for (table, printed, identity) in [
+            ("public.small_ids", "smallint", 'd'),
+            ("public.int_ids", "integer", 'a'),
+            ("public.big_ids", "bigint", 'a'),
+        ] {
+            let id = &live.tables[table].columns[0];
+            assert_eq!(
+                (id.type_name.as_str(), id.identity),
+                (printed, Some(identity)),
+                "{table}"
+            );
+        }
+        let (pulled, _) = pull::schema_of(&live);
+        let widths: Vec<(String, SqlType)> = pulled
+            .tables
+            .iter()
+            .map(|t| (t.name.to_string(), t.columns[0].sql_type.clone()))
+            .collect();
+        assert_eq!(
+            widths,
+            [
+                ("big_ids".to_string(), SqlType::BigInt),
+                ("int_ids".to_string(), SqlType::Integer),
+                ("small_ids".to_string(), SqlType::SmallInt),
+            ]
+        );
+        // A row of nothing but a computed key: `DEFAULT VALUES`, one at a time and many (each
+        // row inserted: `DEFAULT VALUES` is one row).
+        let (sql, _) =
+            widths::SmallId::insert_many([widths::NewSmallId::new(), widths::NewSmallId::new()])
+                .sql();
+        assert_eq!(
+            sql,
+            r#"INSERT INTO "small_ids" ("id") VALUES (DEFAULT), (DEFAULT)"#
+        );
+        let db = Db::new(client);
+        let first = widths::BigId::insert(widths::NewBigId::new())
+            .returning()
+            .one(&db)
+            .await
+            .unwrap();
+        assert_eq!(first.id, 1);
+        let many =
+            widths::SmallId::insert_many([widths::NewSmallId::new(), widths::NewSmallId::new()])
+                .returning()
+                .all(&db)
+                .await
+                .unwrap();
+        assert_eq!(many.iter().map(|r| r.id).collect::<Vec<_>>(), [1, 2]);
+        let code = pull::rust_files(&pulled, &Default::default());
+        let big = &code
+            .iter()
+            .find(|(file, _)| file == "big_ids_table.rs")
+            .unwrap()
+            .1;
+        assert!(
+            big.contains("#[column(primary_key, identity = always)]\n    pub id: i64,"),
+            "{big}"
         );
     }
 }

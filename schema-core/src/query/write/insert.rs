@@ -102,7 +102,7 @@ impl<T: Table> Insert<T> {
     }
 
     /// ` (columns) VALUES (…), (…)`: a parameter a value, `DEFAULT` where a row leaves a
-    /// column out; `DEFAULT VALUES` when no row sets any column.
+    /// column out; `DEFAULT VALUES` when the one row sets no column.
     fn write_values(&self, w: &mut SqlWriter, rows: &[Vec<(usize, Param)>]) {
         // The columns any row sets, in declaration order.
         let mut used = vec![false; T::table().columns.len()];
@@ -111,10 +111,15 @@ impl<T: Table> Insert<T> {
                 used[*index] = true;
             }
         }
-        let columns: Vec<usize> = (0..used.len()).filter(|&i| used[i]).collect();
+        let mut columns: Vec<usize> = (0..used.len()).filter(|&i| used[i]).collect();
         if columns.is_empty() {
-            w.push(" DEFAULT VALUES");
-            return;
+            if rows.len() <= 1 {
+                w.push(" DEFAULT VALUES");
+                return;
+            }
+            // `DEFAULT VALUES` is one row: many rows of defaults name a column to give DEFAULT
+            // (allowed for any column, computed ones too), so that each row is inserted.
+            columns.push(0);
         }
         w.push(" (");
         for (i, &index) in columns.iter().enumerate() {

@@ -219,8 +219,10 @@ pub(super) fn new_row(table: &Table<'_>) -> TokenStream {
                     ::std::option::Option::None => return ::std::result::Result::Err(rows),
                 };
                 let columns = &<#ident as #p::Table>::table().columns;
-                let unfit = rows.iter().any(|row| row.values.set() != set)
-                    || [#(#indexes),*].iter().zip(set).any(|(&index, set)| set && columns[index].array_dims > 0);
+                // Rows that set no column go as `VALUES (DEFAULT), …`: there is no array to send.
+                let unfit = !set.iter().any(|s| *s)
+                    || rows.iter().any(|row| row.values.set() != set)
+                    || <[usize]>::iter(&[#(#indexes),*]).zip(set).any(|(&index, set)| set && columns[index].array_dims > 0);
                 if unfit {
                     return ::std::result::Result::Err(rows);
                 }
