@@ -26,7 +26,7 @@ pub mod sql;
 pub mod testing;
 pub mod types;
 
-pub use schema_macros::{pg_enum, table, view, FromRow};
+pub use schema_macros::{domain, pg_enum, table, view, FromRow};
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -42,7 +42,7 @@ pub mod prelude {
     };
     pub use crate::schema::{PgEnum, Schema, Table};
     pub use crate::types::{Interval, Json, TsVector};
-    pub use crate::{pg_enum, table, view, FromRow};
+    pub use crate::{domain, pg_enum, table, view, FromRow};
     pub use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
     pub use uuid::Uuid;
 

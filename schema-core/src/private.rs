@@ -348,3 +348,20 @@ const fn str_is(value: &Str, other: &str) -> bool {
     }
     true
 }
+
+/// A `#[domain]` newtype's value travels as its base type's (a domain's binary format is its
+/// base type's): the type to encode or decode with.
+pub fn domain_base(ty: &postgres_types::Type) -> &postgres_types::Type {
+    match ty.kind() {
+        postgres_types::Kind::Domain(base) => base,
+        _ => ty,
+    }
+}
+
+pub fn domain_accepts_to<I: postgres_types::ToSql>(ty: &postgres_types::Type) -> bool {
+    I::accepts(domain_base(ty))
+}
+
+pub fn domain_accepts_from<'a, I: postgres_types::FromSql<'a>>(ty: &postgres_types::Type) -> bool {
+    I::accepts(domain_base(ty))
+}

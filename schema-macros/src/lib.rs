@@ -29,6 +29,12 @@ pub fn view(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::table::expand_view(attr.into(), item.into()).into()
 }
 
+/// Declares a one-field tuple struct as a Postgres domain over its field's type.
+#[proc_macro_attribute]
+pub fn domain(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::domain::expand(attr.into(), item.into()).into()
+}
+
 /// Declares a fieldless enum as a Postgres enum type.
 #[proc_macro_attribute]
 pub fn pg_enum(attr: TokenStream, item: TokenStream) -> TokenStream {

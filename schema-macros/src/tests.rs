@@ -78,6 +78,17 @@ fn a_materialized_view() {
     )));
 }
 
+/// A domain: `Domain`, `ColumnValue` registering it, values through the base type.
+#[test]
+fn a_domain() {
+    insta::assert_snapshot!(pretty(crate::expand::domain::expand(
+        quote!(name = "email_address", not_null, check = "VALUE ~ '@'"),
+        quote! {
+            pub struct EmailAddress(pub String);
+        },
+    )));
+}
+
 /// Foreign keys with relations both ways, soft delete, a self-reference, an index and a
 /// composite unique constraint.
 #[test]

@@ -75,6 +75,7 @@ pub fn schema() -> Schema {
         .table::<Invoice>()
         .table::<Document>()
         .table::<Article>()
+        .table::<Subscriber>()
         .view::<BusyDevice>()
         .view::<DeviceSummary>()
         .view::<LongName>()
@@ -227,4 +228,22 @@ pub struct Article {
     #[column(generated = "to_tsvector('english', title || ' ' || body)")]
     pub search: TsVector,
     pub keywords: Option<TsVector>,
+}
+
+/// A domain: an email address is text with one `@`, and not too long.
+#[domain(
+    name = "email_address",
+    check = "VALUE ~ '^[^@ ]+@[^@ ]+$'",
+    check(name = "email_not_too_long", sql = "length(VALUE) <= 254")
+)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmailAddress(pub String);
+
+#[table(name = "subscribers")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subscriber {
+    #[column(primary_key, identity)]
+    pub id: i64,
+    pub email: EmailAddress,
+    pub backup: Option<EmailAddress>,
 }

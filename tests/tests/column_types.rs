@@ -1430,3 +1430,121 @@ async fn identity_columns_keep_their_width() {
         );
     }
 }
+
+/// Domains: a newtype column whose values the domain's checks guard (a refused value is a typed
+/// check violation naming the constraint), read back as the newtype, nullable or not.
+#[tokio::test]
+async fn domains_guard_their_values() {
+    use schema_tests::column_types::{subscribers, EmailAddress, NewSubscriber, Subscriber};
+    for target in testing::targets().expect("a PostgreSQL to test on") {
+        let (_test_db, db) = migrated(target).await;
+        let ada = Subscriber::insert(
+            NewSubscriber::new()
+                .email(EmailAddress("ada@example.com".into()))
+                .backup(Some(EmailAddress("lovelace@example.org".into()))),
+        )
+        .returning()
+        .one(&db)
+        .await
+        .unwrap();
+        assert_eq!(ada.email, EmailAddress("ada@example.com".into()));
+        let found = Subscriber::select()
+            .filter(subscribers::email.eq(EmailAddress("ada@example.com".into())))
+            .one(&db)
+            .await
+            .unwrap();
+        assert_eq!(found, ada);
+        let refused =
+            Subscriber::insert(NewSubscriber::new().email(EmailAddress("not an address".into())))
+                .execute(&db)
+                .await
+                .unwrap_err();
+        let shown = refused.to_string();
+        assert!(shown.contains("email_address_check"), "{shown}");
+        let too_long = Subscriber::insert(
+            NewSubscriber::new().email(EmailAddress(format!("{}@x.io", "a".repeat(300)))),
+        )
+        .execute(&db)
+        .await
+        .unwrap_err();
+        assert!(
+            too_long.to_string().contains("email_not_too_long"),
+            "{too_long}"
+        );
+    }
+}
+
+#[allow(dead_code)]
+mod d1 {
+    use schema_core::prelude::*;
+
+    #[domain(name = "slug", check = "VALUE ~ '^[a-z-]+$'")]
+    #[derive(Debug)]
+    pub struct Slug(pub String);
+
+    #[table(name = "pages")]
+    #[derive(Debug)]
+    pub struct Page {
+        #[column(primary_key)]
+        pub slug: Slug,
+    }
+}
+
+#[allow(dead_code)]
+mod d2 {
+    use schema_core::prelude::*;
+
+    /// Another check, and NOT NULL.
+    #[domain(
+        name = "slug",
+        not_null,
+        check = "VALUE ~ '^[a-z0-9-]+$'",
+        check = "length(VALUE) < 80"
+    )]
+    #[derive(Debug)]
+    pub struct Slug(pub String);
+
+    #[table(name = "pages")]
+    #[derive(Debug)]
+    pub struct Page {
+        #[column(primary_key)]
+        pub slug: Slug,
+    }
+}
+
+/// The diff of a domain: checks dropped and added by name, NOT NULL set, in place (the columns
+/// keep their values); applied on every server with a row: no drift.
+#[tokio::test]
+async fn domains_change_in_place() {
+    use schema_core::migrate::{diff, diff_sql, DiffOptions};
+    let v1 = Schema::new().table::<d1::Page>();
+    let v2 = Schema::new().table::<d2::Page>();
+    let plan = diff::diff(&v1, &v2, DiffOptions::default()).unwrap();
+    let sql = diff_sql("0001_slug", &plan.steps, false);
+    insta::assert_snapshot!("domains_d1_to_d2", sql);
+    for target in testing::targets().expect("a PostgreSQL to test on") {
+        let test_db = TestDb::on(target).await.unwrap();
+        let client = test_db.connect().await.unwrap();
+        client
+            .batch_execute(&migration_sql("0000_pages", &render::create_all(&v1)))
+            .await
+            .unwrap();
+        client
+            .batch_execute("INSERT INTO pages VALUES ('hello-world')")
+            .await
+            .unwrap();
+        client
+            .batch_execute(&sql)
+            .await
+            .unwrap_or_else(|e| panic!("on {}: {e:?}", target.describe()));
+        let live = Catalog::read(&client).await.unwrap();
+        let expected = Catalog::expected_on(&client, &v2).await.unwrap();
+        assert_eq!(
+            expected.differences(&live),
+            Vec::<String>::new(),
+            "on {}",
+            target.describe()
+        );
+        assert!(live.domains["public.slug"].not_null);
+    }
+}

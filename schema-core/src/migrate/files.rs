@@ -354,6 +354,7 @@ fn default_name(plan: &Plan) -> String {
             Step::RenameTable { to, .. } => Some(format!("rename_{to}")),
             Step::CreateEnum(e) => Some(format!("create_{}", e.name)),
             Step::CreateSequence(s) => Some(format!("create_{}", s.name)),
+            Step::CreateDomain(d) => Some(format!("create_{}", d.name)),
             Step::CreateView(v) => Some(format!("create_{}", v.relation.name)),
             Step::AddEnumValue { name, .. } => Some(format!("alter_{}", name.name)),
             Step::AddColumn { table, .. }

@@ -39,6 +39,10 @@ impl Step {
             Step::CreateView(view) if view.materialized => {
                 "fills the materialized view by running its query now".into()
             }
+            Step::AddDomainCheck { .. } | Step::DomainNotNull { not_null: true, .. } => {
+                "checks every value of the domain, in every column that has it, under locks on those tables".into()
+            }
+            Step::DropDomain(q) => format!("drops domain {}", name(q)),
             Step::DropSequence(q) => format!("drops sequence {} and its current value", name(q)),
             Step::DropExtension(ext) => format!("drops extension {} and what depends on it", quote_ident(ext)),
             Step::DropEnum(q) => format!("drops type {}", name(q)),
@@ -94,6 +98,9 @@ impl Step {
             | Step::AddEnumValue { .. }
             | Step::CreateTable(_)
             | Step::CreateSequence(_)
+            | Step::CreateDomain(_)
+            | Step::DropDomainCheck { .. }
+            | Step::DomainNotNull { not_null: false, .. }
             | Step::CreateView(_)
             | Step::DropView { .. }
             | Step::SetRowSecurity { .. }

@@ -26,6 +26,7 @@ pub fn create_all(schema: &Schema) -> Vec<Step> {
             .map(|n| Step::CreateNamespace(n.to_string())),
     );
     steps.extend(schema.enums.iter().cloned().map(Step::CreateEnum));
+    steps.extend(schema.domains.iter().cloned().map(Step::CreateDomain));
     steps.extend(schema.sequences.iter().cloned().map(Step::CreateSequence));
     steps.extend(schema.tables.iter().cloned().map(Step::CreateTable));
     for table in &schema.tables {
@@ -289,6 +290,42 @@ impl Step {
                 }
             ),
             Step::CreateTable(table) => create_table(table),
+            Step::CreateDomain(domain) => {
+                let mut sql = format!(
+                    "CREATE DOMAIN {} AS {}",
+                    name(&domain.qualified_name()),
+                    domain.base.ddl()
+                );
+                if domain.not_null {
+                    sql.push_str(" NOT NULL");
+                }
+                for check in domain.checks.iter() {
+                    sql.push_str(&format!(
+                        " CONSTRAINT {} CHECK ({})",
+                        quote_ident(&check.name),
+                        check.expression
+                    ));
+                }
+                sql.push(';');
+                sql
+            }
+            Step::DropDomain(q) => format!("DROP DOMAIN {};", name(q)),
+            Step::AddDomainCheck { name: q, check } => format!(
+                "ALTER DOMAIN {} ADD CONSTRAINT {} CHECK ({});",
+                name(q),
+                quote_ident(&check.name),
+                check.expression
+            ),
+            Step::DropDomainCheck { name: q, check } => format!(
+                "ALTER DOMAIN {} DROP CONSTRAINT {};",
+                name(q),
+                quote_ident(check)
+            ),
+            Step::DomainNotNull { name: q, not_null } => format!(
+                "ALTER DOMAIN {} {} NOT NULL;",
+                name(q),
+                if *not_null { "SET" } else { "DROP" }
+            ),
             Step::CreateView(view) => format!(
                 "CREATE {}VIEW {} ({}) AS\n{};",
                 if view.materialized {

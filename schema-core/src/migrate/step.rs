@@ -2,9 +2,9 @@
 //! needs to know of them. Their SQL is in `render`, their warnings in `lint`.
 
 use crate::schema::{
-    CheckDef, ColumnDef, DefaultValue, EnumDef, ForeignKeyDef, Identity, IndexDef, OwnedBy,
-    PolicyDef, Privilege, QualifiedName, RowSecurity, SequenceDef, SqlType, TableDef, UniqueDef,
-    ViewDef,
+    CheckDef, ColumnDef, DefaultValue, DomainDef, EnumDef, ForeignKeyDef, Identity, IndexDef,
+    OwnedBy, PolicyDef, Privilege, QualifiedName, RowSecurity, SequenceDef, SqlType, TableDef,
+    UniqueDef, ViewDef,
 };
 
 /// Where an online `SET NOT NULL` is with its check.
@@ -50,6 +50,23 @@ pub enum Step {
         owned_by: Option<OwnedBy>,
     },
     CreateTable(TableDef),
+    /// `CREATE DOMAIN name AS base [NOT NULL] CONSTRAINT … CHECK (…)`.
+    CreateDomain(DomainDef),
+    DropDomain(QualifiedName),
+    /// `ALTER DOMAIN … ADD CONSTRAINT … CHECK (…)`: every value of the domain is checked.
+    AddDomainCheck {
+        name: QualifiedName,
+        check: CheckDef,
+    },
+    DropDomainCheck {
+        name: QualifiedName,
+        check: String,
+    },
+    /// `ALTER DOMAIN … SET NOT NULL` / `DROP NOT NULL`.
+    DomainNotNull {
+        name: QualifiedName,
+        not_null: bool,
+    },
     /// `CREATE [MATERIALIZED] VIEW name (columns) AS query` (a materialized view's indexes are
     /// `CreateIndex` steps after it).
     CreateView(ViewDef),

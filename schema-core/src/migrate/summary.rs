@@ -23,6 +23,7 @@ pub struct Summary {
     pub sequences: usize,
     pub policies: usize,
     pub views: usize,
+    pub domains: usize,
     pub comments: usize,
     pub grants: usize,
 }
@@ -38,6 +39,11 @@ impl Summary {
                 | Step::CreatePolicy { .. }
                 | Step::DropPolicy { .. } => s.policies += 1,
                 Step::CreateView(_) | Step::DropView { .. } => s.views += 1,
+                Step::CreateDomain(_)
+                | Step::DropDomain(_)
+                | Step::AddDomainCheck { .. }
+                | Step::DropDomainCheck { .. }
+                | Step::DomainNotNull { .. } => s.domains += 1,
                 Step::Comment { .. } => s.comments += 1,
                 Step::Grant { .. } | Step::Revoke { .. } => s.grants += 1,
                 Step::CreateSequence(_)
@@ -102,6 +108,7 @@ impl fmt::Display for Summary {
             (self.sequences, "sequence change", "sequence changes"),
             (self.policies, "row security change", "row security changes"),
             (self.views, "view change", "view changes"),
+            (self.domains, "domain change", "domain changes"),
             (self.comments, "comment", "comments"),
             (self.grants, "grant change", "grant changes"),
         ];

@@ -78,6 +78,20 @@ async fn run(client: &Client, schema: &Schema) -> Result<Vec<Refused>, tokio_pos
         )
         .await?;
     }
+    for def in &schema.domains {
+        let mut scratch = def.clone();
+        scratch.schema = Some("pg_temp".into());
+        scratch.name = temporary.name(&def.qualified_name()).into();
+        if let SqlType::Enum(base) = &def.base {
+            scratch.base = SqlType::Enum(temporary.map(base));
+        }
+        let name = def.qualified_name();
+        attempt(
+            &|| format!("domain `{}`", shown(&name)),
+            Step::CreateDomain(scratch).sql(),
+        )
+        .await?;
+    }
     for def in &schema.sequences {
         let mut scratch = def.clone();
         scratch.schema = Some("pg_temp".into());
@@ -221,6 +235,7 @@ impl Temporary {
             names.insert(name, temporary);
         };
         schema.enums.iter().for_each(|e| add(e.qualified_name()));
+        schema.domains.iter().for_each(|d| add(d.qualified_name()));
         schema
             .sequences
             .iter()
@@ -256,8 +271,10 @@ impl Temporary {
         scratch.renamed_from = None;
         let mut columns = scratch.columns.to_vec();
         for column in &mut columns {
-            if let SqlType::Enum(name) = &column.sql_type {
-                column.sql_type = SqlType::Enum(self.map(name));
+            match &column.sql_type {
+                SqlType::Enum(name) => column.sql_type = SqlType::Enum(self.map(name)),
+                SqlType::Domain(name) => column.sql_type = SqlType::Domain(self.map(name)),
+                _ => {}
             }
             if let Some(DefaultValue::NextVal(sequence)) = &column.default {
                 column.default = Some(DefaultValue::NextVal(self.map(sequence)));

@@ -92,6 +92,11 @@ pub trait MaterializedOf<V> {}
 #[diagnostic::do_not_recommend]
 impl<V: Materialized> MaterializedOf<V> for () {}
 
+/// A newtype declared with `#[domain]`.
+pub trait Domain: Sized + 'static {
+    const DEF: DomainDef;
+}
+
 /// A Rust enum declared with `#[pg_enum]`.
 pub trait PgEnum: Sized + 'static {
     const DEF: EnumDef;
@@ -113,6 +118,8 @@ pub struct Schema {
     pub sequences: Vec<SequenceDef>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub views: Vec<ViewDef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub domains: Vec<DomainDef>,
 }
 
 impl Schema {
@@ -154,6 +161,22 @@ impl Schema {
         let key = |v: &ViewDef| (v.relation.schema.clone(), v.relation.name.clone());
         let at = self.views.partition_point(|v| key(v) <= key(&def));
         self.views.insert(at, def);
+    }
+
+    /// Adds a `#[domain]` type that no column uses (yet).
+    pub fn domain<D: Domain>(mut self) -> Self {
+        self.add_domain(D::DEF);
+        self
+    }
+
+    /// Adds a domain once (what a `#[domain]` column's type registers), kept in name order.
+    pub fn add_domain(&mut self, def: DomainDef) {
+        if self.domains.contains(&def) {
+            return;
+        }
+        let key = |d: &DomainDef| (d.schema.clone(), d.name.clone());
+        let at = self.domains.partition_point(|d| key(d) <= key(&def));
+        self.domains.insert(at, def);
     }
 
     /// Adds a sequence declared on its own.
@@ -234,6 +257,7 @@ impl Schema {
             .chain(enums)
             .chain(sequences)
             .chain(views)
+            .chain(self.domains.iter().filter_map(|d| d.schema.as_deref()))
             .filter(|s| *s != "public")
             .collect()
     }

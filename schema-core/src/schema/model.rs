@@ -66,6 +66,8 @@ pub enum SqlType {
     Vector(Option<u32>),
     /// A `#[pg_enum]` type.
     Enum(QualifiedName),
+    /// A `#[domain]` type.
+    Domain(QualifiedName),
     /// Any other type, written as SQL (`#[column(sql_type = "inet")]`).
     Custom(Str),
 }
@@ -714,5 +716,26 @@ impl ViewDef {
         self.sql
             .split(|c: char| !(c.is_alphanumeric() || c == '_'))
             .any(|word| word == name)
+    }
+}
+
+/// A domain (`CREATE DOMAIN name AS base … CHECK (…)`): a base type with rules, which a
+/// `#[domain]` newtype declares.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainDef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<Str>,
+    pub name: Str,
+    pub base: SqlType,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_null: bool,
+    /// Its checks, on `VALUE`; named `<domain>_check`, `<domain>_check1`, …
+    #[serde(default, skip_serializing_if = "<[_]>::is_empty")]
+    pub checks: List<CheckDef>,
+}
+
+impl DomainDef {
+    pub fn qualified_name(&self) -> QualifiedName {
+        QualifiedName::new(self.schema.clone(), self.name.clone())
     }
 }

@@ -34,7 +34,9 @@ impl SqlType {
             SqlType::Bytea => "bytea".into(),
             SqlType::Vector(None) => "vector".into(),
             SqlType::Vector(Some(n)) => format!("vector({n})"),
-            SqlType::Enum(name) => quote_qualified(name.schema.as_deref(), &name.name),
+            SqlType::Enum(name) | SqlType::Domain(name) => {
+                quote_qualified(name.schema.as_deref(), &name.name)
+            }
             SqlType::Custom(sql) => sql.to_string(),
         }
     }
@@ -54,7 +56,7 @@ impl SqlType {
                 (Some(p), None) => format!("numeric({p},0)"),
                 _ => "numeric".into(),
             },
-            SqlType::Enum(name) => match name.schema.as_deref() {
+            SqlType::Enum(name) | SqlType::Domain(name) => match name.schema.as_deref() {
                 None | Some("public") => maybe_quoted(&name.name),
                 Some(schema) => format!("{}.{}", maybe_quoted(schema), maybe_quoted(&name.name)),
             },

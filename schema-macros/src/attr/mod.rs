@@ -75,6 +75,8 @@ pub const COLUMN_KEYS: &[&str] = &[
 
 pub const ENUM_KEYS: &[&str] = &["name", "schema", "rename_all", "crate"];
 
+pub const DOMAIN_KEYS: &[&str] = &["name", "schema", "check", "not_null", "crate"];
+
 pub const INDEX_KEYS: &[&str] = &["name", "on", "unique", "method", "where", "with"];
 
 pub const UNIQUE_KEYS: &[&str] = &["name", "on", "nulls_not_distinct"];

@@ -73,3 +73,56 @@ pub fn variant_label(cx: &Ctxt, variant: &syn::Variant) -> Option<Sp<String>> {
     }
     label
 }
+
+/// `#[domain(name = "…", schema = "…", check = "…", check(name = "…", sql = "…"), not_null)]`.
+#[derive(Default)]
+pub struct DomainAttrs {
+    pub name: Option<Sp<String>>,
+    pub schema: Option<Sp<String>>,
+    pub checks: Vec<DomainCheck>,
+    pub not_null: Option<proc_macro2::Span>,
+    pub krate: Option<Path>,
+}
+
+/// A domain check: its SQL on `VALUE`, and a name if given.
+pub struct DomainCheck {
+    pub name: Option<Sp<String>>,
+    pub sql: String,
+}
+
+pub fn parse_domain_attrs(cx: &Ctxt, args: proc_macro2::TokenStream) -> DomainAttrs {
+    let mut attrs = DomainAttrs::default();
+    let parser = syn::meta::parser(|meta| {
+        match key_of(&meta).as_str() {
+            "name" => set_once(cx, &mut attrs.name, lit_str(&meta)?, &meta),
+            "schema" => set_once(cx, &mut attrs.schema, lit_str(&meta)?, &meta),
+            "not_null" => set_once(
+                cx,
+                &mut attrs.not_null,
+                syn::spanned::Spanned::span(&meta.path),
+                &meta,
+            ),
+            "check" if meta.input.peek(syn::Token![=]) => attrs.checks.push(DomainCheck {
+                name: None,
+                sql: lit_str(&meta)?.value,
+            }),
+            "check" => {
+                let check = super::table::parse_check(cx, &meta)?;
+                attrs.checks.push(DomainCheck {
+                    name: check.name,
+                    sql: check.sql.unwrap_or_default(),
+                });
+            }
+            "crate" => {
+                let lit: syn::LitStr = meta.value()?.parse()?;
+                set_once(cx, &mut attrs.krate, lit.parse::<Path>()?, &meta)
+            }
+            _ => unknown_key(cx, &meta, "domain", DOMAIN_KEYS)?,
+        }
+        Ok(())
+    });
+    if let Err(error) = syn::parse::Parser::parse2(parser, args) {
+        cx.syn_error(error);
+    }
+    attrs
+}

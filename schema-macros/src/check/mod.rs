@@ -236,6 +236,17 @@ fn too_long(cx: &Ctxt, span: Span, what: &str, name: &str, help: &str) {
     }
 }
 
+/// A domain's name within PostgreSQL's identifier limit.
+pub fn domain_name(cx: &Ctxt, name: &str, span: proc_macro2::Span) {
+    too_long(
+        cx,
+        span,
+        "the domain name",
+        name,
+        "choose a shorter `name = \"…\"`",
+    );
+}
+
 fn identifier_lengths(cx: &Ctxt, table: &Table<'_>) {
     let named = "give it a shorter name with `name = \"…\"`";
     too_long(

@@ -1,6 +1,7 @@
 //! Tokens out of the checked model. Nothing here decides SQL: the model is emitted as
 //! `schema_core` constants, and schema-core renders it.
 
+pub mod domain;
 pub mod from_row;
 pub mod pg_enum;
 pub mod table;

@@ -51,21 +51,7 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     let display_name = ident.to_string();
     // `ToSql` needs `Debug`: derive it unless the enum does.
-    let derives_debug = item.attrs.iter().any(|a| {
-        a.path().is_ident("derive")
-            && a.parse_args_with(
-                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
-            )
-            .is_ok_and(|paths| {
-                paths
-                    .iter()
-                    .any(|p| p.segments.last().is_some_and(|s| s.ident == "Debug"))
-            })
-    });
-    if !derives_debug {
-        item.attrs
-            .push(syn::parse_quote!(#[derive(::std::fmt::Debug)]));
-    }
+    derive_debug(&mut item.attrs);
     if cx.has_errors() {
         // Enough for the code that uses the enum to type-check, and no more: the errors above
         // are the ones to fix.
@@ -174,5 +160,23 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
                 #schema_check ty.name() == #pg_name
             }
         }
+    }
+}
+
+/// Adds `#[derive(Debug)]` unless the item derives it already (`ToSql` needs `Debug`).
+pub(crate) fn derive_debug(attrs: &mut Vec<syn::Attribute>) {
+    let derives_debug = attrs.iter().any(|a| {
+        a.path().is_ident("derive")
+            && a.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            )
+            .is_ok_and(|paths| {
+                paths
+                    .iter()
+                    .any(|p| p.segments.last().is_some_and(|s| s.ident == "Debug"))
+            })
+    });
+    if !derives_debug {
+        attrs.push(syn::parse_quote!(#[derive(::std::fmt::Debug)]));
     }
 }

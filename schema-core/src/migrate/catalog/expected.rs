@@ -6,8 +6,8 @@ use tokio_postgres::Client;
 
 use super::read::read_table;
 use super::{
-    qualified, Catalog, CatalogColumn, CatalogForeignKey, CatalogIndex, CatalogIndexKey,
-    CatalogPolicy, CatalogSequence, CatalogTable, CatalogUnique, CatalogView,
+    qualified, Catalog, CatalogColumn, CatalogDomain, CatalogForeignKey, CatalogIndex,
+    CatalogIndexKey, CatalogPolicy, CatalogSequence, CatalogTable, CatalogUnique, CatalogView,
 };
 use crate::schema::{Identity, IndexTarget, NullsOrder, RowSecurity, Schema, SortOrder};
 
@@ -212,6 +212,20 @@ impl Catalog {
                 .tables
                 .insert(qualified(table.schema.as_deref(), &table.name), entry);
         }
+        for def in &schema.domains {
+            catalog.domains.insert(
+                qualified(def.schema.as_deref(), &def.name),
+                CatalogDomain {
+                    base: def.base.catalog_name(),
+                    not_null: def.not_null,
+                    checks: def
+                        .checks
+                        .iter()
+                        .map(|c| (c.name.to_string(), c.expression.to_string()))
+                        .collect(),
+                },
+            );
+        }
         for view in &schema.views {
             // The view as a relation: its columns and indexes, read as a table's would be.
             let relation = Catalog::expected(&Schema {
@@ -291,10 +305,49 @@ impl Catalog {
         if built.is_ok() {
             built = scratch_views(client, schema, &mut catalog).await;
         }
+        if built.is_ok() {
+            built = scratch_domains(client, schema, &mut catalog).await;
+        }
         guard.disarm();
         client.batch_execute("ROLLBACK").await?;
         built.map(|()| catalog)
     }
+}
+
+/// Each declared domain's checks as the server prints them: the domain made in the temporary
+/// schema (in the caller's transaction, with savepoints) and read back. One the server cannot
+/// make keeps its declared form.
+async fn scratch_domains(
+    client: &Client,
+    schema: &Schema,
+    catalog: &mut Catalog,
+) -> Result<(), tokio_postgres::Error> {
+    use crate::migrate::render::Step;
+    for (n, def) in schema.domains.iter().enumerate() {
+        let mut scratch = def.clone();
+        scratch.schema = Some("pg_temp".into());
+        scratch.name = format!("__schema_core_scratch_domain_{n}").into();
+        let sql = Step::CreateDomain(scratch.clone()).sql();
+        if crate::migrate::trial::in_savepoint(client, &sql)
+            .await?
+            .is_err()
+        {
+            continue;
+        }
+        let oid: u32 = client
+            .query_one(
+                "SELECT t.oid FROM pg_type t WHERE t.typname = $1 AND t.typnamespace = pg_my_temp_schema()",
+                &[&&*scratch.name],
+            )
+            .await?
+            .try_get(0)?;
+        let checks = super::read::domain_checks(client, oid).await?;
+        let key = qualified(def.schema.as_deref(), &def.name);
+        if let Some(entry) = catalog.domains.get_mut(&key) {
+            entry.checks = checks;
+        }
+    }
+    Ok(())
 }
 
 /// Each declared view's query as the server prints it: made as a temporary view (in the caller's

@@ -30,6 +30,17 @@ pub struct Catalog {
     pub sequences: BTreeMap<String, CatalogSequence>,
     /// `schema.name` → view or materialized view.
     pub views: BTreeMap<String, CatalogView>,
+    /// `schema.name` → domain.
+    pub domains: BTreeMap<String, CatalogDomain>,
+}
+
+/// A domain: its base type as `format_type` prints it, NOT NULL, and its checks by name
+/// (the expression as the server prints it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogDomain {
+    pub base: String,
+    pub not_null: bool,
+    pub checks: BTreeMap<String, String>,
 }
 
 /// A view: its query as `pg_get_viewdef` prints it, and its columns and indexes.
@@ -185,6 +196,17 @@ impl Catalog {
             },
         );
         diff_maps(&mut out, "table", &self.tables, &actual.tables, diff_table);
+        diff_maps(
+            &mut out,
+            "domain",
+            &self.domains,
+            &actual.domains,
+            |out, name, e, a| {
+                if e != a {
+                    out.push(format!("domain {name}: expected {e:?}, found {a:?}"));
+                }
+            },
+        );
         diff_maps(
             &mut out,
             "view",
@@ -423,6 +445,17 @@ impl std::fmt::Display for Catalog {
         writeln!(s, "extensions: {}", self.extensions.join(", ")).ok();
         for (name, labels) in &self.enums {
             writeln!(s, "enum {name}: {}", labels.join(", ")).ok();
+        }
+        for (name, d) in &self.domains {
+            let checks: Vec<String> = d.checks.iter().map(|(n, c)| format!("{n} {c}")).collect();
+            writeln!(
+                s,
+                "domain {name} as {}{} {}",
+                d.base,
+                if d.not_null { " not null" } else { "" },
+                checks.join(", ")
+            )
+            .ok();
         }
         for (name, v) in &self.views {
             let columns: Vec<&str> = v.relation.columns.iter().map(|c| c.name.as_str()).collect();

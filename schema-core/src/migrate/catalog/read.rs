@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use tokio_postgres::Client;
 
 use super::{
-    fk_action, qualified, Catalog, CatalogColumn, CatalogForeignKey, CatalogIndex, CatalogIndexKey,
-    CatalogPolicy, CatalogSequence, CatalogTable, CatalogUnique, CatalogView, OTHER_JOURNALS,
+    fk_action, qualified, Catalog, CatalogColumn, CatalogDomain, CatalogForeignKey, CatalogIndex,
+    CatalogIndexKey, CatalogPolicy, CatalogSequence, CatalogTable, CatalogUnique, CatalogView,
+    OTHER_JOURNALS,
 };
 use crate::schema::PolicyCommand;
 
@@ -91,6 +92,30 @@ impl Catalog {
                 },
             );
         }
+        for row in client
+            .query(
+                "SELECT t.oid, n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod), t.typnotnull
+                 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+                 WHERE t.typtype = 'd'
+                   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+                   AND n.nspname NOT LIKE 'pg_temp%'
+                   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e')",
+                &[],
+            )
+            .await?
+        {
+            let oid: u32 = row.try_get(0)?;
+            let schema: String = row.try_get(1)?;
+            let name: String = row.try_get(2)?;
+            catalog.domains.insert(
+                qualified(Some(&schema), &name),
+                CatalogDomain {
+                    base: row.try_get(3)?,
+                    not_null: row.try_get(4)?,
+                    checks: domain_checks(client, oid).await?,
+                },
+            );
+        }
         let views = client
             .query(
                 "SELECT c.oid, n.nspname, c.relname, c.relkind = 'm', pg_get_viewdef(c.oid)
@@ -143,6 +168,29 @@ impl Catalog {
         }
         Ok(catalog)
     }
+}
+
+/// A domain's checks, by name, as `pg_get_constraintdef` prints them without `CHECK`.
+pub(super) async fn domain_checks(
+    client: &Client,
+    oid: u32,
+) -> Result<BTreeMap<String, String>, tokio_postgres::Error> {
+    let mut checks = BTreeMap::new();
+    for row in client
+        .query(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contypid = $1 AND contype = 'c'",
+            &[&oid],
+        )
+        .await?
+    {
+        let definition: String = row.try_get(1)?;
+        let expression = definition
+            .strip_prefix("CHECK ")
+            .unwrap_or(&definition)
+            .to_string();
+        checks.insert(row.try_get(0)?, expression);
+    }
+    Ok(checks)
 }
 
 pub(super) async fn read_table(

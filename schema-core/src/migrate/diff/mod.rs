@@ -100,6 +100,7 @@ pub fn diff(old: &Schema, new: &Schema, options: DiffOptions) -> Result<Plan, Re
     };
     d.extensions(old, new);
     d.enums(old, new);
+    d.domains(old, new);
     d.sequences(old, new);
     d.tables(old, new);
     d.views(old, new);
@@ -194,6 +195,65 @@ impl Differ {
                 "keep it with `.extension(…)`",
             ) {
                 self.last.push(step);
+            }
+        }
+    }
+
+    /// Domains: made before the tables (after the enums they may be over), checks and NOT NULL
+    /// changed in place, dropped after the columns; a new base type is refused with the plan.
+    fn domains(&mut self, old: &Schema, new: &Schema) {
+        for def in &new.domains {
+            let q = def.qualified_name();
+            let Some(before) = old
+                .domains
+                .iter()
+                .find(|d| key(&d.qualified_name()) == key(&q))
+            else {
+                self.early.push(Step::CreateDomain(def.clone()));
+                continue;
+            };
+            if before.base != def.base {
+                self.refusals.push(format!(
+                    "domain {} changes its base type from {} to {}, which PostgreSQL cannot do in place. Plan: \
+                     declare a new domain (another name), move the columns to it, then drop the old one",
+                    display(&q),
+                    before.base.ddl(),
+                    def.base.ddl()
+                ));
+                continue;
+            }
+            for check in before.checks.iter() {
+                if !def.checks.contains(check) {
+                    self.early.push(Step::DropDomainCheck {
+                        name: q.clone(),
+                        check: check.name.to_string(),
+                    });
+                }
+            }
+            if before.not_null != def.not_null {
+                self.early.push(Step::DomainNotNull {
+                    name: q.clone(),
+                    not_null: def.not_null,
+                });
+            }
+            for check in def.checks.iter() {
+                if !before.checks.contains(check) {
+                    self.early.push(Step::AddDomainCheck {
+                        name: q.clone(),
+                        check: check.clone(),
+                    });
+                }
+            }
+        }
+        for def in &old.domains {
+            let q = def.qualified_name();
+            if !new
+                .domains
+                .iter()
+                .any(|d| key(&d.qualified_name()) == key(&q))
+            {
+                // Before the enums it may be over go.
+                self.last.insert(0, Step::DropDomain(q));
             }
         }
     }

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use crate::schema::{
-    ColumnDef, DefaultValue, EnumDef, FkAction, ForeignKeyDef, Identity, IndexMethod, IndexTarget,
-    NullsOrder, PolicyCommand, QualifiedName, RowSecurity, Schema, SequenceDef, SequenceType,
-    SortOrder, SqlType, TableDef,
+    ColumnDef, DefaultValue, DomainDef, EnumDef, FkAction, ForeignKeyDef, Identity, IndexMethod,
+    IndexTarget, NullsOrder, PolicyCommand, QualifiedName, RowSecurity, Schema, SequenceDef,
+    SequenceType, SortOrder, SqlType, TableDef,
 };
 
 /// The Rust files of a pulled schema: `(file name, text)`, each table in `<table>_table.rs`, the
@@ -27,6 +27,17 @@ pub fn rust_files(schema: &Schema, notes: &BTreeMap<String, Vec<String>>) -> Vec
         }
         files.push(("enums.rs".to_string(), out));
         modules.push("enums".to_string());
+    }
+    if !schema.domains.is_empty() {
+        let mut out = String::from(
+            "//! The database's domains, pulled by `gen-migrations pull`.\n\n#![allow(unused_imports)]\n\nuse super::*;\nuse schema_core::prelude::*;\n",
+        );
+        for def in &schema.domains {
+            out.push('\n');
+            out.push_str(&domain_code(def, &names));
+        }
+        files.push(("domains.rs".to_string(), out));
+        modules.push("domains".to_string());
     }
     for table in &schema.tables {
         let key = format!(
@@ -114,6 +125,13 @@ pub fn rust_files(schema: &Schema, notes: &BTreeMap<String, Vec<String>>) -> Vec
     for def in &schema.sequences {
         let _ = write!(root, "\n        .sequence({})", sequence_code(def));
     }
+    for def in &schema.domains {
+        let _ = write!(
+            root,
+            "\n        .domain::<{}>()",
+            names.enum_type(&def.qualified_name())
+        );
+    }
     for view in crate::schema::ViewDef::in_dependency_order(&schema.views) {
         let _ = write!(
             root,
@@ -127,6 +145,67 @@ pub fn rust_files(schema: &Schema, notes: &BTreeMap<String, Vec<String>>) -> Vec
         .into_iter()
         .map(|(name, text)| (name, rustfmt(&text)))
         .collect()
+}
+
+/// A `#[domain]` newtype: its base type's Rust type, checks named as the macro names them
+/// written bare, others with their names.
+fn domain_code(def: &DomainDef, names: &Names) -> String {
+    let base = ColumnDef {
+        name: "value".into(),
+        sql_type: def.base.clone(),
+        array_dims: 0,
+        nullable: false,
+        default: None,
+        identity: None,
+        generated: None,
+        on_update: None,
+        on_update_trigger: false,
+        renamed_from: None,
+        comment: None,
+    };
+    let (ty, type_attrs, note) = rust_type(&base, names);
+    let mut attrs = vec![format!("name = {:?}", def.name.as_ref())];
+    if let Some(schema) = &def.schema {
+        attrs.push(format!("schema = {:?}", schema.as_ref()));
+    }
+    if def.not_null {
+        attrs.push("not_null".to_string());
+    }
+    for (i, check) in def.checks.iter().enumerate() {
+        let default_name = if i == 0 {
+            format!("{}_check", def.name)
+        } else {
+            format!("{}_check{i}", def.name)
+        };
+        if *check.name == default_name {
+            attrs.push(format!("check = {:?}", check.expression.as_ref()));
+        } else {
+            attrs.push(format!(
+                "check(name = {:?}, sql = {:?})",
+                check.name.as_ref(),
+                check.expression.as_ref()
+            ));
+        }
+    }
+    let mut out = String::new();
+    if let Some(note) = note {
+        let _ = writeln!(out, "// {note}.");
+    }
+    if !type_attrs.is_empty() {
+        let _ = writeln!(
+            out,
+            "// Not expressed: the base type's {} (a `#[domain]` is over its field's own type).",
+            type_attrs.join(", ")
+        );
+    }
+    let _ = writeln!(out, "#[domain({})]", attrs.join(", "));
+    out.push_str("#[derive(Debug, Clone, PartialEq)]\n");
+    let _ = writeln!(
+        out,
+        "pub struct {}(pub {ty});",
+        names.enum_type(&def.qualified_name())
+    );
+    out
 }
 
 /// A comment as `///` lines (what `#[table(comments)]` reads back), indented.
@@ -264,6 +343,11 @@ impl Names {
         };
         let mut enums = BTreeMap::new();
         for def in &schema.enums {
+            let base = camel(&prefixed(&def.qualified_name()));
+            enums.insert(def.qualified_name(), unique(base));
+        }
+        // Domains' newtypes share the enums' map: both are type names.
+        for def in &schema.domains {
             let base = camel(&prefixed(&def.qualified_name()));
             enums.insert(def.qualified_name(), unique(base));
         }
@@ -465,7 +549,7 @@ fn rust_type(column: &ColumnDef, names: &Names) -> (String, Vec<String>, Option<
             note = Some("needs schema-core's `decimal` feature".to_string());
             "rust_decimal::Decimal".to_string()
         }
-        SqlType::Enum(name) => names.enum_type(name).to_string(),
+        SqlType::Enum(name) | SqlType::Domain(name) => names.enum_type(name).to_string(),
         SqlType::Bytea => "Vec<u8>".to_string(),
         SqlType::Interval => "schema_core::types::Interval".to_string(),
         SqlType::Json => {

@@ -14,10 +14,10 @@ pub use code::rust_files;
 
 use super::catalog::{Catalog, CatalogTable};
 use crate::schema::{
-    CheckDef, ColumnDef, DefaultValue, EnumDef, ForeignKeyDef, GrantDef, Identity, IndexDef,
-    IndexKey, IndexMethod, IndexTarget, NullsOrder, OwnedBy, PolicyDef, PrimaryKeyDef, Privilege,
-    QualifiedName, RowSecurity, Schema, SequenceDef, SequenceType, SortOrder, SqlType, TableDef,
-    UniqueDef, ViewDef,
+    CheckDef, ColumnDef, DefaultValue, DomainDef, EnumDef, ForeignKeyDef, GrantDef, Identity,
+    IndexDef, IndexKey, IndexMethod, IndexTarget, NullsOrder, OwnedBy, PolicyDef, PrimaryKeyDef,
+    Privilege, QualifiedName, RowSecurity, Schema, SequenceDef, SequenceType, SortOrder, SqlType,
+    TableDef, UniqueDef, ViewDef,
 };
 
 /// Reads the database of `client` (the named Postgres schemas only, when any are given) and
@@ -55,6 +55,31 @@ pub fn schema_of(catalog: &Catalog) -> (Schema, BTreeMap<String, Vec<String>>) {
             schema: name.schema.clone(),
             name: name.name.clone(),
             labels: labels.iter().map(|l| l.clone().into()).collect(),
+        });
+    }
+    let domains: BTreeSet<String> = catalog.domains.keys().cloned().collect();
+    for (key, domain) in &catalog.domains {
+        let name = split(key);
+        let (base, dims) = sql_type(&domain.base, &enums);
+        if dims > 0 {
+            notes.entry(String::new()).or_default().push(format!(
+                "domain `{key}` is over an array type, which a `#[domain]` cannot declare yet"
+            ));
+            continue;
+        }
+        schema.add_domain(DomainDef {
+            schema: name.schema.clone(),
+            name: name.name.clone(),
+            base,
+            not_null: domain.not_null,
+            checks: domain
+                .checks
+                .iter()
+                .map(|(name, expression)| CheckDef {
+                    name: name.clone().into(),
+                    expression: expression.clone().into(),
+                })
+                .collect(),
         });
     }
     for (key, sequence) in &catalog.sequences {
@@ -111,7 +136,15 @@ pub fn schema_of(catalog: &Catalog) -> (Schema, BTreeMap<String, Vec<String>>) {
     for (key, table) in &catalog.tables {
         let name = split(key);
         let mut table_notes = Vec::new();
-        let def = table_def(&name, table, &enums, &mut table_notes);
+        let mut def = table_def(&name, table, &enums, &mut table_notes);
+        // A column of a domain's type is the domain's newtype.
+        for column in def.columns.to_mut() {
+            if let SqlType::Custom(printed) = &column.sql_type {
+                if let Some(domain) = enum_named(printed, &domains) {
+                    column.sql_type = SqlType::Domain(split(&domain));
+                }
+            }
+        }
         if !table_notes.is_empty() {
             notes.insert(key.clone(), table_notes);
         }

@@ -6,10 +6,12 @@ mod device_logs_table;
 mod device_summaries_view;
 mod devices_table;
 mod documents_table;
+mod domains;
 mod enums;
 mod invoices_table;
 mod long_names_view;
 mod people_table;
+mod subscribers_table;
 mod tickets_table;
 
 pub use articles_table::*;
@@ -18,10 +20,12 @@ pub use device_logs_table::*;
 pub use device_summaries_view::*;
 pub use devices_table::*;
 pub use documents_table::*;
+pub use domains::*;
 pub use enums::*;
 pub use invoices_table::*;
 pub use long_names_view::*;
 pub use people_table::*;
+pub use subscribers_table::*;
 pub use tickets_table::*;
 
 /// Every table, enum and extension of the database.
@@ -34,6 +38,7 @@ pub fn schema() -> schema_core::schema::Schema {
         .table::<Document>()
         .table::<Invoice>()
         .table::<People>()
+        .table::<Subscriber>()
         .table::<Ticket>()
         .sequence(
             schema_core::schema::SequenceDef::new("invoice_numbers")
@@ -49,6 +54,7 @@ pub fn schema() -> schema_core::schema::Schema {
                 .max_value(3)
                 .cycle(),
         )
+        .domain::<EmailAddress>()
         .view::<DeviceSummary>()
         .view::<BusyDevice>()
         .view::<LongName>()
