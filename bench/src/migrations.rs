@@ -27,7 +27,7 @@ pub fn schema(tables: usize, extra: bool) -> Schema {
             identity: Some(schema_core::schema::Identity::ByDefault),
             generated: None,
             on_update: None,
-            on_update_trigger: false,
+            on_update_trigger: schema_core::schema::OnUpdateTrigger::Off,
             renamed_from: None,
             comment: None,
         }];
@@ -47,7 +47,7 @@ pub fn schema(tables: usize, extra: bool) -> Schema {
                 identity: None,
                 generated: None,
                 on_update: None,
-                on_update_trigger: false,
+                on_update_trigger: schema_core::schema::OnUpdateTrigger::Off,
                 renamed_from: None,
                 comment: None,
             });
@@ -62,7 +62,7 @@ pub fn schema(tables: usize, extra: bool) -> Schema {
                 identity: None,
                 generated: None,
                 on_update: None,
-                on_update_trigger: false,
+                on_update_trigger: schema_core::schema::OnUpdateTrigger::Off,
                 renamed_from: None,
                 comment: None,
             });
@@ -109,6 +109,9 @@ pub fn schema(tables: usize, extra: bool) -> Schema {
             policies: Vec::new().into(),
             comment: None,
             grants: Vec::new().into(),
+            triggers: Vec::new().into(),
+            partition_by: None,
+            partitions: Vec::new().into(),
             columns: columns.into(),
             name: name.into(),
         });

@@ -157,6 +157,7 @@ pub fn schema() -> Schema {
 }
 
 pub mod column_types;
+pub mod routines;
 
 /// Databases for the tests: the example app's committed migration, applied to a fresh database.
 pub mod pulled;

@@ -17,7 +17,7 @@ const fn column(name: &'static str, sql_type: SqlType) -> ColumnDef {
         identity: None,
         generated: None,
         on_update: None,
-        on_update_trigger: false,
+        on_update_trigger: schema_core::schema::OnUpdateTrigger::Off,
         renamed_from: None,
         comment: None,
     }
@@ -52,6 +52,9 @@ const ORDERS: TableDef = TableDef {
     policies: Cow::Borrowed(&[]),
     comment: None,
     grants: Cow::Borrowed(&[]),
+    triggers: Cow::Borrowed(&[]),
+    partition_by: None,
+    partitions: Cow::Borrowed(&[]),
 };
 
 #[test]

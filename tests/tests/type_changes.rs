@@ -143,7 +143,7 @@ fn table(sql_type: SqlType) -> Schema {
         identity: None,
         generated: None,
         on_update: None,
-        on_update_trigger: false,
+        on_update_trigger: schema_core::schema::OnUpdateTrigger::Off,
         renamed_from: None,
         comment: None,
     };
@@ -163,6 +163,9 @@ fn table(sql_type: SqlType) -> Schema {
         policies: Cow::Borrowed(&[]),
         comment: None,
         grants: Cow::Borrowed(&[]),
+        triggers: Cow::Borrowed(&[]),
+        partition_by: None,
+        partitions: Cow::Borrowed(&[]),
     });
     schema
 }

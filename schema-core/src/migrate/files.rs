@@ -356,6 +356,7 @@ fn default_name(plan: &Plan) -> String {
             Step::CreateSequence(s) => Some(format!("create_{}", s.name)),
             Step::CreateDomain(d) => Some(format!("create_{}", d.name)),
             Step::CreateView(v) => Some(format!("create_{}", v.relation.name)),
+            Step::CreateFunction(f) => Some(format!("create_{}", f.name)),
             Step::AddEnumValue { name, .. } => Some(format!("alter_{}", name.name)),
             Step::AddColumn { table, .. }
             | Step::DropColumn { table, .. }
@@ -378,7 +379,11 @@ fn default_name(plan: &Plan) -> String {
             | Step::DropPolicy { table, .. }
             | Step::Comment { table, .. }
             | Step::Grant { table, .. }
-            | Step::Revoke { table, .. } => Some(format!("alter_{}", table.name)),
+            | Step::Revoke { table, .. }
+            | Step::AddTrigger { table, .. } => Some(format!("alter_{}", table.name)),
+            Step::CreatePartition { parent, .. } | Step::AttachPartition { parent, .. } => {
+                Some(format!("alter_{}", parent.name))
+            }
             _ => None,
         });
     first

@@ -43,6 +43,23 @@ impl Step {
                 "checks every value of the domain, in every column that has it, under locks on those tables".into()
             }
             Step::DropDomain(q) => format!("drops domain {}", name(q)),
+            Step::CreatePartition { parent, .. } => format!(
+                "takes an ACCESS EXCLUSIVE lock on {} while the partition is made (brief; a default partition is scanned for rows that now belong here)",
+                name(parent)
+            ),
+            Step::AttachPartition { parent, partition } => format!(
+                "scans {} to check that its rows fit the bound, under a SHARE UPDATE EXCLUSIVE lock on {}",
+                quote_ident(&partition.name),
+                name(parent)
+            ),
+            Step::DetachPartition { parent, name: partition } => format!(
+                "{} leaves {}: its rows are no longer read through it (ACCESS EXCLUSIVE lock on the parent)",
+                quote_ident(partition),
+                name(parent)
+            ),
+            Step::DropFunction { name: function, .. } => {
+                format!("drops function {}: what calls it fails from now on", name(function))
+            }
             Step::DropSequence(q) => format!("drops sequence {} and its current value", name(q)),
             Step::DropExtension(ext) => format!("drops extension {} and what depends on it", quote_ident(ext)),
             Step::DropEnum(q) => format!("drops type {}", name(q)),
@@ -126,6 +143,9 @@ impl Step {
             | Step::RenameConstraint { .. }
             | Step::CreateIndex { concurrently: false, .. }
             | Step::CreateTriggerFunction { .. }
+            | Step::CreateFunction(_)
+            | Step::AddTrigger { .. }
+            | Step::RenameTrigger { .. }
             | Step::CreateTrigger { .. }
             | Step::DropTrigger { .. }
             | Step::DropTriggerFunction { .. }

@@ -1,12 +1,15 @@
 //! The SQL each migration step renders to, and the steps that create a whole schema. Every
 //! identifier is quoted; every literal is quoted and escaped.
 
+mod routines;
+
 pub use super::step::{not_null_check_name, CheckPhase, Step};
 use crate::schema::{
     ColumnDef, FkAction, ForeignKeyDef, Identity, IndexDef, IndexTarget, NullsOrder, PolicyDef,
     QualifiedName, RowSecurity, Schema, SequenceDef, SortOrder, TableDef, ViewDef,
 };
 use crate::sql::{quote_ident, quote_literal, quote_qualified};
+pub(crate) use routines::on_update_body;
 
 /// The steps that create `schema` in an empty database, in an order that applies: extensions,
 /// namespaces, enums, tables (with their keys, unique and check constraints), then foreign keys
@@ -28,7 +31,29 @@ pub fn create_all(schema: &Schema) -> Vec<Step> {
     steps.extend(schema.enums.iter().cloned().map(Step::CreateEnum));
     steps.extend(schema.domains.iter().cloned().map(Step::CreateDomain));
     steps.extend(schema.sequences.iter().cloned().map(Step::CreateSequence));
-    steps.extend(schema.tables.iter().cloned().map(Step::CreateTable));
+    // Functions whose bodies name tables only when they run (PL/pgSQL) come first, so that
+    // defaults, checks and triggers may call them; SQL functions, which the server resolves when
+    // they are made, come after the tables.
+    let (late_functions, early_functions): (Vec<_>, Vec<_>) = schema
+        .functions
+        .iter()
+        .partition(|f| f.resolves_at_creation());
+    steps.extend(
+        early_functions
+            .into_iter()
+            .cloned()
+            .map(Step::CreateFunction),
+    );
+    for table in &schema.tables {
+        steps.push(Step::CreateTable(table.clone()));
+        steps.extend(create_partitions(table));
+    }
+    steps.extend(
+        late_functions
+            .into_iter()
+            .cloned()
+            .map(Step::CreateFunction),
+    );
     for table in &schema.tables {
         for fk in table.foreign_keys.iter() {
             steps.push(Step::AddForeignKey {
@@ -53,6 +78,10 @@ pub fn create_all(schema: &Schema) -> Vec<Step> {
     }
     for table in &schema.tables {
         steps.extend(create_trigger(table));
+        steps.extend(table.triggers.iter().map(|trigger| Step::AddTrigger {
+            table: table.qualified_name(),
+            trigger: trigger.clone(),
+        }));
     }
     for view in ViewDef::in_dependency_order(&schema.views) {
         steps.extend(create_view(view));
@@ -189,6 +218,17 @@ pub(crate) fn comments_and_grants(table: &TableDef) -> Vec<Step> {
     steps
 }
 
+/// The partitions of a partitioned table, made after it.
+pub(crate) fn create_partitions(table: &TableDef) -> impl Iterator<Item = Step> + '_ {
+    table
+        .partitions
+        .iter()
+        .map(|partition| Step::CreatePartition {
+            parent: table.qualified_name(),
+            partition: partition.clone(),
+        })
+}
+
 /// The on-update trigger of a table, if any of its columns asks for one.
 pub(crate) fn create_trigger(table: &TableDef) -> Vec<Step> {
     let columns = table.trigger_columns();
@@ -200,7 +240,7 @@ pub(crate) fn create_trigger(table: &TableDef) -> Vec<Step> {
         Step::CreateTriggerFunction {
             table: table.qualified_name(),
             name: name.clone(),
-            columns: columns.iter().map(|c| c.to_string()).collect(),
+            columns: columns.iter().map(|(c, m)| (c.to_string(), *m)).collect(),
         },
         Step::CreateTrigger {
             table: table.qualified_name(),
@@ -627,23 +667,29 @@ impl Step {
                 table,
                 name: function,
                 columns,
-            } => {
-                let sets: Vec<String> = columns
-                    .iter()
-                    .map(|c| {
-                        let c = quote_ident(c);
-                        format!("\tIF NEW.{c} IS NOT DISTINCT FROM OLD.{c} THEN\n\t\tNEW.{c} := now();\n\tEND IF;\n")
-                    })
-                    .collect();
-                format!(
-                    "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS {};",
-                    quote_qualified(table.schema.as_deref(), function),
-                    crate::sql::dollar_quote(&format!(
-                        "\nBEGIN\n{}\tRETURN NEW;\nEND\n",
-                        sets.concat()
-                    ))
-                )
+            } => routines::create_on_update_function(table, function, columns),
+            Step::CreateFunction(def) => routines::create_function(def),
+            Step::DropFunction {
+                name: function,
+                arguments,
+            } => routines::drop_function(function, arguments),
+            Step::AddTrigger { table, trigger } => routines::create_trigger(table, trigger),
+            Step::RenameTrigger { table, from, to } => format!(
+                "ALTER TRIGGER {} ON {} RENAME TO {};",
+                quote_ident(from),
+                name(table),
+                quote_ident(to)
+            ),
+            Step::CreatePartition { parent, partition } => {
+                routines::create_partition(parent, partition)
             }
+            Step::AttachPartition { parent, partition } => {
+                routines::attach_partition(parent, partition)
+            }
+            Step::DetachPartition {
+                parent,
+                name: partition,
+            } => routines::detach_partition(parent, partition),
             Step::CreateTrigger {
                 table,
                 name: trigger,
@@ -741,8 +787,15 @@ fn create_table(table: &TableDef) -> String {
             check.expression
         ));
     }
+    let partition_by = table.partition_by.as_ref().map_or(String::new(), |p| {
+        format!(
+            " PARTITION BY {} ({})",
+            p.method.sql(),
+            column_list(p.columns.iter().map(|c| &**c))
+        )
+    });
     format!(
-        "CREATE TABLE {} (\n\t{}\n);",
+        "CREATE TABLE {} (\n\t{}\n){partition_by};",
         quote_qualified(table.schema.as_deref(), &table.name),
         lines.join(",\n\t")
     )

@@ -2,9 +2,9 @@
 //! needs to know of them. Their SQL is in `render`, their warnings in `lint`.
 
 use crate::schema::{
-    CheckDef, ColumnDef, DefaultValue, DomainDef, EnumDef, ForeignKeyDef, Identity, IndexDef,
-    OwnedBy, PolicyDef, Privilege, QualifiedName, RowSecurity, SequenceDef, SqlType, TableDef,
-    UniqueDef, ViewDef,
+    CheckDef, ColumnDef, DefaultValue, DomainDef, EnumDef, ForeignKeyDef, FunctionDef, Identity,
+    IndexDef, OnUpdateTrigger, OwnedBy, PartitionDef, PolicyDef, Privilege, QualifiedName,
+    RowSecurity, SequenceDef, SqlType, TableDef, TriggerDef, UniqueDef, ViewDef,
 };
 
 /// Where an online `SET NOT NULL` is with its check.
@@ -230,12 +230,44 @@ pub enum Step {
         index: IndexDef,
         concurrently: bool,
     },
-    /// The function of a table's on-update trigger: sets each column to `now()` unless the
-    /// update set it itself.
+    /// The function of a table's on-update trigger: sets each column to `now()` (unless the
+    /// update set it itself, for [`OnUpdateTrigger::UnlessSet`]).
     CreateTriggerFunction {
         table: QualifiedName,
         name: String,
-        columns: Vec<String>,
+        columns: Vec<(String, OnUpdateTrigger)>,
+    },
+    /// `CREATE OR REPLACE FUNCTION`: made, or its body and options replaced in place.
+    CreateFunction(FunctionDef),
+    /// `DROP FUNCTION name(arguments)`.
+    DropFunction {
+        name: QualifiedName,
+        arguments: String,
+    },
+    /// `CREATE TRIGGER` of a trigger written by hand.
+    AddTrigger {
+        table: QualifiedName,
+        trigger: TriggerDef,
+    },
+    RenameTrigger {
+        table: QualifiedName,
+        from: String,
+        to: String,
+    },
+    /// `CREATE TABLE p PARTITION OF parent FOR VALUES …`.
+    CreatePartition {
+        parent: QualifiedName,
+        partition: PartitionDef,
+    },
+    /// `ALTER TABLE parent ATTACH PARTITION p FOR VALUES …` (the server checks its rows).
+    AttachPartition {
+        parent: QualifiedName,
+        partition: PartitionDef,
+    },
+    /// `ALTER TABLE parent DETACH PARTITION p`: `p` stays, a table of its own.
+    DetachPartition {
+        parent: QualifiedName,
+        name: String,
     },
     CreateTrigger {
         table: QualifiedName,

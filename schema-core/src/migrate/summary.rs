@@ -26,6 +26,8 @@ pub struct Summary {
     pub domains: usize,
     pub comments: usize,
     pub grants: usize,
+    pub functions: usize,
+    pub partitions: usize,
 }
 
 impl Summary {
@@ -79,7 +81,14 @@ impl Summary {
                 Step::CreateIndex { .. } | Step::DropIndex { .. } | Step::RenameIndex { .. } => {
                     s.indexes += 1
                 }
-                Step::CreateTrigger { .. } | Step::DropTrigger { .. } => s.triggers += 1,
+                Step::CreateTrigger { .. }
+                | Step::DropTrigger { .. }
+                | Step::AddTrigger { .. }
+                | Step::RenameTrigger { .. } => s.triggers += 1,
+                Step::CreateFunction(_) | Step::DropFunction { .. } => s.functions += 1,
+                Step::CreatePartition { .. }
+                | Step::AttachPartition { .. }
+                | Step::DetachPartition { .. } => s.partitions += 1,
                 // Counted with the `SET NOT NULL` and the `UNIQUE` constraint they serve.
                 Step::NotNullCheck { .. } | Step::CreateUniqueIndex { .. } => {}
                 Step::CreateTriggerFunction { .. } | Step::DropTriggerFunction { .. } => {}
@@ -111,6 +120,8 @@ impl fmt::Display for Summary {
             (self.domains, "domain change", "domain changes"),
             (self.comments, "comment", "comments"),
             (self.grants, "grant change", "grant changes"),
+            (self.functions, "function change", "function changes"),
+            (self.partitions, "partition change", "partition changes"),
         ];
         let text: Vec<String> = parts
             .iter()

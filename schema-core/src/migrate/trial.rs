@@ -13,7 +13,7 @@ use std::fmt;
 use tokio_postgres::Client;
 
 use super::render::Step;
-use crate::schema::{DefaultValue, QualifiedName, Schema, SqlType, TableDef, ViewDef};
+use crate::schema::{DefaultValue, FunctionDef, QualifiedName, Schema, SqlType, TableDef, ViewDef};
 
 /// An object of the declared schema that the server refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +104,14 @@ async fn run(client: &Client, schema: &Schema) -> Result<Vec<Refused>, tokio_pos
         )
         .await?;
     }
+    // PL/pgSQL functions before the tables (their bodies are only parsed), SQL ones after.
+    for def in schema
+        .functions
+        .iter()
+        .filter(|f| !f.resolves_at_creation())
+    {
+        try_function(&mut attempt, &temporary, def).await?;
+    }
     let mut created = Vec::new();
     for table in &schema.tables {
         let shown_table = shown(&table.qualified_name());
@@ -138,7 +146,20 @@ async fn run(client: &Client, schema: &Schema) -> Result<Vec<Refused>, tokio_pos
             let object = || format!("index `{}` of table `{shown_table}`", index.name);
             attempt(&object, step.sql()).await?;
         }
+        for partition in table.partitions.iter() {
+            let mut moved = partition.clone();
+            moved.name = temporary.partition(table, &partition.name).into();
+            let step = Step::CreatePartition {
+                parent: scratch.qualified_name(),
+                partition: moved,
+            };
+            let object = || format!("partition `{}` of table `{shown_table}`", partition.name);
+            attempt(&object, step.sql()).await?;
+        }
         created.push((shown_table, scratch));
+    }
+    for def in schema.functions.iter().filter(|f| f.resolves_at_creation()) {
+        try_function(&mut attempt, &temporary, def).await?;
     }
     for (shown_table, scratch) in &created {
         for fk in scratch.foreign_keys.iter() {
@@ -164,6 +185,16 @@ async fn run(client: &Client, schema: &Schema) -> Result<Vec<Refused>, tokio_pos
             };
             attempt(&object, step.sql()).await?;
         }
+        for trigger in scratch.triggers.iter() {
+            let mut moved = trigger.clone();
+            moved.function = temporary.map(&trigger.function);
+            let step = Step::AddTrigger {
+                table: scratch.qualified_name(),
+                trigger: moved,
+            };
+            let object = || format!("trigger `{}` of table `{shown_table}`", trigger.name);
+            attempt(&object, step.sql()).await?;
+        }
     }
     // Views, after what they read; their queries find the temporary tables first (the
     // temporary schema is searched first for relations).
@@ -182,6 +213,27 @@ async fn run(client: &Client, schema: &Schema) -> Result<Vec<Refused>, tokio_pos
         .await?;
     }
     Ok(refused)
+}
+
+/// Makes a declared function in the temporary schema, under its temporary name.
+async fn try_function<F>(
+    attempt: &mut F,
+    temporary: &Temporary,
+    def: &FunctionDef,
+) -> Result<bool, tokio_postgres::Error>
+where
+    F: AsyncFnMut(&dyn Fn() -> String, String) -> Result<bool, tokio_postgres::Error>,
+{
+    let mut scratch = def.clone();
+    scratch.schema = Some("pg_temp".into());
+    scratch.name = temporary.name(&def.qualified_name()).into();
+    let name = def.qualified_name();
+    let arguments = def.arguments.clone();
+    attempt(
+        &|| format!("function `{}({arguments})`", shown(&name)),
+        Step::CreateFunction(scratch).sql(),
+    )
+    .await
 }
 
 /// Runs `sql` inside a savepoint of the open transaction: `Ok(Err(refusal))` when the server
@@ -242,7 +294,19 @@ impl Temporary {
             .for_each(|s| add(s.qualified_name()));
         schema.tables.iter().for_each(|t| add(t.qualified_name()));
         schema.views.iter().for_each(|v| add(v.qualified_name()));
+        schema
+            .functions
+            .iter()
+            .for_each(|f| add(f.qualified_name()));
         Temporary { names }
+    }
+
+    /// The temporary name of a partition of `table`.
+    fn partition(&self, table: &TableDef, partition: &str) -> String {
+        match &table.schema {
+            Some(schema) => format!("{schema}__{partition}"),
+            None => partition.to_string(),
+        }
     }
 
     fn name(&self, name: &QualifiedName) -> String {

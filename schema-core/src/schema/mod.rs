@@ -5,6 +5,8 @@
 //! columns use and the extensions they need; it is what migrations snapshot and diff.
 
 mod model;
+mod partition;
+mod routine;
 mod sql_type;
 mod value;
 
@@ -14,6 +16,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use model::*;
+pub use partition::*;
+pub use routine::*;
 pub use value::*;
 
 /// A table that declares `#[table(soft_delete = column)]`: deleting sets that column, and reads
@@ -120,6 +124,9 @@ pub struct Schema {
     pub views: Vec<ViewDef>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub domains: Vec<DomainDef>,
+    /// Functions written by hand, in name order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub functions: Vec<FunctionDef>,
 }
 
 impl Schema {
@@ -177,6 +184,24 @@ impl Schema {
         let key = |d: &DomainDef| (d.schema.clone(), d.name.clone());
         let at = self.domains.partition_point(|d| key(d) <= key(&def));
         self.domains.insert(at, def);
+    }
+
+    /// Adds a function written by hand (a trigger's, or one that queries, checks or defaults
+    /// call).
+    pub fn function(mut self, def: FunctionDef) -> Self {
+        self.add_function(def);
+        self
+    }
+
+    /// Adds a function, kept in order of name and arguments; the same definition twice is kept
+    /// once.
+    pub fn add_function(&mut self, def: FunctionDef) {
+        if self.functions.contains(&def) {
+            return;
+        }
+        let key = |f: &FunctionDef| (f.schema.clone(), f.name.clone(), f.arguments.clone());
+        let at = self.functions.partition_point(|f| key(f) <= key(&def));
+        self.functions.insert(at, def);
     }
 
     /// Adds a sequence declared on its own.
@@ -258,6 +283,7 @@ impl Schema {
             .chain(sequences)
             .chain(views)
             .chain(self.domains.iter().filter_map(|d| d.schema.as_deref()))
+            .chain(self.functions.iter().filter_map(|f| f.schema.as_deref()))
             .filter(|s| *s != "public")
             .collect()
     }
@@ -361,6 +387,42 @@ impl Schema {
                     "view {}: {reason}",
                     display_name(&view.qualified_name())
                 ));
+            }
+        }
+        let mut seen_functions = BTreeSet::new();
+        for def in &self.functions {
+            let name = def.qualified_name();
+            let identity = (
+                name.schema_or_public().to_string(),
+                name.name.to_string(),
+                def.arguments.to_string(),
+            );
+            if !seen_functions.insert(identity) {
+                errors.push(format!(
+                    "function {}({}) is declared twice with different definitions",
+                    display_name(&name),
+                    def.arguments
+                ));
+            }
+        }
+        for table in &self.tables {
+            for trigger in table.triggers.iter() {
+                let declared = self.functions.iter().find(|f| {
+                    f.name == trigger.function.name
+                        && f.schema.as_deref().unwrap_or("public")
+                            == trigger.function.schema_or_public()
+                });
+                if let Some(function) = declared {
+                    if !function.returns.eq_ignore_ascii_case("trigger") {
+                        errors.push(format!(
+                            "trigger \"{}\" of table {} calls function {}, which returns {}: a trigger's function returns `trigger`",
+                            trigger.name,
+                            display_name(&table.qualified_name()),
+                            display_name(&function.qualified_name()),
+                            function.returns
+                        ));
+                    }
+                }
             }
         }
         let mut seen_sequences = BTreeSet::new();

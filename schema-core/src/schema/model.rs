@@ -113,6 +113,56 @@ pub enum OnUpdate {
     Function(Str),
 }
 
+/// Whether a database trigger refreshes an `on_update = now` column, and how.
+///
+/// Written in snapshots as `false`, `true` (the form older snapshots have) and `"always"`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OnUpdateTrigger {
+    /// No trigger: only updates made through the query builder refresh the column.
+    #[default]
+    Off,
+    /// `trigger`: an update that does not set the column gets `now()`; one that sets it keeps
+    /// its value.
+    UnlessSet,
+    /// `trigger = always`: every update gets `now()`, whatever it set.
+    Always,
+}
+
+impl OnUpdateTrigger {
+    pub fn is_off(&self) -> bool {
+        *self == OnUpdateTrigger::Off
+    }
+}
+
+impl Serialize for OnUpdateTrigger {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            OnUpdateTrigger::Off => serializer.serialize_bool(false),
+            OnUpdateTrigger::UnlessSet => serializer.serialize_bool(true),
+            OnUpdateTrigger::Always => serializer.serialize_str("always"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for OnUpdateTrigger {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Flag(bool),
+            Word(String),
+        }
+        match Written::deserialize(deserializer)? {
+            Written::Flag(false) => Ok(OnUpdateTrigger::Off),
+            Written::Flag(true) => Ok(OnUpdateTrigger::UnlessSet),
+            Written::Word(w) if w == "always" => Ok(OnUpdateTrigger::Always),
+            Written::Word(w) => Err(serde::de::Error::custom(format!(
+                "`on_update_trigger` is true, false or \"always\", not \"{w}\""
+            ))),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ColumnDef {
     pub name: Str,
@@ -133,8 +183,8 @@ pub struct ColumnDef {
     pub on_update: Option<OnUpdate>,
     /// `on_update = now` is also done by a database trigger, so that updates from raw SQL or
     /// other tools refresh the column too.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub on_update_trigger: bool,
+    #[serde(default, skip_serializing_if = "OnUpdateTrigger::is_off")]
+    pub on_update_trigger: OnUpdateTrigger,
     /// The column's previous name: the next migration renames instead of dropping and adding.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<Str>,
@@ -336,6 +386,15 @@ pub struct TableDef {
     /// Privileges granted to roles, one entry per role.
     #[serde(default, skip_serializing_if = "<[_]>::is_empty")]
     pub grants: List<GrantDef>,
+    /// Triggers written by hand (the on-update trigger of `on_update = now, trigger` is not
+    /// listed here: the table makes it from its columns).
+    #[serde(default, skip_serializing_if = "<[_]>::is_empty")]
+    pub triggers: List<super::TriggerDef>,
+    /// `PARTITION BY …`: the table holds no rows itself, its partitions do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_by: Option<super::PartitionBy>,
+    #[serde(default, skip_serializing_if = "<[_]>::is_empty")]
+    pub partitions: List<super::PartitionDef>,
 }
 
 /// A privilege on a table (`GRANT … ON TABLE`).
@@ -450,12 +509,12 @@ fn is_all(c: &PolicyCommand) -> bool {
 }
 
 impl TableDef {
-    /// The columns a database trigger refreshes on update.
-    pub fn trigger_columns(&self) -> Vec<&str> {
+    /// The columns a database trigger refreshes on update, and how.
+    pub fn trigger_columns(&self) -> Vec<(&str, OnUpdateTrigger)> {
         self.columns
             .iter()
-            .filter(|c| c.on_update_trigger)
-            .map(|c| &*c.name)
+            .filter(|c| !c.on_update_trigger.is_off())
+            .map(|c| (&*c.name, c.on_update_trigger))
             .collect()
     }
 

@@ -72,6 +72,29 @@ pub fn dollar_quote(body: &str) -> String {
     format!("${tag}${body}${tag}$")
 }
 
+/// `text` cut at each `separator` outside parentheses, brackets, quotes (`'…'`, `"…"`): the
+/// items of an argument list or of a list of constants as the server prints them.
+pub fn split_top_level(text: &str, separator: char) -> Vec<&str> {
+    let mut items = Vec::new();
+    let (mut depth, mut quote, mut start) = (0i32, None::<char>, 0);
+    for (at, c) in text.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(' | '[') => depth += 1,
+            (None, ')' | ']') => depth -= 1,
+            (None, c) if c == separator && depth == 0 => {
+                items.push(&text[start..at]);
+                start = at + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    items.push(&text[start..]);
+    items
+}
+
 /// The longest identifier PostgreSQL keeps (`NAMEDATALEN - 1` bytes); longer ones are truncated
 /// silently by the server, which is why the macros refuse them.
 pub const MAX_IDENTIFIER_BYTES: usize = 63;
@@ -97,6 +120,11 @@ mod tests {
         assert_eq!(quote_qualified(Some("auth"), "users"), r#""auth"."users""#);
         assert_eq!(quote_literal(r"it's \ ok"), r"'it''s \ ok'");
         assert_eq!(dollar_quote("a"), "$fn$a$fn$");
+        assert_eq!(
+            split_top_level("'a,b', (1, 2), \"x,y\", 3", ','),
+            ["'a,b'", " (1, 2)", " \"x,y\"", " 3"]
+        );
+        assert_eq!(split_top_level("", ','), [""]);
         assert_eq!(dollar_quote("\"$fn$\""), "$fn1$\"$fn$\"$fn1$");
         assert_eq!(dollar_quote("$fn $fn1"), "$fn2$$fn $fn1$fn2$");
     }

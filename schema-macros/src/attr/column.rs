@@ -30,8 +30,9 @@ pub struct ColumnAttrs {
     /// `on_delete` written beside `references = …`.
     pub on_delete: Option<Sp<FkAction>>,
     pub on_update: Option<Sp<OnUpdateAttr>>,
-    /// `trigger` beside `on_update = now`: a database trigger does it too.
-    pub trigger: Option<Span>,
+    /// `trigger` beside `on_update = now`: a database trigger does it too; `trigger = always`:
+    /// whatever the update set (the value is `true` for `always`).
+    pub trigger: Option<Sp<bool>>,
     pub renamed_from: Option<Sp<String>>,
     pub type_override: Option<Sp<TypeOverride>>,
 }
@@ -192,7 +193,18 @@ pub fn parse_column_attrs(cx: &Ctxt, field: &syn::Field) -> ColumnAttrs {
                         set_once(cx, &mut attrs.on_delete, action, &meta)
                     }
                 }
-                "trigger" => set_once(cx, &mut attrs.trigger, span, &meta),
+                "trigger" => {
+                    let always = if meta.input.peek(Token![=]) {
+                        let word = ident_value(&meta)?;
+                        if word != "always" {
+                            cx.error_at(word.span(), "`trigger` is written alone (the update's own value is kept) or `trigger = always` (every update gets `now()`)");
+                        }
+                        true
+                    } else {
+                        false
+                    };
+                    set_once(cx, &mut attrs.trigger, Sp::new(always, span), &meta)
+                }
                 "relation" => {
                     let name = ident_value(&meta)?;
                     set_once(cx, &mut attrs.relation, name, &meta)

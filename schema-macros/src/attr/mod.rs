@@ -6,11 +6,13 @@
 mod column;
 mod parse;
 mod pg_enum;
+mod routine;
 mod table;
 mod vocab;
 
 pub use column::*;
 pub use pg_enum::*;
+pub use routine::*;
 pub use table::*;
 pub use vocab::*;
 
@@ -47,6 +49,10 @@ pub const TABLE_KEYS: &[&str] = &[
     "policy",
     "comments",
     "grant",
+    "trigger",
+    "partition_by",
+    "partition",
+    "partitions",
     "crate",
 ];
 

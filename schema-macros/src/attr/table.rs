@@ -30,6 +30,10 @@ pub struct TableAttrs {
     /// `comments`: doc comments become `COMMENT ON TABLE/COLUMN`.
     pub comments: Option<Span>,
     pub grants: Vec<GrantAttr>,
+    pub triggers: Vec<TriggerAttr>,
+    pub partition_by: Option<PartitionByAttr>,
+    pub partitions: Vec<PartitionAttr>,
+    pub monthly: Option<MonthlyAttr>,
 }
 
 /// `grant(select, insert, to = "role")`: privileges (as the variants of `Privilege`) and roles.
@@ -144,6 +148,16 @@ pub fn parse_table_attrs(cx: &Ctxt, args: proc_macro2::TokenStream) -> TableAttr
             "policy" => attrs.policies.push(parse_policy(cx, &meta)?),
             "comments" => set_once(cx, &mut attrs.comments, meta.path.span(), &meta),
             "grant" => attrs.grants.push(parse_grant(cx, &meta)?),
+            "trigger" => attrs.triggers.push(parse_trigger(cx, &meta)?),
+            "partition_by" => {
+                let by = parse_partition_by(cx, &meta)?;
+                set_once(cx, &mut attrs.partition_by, by, &meta)
+            }
+            "partition" => attrs.partitions.push(parse_partition(cx, &meta)?),
+            "partitions" => {
+                let monthly = parse_monthly(cx, &meta)?;
+                set_once(cx, &mut attrs.monthly, monthly, &meta)
+            }
             "has_many" => attrs
                 .relations
                 .push(parse_relation(cx, &meta, RelationKind::HasMany)?),

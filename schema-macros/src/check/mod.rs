@@ -349,7 +349,7 @@ fn relation_names(cx: &Ctxt, table: &Table<'_>) {
 fn attribute_combinations(cx: &Ctxt, table: &Table<'_>) {
     for column in &table.columns {
         let attrs = &column.attrs;
-        if let Some(span) = attrs.trigger {
+        if let Some(span) = attrs.trigger.as_ref().map(|t| t.span) {
             if !matches!(
                 attrs.on_update.as_ref().map(|o| &o.value),
                 Some(crate::attr::OnUpdateAttr::Now)

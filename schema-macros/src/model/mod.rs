@@ -3,6 +3,7 @@
 //! token it came from, so checks made after parsing still point at it.
 
 pub mod pg_enum;
+pub mod routine;
 
 use proc_macro2::{Ident, Span};
 use syn::{Path, Type};
@@ -36,6 +37,9 @@ pub struct Table<'a> {
     /// The struct's doc comment, with `comments`.
     pub comment: Option<String>,
     pub grants: &'a [attr::GrantAttr],
+    pub triggers: Vec<routine::Trigger<'a>>,
+    pub partition_by: Option<routine::PartitionBy>,
+    pub partitions: Vec<attr::PartitionAttr>,
 }
 
 pub struct Column<'a> {
@@ -407,6 +411,15 @@ impl<'a> Table<'a> {
         }
 
         let soft_delete = attrs.soft_delete.as_ref().and_then(find);
+        let partitioning = routine::resolve(
+            cx,
+            attrs,
+            &table_name,
+            &columns,
+            &find,
+            primary_key.as_ref(),
+            &uniques,
+        );
 
         Table {
             item,
@@ -433,6 +446,9 @@ impl<'a> Table<'a> {
             policies: &attrs.policies,
             comment: attrs.comments.and_then(|_| doc_comment(&item.attrs)),
             grants: &attrs.grants,
+            triggers: partitioning.triggers,
+            partition_by: partitioning.partition_by,
+            partitions: partitioning.partitions,
         }
     }
 

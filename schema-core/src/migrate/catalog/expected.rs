@@ -2,14 +2,20 @@
 //! the server's own printed form by building each table in a rolled-back transaction
 //! ([`Catalog::expected_on`]).
 
+use std::collections::BTreeMap;
+
 use tokio_postgres::Client;
 
 use super::read::read_table;
 use super::{
-    qualified, Catalog, CatalogColumn, CatalogDomain, CatalogForeignKey, CatalogIndex,
-    CatalogIndexKey, CatalogPolicy, CatalogSequence, CatalogTable, CatalogUnique, CatalogView,
+    qualified, Catalog, CatalogColumn, CatalogDomain, CatalogForeignKey, CatalogFunction,
+    CatalogIndex, CatalogIndexKey, CatalogPolicy, CatalogSequence, CatalogTable, CatalogTrigger,
+    CatalogUnique, CatalogView,
 };
-use crate::schema::{Identity, IndexTarget, NullsOrder, RowSecurity, Schema, SortOrder};
+use crate::schema::{
+    Identity, IndexTarget, NullsOrder, OnUpdateTrigger, RowSecurity, Schema, SortOrder, TableDef,
+    TriggerDef, TriggerEvent, TriggerTiming, Volatility,
+};
 
 impl Catalog {
     /// The catalog a database built from `schema` has.
@@ -158,11 +164,16 @@ impl Catalog {
                     .iter()
                     .map(|c| (c.name.to_string(), c.expression.to_string()))
                     .collect(),
-                triggers: if table.trigger_columns().is_empty() {
-                    Vec::new()
-                } else {
-                    vec![table.trigger_name()]
-                },
+                triggers: expected_triggers(table),
+                partition_by: table.partition_by.as_ref().map(|p| {
+                    let columns: Vec<String> = p.columns.iter().map(|c| c.to_string()).collect();
+                    format!("{} ({})", p.method.sql(), columns.join(", "))
+                }),
+                partitions: table
+                    .partitions
+                    .iter()
+                    .map(|p| (p.name.to_string(), p.bound.sql()))
+                    .collect(),
                 indexes: table
                     .indexes
                     .iter()
@@ -211,6 +222,50 @@ impl Catalog {
             catalog
                 .tables
                 .insert(qualified(table.schema.as_deref(), &table.name), entry);
+        }
+        for def in &schema.functions {
+            catalog.functions.insert(
+                format!(
+                    "{}({})",
+                    qualified(def.schema.as_deref(), &def.name),
+                    def.arguments
+                ),
+                CatalogFunction {
+                    arguments: def.arguments.to_string(),
+                    result: def.returns.to_string(),
+                    language: def.language.to_string(),
+                    volatility: def.volatility,
+                    strict: def.strict,
+                    security_definer: def.security_definer,
+                    body: def.body.to_string(),
+                },
+            );
+        }
+        // The on-update triggers' functions, which the tables make.
+        for table in &schema.tables {
+            let columns: Vec<(String, OnUpdateTrigger)> = table
+                .trigger_columns()
+                .into_iter()
+                .map(|(c, m)| (c.to_string(), m))
+                .collect();
+            if columns.is_empty() {
+                continue;
+            }
+            catalog.functions.insert(
+                format!(
+                    "{}()",
+                    qualified(table.schema.as_deref(), &table.trigger_name())
+                ),
+                CatalogFunction {
+                    arguments: String::new(),
+                    result: "trigger".to_string(),
+                    language: "plpgsql".to_string(),
+                    volatility: Volatility::Volatile,
+                    strict: false,
+                    security_definer: false,
+                    body: crate::migrate::render::on_update_body(&columns),
+                },
+            );
         }
         for def in &schema.domains {
             catalog.domains.insert(
@@ -262,12 +317,34 @@ impl Catalog {
         let mut guard = crate::exec::cleanup::RollbackGuard::new(client, "ROLLBACK");
         client.batch_execute("BEGIN").await?;
         let mut built = async {
+            // What the scratch tables' triggers call: their conditions are what is compared.
+            crate::migrate::trial::in_savepoint(
+                client,
+                "CREATE FUNCTION pg_temp.__schema_core_scratch_trigger() RETURNS trigger \
+                 LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'",
+            )
+            .await?
+            .ok();
             for (n, table) in schema.tables.iter().enumerate() {
                 let key = qualified(table.schema.as_deref(), &table.name);
                 if let Some(scratch) = scratch_table(client, n, table).await? {
                     if let Some(entry) = catalog.tables.get_mut(&key) {
                         let foreign_keys = std::mem::take(&mut entry.foreign_keys);
-                        let triggers = std::mem::take(&mut entry.triggers);
+                        // Triggers as declared, with their conditions as the server prints
+                        // them (the scratch ones call a stand-in function).
+                        let mut triggers = std::mem::take(&mut entry.triggers);
+                        for (name, trigger) in &mut triggers {
+                            if let Some(made) = scratch.triggers.get(name) {
+                                trigger.when = made.when.clone();
+                            }
+                        }
+                        // Partitions by their declared names, bounds as printed.
+                        let mut partitions = std::mem::take(&mut entry.partitions);
+                        for (k, partition) in table.partitions.iter().enumerate() {
+                            if let Some(bound) = scratch.partitions.get(&scratch_partition(n, k)) {
+                                partitions.insert(partition.name.to_string(), bound.clone());
+                            }
+                        }
                         let mut indexes = std::mem::take(&mut entry.indexes);
                         indexes.extend(scratch.indexes.clone());
                         // A policy the server could not make (its role is missing) keeps its
@@ -289,6 +366,7 @@ impl Catalog {
                         *entry = CatalogTable {
                             foreign_keys,
                             triggers,
+                            partitions,
                             indexes,
                             policies,
                             comment,
@@ -308,10 +386,108 @@ impl Catalog {
         if built.is_ok() {
             built = scratch_domains(client, schema, &mut catalog).await;
         }
+        if built.is_ok() {
+            built = scratch_functions(client, schema, &mut catalog).await;
+        }
         guard.disarm();
         client.batch_execute("ROLLBACK").await?;
         built.map(|()| catalog)
     }
+}
+
+/// The triggers of a table: its on-update trigger and those written by hand.
+fn expected_triggers(table: &TableDef) -> BTreeMap<String, CatalogTrigger> {
+    let mut triggers = BTreeMap::new();
+    if !table.trigger_columns().is_empty() {
+        let name = table.trigger_name();
+        triggers.insert(
+            name.clone(),
+            CatalogTrigger {
+                timing: TriggerTiming::Before,
+                events: vec![TriggerEvent::Update],
+                update_of: Vec::new(),
+                for_each_row: true,
+                when: None,
+                function: qualified(table.schema.as_deref(), &name),
+                arguments: Vec::new(),
+            },
+        );
+    }
+    for trigger in table.triggers.iter() {
+        triggers.insert(trigger.name.to_string(), expected_trigger(trigger));
+    }
+    triggers
+}
+
+fn expected_trigger(trigger: &TriggerDef) -> CatalogTrigger {
+    let mut events = trigger.events.to_vec();
+    events.sort();
+    CatalogTrigger {
+        timing: trigger.timing,
+        events,
+        update_of: trigger.update_of.iter().map(|c| c.to_string()).collect(),
+        for_each_row: trigger.for_each_row,
+        when: trigger.when.as_ref().map(|w| format!("({w})")),
+        function: qualified(
+            Some(trigger.function.schema_or_public()),
+            &trigger.function.name,
+        ),
+        arguments: trigger.arguments.iter().map(|a| a.to_string()).collect(),
+    }
+}
+
+/// The name of the `k`th partition of the `n`th scratch table.
+fn scratch_partition(n: usize, k: usize) -> String {
+    format!("__schema_core_scratch_{n}_p{k}")
+}
+
+/// Each declared function's arguments and result as the server prints them (and so its key):
+/// made in the temporary schema (in the caller's transaction, with savepoints) and read back.
+/// One the server cannot make keeps its declared form.
+async fn scratch_functions(
+    client: &Client,
+    schema: &Schema,
+    catalog: &mut Catalog,
+) -> Result<(), tokio_postgres::Error> {
+    use crate::migrate::render::Step;
+    for (n, def) in schema.functions.iter().enumerate() {
+        let mut scratch = def.clone();
+        scratch.schema = Some("pg_temp".into());
+        scratch.name = format!("__schema_core_scratch_fn_{n}").into();
+        let sql = Step::CreateFunction(scratch.clone()).sql();
+        if crate::migrate::trial::in_savepoint(client, &sql)
+            .await?
+            .is_err()
+        {
+            continue;
+        }
+        let row = client
+            .query_one(
+                "SELECT pg_get_function_identity_arguments(p.oid), pg_get_function_arguments(p.oid),
+                        pg_get_function_result(p.oid)
+                 FROM pg_proc p WHERE p.proname = $1 AND p.pronamespace = pg_my_temp_schema()",
+                &[&&*scratch.name],
+            )
+            .await?;
+        let identity: String = row.try_get(0)?;
+        let declared_key = format!(
+            "{}({})",
+            qualified(def.schema.as_deref(), &def.name),
+            def.arguments
+        );
+        if let Some(mut entry) = catalog.functions.remove(&declared_key) {
+            entry.arguments = row.try_get(1)?;
+            entry.result = row.try_get(2)?;
+            catalog.functions.insert(
+                format!(
+                    "{}({identity})",
+                    qualified(def.schema.as_deref(), &def.name)
+                ),
+                entry,
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Each declared domain's checks as the server prints them: the domain made in the temporary
@@ -419,6 +595,28 @@ async fn scratch_table(
         attempt(step.sql()).await?;
     }
     for step in crate::migrate::render::row_security(&scratch) {
+        attempt(step.sql()).await?;
+    }
+    for (k, partition) in table.partitions.iter().enumerate() {
+        let mut moved = partition.clone();
+        moved.name = scratch_partition(n, k).into();
+        let step = Step::CreatePartition {
+            parent: scratch.qualified_name(),
+            partition: moved,
+        };
+        attempt(step.sql()).await?;
+    }
+    for trigger in table.triggers.iter() {
+        let mut stand_in = trigger.clone();
+        stand_in.function = crate::schema::QualifiedName::new(
+            Some("pg_temp".into()),
+            "__schema_core_scratch_trigger".into(),
+        );
+        stand_in.arguments = Default::default();
+        let step = Step::AddTrigger {
+            table: scratch.qualified_name(),
+            trigger: stand_in,
+        };
         attempt(step.sql()).await?;
     }
     let oid: u32 = client

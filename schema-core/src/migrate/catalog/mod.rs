@@ -32,6 +32,74 @@ pub struct Catalog {
     pub views: BTreeMap<String, CatalogView>,
     /// `schema.name` → domain.
     pub domains: BTreeMap<String, CatalogDomain>,
+    /// `schema.name(argument types)` → function (extensions' own left out).
+    pub functions: BTreeMap<String, CatalogFunction>,
+}
+
+/// A function: its arguments and result as `pg_get_function_arguments` and
+/// `pg_get_function_result` print them, and its body as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogFunction {
+    pub arguments: String,
+    pub result: String,
+    pub language: String,
+    pub volatility: crate::schema::Volatility,
+    pub strict: bool,
+    pub security_definer: bool,
+    pub body: String,
+}
+
+/// A trigger: when it fires, on what, and what it calls (`schema.name` and arguments); its
+/// `WHEN` condition as the server prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogTrigger {
+    pub timing: crate::schema::TriggerTiming,
+    pub events: Vec<crate::schema::TriggerEvent>,
+    pub update_of: Vec<String>,
+    pub for_each_row: bool,
+    pub when: Option<String>,
+    pub function: String,
+    pub arguments: Vec<String>,
+}
+
+impl std::fmt::Display for CatalogTrigger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let events: Vec<String> = self
+            .events
+            .iter()
+            .map(|e| match e {
+                crate::schema::TriggerEvent::Update if !self.update_of.is_empty() => {
+                    format!("UPDATE OF {}", self.update_of.join(", "))
+                }
+                e => e.sql().to_string(),
+            })
+            .collect();
+        write!(
+            f,
+            "{} {} FOR EACH {}",
+            self.timing.sql(),
+            events.join(" OR "),
+            if self.for_each_row {
+                "ROW"
+            } else {
+                "STATEMENT"
+            }
+        )?;
+        if let Some(when) = &self.when {
+            write!(f, " WHEN {when}")?;
+        }
+        let arguments: Vec<String> = self
+            .arguments
+            .iter()
+            .map(|a| crate::sql::quote_literal(a))
+            .collect();
+        write!(
+            f,
+            " EXECUTE FUNCTION {}({})",
+            self.function,
+            arguments.join(", ")
+        )
+    }
 }
 
 /// A domain: its base type as `format_type` prints it, NOT NULL, and its checks by name
@@ -76,8 +144,13 @@ pub struct CatalogTable {
     /// name → expression (the constraint definition without `CHECK`).
     pub checks: BTreeMap<String, String>,
     pub indexes: BTreeMap<String, CatalogIndex>,
-    /// User triggers, by name.
-    pub triggers: Vec<String>,
+    /// User triggers (the on-update trigger too), by name.
+    pub triggers: BTreeMap<String, CatalogTrigger>,
+    /// `PARTITION BY …` as `pg_get_partkeydef` prints it (`RANGE (created_at)`).
+    pub partition_by: Option<String>,
+    /// Partitions by name (in the table's schema), each with its bound as the server prints it
+    /// (`FOR VALUES FROM (…) TO (…)`).
+    pub partitions: BTreeMap<String, String>,
     /// `relrowsecurity`, `relforcerowsecurity`.
     pub row_security: bool,
     pub force_row_security: bool,
@@ -159,7 +232,8 @@ pub const OTHER_JOURNALS: [(&str, &str, &str); 2] = [
     ("public", "alembic_version", "Alembic"),
 ];
 
-fn qualified(schema: Option<&str>, name: &str) -> String {
+/// The key of an object in a [`Catalog`]'s maps: `schema.name`, `public` when none is given.
+pub(crate) fn qualified(schema: Option<&str>, name: &str) -> String {
     format!("{}.{name}", schema.unwrap_or("public"))
 }
 
@@ -266,6 +340,46 @@ impl Catalog {
         );
         diff_maps(
             &mut out,
+            "function",
+            &self.functions,
+            &actual.functions,
+            |out, name, e, a| {
+                let mut what = Vec::new();
+                if e.result != a.result {
+                    what.push(format!("returns {} (declared {})", a.result, e.result));
+                }
+                if e.arguments != a.arguments {
+                    what.push(format!(
+                        "takes ({}) (declared ({}))",
+                        a.arguments, e.arguments
+                    ));
+                }
+                if e.language != a.language {
+                    what.push(format!("is in {} (declared {})", a.language, e.language));
+                }
+                if (e.volatility, e.strict, e.security_definer)
+                    != (a.volatility, a.strict, a.security_definer)
+                {
+                    what.push(format!(
+                        "is {:?}, strict {}, security definer {} (declared {:?}, {}, {})",
+                        a.volatility,
+                        a.strict,
+                        a.security_definer,
+                        e.volatility,
+                        e.strict,
+                        e.security_definer
+                    ));
+                }
+                if e.body != a.body {
+                    what.push("has another body than the declared one".to_string());
+                }
+                if !what.is_empty() {
+                    out.push(format!("function {name} {}", what.join("; ")));
+                }
+            },
+        );
+        diff_maps(
+            &mut out,
             "sequence",
             &self.sequences,
             &actual.sequences,
@@ -307,12 +421,44 @@ fn diff_maps<T>(
 }
 
 fn diff_table(out: &mut Vec<String>, table: &str, e: &CatalogTable, a: &CatalogTable) {
-    if e.triggers != a.triggers {
+    diff_maps(
+        out,
+        &format!("{table}: trigger"),
+        &e.triggers,
+        &a.triggers,
+        |out, name, x, y| {
+            if x != y {
+                out.push(format!(
+                    "{table}: trigger {name}: expected `{x}`, found `{y}`"
+                ));
+            }
+        },
+    );
+    if e.partition_by != a.partition_by {
+        let shown = |p: &Option<String>| {
+            p.as_ref().map_or("not partitioned".to_string(), |p| {
+                format!("PARTITION BY {p}")
+            })
+        };
         out.push(format!(
-            "{table}: expected triggers {:?}, found {:?}",
-            e.triggers, a.triggers
+            "{table}: expected {}, found {}",
+            shown(&e.partition_by),
+            shown(&a.partition_by)
         ));
     }
+    diff_maps(
+        out,
+        &format!("{table}: partition"),
+        &e.partitions,
+        &a.partitions,
+        |out, name, x, y| {
+            if x != y {
+                out.push(format!(
+                    "{table}: partition {name}: expected `{x}`, found `{y}`"
+                ));
+            }
+        },
+    );
     // The same columns, in any order: a column added by a migration (or dropped and added again,
     // as a changed generated column is) comes last in the table, wherever the struct declares it,
     // and no query here depends on the order.
@@ -471,6 +617,24 @@ impl std::fmt::Display for Catalog {
                 writeln!(s, "  index {index}").ok();
             }
         }
+        for (name, function) in &self.functions {
+            writeln!(
+                s,
+                "function {name} ({}) returns {} language {} {}{}{} as {:?}",
+                function.arguments,
+                function.result,
+                function.language,
+                function.volatility.sql().to_lowercase(),
+                if function.strict { " strict" } else { "" },
+                if function.security_definer {
+                    " security definer"
+                } else {
+                    ""
+                },
+                function.body
+            )
+            .ok();
+        }
         for (name, q) in &self.sequences {
             writeln!(
                 s,
@@ -536,8 +700,14 @@ impl std::fmt::Display for Catalog {
             for (name, expr) in &table.checks {
                 writeln!(s, "  check {name} {expr}").ok();
             }
-            for trigger in &table.triggers {
-                writeln!(s, "  trigger {trigger}").ok();
+            for (name, trigger) in &table.triggers {
+                writeln!(s, "  trigger {name} {trigger}").ok();
+            }
+            if let Some(by) = &table.partition_by {
+                writeln!(s, "  partition by {by}").ok();
+            }
+            for (name, bound) in &table.partitions {
+                writeln!(s, "  partition {name} {bound}").ok();
             }
             if let Some(comment) = &table.comment {
                 writeln!(s, "  comment {comment:?}").ok();

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use tokio_postgres::Client;
 
 use super::{
-    fk_action, qualified, Catalog, CatalogColumn, CatalogDomain, CatalogForeignKey, CatalogIndex,
-    CatalogIndexKey, CatalogPolicy, CatalogSequence, CatalogTable, CatalogUnique, CatalogView,
-    OTHER_JOURNALS,
+    fk_action, qualified, Catalog, CatalogColumn, CatalogDomain, CatalogForeignKey,
+    CatalogFunction, CatalogIndex, CatalogIndexKey, CatalogPolicy, CatalogSequence, CatalogTable,
+    CatalogTrigger, CatalogUnique, CatalogView, OTHER_JOURNALS,
 };
-use crate::schema::PolicyCommand;
+use crate::schema::{PolicyCommand, TriggerEvent, TriggerTiming, Volatility};
 
 impl Catalog {
     /// Reads the user objects of the connected database (outside `pg_catalog`,
@@ -140,11 +140,13 @@ impl Catalog {
                 },
             );
         }
+        catalog.functions = functions(client).await?;
+        // Partitions are read with their parent (a partition of a partition too).
         let tables = client
             .query(
                 "SELECT c.oid, n.nspname, c.relname
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                 WHERE c.relkind IN ('r', 'p')
+                 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
                    AND n.nspname NOT IN ('pg_catalog', 'information_schema')
                    AND n.nspname NOT LIKE 'pg_toast%'
                    AND c.relname <> $1
@@ -168,6 +170,157 @@ impl Catalog {
         }
         Ok(catalog)
     }
+}
+
+/// The functions of the user's schemas (not an extension's), by `schema.name(argument types)`.
+pub(super) async fn functions(
+    client: &Client,
+) -> Result<BTreeMap<String, CatalogFunction>, tokio_postgres::Error> {
+    let mut functions = BTreeMap::new();
+    for row in client
+        .query(
+            "SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid),
+                    pg_get_function_arguments(p.oid), pg_get_function_result(p.oid), l.lanname,
+                    p.provolatile::text, p.proisstrict, p.prosecdef, p.prosrc
+             FROM pg_proc p
+             JOIN pg_namespace n ON n.oid = p.pronamespace
+             JOIN pg_language l ON l.oid = p.prolang
+             WHERE p.prokind = 'f'
+               AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+               AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname NOT LIKE 'pg_toast%'
+               AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                               WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')",
+            &[],
+        )
+        .await?
+    {
+        let schema: String = row.try_get(0)?;
+        let name: String = row.try_get(1)?;
+        let identity: String = row.try_get(2)?;
+        functions.insert(
+            format!("{}({identity})", qualified(Some(&schema), &name)),
+            CatalogFunction {
+                arguments: row.try_get(3)?,
+                result: row.try_get(4)?,
+                language: row.try_get(5)?,
+                volatility: match row.try_get::<_, String>(6)?.as_str() {
+                    "s" => Volatility::Stable,
+                    "i" => Volatility::Immutable,
+                    _ => Volatility::Volatile,
+                },
+                strict: row.try_get(7)?,
+                security_definer: row.try_get(8)?,
+                body: row.try_get(9)?,
+            },
+        );
+    }
+    Ok(functions)
+}
+
+/// A table's triggers (not the server's own, which enforce foreign keys), by name.
+pub(super) async fn triggers(
+    client: &Client,
+    oid: u32,
+    attnames: &BTreeMap<i16, String>,
+) -> Result<BTreeMap<String, CatalogTrigger>, tokio_postgres::Error> {
+    let mut triggers = BTreeMap::new();
+    for row in client
+        .query(
+            "SELECT t.tgname, t.tgtype::int, t.tgattr::int2[], n.nspname, p.proname,
+                    pg_get_triggerdef(t.oid), t.tgnargs::int, t.tgargs
+             FROM pg_trigger t
+             JOIN pg_proc p ON p.oid = t.tgfoid
+             JOIN pg_namespace n ON n.oid = p.pronamespace
+             WHERE t.tgrelid = $1 AND NOT t.tgisinternal AND t.tgparentid = 0",
+            &[&oid],
+        )
+        .await?
+    {
+        let kind: i32 = row.try_get(1)?;
+        let timing = if kind & 64 != 0 {
+            TriggerTiming::InsteadOf
+        } else if kind & 2 != 0 {
+            TriggerTiming::Before
+        } else {
+            TriggerTiming::After
+        };
+        let events = [
+            (4, TriggerEvent::Insert),
+            (16, TriggerEvent::Update),
+            (8, TriggerEvent::Delete),
+            (32, TriggerEvent::Truncate),
+        ]
+        .into_iter()
+        .filter(|(bit, _)| kind & bit != 0)
+        .map(|(_, event)| event)
+        .collect();
+        let columns: Vec<i16> = row.try_get(2)?;
+        let schema: String = row.try_get(3)?;
+        let function: String = row.try_get(4)?;
+        let definition: String = row.try_get(5)?;
+        let count: i32 = row.try_get(6)?;
+        let raw: Vec<u8> = row.try_get(7)?;
+        let arguments = raw
+            .split(|b| *b == 0)
+            .take(count.max(0) as usize)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        triggers.insert(
+            row.try_get(0)?,
+            CatalogTrigger {
+                timing,
+                events,
+                update_of: columns
+                    .iter()
+                    .map(|n| attnames.get(n).cloned().unwrap_or_else(|| format!("#{n}")))
+                    .collect(),
+                for_each_row: kind & 1 != 0,
+                when: when_condition(&definition),
+                function: qualified(Some(&schema), &function),
+                arguments,
+            },
+        );
+    }
+    Ok(triggers)
+}
+
+/// The `WHEN (…)` condition of a trigger, cut from `pg_get_triggerdef`'s text: what follows
+/// `FOR EACH ROW|STATEMENT WHEN ` up to the last ` EXECUTE FUNCTION `.
+fn when_condition(definition: &str) -> Option<String> {
+    let after = ["FOR EACH ROW WHEN ", "FOR EACH STATEMENT WHEN "]
+        .iter()
+        .find_map(|head| definition.find(head).map(|at| at + head.len()))?;
+    let end = definition.rfind(" EXECUTE FUNCTION ")?;
+    (end > after).then(|| definition[after..end].to_string())
+}
+
+/// A partitioned table's key (`RANGE (created_at)`) and its partitions with their bounds.
+pub(super) async fn partitions(
+    client: &Client,
+    oid: u32,
+) -> Result<(Option<String>, BTreeMap<String, String>), tokio_postgres::Error> {
+    let key: Option<String> = client
+        .query_one(
+            "SELECT CASE WHEN relkind = 'p' THEN pg_get_partkeydef(oid) END FROM pg_class WHERE oid = $1",
+            &[&oid],
+        )
+        .await?
+        .try_get(0)?;
+    let mut partitions = BTreeMap::new();
+    if key.is_some() {
+        for row in client
+            .query(
+                "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid)
+                 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                 WHERE i.inhparent = $1",
+                &[&oid],
+            )
+            .await?
+        {
+            partitions.insert(row.try_get(0)?, row.try_get(1)?);
+        }
+    }
+    Ok((key, partitions))
 }
 
 /// A domain's checks, by name, as `pg_get_constraintdef` prints them without `CHECK`.
@@ -298,7 +451,7 @@ pub(super) async fn read_table(
              LEFT JOIN pg_class fc ON fc.oid = c.confrelid
              LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
              LEFT JOIN pg_index i ON i.indexrelid = c.conindid AND c.contype = 'u'
-             WHERE c.conrelid = $1",
+             WHERE c.conrelid = $1 AND c.conparentid = 0",
             &[&oid],
         )
         .await?
@@ -392,15 +545,8 @@ pub(super) async fn read_table(
         };
         table.indexes.insert(name, index);
     }
-    for row in client
-        .query(
-            "SELECT tgname FROM pg_trigger WHERE tgrelid = $1 AND NOT tgisinternal ORDER BY tgname",
-            &[&oid],
-        )
-        .await?
-    {
-        table.triggers.push(row.try_get(0)?);
-    }
+    table.triggers = triggers(client, oid, &attnames).await?;
+    (table.partition_by, table.partitions) = partitions(client, oid).await?;
     Ok(table)
 }
 

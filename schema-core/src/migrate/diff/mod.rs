@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 mod column;
+mod routine;
 mod table;
 mod view;
 
@@ -82,6 +83,7 @@ pub fn diff(old: &Schema, new: &Schema, options: DiffOptions) -> Result<Plan, Re
         last: Vec::new(),
         view_drops: Vec::new(),
         view_creates: Vec::new(),
+        late_functions: Vec::new(),
         online: Vec::new(),
         referenced: new
             .tables
@@ -103,6 +105,7 @@ pub fn diff(old: &Schema, new: &Schema, options: DiffOptions) -> Result<Plan, Re
     d.domains(old, new);
     d.sequences(old, new);
     d.tables(old, new);
+    d.functions(old, new);
     d.views(old, new);
     if !d.refusals.is_empty() {
         return Err(Refusal(d.refusals));
@@ -117,6 +120,7 @@ pub fn diff(old: &Schema, new: &Schema, options: DiffOptions) -> Result<Plan, Re
         d.alters,
         d.late_drops,
         d.constraints,
+        d.late_functions,
         d.indexes,
         d.view_creates,
         d.last,
@@ -154,6 +158,9 @@ struct Differ {
     view_drops: Vec<Step>,
     /// Views made (again), in dependency order: after the tables.
     view_creates: Vec<Step>,
+    /// SQL functions, which the server resolves when they are made: after the tables and
+    /// columns, before the triggers and views.
+    late_functions: Vec<Step>,
     online: Vec<Step>,
     /// The (table, columns) that the declared foreign keys reference.
     referenced: BTreeSet<((String, String), Vec<String>)>,
@@ -441,6 +448,16 @@ impl Differ {
     fn create_table(&mut self, table: &TableDef) {
         let q = table.qualified_name();
         self.creates.push(Step::CreateTable(table.clone()));
+        self.creates
+            .extend(crate::migrate::render::create_partitions(table));
+        // The on-update trigger and those written by hand, after the functions they call.
+        self.indexes
+            .extend(crate::migrate::render::create_trigger(table));
+        self.indexes
+            .extend(table.triggers.iter().map(|trigger| Step::AddTrigger {
+                table: q.clone(),
+                trigger: trigger.clone(),
+            }));
         for fk in table.foreign_keys.iter() {
             self.constraints.push(Step::AddForeignKey {
                 table: q.clone(),

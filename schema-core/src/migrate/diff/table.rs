@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{changes, display, key, Change, Differ};
 use crate::migrate::render::Step;
-use crate::schema::{IndexTarget, QualifiedName, TableDef};
+use crate::schema::{IndexTarget, OnUpdateTrigger, QualifiedName, TableDef};
 
 impl Differ {
     pub(super) fn table(&mut self, before: &TableDef, after: &TableDef) {
@@ -25,6 +25,8 @@ impl Differ {
         self.checks(&q, before, after);
         self.foreign_keys(&q, before, after, &renamed);
         self.trigger(&q, before, after, &renamed);
+        self.triggers(&q, before, after);
+        self.partitions(&q, before, after);
         self.indexes(&q, before, after, &renamed);
         self.row_security(&q, before, after, &regenerated);
         self.comments_and_grants(&q, before, after, &regenerated);
@@ -421,15 +423,15 @@ impl Differ {
         after: &TableDef,
         renamed: &Renamed,
     ) {
-        let old_trigger: Vec<String> = before
+        let old_trigger: Vec<(String, OnUpdateTrigger)> = before
             .trigger_columns()
             .iter()
-            .map(|c| renamed.column(c))
+            .map(|(c, m)| (renamed.column(c), *m))
             .collect();
-        let new_trigger: Vec<String> = after
+        let new_trigger: Vec<(String, OnUpdateTrigger)> = after
             .trigger_columns()
             .iter()
-            .map(|c| c.to_string())
+            .map(|(c, m)| (c.to_string(), *m))
             .collect();
         if old_trigger != new_trigger || (!new_trigger.is_empty() && before.name != after.name) {
             let (old_name, new_name) = (before.trigger_name(), after.trigger_name());

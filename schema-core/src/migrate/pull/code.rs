@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 
 use crate::schema::{
     ColumnDef, DefaultValue, DomainDef, EnumDef, FkAction, ForeignKeyDef, Identity, IndexMethod,
-    IndexTarget, NullsOrder, PolicyCommand, QualifiedName, RowSecurity, Schema, SequenceDef,
-    SequenceType, SortOrder, SqlType, TableDef,
+    IndexTarget, NullsOrder, OnUpdateTrigger, PolicyCommand, QualifiedName, RowSecurity, Schema,
+    SequenceDef, SequenceType, SortOrder, SqlType, TableDef,
 };
 
 /// The Rust files of a pulled schema: `(file name, text)`, each table in `<table>_table.rs`, the
@@ -125,6 +125,13 @@ pub fn rust_files(schema: &Schema, notes: &BTreeMap<String, Vec<String>>) -> Vec
     for def in &schema.sequences {
         let _ = write!(root, "\n        .sequence({})", sequence_code(def));
     }
+    for def in &schema.functions {
+        let _ = write!(
+            root,
+            "\n        .function({})",
+            super::routines::function_const(def)
+        );
+    }
     for def in &schema.domains {
         let _ = write!(
             root,
@@ -159,7 +166,7 @@ fn domain_code(def: &DomainDef, names: &Names) -> String {
         identity: None,
         generated: None,
         on_update: None,
-        on_update_trigger: false,
+        on_update_trigger: OnUpdateTrigger::Off,
         renamed_from: None,
         comment: None,
     };
@@ -206,6 +213,11 @@ fn domain_code(def: &DomainDef, names: &Names) -> String {
         names.enum_type(&def.qualified_name())
     );
     out
+}
+
+/// The Rust field of a column.
+fn field_name(column: &str) -> String {
+    rust_ident(&snake(column))
 }
 
 /// A comment as `///` lines (what `#[table(comments)]` reads back), indented.
@@ -820,6 +832,7 @@ fn table_code(table: &TableDef, schema: &Schema, names: &Names) -> String {
             grant.role.as_ref()
         ));
     }
+    table_attrs.extend(super::routines::table_attrs(table, &field_name));
     let commented = table.comment.is_some() || table.columns.iter().any(|c| c.comment.is_some());
     if commented {
         table_attrs.push("comments".to_string());
@@ -849,6 +862,11 @@ fn table_code(table: &TableDef, schema: &Schema, names: &Names) -> String {
         }
         if let Some(expression) = &column.generated {
             attrs.push(format!("generated = {:?}", expression.as_ref()));
+        }
+        match column.on_update_trigger {
+            OnUpdateTrigger::Off => {}
+            OnUpdateTrigger::UnlessSet => attrs.push("on_update = now, trigger".to_string()),
+            OnUpdateTrigger::Always => attrs.push("on_update = now, trigger = always".to_string()),
         }
         attrs.extend(type_attrs);
         if let Some(default) = &column.default {

@@ -12,13 +12,16 @@ mod code;
 
 pub use code::rust_files;
 
+mod routines;
+
 use super::catalog::{Catalog, CatalogTable};
 use crate::schema::{
     CheckDef, ColumnDef, DefaultValue, DomainDef, EnumDef, ForeignKeyDef, GrantDef, Identity,
-    IndexDef, IndexKey, IndexMethod, IndexTarget, NullsOrder, OwnedBy, PolicyDef, PrimaryKeyDef,
-    Privilege, QualifiedName, RowSecurity, Schema, SequenceDef, SequenceType, SortOrder, SqlType,
-    TableDef, UniqueDef, ViewDef,
+    IndexDef, IndexKey, IndexMethod, IndexTarget, NullsOrder, OnUpdateTrigger, OwnedBy, PolicyDef,
+    PrimaryKeyDef, Privilege, QualifiedName, RowSecurity, Schema, SequenceDef, SequenceType,
+    SortOrder, SqlType, TableDef, TriggerDef, UniqueDef, ViewDef,
 };
+use routines::partitioning;
 
 /// Reads the database of `client` (the named Postgres schemas only, when any are given) and
 /// returns its declarations as Rust files: see [`rust_files`].
@@ -33,6 +36,8 @@ pub async fn pull(
         catalog.enums.retain(|key, _| kept(key));
         catalog.sequences.retain(|key, _| kept(key));
         catalog.views.retain(|key, _| kept(key));
+        catalog.domains.retain(|key, _| kept(key));
+        catalog.functions.retain(|key, _| kept(key));
     }
     let (schema, notes) = schema_of(&catalog);
     Ok(rust_files(&schema, &notes))
@@ -145,11 +150,13 @@ pub fn schema_of(catalog: &Catalog) -> (Schema, BTreeMap<String, Vec<String>>) {
                 }
             }
         }
+        routines::on_update_trigger(&mut def, catalog);
         if !table_notes.is_empty() {
             notes.insert(key.clone(), table_notes);
         }
         schema.add_table(def);
     }
+    routines::functions(catalog, &mut schema);
     (schema, notes)
 }
 
@@ -189,18 +196,13 @@ fn table_def(
                 },
                 generated: c.generated.clone().map(Into::into),
                 on_update: None,
-                on_update_trigger: false,
+                on_update_trigger: OnUpdateTrigger::Off,
                 renamed_from: None,
                 comment: c.comment.clone().map(Into::into),
             }
         })
         .collect();
-    for trigger in &table.triggers {
-        notes.push(format!(
-            "trigger `{trigger}` is not declared (an `on_update = now, trigger` column makes this \
-             tool's own; others are not expressible yet)"
-        ));
-    }
+    let (partition_by, partitions) = partitioning(table, notes);
     if let Some((pk_name, _)) = &table.primary_key {
         if *pk_name != format!("{}_pkey", name.name) {
             notes.push(format!(
@@ -328,6 +330,28 @@ fn table_def(
                 restrictive: p.restrictive,
             })
             .collect(),
+        triggers: table
+            .triggers
+            .iter()
+            .map(|(trigger_name, t)| TriggerDef {
+                name: trigger_name.clone().into(),
+                timing: t.timing,
+                events: t.events.clone().into(),
+                update_of: t.update_of.iter().map(|c| c.clone().into()).collect(),
+                for_each_row: t.for_each_row,
+                when: t.when.as_deref().map(|w| {
+                    w.strip_prefix('(')
+                        .and_then(|w| w.strip_suffix(')'))
+                        .unwrap_or(w)
+                        .to_string()
+                        .into()
+                }),
+                function: split(&t.function),
+                arguments: t.arguments.iter().map(|a| a.clone().into()).collect(),
+            })
+            .collect(),
+        partition_by,
+        partitions,
     }
 }
 

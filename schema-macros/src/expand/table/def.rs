@@ -155,6 +155,7 @@ pub(super) fn table_def(table: &Table<'_>) -> TokenStream {
             restrictive: #restrictive,
         })
     });
+    let (triggers, partition_by, partitions) = super::routines::defs(p, table);
     quote!(#p::TableDef {
         schema: #schema,
         name: #name,
@@ -170,6 +171,9 @@ pub(super) fn table_def(table: &Table<'_>) -> TokenStream {
         policies: #p::Cow::Borrowed(&[#(#policies),*]),
         comment: #comment,
         grants: #p::Cow::Borrowed(&[#(#grants),*]),
+        triggers: #p::Cow::Borrowed(&[#(#triggers),*]),
+        partition_by: #partition_by,
+        partitions: #p::Cow::Borrowed(&[#(#partitions),*]),
     })
 }
 
@@ -289,7 +293,14 @@ fn column_def(p: &TokenStream, column: &Column<'_>) -> TokenStream {
         p,
         column.attrs.renamed_from.as_ref().map(|r| r.value.as_str()),
     );
-    let trigger = column.attrs.trigger.is_some();
+    let trigger = Ident::new(
+        match column.attrs.trigger.as_ref().map(|t| t.value) {
+            None => "Off",
+            Some(false) => "UnlessSet",
+            Some(true) => "Always",
+        },
+        Span::call_site(),
+    );
     let comment = opt_str(p, column.comment.as_deref());
     let generated = opt_str(p, column.attrs.generated.as_ref().map(|g| g.value.as_str()));
     quote!(#p::ColumnDef {
@@ -301,7 +312,7 @@ fn column_def(p: &TokenStream, column: &Column<'_>) -> TokenStream {
         identity: #identity,
         generated: #generated,
         on_update: #on_update,
-        on_update_trigger: #trigger,
+        on_update_trigger: #p::OnUpdateTrigger::#trigger,
         renamed_from: #renamed_from,
         comment: #comment,
     })

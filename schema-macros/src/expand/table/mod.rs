@@ -7,6 +7,7 @@ mod columns;
 mod def;
 mod insert;
 mod relations;
+mod routines;
 mod rows;
 mod view;
 
