@@ -102,3 +102,23 @@ async fn every_column_type_pulls_and_round_trips() {
         round_trips(&test_db, &schema_tests::pulled::column_types::schema()).await;
     }
 }
+
+/// Functions, triggers (the on-update one read back as `on_update = now, trigger`, others as
+/// `trigger(…)`) and range, list and hash partitions (`tests/src/routines.rs`), pulled: the code
+/// compiles and builds the same catalog.
+#[tokio::test]
+async fn functions_triggers_and_partitions_pull_and_round_trip() {
+    for target in schema_core::testing::targets().unwrap() {
+        let test_db = TestDb::on(target).await.unwrap();
+        let client = test_db.connect().await.unwrap();
+        client
+            .batch_execute(&schema_core::migrate::migration_sql(
+                "0000_routines",
+                &schema_core::migrate::render::create_all(&schema_tests::routines::schema()),
+            ))
+            .await
+            .unwrap();
+        pulled_matches(&test_db, "routines").await;
+        round_trips(&test_db, &schema_tests::pulled::routines::schema()).await;
+    }
+}

@@ -405,3 +405,175 @@ fn a_new_partitioning_is_refused_with_the_plan() {
         "{refused}"
     );
 }
+
+/// The trial (what `generate` runs with a database) makes the functions, partitions and
+/// triggers in the temporary schema, and names what the server refuses: a PL/pgSQL body that
+/// does not parse, an SQL body that reads a missing table, a partition whose bound overlaps
+/// another's, a trigger calling a function that does not exist.
+#[tokio::test]
+async fn the_trial_names_refused_functions_partitions_and_triggers() {
+    use schema_core::migrate::trial::try_on;
+    use schema_core::schema::{FunctionDef, PartitionBound, PartitionDef, QualifiedName};
+    for target in testing::targets().expect("a PostgreSQL to test on") {
+        let test_db = TestDb::on(target).await.unwrap();
+        let client = test_db.connect().await.unwrap();
+        assert_eq!(try_on(&client, &schema()).await.unwrap(), []);
+
+        let mut bad = schema()
+            .function(FunctionDef::trigger("broken", "BEGIN RETURN NEW END"))
+            .function(
+                FunctionDef::new("count_missing")
+                    .returns("bigint")
+                    .language("sql")
+                    .body("SELECT count(*) FROM no_such_table"),
+            );
+        for table in &mut bad.tables {
+            if table.name == "ai_usage_log" {
+                table.partitions.to_mut().push(PartitionDef {
+                    name: "ai_usage_log_overlap".into(),
+                    bound: PartitionBound::Range {
+                        from: vec!["'2026-01-15 00:00:00+00'".into()].into(),
+                        to: vec!["'2026-02-15 00:00:00+00'".into()].into(),
+                    },
+                });
+            }
+            if table.name == "accounts" {
+                let mut trigger = table.triggers[0].clone();
+                trigger.name = "accounts_missing".into();
+                trigger.function = QualifiedName::new(None, "no_such_function".into());
+                table.triggers.to_mut().push(trigger);
+            }
+        }
+        let refused: Vec<String> = try_on(&client, &bad)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        assert_eq!(refused.len(), 4, "on {}: {refused:#?}", target.describe());
+        assert!(
+            refused[0].starts_with("function `broken()`: syntax error"),
+            "{refused:#?}"
+        );
+        assert!(
+            refused[1].starts_with("partition `ai_usage_log_overlap` of table `ai_usage_log`:")
+                && refused[1].contains("would overlap partition"),
+            "{refused:#?}"
+        );
+        assert!(
+            refused[2].starts_with(
+                "function `count_missing()`: relation \"no_such_table\" does not exist"
+            ),
+            "{refused:#?}"
+        );
+        assert!(
+            refused[3].starts_with("trigger `accounts_missing` of table `accounts`: function no_such_function() does not exist"),
+            "{refused:#?}"
+        );
+    }
+}
+
+/// Indexes, unique constraints, checks, foreign keys and columns added to a partitioned table
+/// that already has partitions and rows: each in the form PostgreSQL allows on one.
+#[tokio::test]
+async fn a_partitioned_table_takes_new_indexes_constraints_and_columns() {
+    use schema_core::migrate::runner::{self, RunnerOptions};
+    use schema_core::migrate::{DiffOptions, MigrationsDir};
+    use schema_core::schema::{
+        CheckDef, ColumnDef, ForeignKeyDef, IndexDef, IndexKey, IndexMethod, IndexTarget,
+        QualifiedName, SqlType, UniqueDef,
+    };
+
+    for target in testing::targets().expect("a PostgreSQL to test on") {
+        let dir = std::env::temp_dir().join(format!(
+            "schema-partitioned-{}",
+            schema_core::uuid::Uuid::new_v4().simple()
+        ));
+        let migrations = MigrationsDir::new(&dir);
+        let test_db = TestDb::on(target).await.unwrap();
+        let mut client = test_db.connect().await.unwrap();
+        migrations.generate(&schema(), None).unwrap();
+        runner::migrate(&mut client, &migrations, RunnerOptions::default())
+            .await
+            .unwrap();
+        client
+            .batch_execute(
+                "INSERT INTO accounts (email, name) VALUES ('a@x', 'a');
+                 INSERT INTO ai_usage_log (account_id, model, tokens_used, created_at)
+                 VALUES (1, 'm', 5, '2026-02-10'), (1, 'n', 7, '2026-05-10');",
+            )
+            .await
+            .unwrap();
+        let mut after = schema();
+        for table in &mut after.tables {
+            if table.name != "ai_usage_log" {
+                continue;
+            }
+            table.columns.to_mut().push(ColumnDef {
+                name: "audit_id".into(),
+                sql_type: SqlType::BigInt,
+                array_dims: 0,
+                nullable: true,
+                default: None,
+                identity: None,
+                generated: None,
+                on_update: None,
+                on_update_trigger: Default::default(),
+                renamed_from: None,
+                comment: None,
+            });
+            table.indexes.to_mut().push(IndexDef {
+                name: "ai_usage_log_model_idx".into(),
+                keys: vec![IndexKey {
+                    target: IndexTarget::Column("model".into()),
+                    order: None,
+                    nulls: None,
+                    opclass: None,
+                }]
+                .into(),
+                unique: false,
+                method: IndexMethod::Btree,
+                predicate: None,
+                with: None,
+            });
+            table.uniques.to_mut().push(UniqueDef {
+                name: "ai_usage_log_model_created_at_key".into(),
+                columns: vec!["model".into(), "created_at".into()].into(),
+                nulls_not_distinct: false,
+            });
+            table.checks.to_mut().push(CheckDef {
+                name: "ai_usage_log_tokens_check".into(),
+                expression: "tokens_used >= 0".into(),
+            });
+            table.foreign_keys.to_mut().push(ForeignKeyDef {
+                name: "ai_usage_log_audit_id_fkey".into(),
+                columns: vec!["audit_id".into()].into(),
+                references: QualifiedName::new(None, "audit_log".into()),
+                referenced_columns: vec!["id".into()].into(),
+                on_delete: Default::default(),
+                on_update: Default::default(),
+            });
+        }
+        migrations
+            .generate_with(&after, None, DiffOptions::default())
+            .unwrap();
+        let journal = migrations.journal().unwrap();
+        let files: String = journal.entries[1..]
+            .iter()
+            .map(|entry| std::fs::read_to_string(dir.join(format!("{}.sql", entry.tag))).unwrap())
+            .collect();
+        insta::assert_snapshot!("partitioned_table_changes", files);
+        runner::migrate(&mut client, &migrations, RunnerOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("on {}: {e}", target.describe()));
+        let live = Catalog::read(&client).await.unwrap();
+        let expected = Catalog::expected_on(&client, &after).await.unwrap();
+        assert_eq!(
+            expected.differences(&live),
+            Vec::<String>::new(),
+            "on {}",
+            target.describe()
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -380,7 +380,9 @@ fn default_name(plan: &Plan) -> String {
             | Step::Comment { table, .. }
             | Step::Grant { table, .. }
             | Step::Revoke { table, .. }
-            | Step::AddTrigger { table, .. } => Some(format!("alter_{}", table.name)),
+            | Step::AddTrigger { table, .. }
+            | Step::AddForeignKeyChecked { table, .. }
+            | Step::CreateIndexOnOnly { table, .. } => Some(format!("alter_{}", table.name)),
             Step::CreatePartition { parent, .. } | Step::AttachPartition { parent, .. } => {
                 Some(format!("alter_{}", parent.name))
             }

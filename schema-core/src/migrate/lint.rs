@@ -57,6 +57,16 @@ impl Step {
                 quote_ident(partition),
                 name(parent)
             ),
+            Step::AddForeignKeyChecked { table, .. } => format!(
+                "checks every row of {} as it is added, under SHARE ROW EXCLUSIVE locks (writes wait): \
+                 PostgreSQL cannot add a foreign key NOT VALID to a partitioned table",
+                name(table)
+            ),
+            Step::CreateIndexOnOnly { .. } => {
+                "the partitioned table's own index, invalid until every partition's index is built \
+                 CONCURRENTLY and attached below (PostgreSQL cannot build it CONCURRENTLY on the parent)"
+                    .into()
+            }
             Step::DropFunction { name: function, .. } => {
                 format!("drops function {}: what calls it fails from now on", name(function))
             }
@@ -146,6 +156,7 @@ impl Step {
             | Step::CreateFunction(_)
             | Step::AddTrigger { .. }
             | Step::RenameTrigger { .. }
+            | Step::AttachIndex { .. }
             | Step::CreateTrigger { .. }
             | Step::DropTrigger { .. }
             | Step::DropTriggerFunction { .. }

@@ -680,6 +680,32 @@ impl Step {
                 name(table),
                 quote_ident(to)
             ),
+            Step::AddForeignKeyChecked { table, fk } => Step::AddForeignKey {
+                table: table.clone(),
+                fk: fk.clone(),
+                not_valid: false,
+            }
+            .sql(),
+            Step::CreateIndexOnOnly { table, index } => {
+                let sql = create_index(table, index, false);
+                let on = format!(" ON {} USING ", name(table));
+                sql.replacen("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
+                    .replacen(
+                        "CREATE UNIQUE INDEX ",
+                        "CREATE UNIQUE INDEX IF NOT EXISTS ",
+                        1,
+                    )
+                    .replacen(&on, &format!(" ON ONLY {} USING ", name(table)), 1)
+            }
+            Step::AttachIndex {
+                schema,
+                index,
+                child,
+            } => format!(
+                "ALTER INDEX {} ATTACH PARTITION {};",
+                quote_qualified(schema.as_deref(), index),
+                quote_qualified(schema.as_deref(), child)
+            ),
             Step::CreatePartition { parent, partition } => {
                 routines::create_partition(parent, partition)
             }

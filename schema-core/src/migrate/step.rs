@@ -264,6 +264,24 @@ pub enum Step {
         parent: QualifiedName,
         partition: PartitionDef,
     },
+    /// A foreign key added to a partitioned table that has rows: PostgreSQL cannot add one
+    /// `NOT VALID` there, so it is checked as it is added.
+    AddForeignKeyChecked {
+        table: QualifiedName,
+        fk: ForeignKeyDef,
+    },
+    /// `CREATE INDEX IF NOT EXISTS … ON ONLY parent`: the index of a partitioned table alone,
+    /// invalid until each partition's index is attached ([`Step::AttachIndex`]).
+    CreateIndexOnOnly {
+        table: QualifiedName,
+        index: IndexDef,
+    },
+    /// `ALTER INDEX parent_index ATTACH PARTITION child_index`.
+    AttachIndex {
+        schema: Option<String>,
+        index: String,
+        child: String,
+    },
     /// `ALTER TABLE parent DETACH PARTITION p`: `p` stays, a table of its own.
     DetachPartition {
         parent: QualifiedName,

@@ -71,16 +71,21 @@ impl Summary {
                 | Step::DropDefault { .. }
                 | Step::AddIdentity { .. }
                 | Step::DropIdentity { .. } => s.columns_changed += 1,
-                Step::AddForeignKey { .. } => s.foreign_keys += 1,
+                Step::AddForeignKey { .. } | Step::AddForeignKeyChecked { .. } => {
+                    s.foreign_keys += 1
+                }
                 Step::AddPrimaryKey { .. }
                 | Step::AddUnique { .. }
                 | Step::AddCheck { .. }
                 | Step::ValidateConstraint { .. }
                 | Step::DropConstraint { .. }
                 | Step::RenameConstraint { .. } => s.constraints += 1,
-                Step::CreateIndex { .. } | Step::DropIndex { .. } | Step::RenameIndex { .. } => {
-                    s.indexes += 1
-                }
+                Step::CreateIndex { .. }
+                | Step::DropIndex { .. }
+                | Step::RenameIndex { .. }
+                | Step::CreateIndexOnOnly { .. } => s.indexes += 1,
+                // Counted with the partitioned table's index.
+                Step::AttachIndex { .. } => {}
                 Step::CreateTrigger { .. }
                 | Step::DropTrigger { .. }
                 | Step::AddTrigger { .. }

@@ -265,6 +265,26 @@ fn identifier_lengths(cx: &Ctxt, table: &Table<'_>) {
             "choose a shorter schema name",
         );
     }
+    for partition in &table.partitions {
+        too_long(
+            cx,
+            partition.span,
+            "the partition name",
+            &partition.name,
+            "choose a shorter `partition(name = \"…\")`, or a shorter table name for `monthly` ones",
+        );
+    }
+    for trigger in &table.triggers {
+        if let Some(name) = &trigger.attr.name {
+            too_long(
+                cx,
+                name.span,
+                "the trigger name",
+                &name.value,
+                "choose a shorter `trigger(name = \"…\")`",
+            );
+        }
+    }
     for column in &table.columns {
         too_long(
             cx,

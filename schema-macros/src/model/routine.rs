@@ -96,15 +96,6 @@ pub fn resolve<'a>(
                 format!("partition `{}` is declared twice", partition.name),
             );
         }
-        if partition.name.len() > crate::check::MAX_IDENTIFIER_BYTES {
-            cx.error_at(
-                partition.span,
-                format!(
-                    "partition name `{}` is longer than PostgreSQL's 63 bytes",
-                    partition.name
-                ),
-            );
-        }
         let fits = match (&partition.bound, by.method) {
             (BoundAttr::Default, "Range" | "List") => true,
             (BoundAttr::Range { from, to }, "Range") => {

@@ -3,3 +3,4 @@
 pub mod column_types;
 pub mod drizzle_kit;
 pub mod example_app;
+pub mod routines;

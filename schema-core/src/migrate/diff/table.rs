@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{changes, display, key, Change, Differ};
 use crate::migrate::render::Step;
-use crate::schema::{IndexTarget, OnUpdateTrigger, QualifiedName, TableDef};
+use crate::schema::{IndexDef, IndexTarget, OnUpdateTrigger, QualifiedName, TableDef};
 
 impl Differ {
     pub(super) fn table(&mut self, before: &TableDef, after: &TableDef) {
@@ -312,7 +312,8 @@ impl Differ {
             // On a filled table, the index is built without blocking writes and the constraint
             // adopts it; unless a foreign key needs the constraint inside the transaction.
             let columns: Vec<String> = unique.columns.iter().map(|c| c.to_string()).collect();
-            if self.referenced.contains(&(key(q), columns)) {
+            // A partitioned table's constraint cannot adopt an index: it is built inline.
+            if self.referenced.contains(&(key(q), columns)) || after.partition_by.is_some() {
                 self.constraints.push(Step::AddUnique {
                     table: q.clone(),
                     unique,
@@ -403,6 +404,13 @@ impl Differ {
                 .find(|f| f.name == name)
                 .expect("added foreign key")
                 .clone();
+            if after.partition_by.is_some() {
+                self.constraints.push(Step::AddForeignKeyChecked {
+                    table: q.clone(),
+                    fk,
+                });
+                continue;
+            }
             self.constraints.push(Step::AddForeignKey {
                 table: q.clone(),
                 fk,
@@ -521,6 +529,10 @@ impl Differ {
                         .find(|i| i.name == name)
                         .expect("added index")
                         .clone();
+                    if after.partition_by.is_some() {
+                        self.partitioned_index(q, after, index);
+                        continue;
+                    }
                     self.online.push(Step::CreateIndex {
                         table: q.clone(),
                         index,
@@ -588,4 +600,38 @@ fn without_objects_on(
 /// The names of `columns` as they are.
 fn same_columns(columns: &[crate::schema::Str]) -> Vec<String> {
     columns.iter().map(|c| c.to_string()).collect()
+}
+
+impl Differ {
+    /// A new index of a partitioned table, in the online form PostgreSQL documents: the
+    /// parent's own index (`ON ONLY`, invalid), each partition's built `CONCURRENTLY` and
+    /// attached, after which the parent's is valid. Partitions made later get it from the parent.
+    fn partitioned_index(&mut self, q: &QualifiedName, table: &TableDef, index: IndexDef) {
+        let schema = table.schema.as_ref().map(|s| s.to_string());
+        self.online.push(Step::CreateIndexOnOnly {
+            table: q.clone(),
+            index: index.clone(),
+        });
+        for partition in table.partitions.iter() {
+            let mut child = index.clone();
+            // `events_y2026m01_model_idx` for `events_model_idx`.
+            let own = index
+                .name
+                .strip_prefix(&format!("{}_", table.name))
+                .unwrap_or(&index.name);
+            let mut name = format!("{}_{own}", partition.name);
+            crate::sql::truncate_identifier(&mut name);
+            child.name = name.clone().into();
+            self.online.push(Step::CreateIndex {
+                table: QualifiedName::new(table.schema.clone(), partition.name.clone()),
+                index: child,
+                concurrently: true,
+            });
+            self.online.push(Step::AttachIndex {
+                schema: schema.clone(),
+                index: index.name.to_string(),
+                child: name,
+            });
+        }
+    }
 }
