@@ -15,10 +15,13 @@ pub enum Error {
     ForeignKeyViolation(ConstraintViolation),
     /// A check constraint refused the row.
     CheckViolation(ConstraintViolation),
-    /// A NOT NULL column was given no value.
+    /// A NOT NULL column was given no value (or a NOT NULL domain a NULL: `table` and `column`
+    /// are then empty and `domain` names it).
     NotNullViolation {
         table: String,
         column: String,
+        /// `schema.name` of the domain that refused a NULL.
+        domain: Option<String>,
         sql: String,
     },
     /// `one()` found no row.
@@ -72,8 +75,11 @@ pub enum Error {
 /// A constraint that refused a statement.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ConstraintViolation {
+    /// Empty for a domain's check: [`ConstraintViolation::domain`] names the domain.
     pub table: String,
     pub constraint: String,
+    /// `schema.name` of the domain whose check refused a value, for a domain's check.
+    pub domain: Option<String>,
     /// The server's detail line (`Key (email)=(a@x.io) already exists.`, `Failing row contains
     /// (…)`): row values, so never in `Display` or `Debug` unless asked ([`Error::with_detail`]).
     pub detail: Option<String>,
@@ -85,6 +91,7 @@ impl fmt::Debug for ConstraintViolation {
         f.debug_struct("ConstraintViolation")
             .field("table", &self.table)
             .field("constraint", &self.constraint)
+            .field("domain", &self.domain)
             .field("detail", &self.detail.as_ref().map(|_| Redacted))
             .field("sql", &Bounded(&self.sql))
             .finish()
@@ -155,9 +162,18 @@ impl Error {
                 sql: sql.map(str::to_string),
             };
         };
+        // A domain's check or NOT NULL names the type, not a table.
+        let domain = db
+            .datatype()
+            .filter(|_| db.table().is_none())
+            .map(|name| match db.schema() {
+                Some(schema) => format!("{schema}.{name}"),
+                None => name.to_string(),
+            });
         let violation = || ConstraintViolation {
             table: db.table().unwrap_or_default().to_string(),
             constraint: db.constraint().unwrap_or_default().to_string(),
+            domain: domain.clone(),
             detail: db.detail().map(str::to_string),
             sql: sql_text.clone(),
         };
@@ -172,6 +188,7 @@ impl Error {
             Error::NotNullViolation {
                 table: db.table().unwrap_or_default().to_string(),
                 column: db.column().unwrap_or_default().to_string(),
+                domain,
                 sql: sql_text,
             }
         } else if *code == SqlState::CHARACTER_NOT_IN_REPERTOIRE
@@ -243,11 +260,22 @@ impl fmt::Display for Error {
                 "foreign key \"{}\" of table \"{}\" refused the change",
                 v.constraint, v.table
             ),
-            Error::CheckViolation(v) => write!(
-                f,
-                "check constraint \"{}\" of table \"{}\" refused the row",
-                v.constraint, v.table
-            ),
+            Error::CheckViolation(v) => match &v.domain {
+                Some(domain) => write!(
+                    f,
+                    "check constraint \"{}\" of domain \"{domain}\" refused the value",
+                    v.constraint
+                ),
+                None => write!(
+                    f,
+                    "check constraint \"{}\" of table \"{}\" refused the row",
+                    v.constraint, v.table
+                ),
+            },
+            Error::NotNullViolation {
+                domain: Some(domain),
+                ..
+            } => write!(f, "domain \"{domain}\" does not allow NULL"),
             Error::NotNullViolation { table, column, .. } => {
                 write!(f, "column \"{column}\" of table \"{table}\" cannot be NULL")
             }

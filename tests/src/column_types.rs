@@ -239,6 +239,16 @@ pub struct Article {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmailAddress(pub String);
 
+/// A domain over `char(2)`: the type attribute says what the Rust type cannot.
+#[domain(name = "country_code", char(2), check = "VALUE ~ '^[A-Z]{2}$'")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct CountryCode(pub String);
+
+/// A domain over an array: a list of tags that is never empty.
+#[domain(name = "tag_list", not_null, check = "cardinality(VALUE) > 0")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct TagList(pub Vec<String>);
+
 #[table(name = "subscribers")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Subscriber {
@@ -246,4 +256,7 @@ pub struct Subscriber {
     pub id: i64,
     pub email: EmailAddress,
     pub backup: Option<EmailAddress>,
+    pub country: Option<CountryCode>,
+    #[column(default = sql("ARRAY['new']::tag_list"))]
+    pub tags: TagList,
 }

@@ -1459,8 +1459,14 @@ async fn domains_guard_their_values() {
                 .execute(&db)
                 .await
                 .unwrap_err();
-        let shown = refused.to_string();
-        assert!(shown.contains("email_address_check"), "{shown}");
+        assert_eq!(
+            refused.to_string(),
+            "check constraint \"email_address_check\" of domain \"public.email_address\" refused the value"
+        );
+        let Error::CheckViolation(violation) = &refused else {
+            panic!("{refused:?}")
+        };
+        assert_eq!(violation.domain.as_deref(), Some("public.email_address"));
         let too_long = Subscriber::insert(
             NewSubscriber::new().email(EmailAddress(format!("{}@x.io", "a".repeat(300)))),
         )
@@ -1470,6 +1476,56 @@ async fn domains_guard_their_values() {
         assert!(
             too_long.to_string().contains("email_not_too_long"),
             "{too_long}"
+        );
+        // Domains over `char(2)` and over an array: written, read back, guarded, and many rows
+        // at once.
+        use schema_tests::column_types::{CountryCode, TagList};
+        let rows = Subscriber::insert_many(vec![
+            NewSubscriber::new()
+                .email(EmailAddress("b@x.io".into()))
+                .country(Some(CountryCode("FR".into())))
+                .tags(TagList(vec!["a".into(), "b".into()])),
+            NewSubscriber::new().email(EmailAddress("c@x.io".into())),
+        ])
+        .returning()
+        .all(&db)
+        .await
+        .unwrap();
+        assert_eq!(rows[0].country, Some(CountryCode("FR".into())));
+        assert_eq!(rows[0].tags, TagList(vec!["a".into(), "b".into()]));
+        assert_eq!(rows[1].tags, TagList(vec!["new".into()]), "the default");
+        let empty = Subscriber::insert(
+            NewSubscriber::new()
+                .email(EmailAddress("d@x.io".into()))
+                .tags(TagList(Vec::new())),
+        )
+        .execute(&db)
+        .await
+        .unwrap_err();
+        assert_eq!(
+            empty.to_string(),
+            "check constraint \"tag_list_check\" of domain \"public.tag_list\" refused the value"
+        );
+        let lower = Subscriber::insert(
+            NewSubscriber::new()
+                .email(EmailAddress("e@x.io".into()))
+                .country(Some(CountryCode("fr".into()))),
+        )
+        .execute(&db)
+        .await
+        .unwrap_err();
+        assert!(lower.to_string().contains("country_code_check"), "{lower}");
+
+        // A NOT NULL domain's refusal names the domain (there is no table or column).
+        schema_core::exec::raw_execute(&db, "CREATE DOMAIN code_word AS text NOT NULL", &[])
+            .await
+            .unwrap();
+        let null = schema_core::exec::raw_execute(&db, "SELECT NULL::code_word", &[])
+            .await
+            .unwrap_err();
+        assert_eq!(
+            null.to_string(),
+            "domain \"public.code_word\" does not allow NULL"
         );
     }
 }

@@ -73,9 +73,43 @@ fn validation_reports_every_cross_table_problem() {
       - table "orders" is declared twice
       - enum "user_role" is declared twice with different labels
       - foreign key "orders_customer_id_fkey" references column "uuid" of "users", which has no such column
-      - the name "orders" (in table "orders") is used twice in schema "public"; tables, indexes, primary keys and unique constraints share one namespace
-      - the name "orders_pkey" (in table "orders") is used twice in schema "public"; tables, indexes, primary keys and unique constraints share one namespace
+      - the name "orders" (in table "orders") is used twice in schema "public"; tables, partitions, indexes, primary keys and unique constraints share one namespace
+      - the name "orders_pkey" (in table "orders") is used twice in schema "public"; tables, partitions, indexes, primary keys and unique constraints share one namespace
       - foreign key "orders_customer_id_fkey" references column "uuid" of "users", which has no such column
+    "#);
+}
+
+/// Functions and triggers: a trigger calling a declared function that does not return `trigger`,
+/// one function declared twice with two bodies, a partition named like a table.
+#[test]
+fn validation_reports_function_trigger_and_partition_problems() {
+    use schema_core::schema::{FunctionDef, PartitionBound, PartitionDef};
+    let mut schema = schema_tests::routines::schema().function(
+        FunctionDef::new("normalize_email")
+            .arguments("email text")
+            .body("x"),
+    );
+    schema.functions.retain(|f| f.name != "audit_row");
+    schema.add_function(
+        FunctionDef::new("audit_row")
+            .returns("void")
+            .body("BEGIN END"),
+    );
+    for table in &mut schema.tables {
+        if table.name == "regions" {
+            table.partitions.to_mut().push(PartitionDef {
+                name: "accounts".into(),
+                bound: PartitionBound::In(vec!["'zz'".into()].into()),
+            });
+        }
+    }
+    let errors = schema.validate().unwrap_err();
+    insta::assert_snapshot!(errors.to_string(), @r#"
+    the schema is not valid:
+      - the name "accounts" (in table "regions") is used twice in schema "public"; tables, partitions, indexes, primary keys and unique constraints share one namespace
+      - function "normalize_email"(email text) is declared twice with different definitions
+      - trigger "accounts_audit_insert" of table "accounts" calls function "audit_row", which returns void: a trigger's function returns `trigger`
+      - trigger "accounts_audit_update" of table "accounts" calls function "audit_row", which returns void: a trigger's function returns `trigger`
     "#);
 }
 

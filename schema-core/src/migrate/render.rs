@@ -334,7 +334,7 @@ impl Step {
                 let mut sql = format!(
                     "CREATE DOMAIN {} AS {}",
                     name(&domain.qualified_name()),
-                    domain.base.ddl()
+                    domain.base_ddl()
                 );
                 if domain.not_null {
                     sql.push_str(" NOT NULL");

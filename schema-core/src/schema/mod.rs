@@ -316,12 +316,13 @@ impl Schema {
             let own = std::iter::once(&*table.name)
                 .chain(table.indexes.iter().map(|i| &*i.name))
                 .chain(table.uniques.iter().map(|u| &*u.name))
-                .chain(table.primary_key.iter().map(|p| &*p.name));
+                .chain(table.primary_key.iter().map(|p| &*p.name))
+                .chain(table.partitions.iter().map(|p| &*p.name));
             for name in own {
                 if !relation_names.insert((ns, name)) {
                     errors.push(format!(
                         "the name \"{name}\" (in table {}) is used twice in schema \"{ns}\"; \
-                         tables, indexes, primary keys and unique constraints share one namespace",
+                         tables, partitions, indexes, primary keys and unique constraints share one namespace",
                         display_name(&table.qualified_name())
                     ));
                 }

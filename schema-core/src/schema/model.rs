@@ -786,6 +786,9 @@ pub struct DomainDef {
     pub schema: Option<Str>,
     pub name: Str,
     pub base: SqlType,
+    /// `1` for a domain over `base[]`, and so on.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub array_dims: u8,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub not_null: bool,
     /// Its checks, on `VALUE`; named `<domain>_check`, `<domain>_check1`, …
@@ -796,5 +799,10 @@ pub struct DomainDef {
 impl DomainDef {
     pub fn qualified_name(&self) -> QualifiedName {
         QualifiedName::new(self.schema.clone(), self.name.clone())
+    }
+
+    /// The base type as DDL writes it, with its array brackets.
+    pub fn base_ddl(&self) -> String {
+        self.base.ddl() + &"[]".repeat(self.array_dims.into())
     }
 }

@@ -119,6 +119,51 @@ pub(super) fn thousands(n: u32) -> String {
 }
 
 /// `varchar(n)`, `char(n)` and `vector(n)`: the one parameter, if given, in its range.
+/// A type attribute (`varchar(n)`, `char(n)`, `vector(n)`, `numeric(p, s)`, `sql_type = "…"`)
+/// of a column or a domain, its parameters checked against PostgreSQL's limits.
+pub(super) fn type_override(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<TypeOverride> {
+    Ok(match key {
+        "varchar" => {
+            let n = paren_parameter(meta, "a `varchar` length", 1..=MAX_LENGTH)?;
+            TypeOverride::Varchar(n)
+        }
+        "char" => {
+            let n = paren_parameter(meta, "a `char` length", 1..=MAX_LENGTH)?;
+            TypeOverride::Char(n.unwrap_or(1))
+        }
+        "vector" => {
+            let n = paren_parameter(meta, "a `vector` dimension", 1..=MAX_VECTOR_DIMENSIONS)?;
+            TypeOverride::Vector(n)
+        }
+        "numeric" => {
+            let (mut p, mut s) = (None, None);
+            if meta.input.peek(syn::token::Paren) {
+                let content;
+                parenthesized!(content in meta.input);
+                let precision =
+                    type_parameter(&content, "a `numeric` precision", 1..=MAX_NUMERIC_PRECISION)?;
+                p = Some(precision as u16);
+                if content.parse::<Option<Token![,]>>()?.is_some() && !content.is_empty() {
+                    let scale = type_parameter(
+                        &content,
+                        &format!("a `numeric({precision}, s)` scale"),
+                        0..=precision,
+                    )?;
+                    s = Some(scale as u16);
+                }
+                if !content.is_empty() {
+                    return Err(
+                        content.error("`numeric` takes a precision and a scale: `numeric(10, 2)`")
+                    );
+                }
+            }
+            TypeOverride::Numeric(p, s)
+        }
+        "sql_type" => TypeOverride::Sql(lit_str(meta)?.value),
+        _ => return Err(meta.error(format!("`{key}` is not a type attribute"))),
+    })
+}
+
 pub(super) fn paren_parameter(
     meta: &ParseNestedMeta<'_>,
     what: &str,
@@ -220,38 +265,9 @@ pub fn parse_column_attrs(cx: &Ctxt, field: &syn::Field) -> ColumnAttrs {
                     let value = if path.is_ident("now") { OnUpdateAttr::Now } else { OnUpdateAttr::Function(path) };
                     set_once(cx, &mut attrs.on_update, Sp::new(value, span), &meta)
                 }
-                "varchar" => {
-                    let n = paren_parameter(&meta, "a `varchar` length", 1..=MAX_LENGTH)?;
-                    set_once(cx, &mut attrs.type_override, Sp::new(TypeOverride::Varchar(n), span), &meta)
-                }
-                "char" => {
-                    let n = paren_parameter(&meta, "a `char` length", 1..=MAX_LENGTH)?;
-                    set_once(cx, &mut attrs.type_override, Sp::new(TypeOverride::Char(n.unwrap_or(1)), span), &meta)
-                }
-                "vector" => {
-                    let n = paren_parameter(&meta, "a `vector` dimension", 1..=MAX_VECTOR_DIMENSIONS)?;
-                    set_once(cx, &mut attrs.type_override, Sp::new(TypeOverride::Vector(n), span), &meta)
-                }
-                "numeric" => {
-                    let (mut p, mut s) = (None, None);
-                    if meta.input.peek(syn::token::Paren) {
-                        let content;
-                        parenthesized!(content in meta.input);
-                        let precision = type_parameter(&content, "a `numeric` precision", 1..=MAX_NUMERIC_PRECISION)?;
-                        p = Some(precision as u16);
-                        if content.parse::<Option<Token![,]>>()?.is_some() && !content.is_empty() {
-                            let scale = type_parameter(&content, &format!("a `numeric({precision}, s)` scale"), 0..=precision)?;
-                            s = Some(scale as u16);
-                        }
-                        if !content.is_empty() {
-                            return Err(content.error("`numeric` takes a precision and a scale: `numeric(10, 2)`"));
-                        }
-                    }
-                    set_once(cx, &mut attrs.type_override, Sp::new(TypeOverride::Numeric(p, s), span), &meta)
-                }
-                "sql_type" => {
-                    let sql = lit_str(&meta)?;
-                    set_once(cx, &mut attrs.type_override, Sp::new(TypeOverride::Sql(sql.value), span), &meta)
+                "varchar" | "char" | "vector" | "numeric" | "sql_type" => {
+                    let over = type_override(&meta, &key)?;
+                    set_once(cx, &mut attrs.type_override, Sp::new(over, span), &meta)
                 }
                 _ => unknown_key(cx, &meta, "column", COLUMN_KEYS)?,
             }

@@ -81,7 +81,9 @@ pub const COLUMN_KEYS: &[&str] = &[
 
 pub const ENUM_KEYS: &[&str] = &["name", "schema", "rename_all", "crate"];
 
-pub const DOMAIN_KEYS: &[&str] = &["name", "schema", "check", "not_null", "crate"];
+pub const DOMAIN_KEYS: &[&str] = &[
+    "name", "schema", "check", "not_null", "varchar", "char", "numeric", "sql_type", "crate",
+];
 
 pub const INDEX_KEYS: &[&str] = &["name", "on", "unique", "method", "where", "with"];
 

@@ -81,6 +81,9 @@ pub struct DomainAttrs {
     pub schema: Option<Sp<String>>,
     pub checks: Vec<DomainCheck>,
     pub not_null: Option<proc_macro2::Span>,
+    /// `varchar(n)`, `char(n)`, `numeric(p, s)` or `sql_type = "…"`: the base type, when the
+    /// field's Rust type does not say it all.
+    pub type_override: Option<Sp<super::TypeOverride>>,
     pub krate: Option<Path>,
 }
 
@@ -112,6 +115,11 @@ pub fn parse_domain_attrs(cx: &Ctxt, args: proc_macro2::TokenStream) -> DomainAt
                     name: check.name,
                     sql: check.sql.unwrap_or_default(),
                 });
+            }
+            key @ ("varchar" | "char" | "numeric" | "sql_type") => {
+                let span = syn::spanned::Spanned::span(&meta.path);
+                let over = super::column::type_override(&meta, key)?;
+                set_once(cx, &mut attrs.type_override, Sp::new(over, span), &meta)
             }
             "crate" => {
                 let lit: syn::LitStr = meta.value()?.parse()?;

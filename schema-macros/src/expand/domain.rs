@@ -71,6 +71,25 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let errors = cx.into_compile_errors();
     let at = Span::call_site().located_at(inner.span());
     let inner_value = quote::quote_spanned!(at=> <#inner as #p::ColumnValue>);
+    let over = attrs.type_override.as_ref();
+    let (base, array_dims) =
+        crate::expand::table::sql_type(&p, &inner_value, over.map(|o| &o.value));
+    // The type attribute fits the field's type, or a compile error says so at the attribute.
+    let fits = over
+        .and_then(|o| {
+            let at = crate::expand::table::respan(quote!(#inner), o.span);
+            crate::expand::table::override_check(&p, &o.value, o.span, &at)
+        })
+        .map(|check| {
+            quote! {
+                const _: () = {
+                    #[allow(dead_code, clippy::all)]
+                    fn __schema_checks() {
+                        #check
+                    }
+                };
+            }
+        });
     quote! {
         #item
 
@@ -78,7 +97,8 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
             const DEF: #p::DomainDef = #p::DomainDef {
                 schema: #schema,
                 name: #name,
-                base: #inner_value::SQL_TYPE,
+                base: #base,
+                array_dims: #array_dims,
                 not_null: #not_null,
                 checks: #p::Cow::Borrowed(&[#(#checks),*]),
             };
@@ -122,6 +142,8 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
                 #p::domain_accepts_from::<#inner>(ty)
             }
         }
+
+        #fits
 
         #errors
     }

@@ -271,7 +271,7 @@ impl Catalog {
             catalog.domains.insert(
                 qualified(def.schema.as_deref(), &def.name),
                 CatalogDomain {
-                    base: def.base.catalog_name(),
+                    base: def.base.catalog_name() + &"[]".repeat(def.array_dims.into()),
                     not_null: def.not_null,
                     checks: def
                         .checks

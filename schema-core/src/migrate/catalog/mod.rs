@@ -420,20 +420,22 @@ fn diff_maps<T>(
     }
 }
 
+/// Objects that print as SQL, by name: each missing, undeclared or printed otherwise.
+fn diff_printed<T: PartialEq + std::fmt::Display>(
+    out: &mut Vec<String>,
+    what: &str,
+    expected: &BTreeMap<String, T>,
+    actual: &BTreeMap<String, T>,
+) {
+    diff_maps(out, what, expected, actual, |out, name, x, y| {
+        if x != y {
+            out.push(format!("{what} {name}: expected `{x}`, found `{y}`"));
+        }
+    });
+}
+
 fn diff_table(out: &mut Vec<String>, table: &str, e: &CatalogTable, a: &CatalogTable) {
-    diff_maps(
-        out,
-        &format!("{table}: trigger"),
-        &e.triggers,
-        &a.triggers,
-        |out, name, x, y| {
-            if x != y {
-                out.push(format!(
-                    "{table}: trigger {name}: expected `{x}`, found `{y}`"
-                ));
-            }
-        },
-    );
+    diff_printed(out, &format!("{table}: trigger"), &e.triggers, &a.triggers);
     if e.partition_by != a.partition_by {
         let shown = |p: &Option<String>| {
             p.as_ref().map_or("not partitioned".to_string(), |p| {
@@ -446,18 +448,11 @@ fn diff_table(out: &mut Vec<String>, table: &str, e: &CatalogTable, a: &CatalogT
             shown(&a.partition_by)
         ));
     }
-    diff_maps(
+    diff_printed(
         out,
         &format!("{table}: partition"),
         &e.partitions,
         &a.partitions,
-        |out, name, x, y| {
-            if x != y {
-                out.push(format!(
-                    "{table}: partition {name}: expected `{x}`, found `{y}`"
-                ));
-            }
-        },
     );
     // The same columns, in any order: a column added by a migration (or dropped and added again,
     // as a changed generated column is) comes last in the table, wherever the struct declares it,

@@ -219,13 +219,13 @@ impl Differ {
                 self.early.push(Step::CreateDomain(def.clone()));
                 continue;
             };
-            if before.base != def.base {
+            if (&before.base, before.array_dims) != (&def.base, def.array_dims) {
                 self.refusals.push(format!(
                     "domain {} changes its base type from {} to {}, which PostgreSQL cannot do in place. Plan: \
                      declare a new domain (another name), move the columns to it, then drop the old one",
                     display(&q),
-                    before.base.ddl(),
-                    def.base.ddl()
+                    before.base_ddl(),
+                    def.base_ddl()
                 ));
                 continue;
             }

@@ -160,7 +160,7 @@ fn domain_code(def: &DomainDef, names: &Names) -> String {
     let base = ColumnDef {
         name: "value".into(),
         sql_type: def.base.clone(),
-        array_dims: 0,
+        array_dims: def.array_dims,
         nullable: false,
         default: None,
         identity: None,
@@ -171,7 +171,15 @@ fn domain_code(def: &DomainDef, names: &Names) -> String {
         comment: None,
     };
     let (ty, type_attrs, note) = rust_type(&base, names);
+    // `#[domain]` takes the type attributes of text and numbers; others are noted.
+    let (type_attrs, unexpressed): (Vec<String>, Vec<String>) =
+        type_attrs.into_iter().partition(|a| {
+            ["varchar", "char(", "numeric", "sql_type"]
+                .iter()
+                .any(|k| a.starts_with(k))
+        });
     let mut attrs = vec![format!("name = {:?}", def.name.as_ref())];
+    attrs.extend(type_attrs);
     if let Some(schema) = &def.schema {
         attrs.push(format!("schema = {:?}", schema.as_ref()));
     }
@@ -198,11 +206,11 @@ fn domain_code(def: &DomainDef, names: &Names) -> String {
     if let Some(note) = note {
         let _ = writeln!(out, "// {note}.");
     }
-    if !type_attrs.is_empty() {
+    if !unexpressed.is_empty() {
         let _ = writeln!(
             out,
             "// Not expressed: the base type's {} (a `#[domain]` is over its field's own type).",
-            type_attrs.join(", ")
+            unexpressed.join(", ")
         );
     }
     let _ = writeln!(out, "#[domain({})]", attrs.join(", "));

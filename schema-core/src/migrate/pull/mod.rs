@@ -65,17 +65,12 @@ pub fn schema_of(catalog: &Catalog) -> (Schema, BTreeMap<String, Vec<String>>) {
     let domains: BTreeSet<String> = catalog.domains.keys().cloned().collect();
     for (key, domain) in &catalog.domains {
         let name = split(key);
-        let (base, dims) = sql_type(&domain.base, &enums);
-        if dims > 0 {
-            notes.entry(String::new()).or_default().push(format!(
-                "domain `{key}` is over an array type, which a `#[domain]` cannot declare yet"
-            ));
-            continue;
-        }
+        let (base, array_dims) = sql_type(&domain.base, &enums);
         schema.add_domain(DomainDef {
             schema: name.schema.clone(),
             name: name.name.clone(),
             base,
+            array_dims,
             not_null: domain.not_null,
             checks: domain
                 .checks

@@ -11,7 +11,7 @@ use crate::model::Table;
 
 /// The same tokens, reported at `span`: a check's type argument is moved onto the attribute the
 /// user must change, so the error appears there (name resolution keeps the original spans).
-pub(super) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|tree| match tree {
@@ -28,6 +28,27 @@ pub(super) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
+/// A call whose bound holds only when the type attribute fits the field's type `at` (spanned
+/// at the attribute).
+pub(crate) fn override_check(
+    p: &TokenStream,
+    over: &TypeOverride,
+    span: Span,
+    at: &TokenStream,
+) -> Option<TokenStream> {
+    match over {
+        TypeOverride::Varchar(_) | TypeOverride::Char(_) => {
+            Some(quote_spanned!(span=> #p::check_text::<#at>();))
+        }
+        TypeOverride::Vector(_) => Some(quote_spanned!(span=> #p::check_vector::<#at>();)),
+        TypeOverride::Numeric(..) => Some(quote_spanned!(span=> #p::check_numeric::<#at>();)),
+        TypeOverride::Sql(sql) => known_sql_type(sql).map(|known| {
+            let check = Ident::new(known.check, span);
+            quote_spanned!(span=> <#at as #p::#check>::fits();)
+        }),
+    }
+}
+
 /// Calls whose bounds hold only when the attributes fit the field types; each is reported at the
 /// token the user must change.
 pub(super) fn type_checks(table: &Table<'_>) -> TokenStream {
@@ -39,20 +60,7 @@ pub(super) fn type_checks(table: &Table<'_>) -> TokenStream {
         if let Some(over) = column.type_override() {
             let span = over.span;
             let at = inner_at(span);
-            let check = match over.value {
-                TypeOverride::Varchar(_) | TypeOverride::Char(_) => {
-                    Some(quote_spanned!(span=> #p::check_text::<#at>();))
-                }
-                TypeOverride::Vector(_) => Some(quote_spanned!(span=> #p::check_vector::<#at>();)),
-                TypeOverride::Numeric(..) => {
-                    Some(quote_spanned!(span=> #p::check_numeric::<#at>();))
-                }
-                TypeOverride::Sql(ref sql) => known_sql_type(sql).map(|known| {
-                    let check = Ident::new(known.check, span);
-                    quote_spanned!(span=> <#at as #p::#check>::fits();)
-                }),
-            };
-            checks.extend(check);
+            checks.extend(override_check(p, &over.value, span, &at));
         }
         if let Some(default) = column.default() {
             let span = default.span;

@@ -186,63 +186,7 @@ fn column_def(p: &TokenStream, column: &Column<'_>) -> TokenStream {
     let name = str(p, &column.sql_name.value);
     let inner = column.inner;
     let value_type = quote_spanned!(inner.span()=> <#inner as #p::ColumnValue>);
-    let (sql_type, dims) = match column.type_override().map(|o| &o.value) {
-        None => (
-            quote!(#value_type::SQL_TYPE),
-            quote!(#value_type::ARRAY_DIMS),
-        ),
-        Some(TypeOverride::Varchar(n)) => {
-            let n = opt_u32(p, *n);
-            (
-                quote!(#p::SqlType::Varchar(#n)),
-                quote!(#value_type::ARRAY_DIMS),
-            )
-        }
-        Some(TypeOverride::Char(n)) => (
-            quote!(#p::SqlType::Char(#n)),
-            quote!(#value_type::ARRAY_DIMS),
-        ),
-        Some(TypeOverride::Vector(n)) => {
-            let n = opt_u32(p, *n);
-            (
-                quote!(#p::SqlType::Vector(#n)),
-                quote!(#value_type::ARRAY_DIMS),
-            )
-        }
-        Some(TypeOverride::Numeric(precision, scale)) => {
-            let precision = opt_u16(p, *precision);
-            let scale = opt_u16(p, *scale);
-            (
-                quote!(#p::SqlType::Numeric { precision: #precision, scale: #scale }),
-                quote!(#value_type::ARRAY_DIMS),
-            )
-        }
-        Some(TypeOverride::Sql(sql)) => match known_sql_type(sql) {
-            // A type the field's Rust type is checked against: arrays of it are `Vec`s.
-            Some(known) => {
-                let model = match known.model {
-                    KnownModel::Variant(variant) => {
-                        let variant = Ident::new(variant, Span::call_site());
-                        quote!(#p::SqlType::#variant)
-                    }
-                    KnownModel::Varchar => quote!(#p::SqlType::Varchar(#p::None)),
-                    KnownModel::Vector => quote!(#p::SqlType::Vector(#p::None)),
-                    KnownModel::Numeric => {
-                        quote!(#p::SqlType::Numeric { precision: #p::None, scale: #p::None })
-                    }
-                    KnownModel::Named(name) => {
-                        let name = str(p, name);
-                        quote!(#p::SqlType::Custom(#name))
-                    }
-                };
-                (model, quote!(#value_type::ARRAY_DIMS))
-            }
-            None => {
-                let sql = str(p, sql);
-                (quote!(#p::SqlType::Custom(#sql)), quote!(0))
-            }
-        },
-    };
+    let (sql_type, dims) = sql_type(p, &value_type, column.type_override().map(|o| &o.value));
     let nullable = column.nullable;
     let default = match column.default().map(|d| &d.value) {
         None => quote!(#p::None),
@@ -316,6 +260,72 @@ fn column_def(p: &TokenStream, column: &Column<'_>) -> TokenStream {
         renamed_from: #renamed_from,
         comment: #comment,
     })
+}
+
+/// The model's type and array dimensions of a field of Rust type `value_type` (as
+/// `<T as ColumnValue>`), with its type attribute if it has one.
+pub(crate) fn sql_type(
+    p: &TokenStream,
+    value_type: &TokenStream,
+    over: Option<&TypeOverride>,
+) -> (TokenStream, TokenStream) {
+    match over {
+        None => (
+            quote!(#value_type::SQL_TYPE),
+            quote!(#value_type::ARRAY_DIMS),
+        ),
+        Some(TypeOverride::Varchar(n)) => {
+            let n = opt_u32(p, *n);
+            (
+                quote!(#p::SqlType::Varchar(#n)),
+                quote!(#value_type::ARRAY_DIMS),
+            )
+        }
+        Some(TypeOverride::Char(n)) => (
+            quote!(#p::SqlType::Char(#n)),
+            quote!(#value_type::ARRAY_DIMS),
+        ),
+        Some(TypeOverride::Vector(n)) => {
+            let n = opt_u32(p, *n);
+            (
+                quote!(#p::SqlType::Vector(#n)),
+                quote!(#value_type::ARRAY_DIMS),
+            )
+        }
+        Some(TypeOverride::Numeric(precision, scale)) => {
+            let precision = opt_u16(p, *precision);
+            let scale = opt_u16(p, *scale);
+            (
+                quote!(#p::SqlType::Numeric { precision: #precision, scale: #scale }),
+                quote!(#value_type::ARRAY_DIMS),
+            )
+        }
+        Some(TypeOverride::Sql(sql)) => match known_sql_type(sql) {
+            // A type the field's Rust type is checked against: arrays of it are `Vec`s.
+            Some(known) => {
+                let model = match known.model {
+                    KnownModel::Variant(variant) => {
+                        let variant = Ident::new(variant, Span::call_site());
+                        quote!(#p::SqlType::#variant)
+                    }
+                    KnownModel::Varchar => quote!(#p::SqlType::Varchar(#p::None)),
+                    KnownModel::Vector => quote!(#p::SqlType::Vector(#p::None)),
+                    KnownModel::Numeric => {
+                        quote!(#p::SqlType::Numeric { precision: #p::None, scale: #p::None })
+                    }
+                    KnownModel::Named(name) => {
+                        let name = str(p, name);
+                        quote!(#p::SqlType::Custom(#name))
+                    }
+                };
+                (model, quote!(#value_type::ARRAY_DIMS))
+            }
+            None => {
+                let sql = str(p, sql);
+                (quote!(#p::SqlType::Custom(#sql)), quote!(0))
+            }
+        },
+    }
 }
 
 fn opt_u32(p: &TokenStream, n: Option<u32>) -> TokenStream {

@@ -5,6 +5,9 @@
 mod checks;
 mod columns;
 mod def;
+
+pub(crate) use checks::{override_check, respan};
+pub(crate) use def::sql_type;
 mod insert;
 mod relations;
 mod routines;

@@ -54,7 +54,9 @@ pub fn schema() -> schema_core::schema::Schema {
                 .max_value(3)
                 .cycle(),
         )
+        .domain::<CountryCode>()
         .domain::<EmailAddress>()
+        .domain::<TagList>()
         .view::<DeviceSummary>()
         .view::<BusyDevice>()
         .view::<LongName>()

@@ -12,4 +12,7 @@ pub struct Subscriber {
     pub id: i64,
     pub email: EmailAddress,
     pub backup: Option<EmailAddress>,
+    pub country: Option<CountryCode>,
+    #[column(default = sql("(ARRAY['new'::text])::tag_list"))]
+    pub tags: TagList,
 }
