@@ -13,8 +13,46 @@ CREATE TABLE "ai_usage_log" (
 	"estimated_cost" varchar(50),
 	"endpoint" varchar(255),
 	"created_at" timestamp DEFAULT now() NOT NULL,
-	CONSTRAINT "ai_usage_log_pkey" PRIMARY KEY ("id")
-);
+	CONSTRAINT "ai_usage_log_pkey" PRIMARY KEY ("id", "created_at")
+) PARTITION BY RANGE ("created_at");
+
+CREATE TABLE "ai_usage_log_default" PARTITION OF "ai_usage_log" DEFAULT;
+
+CREATE TABLE "ai_usage_log_y2026m01" PARTITION OF "ai_usage_log" FOR VALUES FROM ('2026-01-01 00:00:00+00') TO ('2026-02-01 00:00:00+00');
+
+CREATE TABLE "ai_usage_log_y2026m02" PARTITION OF "ai_usage_log" FOR VALUES FROM ('2026-02-01 00:00:00+00') TO ('2026-03-01 00:00:00+00');
+
+CREATE TABLE "ai_usage_log_y2026m03" PARTITION OF "ai_usage_log" FOR VALUES FROM ('2026-03-01 00:00:00+00') TO ('2026-04-01 00:00:00+00');
+
+CREATE TABLE "ai_usage_log_y2026m04" PARTITION OF "ai_usage_log" FOR VALUES FROM ('2026-04-01 00:00:00+00') TO ('2026-05-01 00:00:00+00');
+
+CREATE TABLE "ai_usage_log_y2026m05" PARTITION OF "ai_usage_log" FOR VALUES FROM ('2026-05-01 00:00:00+00') TO ('2026-06-01 00:00:00+00');
+
+CREATE TABLE "ai_usage_log_y2026m06" PARTITION OF "ai_usage_log" FOR VALUES FROM ('2026-06-01 00:00:00+00') TO ('2026-07-01 00:00:00+00');
+
+CREATE TABLE "ai_usage_log_y2026m07" PARTITION OF "ai_usage_log" FOR VALUES FROM ('2026-07-01 00:00:00+00') TO ('2026-08-01 00:00:00+00');
+
+CREATE TABLE "ai_usage_log_y2026m08" PARTITION OF "ai_usage_log" FOR VALUES FROM ('2026-08-01 00:00:00+00') TO ('2026-09-01 00:00:00+00');
+
+CREATE TABLE "ai_usage_log_y2026m09" PARTITION OF "ai_usage_log" FOR VALUES FROM ('2026-09-01 00:00:00+00') TO ('2026-10-01 00:00:00+00');
+
+CREATE TABLE "ai_usage_log_y2026m10" PARTITION OF "ai_usage_log" FOR VALUES FROM ('2026-10-01 00:00:00+00') TO ('2026-11-01 00:00:00+00');
+
+CREATE TABLE "ai_usage_log_y2026m11" PARTITION OF "ai_usage_log" FOR VALUES FROM ('2026-11-01 00:00:00+00') TO ('2026-12-01 00:00:00+00');
+
+CREATE TABLE "ai_usage_log_y2026m12" PARTITION OF "ai_usage_log" FOR VALUES FROM ('2026-12-01 00:00:00+00') TO ('2027-01-01 00:00:00+00');
+
+CREATE TABLE "ai_usage_log_y2027m01" PARTITION OF "ai_usage_log" FOR VALUES FROM ('2027-01-01 00:00:00+00') TO ('2027-02-01 00:00:00+00');
+
+CREATE TABLE "ai_usage_log_y2027m02" PARTITION OF "ai_usage_log" FOR VALUES FROM ('2027-02-01 00:00:00+00') TO ('2027-03-01 00:00:00+00');
+
+CREATE TABLE "ai_usage_log_y2027m03" PARTITION OF "ai_usage_log" FOR VALUES FROM ('2027-03-01 00:00:00+00') TO ('2027-04-01 00:00:00+00');
+
+CREATE TABLE "ai_usage_log_y2027m04" PARTITION OF "ai_usage_log" FOR VALUES FROM ('2027-04-01 00:00:00+00') TO ('2027-05-01 00:00:00+00');
+
+CREATE TABLE "ai_usage_log_y2027m05" PARTITION OF "ai_usage_log" FOR VALUES FROM ('2027-05-01 00:00:00+00') TO ('2027-06-01 00:00:00+00');
+
+CREATE TABLE "ai_usage_log_y2027m06" PARTITION OF "ai_usage_log" FOR VALUES FROM ('2027-06-01 00:00:00+00') TO ('2027-07-01 00:00:00+00');
 
 CREATE TABLE "contexts" (
 	"id" uuid DEFAULT gen_random_uuid() NOT NULL,

@@ -23,7 +23,7 @@ fn json_output_and_exit_codes() {
     assert_eq!(code, 0);
     assert_eq!(
         stdout.trim(),
-        r#"{"ok":true,"summary":"5 tables created, 44 columns in them, 1 enum change, 4 foreign keys, 6 index changes, 1 extension","written":["0000_init"]}"#
+        r#"{"ok":true,"summary":"5 tables created, 44 columns in them, 1 enum change, 4 foreign keys, 6 index changes, 1 extension, 19 partition changes","written":["0000_init"]}"#
     );
     let (code, stdout, _) = gen_migrations(&["generate", "--dir", dir_arg, "--json"]);
     assert_eq!((code, stdout.trim()), (0, r#"{"ok":true,"written":[]}"#));

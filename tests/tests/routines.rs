@@ -577,3 +577,63 @@ async fn a_partitioned_table_takes_new_indexes_constraints_and_columns() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// The example app's `ai_usage_log`, partitioned by month: a user's usage of one month, read
+/// through the builder, is read from that month's partition alone.
+#[tokio::test]
+async fn the_example_apps_usage_log_is_read_by_month() {
+    use example_app::schema::{ai_usage_log, users, AiUsageLog, NewAiUsageLog, NewUser, User};
+    let (_test_db, db) = schema_tests::support::app_db(false).await;
+    let user = User::insert(NewUser::new().email("ada@x.io").name("Ada"))
+        .returning()
+        .one(&db)
+        .await
+        .unwrap();
+    let at = |text: &str| -> Timestamp { text.parse().unwrap() };
+    for created in [
+        "2026-03-31T23:59:59",
+        "2026-04-01T00:00:00",
+        "2026-04-30T12:00:00",
+    ] {
+        AiUsageLog::insert(
+            NewAiUsageLog::new()
+                .user_id(user.id)
+                .model("gpt")
+                .tokens_used("10")
+                .created_at(at(created)),
+        )
+        .execute(&db)
+        .await
+        .unwrap();
+    }
+    let april = AiUsageLog::select()
+        .filter(
+            ai_usage_log::user_id
+                .eq(user.id)
+                .and(ai_usage_log::created_at.ge(at("2026-04-01T00:00:00")))
+                .and(ai_usage_log::created_at.lt(at("2026-05-01T00:00:00"))),
+        )
+        .order_by(ai_usage_log::created_at);
+    assert_eq!(april.clone().all(&db).await.unwrap().len(), 2);
+    let (sql, _) = april.sql();
+    let explain = sql
+        .replace("$1", &format!("'{}'::uuid", user.id))
+        .replace("$2", "'2026-04-01 00:00:00'::timestamp")
+        .replace("$3", "'2026-05-01 00:00:00'::timestamp");
+    let plan: Vec<(schema_core::exec::Value<String>,)> =
+        schema_core::exec::raw_query(&db, &format!("EXPLAIN {explain}"), &[])
+            .await
+            .unwrap();
+    let plan: String = plan.into_iter().map(|(line,)| line.0 + "\n").collect();
+    assert!(plan.contains("ai_usage_log_y2026m04"), "{plan}");
+    assert!(!plan.contains("ai_usage_log_y2026m03"), "{plan}");
+    assert!(!plan.contains("ai_usage_log_default"), "{plan}");
+    // The has-many relation reads every partition.
+    let (_, usage) = User::select()
+        .filter(users::id.eq(user.id))
+        .with(users::usage)
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!(usage.len(), 3);
+}

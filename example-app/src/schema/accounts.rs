@@ -56,14 +56,22 @@ pub struct Project {
     pub updated_at: Timestamp,
 }
 
+/// One partition a month (a log grows by time and is read and pruned by month), and a default
+/// one for rows outside the declared months: extend `to` before a month begins, since a month
+/// whose rows already sit in the default partition cannot be made. The key includes
+/// `created_at`, as PostgreSQL requires of a partitioned table's keys.
 #[table(
     name = "ai_usage_log",
+    primary_key(id, created_at),
+    partition_by = range(created_at),
+    partitions = monthly(from = "2026-01", to = "2027-07"),
+    partition(name = "ai_usage_log_default", default),
     index(name = "idx_ai_usage_user_id", on(user_id)),
     index(name = "idx_ai_usage_created", on(created_at))
 )]
 #[derive(Debug, Clone, PartialEq)]
 pub struct AiUsageLog {
-    #[column(primary_key, default = random)]
+    #[column(default = random)]
     pub id: Uuid,
     #[column(references = users::id, on_delete = cascade, relation = user)]
     pub user_id: Uuid,

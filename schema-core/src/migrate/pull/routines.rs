@@ -284,7 +284,18 @@ pub(super) fn table_attrs(table: &TableDef, field: &dyn Fn(&str) -> String) -> V
             many => format!("({})", many.join(", ")),
         }
     };
-    for partition in table.partitions.iter() {
+    let (monthly, months) = monthly_run(table);
+    if let Some((from, to)) = monthly {
+        attrs.push(format!(
+            "partitions = monthly(from = \"{:04}-{:02}\", to = \"{:04}-{:02}\")",
+            from.0, from.1, to.0, to.1
+        ));
+    }
+    for partition in table
+        .partitions
+        .iter()
+        .filter(|p| !months.contains(&&*p.name))
+    {
         let bound = match &partition.bound {
             PartitionBound::Range { from, to } => {
                 format!("from = {}, to = {}", values(from), values(to))
@@ -304,6 +315,71 @@ pub(super) fn table_attrs(table: &TableDef, field: &dyn Fn(&str) -> String) -> V
         ));
     }
     attrs
+}
+
+/// (year, month).
+type Month = (i32, u32);
+
+/// The longest run of partitions that `partitions = monthly(…)` declares (named
+/// `<table>_y2026m01`, bounded by the firsts of consecutive months at midnight, as a `date`,
+/// `timestamp` or UTC `timestamptz` key prints it), as (first month, month after the last), and
+/// the names it covers. Two months at least; none when there is no such run.
+fn monthly_run(table: &TableDef) -> (Option<(Month, Month)>, Vec<&str>) {
+    let month_of = |partition: &PartitionDef| -> Option<(i32, u32)> {
+        let rest = partition.name.strip_prefix(&format!("{}_y", table.name))?;
+        let (year, month) = rest.split_once('m')?;
+        let (year, month): (i32, u32) = (year.parse().ok()?, month.parse().ok()?);
+        let next = if month == 12 {
+            (year + 1, 1)
+        } else {
+            (year, month + 1)
+        };
+        let first = |(y, m): (i32, u32)| {
+            let day = format!("{y:04}-{m:02}-01");
+            [
+                format!("'{day}'"),
+                format!("'{day} 00:00:00'"),
+                format!("'{day} 00:00:00+00'"),
+            ]
+        };
+        let PartitionBound::Range { from, to } = &partition.bound else {
+            return None;
+        };
+        let fits = |values: &[crate::schema::Str], at| {
+            values.len() == 1 && first(at).contains(&values[0].to_string())
+        };
+        (fits(from, (year, month)) && fits(to, next)).then_some((year, month))
+    };
+    let mut months: Vec<(Month, &str)> = table
+        .partitions
+        .iter()
+        .filter_map(|p| Some((month_of(p)?, &*p.name)))
+        .collect();
+    months.sort();
+    let mut best: &[(Month, &str)] = &[];
+    let mut start = 0;
+    for end in 1..=months.len() {
+        let continues = end < months.len() && {
+            let (y, m) = months[end - 1].0;
+            months[end].0 == if m == 12 { (y + 1, 1) } else { (y, m + 1) }
+        };
+        if !continues {
+            if end - start > best.len() {
+                best = &months[start..end];
+            }
+            start = end;
+        }
+    }
+    if best.len() < 2 {
+        return (None, Vec::new());
+    }
+    let first = best[0].0;
+    let (y, m) = best[best.len() - 1].0;
+    let after = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    (
+        Some((first, after)),
+        best.iter().map(|(_, name)| *name).collect(),
+    )
 }
 
 /// A function as the `FunctionDef` builder writes it: only what differs from its defaults.

@@ -5,14 +5,10 @@
 use super::*;
 use schema_core::prelude::*;
 
-#[table(
-    name = "ai_usage_log",
-    index(name = "idx_ai_usage_created", on(created_at)),
-    index(name = "idx_ai_usage_user_id", on(user_id))
-)]
+#[table(name = "ai_usage_log", primary_key(id, created_at), index(name = "idx_ai_usage_created", on(created_at)), index(name = "idx_ai_usage_user_id", on(user_id)), partition_by = range(created_at), partitions = monthly(from = "2026-01", to = "2027-07"), partition(name = "ai_usage_log_default", default))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct AiUsageLog {
-    #[column(primary_key, default = random)]
+    #[column(default = random)]
     pub id: Uuid,
     #[column(references(users::id, on_delete = cascade), relation = user)]
     pub user_id: Uuid,

@@ -5,7 +5,7 @@
 use super::*;
 use schema_core::prelude::*;
 
-#[table(name = "ai_usage_log", primary_key(id, created_at), index(name = "ai_usage_log_account_id_created_at_idx", on(account_id, created_at)), partition_by = range(created_at), partition(name = "ai_usage_log_rest", default), partition(name = "ai_usage_log_y2026m01", from = "2026-01-01 00:00:00+00", to = "2026-02-01 00:00:00+00"), partition(name = "ai_usage_log_y2026m02", from = "2026-02-01 00:00:00+00", to = "2026-03-01 00:00:00+00"), partition(name = "ai_usage_log_y2026m03", from = "2026-03-01 00:00:00+00", to = "2026-04-01 00:00:00+00"))]
+#[table(name = "ai_usage_log", primary_key(id, created_at), index(name = "ai_usage_log_account_id_created_at_idx", on(account_id, created_at)), partition_by = range(created_at), partitions = monthly(from = "2026-01", to = "2026-04"), partition(name = "ai_usage_log_rest", default))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct AiUsageLog {
     #[column(default = random)]
