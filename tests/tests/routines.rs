@@ -637,3 +637,55 @@ async fn the_example_apps_usage_log_is_read_by_month() {
         .unwrap();
     assert_eq!(usage.len(), 3);
 }
+
+/// An SQL function calling another (whose name sorts after it) is made after it, in the first
+/// migration and in a diff; the trial does not refuse it.
+#[tokio::test]
+async fn sql_functions_are_made_after_those_they_call() {
+    use schema_core::migrate::diff::diff;
+    use schema_core::migrate::trial::try_on;
+    use schema_core::migrate::DiffOptions;
+    use schema_core::schema::FunctionDef;
+    let with_calls = || {
+        schema()
+            .function(
+                FunctionDef::new("account_tokens")
+                    .arguments("account bigint")
+                    .returns("bigint")
+                    .language("sql")
+                    .body("SELECT tokens_of(account) * 2"),
+            )
+            .function(
+                FunctionDef::new("tokens_of")
+                    .arguments("account bigint")
+                    .returns("bigint")
+                    .language("sql")
+                    .body("SELECT COALESCE(sum(tokens_used), 0) FROM ai_usage_log WHERE account_id = account"),
+            )
+    };
+    for target in testing::targets().expect("a PostgreSQL to test on") {
+        let test_db = TestDb::on(target).await.unwrap();
+        let client = test_db.connect().await.unwrap();
+        assert_eq!(try_on(&client, &with_calls()).await.unwrap(), []);
+        client
+            .batch_execute(&migration_sql(
+                "0000_calls",
+                &render::create_all(&with_calls()),
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("on {}: {e:?}", target.describe()));
+        let doubled: i64 = client
+            .query_one("SELECT account_tokens(1)", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(doubled, 0);
+
+        let (_other, client, _db) = migrated(target).await;
+        let plan = diff(&schema(), &with_calls(), DiffOptions::default()).unwrap();
+        client
+            .batch_execute(&migration_sql("0001_calls", &plan.steps))
+            .await
+            .unwrap_or_else(|e| panic!("on {}: {e:?}", target.describe()));
+    }
+}

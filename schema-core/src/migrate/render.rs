@@ -5,8 +5,8 @@ mod routines;
 
 pub use super::step::{not_null_check_name, CheckPhase, Step};
 use crate::schema::{
-    ColumnDef, FkAction, ForeignKeyDef, Identity, IndexDef, IndexTarget, NullsOrder, PolicyDef,
-    QualifiedName, RowSecurity, Schema, SequenceDef, SortOrder, TableDef, ViewDef,
+    ColumnDef, FkAction, ForeignKeyDef, FunctionDef, Identity, IndexDef, IndexTarget, NullsOrder,
+    PolicyDef, QualifiedName, RowSecurity, Schema, SequenceDef, SortOrder, TableDef, ViewDef,
 };
 use crate::sql::{quote_ident, quote_literal, quote_qualified};
 pub(crate) use routines::on_update_body;
@@ -34,10 +34,10 @@ pub fn create_all(schema: &Schema) -> Vec<Step> {
     // Functions whose bodies name tables only when they run (PL/pgSQL) come first, so that
     // defaults, checks and triggers may call them; SQL functions, which the server resolves when
     // they are made, come after the tables.
-    let (late_functions, early_functions): (Vec<_>, Vec<_>) = schema
-        .functions
-        .iter()
-        .partition(|f| f.resolves_at_creation());
+    let (late_functions, early_functions): (Vec<_>, Vec<_>) =
+        FunctionDef::in_dependency_order(&schema.functions)
+            .into_iter()
+            .partition(|f| f.resolves_at_creation());
     steps.extend(
         early_functions
             .into_iter()

@@ -105,12 +105,9 @@ async fn run(client: &Client, schema: &Schema) -> Result<Vec<Refused>, tokio_pos
         .await?;
     }
     // PL/pgSQL functions before the tables (their bodies are only parsed), SQL ones after.
-    for def in schema
-        .functions
-        .iter()
-        .filter(|f| !f.resolves_at_creation())
-    {
-        try_function(&mut attempt, &temporary, def).await?;
+    let functions = FunctionDef::in_dependency_order(&schema.functions);
+    for def in functions.iter().filter(|f| !f.resolves_at_creation()) {
+        try_function(&mut attempt, &temporary, def, &schema.functions).await?;
     }
     let mut created = Vec::new();
     for table in &schema.tables {
@@ -158,8 +155,8 @@ async fn run(client: &Client, schema: &Schema) -> Result<Vec<Refused>, tokio_pos
         }
         created.push((shown_table, scratch));
     }
-    for def in schema.functions.iter().filter(|f| f.resolves_at_creation()) {
-        try_function(&mut attempt, &temporary, def).await?;
+    for def in functions.iter().filter(|f| f.resolves_at_creation()) {
+        try_function(&mut attempt, &temporary, def, &schema.functions).await?;
     }
     for (shown_table, scratch) in &created {
         for fk in scratch.foreign_keys.iter() {
@@ -215,11 +212,15 @@ async fn run(client: &Client, schema: &Schema) -> Result<Vec<Refused>, tokio_pos
     Ok(refused)
 }
 
-/// Makes a declared function in the temporary schema, under its temporary name.
+/// Makes a declared function in the temporary schema, under its temporary name. The server never
+/// looks for functions in the temporary schema, so the body of an SQL function that calls another
+/// declared one is not resolved here (`check_function_bodies` off for it alone): the migration's
+/// order (`FunctionDef::in_dependency_order`) is what makes it work there.
 async fn try_function<F>(
     attempt: &mut F,
     temporary: &Temporary,
     def: &FunctionDef,
+    declared: &[FunctionDef],
 ) -> Result<bool, tokio_postgres::Error>
 where
     F: AsyncFnMut(&dyn Fn() -> String, String) -> Result<bool, tokio_postgres::Error>,
@@ -229,11 +230,17 @@ where
     scratch.name = temporary.name(&def.qualified_name()).into();
     let name = def.qualified_name();
     let arguments = def.arguments.clone();
-    attempt(
-        &|| format!("function `{}({arguments})`", shown(&name)),
-        Step::CreateFunction(scratch).sql(),
-    )
-    .await
+    let calls_declared = def.resolves_at_creation()
+        && declared
+            .iter()
+            .any(|other| other.name != def.name && def.calls(&other.name));
+    let mut sql = Step::CreateFunction(scratch).sql();
+    if calls_declared {
+        sql = format!(
+            "SET LOCAL check_function_bodies = off; {sql} SET LOCAL check_function_bodies = on;"
+        );
+    }
+    attempt(&|| format!("function `{}({arguments})`", shown(&name)), sql).await
 }
 
 /// Runs `sql` inside a savepoint of the open transaction: `Ok(Err(refusal))` when the server

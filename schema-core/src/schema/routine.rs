@@ -156,6 +156,32 @@ impl FunctionDef {
     pub fn resolves_at_creation(&self) -> bool {
         self.language.eq_ignore_ascii_case("sql")
     }
+
+    /// The functions in an order where each comes after those its body names (as a word), so
+    /// that an SQL function calling another is made after it; a cycle keeps the order given.
+    pub fn in_dependency_order<'a>(
+        functions: impl IntoIterator<Item = &'a FunctionDef>,
+    ) -> Vec<&'a FunctionDef> {
+        let mut left: Vec<&FunctionDef> = functions.into_iter().collect();
+        let mut placed = Vec::with_capacity(left.len());
+        while !left.is_empty() {
+            let ready = left.iter().position(|f| {
+                !left
+                    .iter()
+                    .any(|other| other.name != f.name && f.calls(&other.name))
+            });
+            placed.push(left.remove(ready.unwrap_or(0)));
+        }
+        placed
+    }
+
+    /// Whether the body names `name` as a word (a call of another function, read as the diff
+    /// reads view queries).
+    pub fn calls(&self, name: &str) -> bool {
+        self.body
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .any(|word| word == name)
+    }
 }
 
 /// When a trigger fires.

@@ -39,18 +39,19 @@ impl Differ {
                 self.last.push(drop);
             }
         }
-        for (k, def) in &new_functions {
-            let before = old_functions.get(k);
-            if before == Some(def) {
-                continue;
-            }
+        let changed = new_functions
+            .iter()
+            .filter(|(k, def)| old_functions.get(*k) != Some(*def))
+            .map(|(_, def)| *def);
+        for def in FunctionDef::in_dependency_order(changed) {
+            let before = old_functions.get(&identity(def));
             if let Some(before) = before.filter(|b| b.returns != def.returns) {
                 self.drops.push(Step::DropFunction {
                     name: before.qualified_name(),
                     arguments: before.arguments.to_string(),
                 });
             }
-            let step = Step::CreateFunction((*def).clone());
+            let step = Step::CreateFunction(def.clone());
             if def.resolves_at_creation() {
                 self.late_functions.push(step);
             } else {
