@@ -110,6 +110,14 @@ impl<S> IntoOrder<S, ExprPosition> for Order<S> {
     }
 }
 
+/// An expression of the query (a distance, say), ascending.
+#[diagnostic::do_not_recommend]
+impl<S, V> IntoOrder<S, ExprPosition> for Expr<S, V> {
+    fn into_order(self) -> Order<S> {
+        self.asc()
+    }
+}
+
 #[diagnostic::do_not_recommend]
 impl<S, T, V, N, I> IntoOrder<S, I> for Column<T, V, N>
 where
