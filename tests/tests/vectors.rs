@@ -4,7 +4,6 @@
 use example_app::schema::*;
 use schema_core::pgvector::Vector;
 use schema_core::prelude::*;
-use schema_tests::support::app_db;
 
 /// A 1536-dimension embedding whose first two components are `x` and `y`.
 fn embedding(x: f32, y: f32) -> Vector {
