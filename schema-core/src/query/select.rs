@@ -25,6 +25,8 @@ where
     filter: Option<Node>,
     joins: Vec<Join>,
     order: Vec<(Node, bool, Option<bool>)>,
+    /// `DISTINCT` (empty) or `DISTINCT ON (…)`.
+    distinct: Option<Vec<Node>>,
     group_by: Vec<Node>,
     having: Option<Node>,
     limit: Option<i64>,
@@ -44,6 +46,7 @@ impl<S: Source, O> Clone for Select<S, O> {
             filter: self.filter.clone(),
             joins: self.joins.clone(),
             order: self.order.clone(),
+            distinct: self.distinct.clone(),
             group_by: self.group_by.clone(),
             having: self.having.clone(),
             limit: self.limit,
@@ -70,6 +73,7 @@ impl<T: Table + FromRow> Select<T, T> {
             filter: None,
             joins: Vec::new(),
             order: Vec::new(),
+            distinct: None,
             group_by: Vec::new(),
             having: None,
             limit: None,
@@ -131,6 +135,7 @@ impl<S: Source, O> Select<S, O> {
             filter: self.filter,
             joins: self.joins,
             order: self.order,
+            distinct: self.distinct,
             group_by: self.group_by,
             having: self.having,
             limit: self.limit,
@@ -184,6 +189,45 @@ impl<S: Source, O> Select<S, O> {
     }
 
     /// `GROUP BY …`
+    /// `SELECT DISTINCT`: equal rows once.
+    pub fn distinct(mut self) -> Self {
+        self.distinct = Some(Vec::new());
+        self
+    }
+
+    /// `SELECT DISTINCT ON (columns)`: the first row of each group of rows equal on `columns`,
+    /// first as the query orders them (`.order_by(messages::created_at.desc())` for the newest of
+    /// each). The `ORDER BY` starts with `columns`, as PostgreSQL requires: those of them the
+    /// query orders by keep their direction, the others are ascending.
+    pub fn distinct_on<I, C: Selection<S, I>>(mut self, columns: C) -> Self {
+        self.distinct = Some(columns.nodes());
+        self
+    }
+
+    /// The `ORDER BY` to write: with `DISTINCT ON`, its expressions first.
+    fn effective_order(&self) -> Vec<(Node, bool, Option<bool>)> {
+        let Some(on) = self.distinct.as_ref().filter(|on| !on.is_empty()) else {
+            return self.order.clone();
+        };
+        let text = |node: &Node| {
+            let mut w = SqlWriter::new(S::JOINED);
+            w.node(node);
+            w.finish().0
+        };
+        let on_text: Vec<String> = on.iter().map(text).collect();
+        let mut first = Vec::new();
+        for (node, key) in on.iter().zip(&on_text) {
+            let ordered = self.order.iter().find(|(n, ..)| text(n) == *key);
+            first.push(ordered.cloned().unwrap_or((node.clone(), false, None)));
+        }
+        let rest = self
+            .order
+            .iter()
+            .filter(|(n, ..)| !on_text.contains(&text(n)))
+            .cloned();
+        first.into_iter().chain(rest).collect()
+    }
+
     pub fn group_by<I, C: Selection<S, I>>(mut self, columns: C) -> Self {
         self.group_by.extend(columns.nodes());
         self
@@ -222,6 +266,20 @@ impl<S: Source, O> Select<S, O> {
 
     fn write(&self, w: &mut SqlWriter) {
         w.push("SELECT ");
+        match &self.distinct {
+            None => {}
+            Some(on) if on.is_empty() => w.push("DISTINCT "),
+            Some(on) => {
+                w.push("DISTINCT ON (");
+                for (i, node) in on.iter().enumerate() {
+                    if i > 0 {
+                        w.push(", ");
+                    }
+                    w.node(node);
+                }
+                w.push(") ");
+            }
+        }
         match &self.projection {
             Some(nodes) => {
                 for (i, node) in nodes.iter().enumerate() {
@@ -253,7 +311,7 @@ impl<S: Source, O> Select<S, O> {
             w.push(" HAVING ");
             w.node(having);
         }
-        w.order_by(&self.order);
+        w.order_by(&self.effective_order());
         if let Some(limit) = self.limit {
             w.push(" LIMIT ");
             w.param(Arc::new(limit));
@@ -328,7 +386,11 @@ impl<S: Source, O> Select<S, O> {
     /// `SELECT count(*)` of the rows the query would return.
     pub async fn count(&self, exec: &(impl Executor + ?Sized)) -> Result<i64, Error> {
         let mut w = SqlWriter::new(S::JOINED);
-        if self.limit.is_some() || self.offset.is_some() || !self.group_by.is_empty() {
+        if self.limit.is_some()
+            || self.offset.is_some()
+            || !self.group_by.is_empty()
+            || self.distinct.is_some()
+        {
             w.push("SELECT count(*) FROM (");
             self.write(&mut w);
             w.push(") AS counted");
