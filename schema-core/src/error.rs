@@ -221,6 +221,16 @@ impl Error {
         }
     }
 
+    /// Whether the server refused the statement (or the commit) because concurrent transactions
+    /// could not be serialized (`40001`) or deadlocked (`40P01`): running the transaction again
+    /// may succeed.
+    pub fn is_serialization_failure(&self) -> bool {
+        self.db_error().is_some_and(|db| {
+            *db.code() == SqlState::T_R_SERIALIZATION_FAILURE
+                || *db.code() == SqlState::T_R_DEADLOCK_DETECTED
+        })
+    }
+
     /// The SQL that failed, when the error came from a statement.
     pub fn sql(&self) -> Option<&str> {
         match self {

@@ -5,7 +5,7 @@ use tokio_postgres::Client;
 use super::cache::{Cache, StatementCache};
 #[cfg(feature = "tls")]
 use super::connect;
-use super::tx::{run_transaction, Tx, TxCache};
+use super::tx::{run_transaction, Tx, TxCache, TxOptions};
 #[cfg(feature = "pool")]
 use super::Pool;
 use super::{Error, Executor, ParamTypes};
@@ -214,6 +214,19 @@ impl Db {
     where
         E: From<Error>,
     {
+        self.transaction_with(TxOptions::new(), f).await
+    }
+
+    /// [`Db::transaction`] with an isolation level, read only, deferrable:
+    /// `db.transaction_with(TxOptions::new().isolation(Isolation::Serializable), async |tx| …)`.
+    pub async fn transaction_with<R, E>(
+        &mut self,
+        options: TxOptions,
+        f: impl AsyncFnOnce(&mut Tx<'_>) -> Result<R, E>,
+    ) -> Result<R, E>
+    where
+        E: From<Error>,
+    {
         // Through a pooler, the types are learnt before the transaction, not inside it.
         if let (client, Cache::Unprepared { types, .. }) = self.connection() {
             types.learn(client).await?;
@@ -237,8 +250,8 @@ impl Db {
         let log_params = *self.log_params.get_mut();
         // tokio-postgres' `Transaction` sends `ROLLBACK` when dropped unfinished: a transaction
         // whose future is dropped at any await ends with it.
-        let inner = client
-            .transaction()
+        let inner = options
+            .begin(client)
             .await
             .map_err(|e| Error::from_postgres(e, Some("BEGIN")))?;
         run_transaction(inner, cache, log_params, f).await

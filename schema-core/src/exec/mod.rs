@@ -31,7 +31,7 @@ pub use replicas::ReplicatedPool;
 pub use replicas::{Reader, ReplicaOptions, ReplicaStatus, Replicated};
 pub(crate) use run::{execute, query};
 pub use run::{next_value, raw_execute, raw_query};
-pub use tx::Tx;
+pub use tx::{Isolation, Tx, TxOptions};
 
 pub use crate::error::{ConstraintViolation, Error, WithDetail};
 pub use crate::row::{get, get_named, FromRow, Value};

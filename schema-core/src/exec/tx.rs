@@ -5,6 +5,80 @@ use tokio_postgres::Client;
 use super::cache::{Cache, StatementCache};
 use super::{Error, Executor, ParamTypes};
 
+/// The isolation level of a transaction (PostgreSQL's default is read committed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isolation {
+    ReadCommitted,
+    RepeatableRead,
+    /// Transactions behave as if run one after another; one that cannot is refused with
+    /// SQLSTATE `40001` ([`Error::is_serialization_failure`]), to be run again.
+    Serializable,
+}
+
+/// How a transaction begins: `BEGIN ISOLATION LEVEL … READ ONLY DEFERRABLE`, for
+/// [`Db::transaction_with`](super::Db::transaction_with).
+///
+/// ```
+/// use schema_core::exec::{Isolation, TxOptions};
+/// let report = TxOptions::new().isolation(Isolation::Serializable).read_only().deferrable();
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TxOptions {
+    isolation: Option<Isolation>,
+    read_only: bool,
+    deferrable: bool,
+}
+
+impl TxOptions {
+    pub const fn new() -> Self {
+        TxOptions {
+            isolation: None,
+            read_only: false,
+            deferrable: false,
+        }
+    }
+
+    pub const fn isolation(mut self, level: Isolation) -> Self {
+        self.isolation = Some(level);
+        self
+    }
+
+    /// `READ ONLY`: a write in it is refused by the server.
+    pub const fn read_only(mut self) -> Self {
+        self.read_only = true;
+        self
+    }
+
+    /// `DEFERRABLE`: with `Serializable` and `read_only`, the transaction waits until it can
+    /// run without any risk of a serialization failure (for long reports).
+    pub const fn deferrable(mut self) -> Self {
+        self.deferrable = true;
+        self
+    }
+
+    /// Begins a transaction on `client` with these options.
+    pub(super) async fn begin<'a>(
+        &self,
+        client: &'a mut Client,
+    ) -> Result<tokio_postgres::Transaction<'a>, tokio_postgres::Error> {
+        let mut builder = client.build_transaction();
+        if let Some(level) = self.isolation {
+            builder = builder.isolation_level(match level {
+                Isolation::ReadCommitted => tokio_postgres::IsolationLevel::ReadCommitted,
+                Isolation::RepeatableRead => tokio_postgres::IsolationLevel::RepeatableRead,
+                Isolation::Serializable => tokio_postgres::IsolationLevel::Serializable,
+            });
+        }
+        if self.read_only {
+            builder = builder.read_only(true);
+        }
+        if self.deferrable {
+            builder = builder.deferrable(true);
+        }
+        builder.start().await
+    }
+}
+
 /// A transaction (or a savepoint inside one).
 pub struct Tx<'a> {
     inner: tokio_postgres::Transaction<'a>,

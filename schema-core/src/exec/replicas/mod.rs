@@ -254,8 +254,21 @@ impl Replicated {
     where
         E: From<Error>,
     {
+        self.transaction_with(super::TxOptions::new(), f).await
+    }
+
+    /// Runs `f` in a transaction on the primary with these options (see
+    /// [`Db::transaction_with`]).
+    pub async fn transaction_with<R, E>(
+        &mut self,
+        options: super::TxOptions,
+        f: impl AsyncFnOnce(&mut Tx<'_>) -> Result<R, E>,
+    ) -> Result<R, E>
+    where
+        E: From<Error>,
+    {
         self.note_write();
-        let result = self.primary.transaction(f).await;
+        let result = self.primary.transaction_with(options, f).await;
         self.note_write();
         result
     }
