@@ -9,8 +9,10 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use super::expr::InSource;
 use super::select::{Select, Source};
 use crate::exec::{Error, Executor, Tx};
+use crate::schema::Table;
 
 /// An executor whose statements run inside a transaction: a [`Tx`], or a reference to one.
 #[diagnostic::on_unimplemented(
@@ -94,13 +96,92 @@ impl<S: Source, O> Select<S, O> {
     }
 
     fn locked(self, lock: &'static str) -> Locked<S, O> {
-        Locked::new(self.with_lock(lock))
+        let (strength, wait) = match lock.split_once(" SKIP") {
+            Some((strength, _)) => (strength, Wait::SkipLocked),
+            None => match lock.strip_suffix(" NOWAIT") {
+                Some(strength) => (strength, Wait::NoWait),
+                None => (lock, Wait::Wait),
+            },
+        };
+        Locked::new(self.with_lock(RowLock {
+            strength,
+            of: Vec::new(),
+            wait,
+        }))
+    }
+}
+
+/// `T` is a table of the query on `S`: what `Locked::of` takes.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a table of this query on `{S}`",
+    label = "`FOR UPDATE OF` names a table the query reads",
+    note = "lock the query's own table, or one joined to it"
+)]
+pub trait LockableIn<S, I> {}
+
+#[diagnostic::do_not_recommend]
+impl<T, S, I> LockableIn<S, I> for T where T: InSource<S, I> {}
+
+/// What a locked query does when another transaction holds a row it wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wait {
+    Wait,
+    NoWait,
+    SkipLocked,
+}
+
+/// The lock clause of a query: its strength (`FOR UPDATE`, …), the tables it locks the rows of
+/// (all when none), and what it does about rows held by others.
+#[derive(Debug, Clone)]
+pub(crate) struct RowLock {
+    strength: &'static str,
+    of: Vec<String>,
+    wait: Wait,
+}
+
+impl RowLock {
+    pub(crate) fn write(&self, w: &mut super::render::SqlWriter) {
+        w.push(" ");
+        w.push(self.strength);
+        for (i, table) in self.of.iter().enumerate() {
+            w.push(if i == 0 { " OF " } else { ", " });
+            w.push(&crate::sql::quote_ident(table));
+        }
+        match self.wait {
+            Wait::Wait => {}
+            Wait::NoWait => w.push(" NOWAIT"),
+            Wait::SkipLocked => w.push(" SKIP LOCKED"),
+        }
     }
 }
 
 impl<S: Source, O> Locked<S, O> {
     fn new(select: Select<S, O>) -> Self {
         Locked { select }
+    }
+
+    fn lock_mut(&mut self) -> &mut RowLock {
+        self.select.lock_mut().expect("a locked query has a lock")
+    }
+
+    /// `… OF t`: lock the rows of `T` only (a table of the query; another is a compile error),
+    /// not those of the tables joined to it. Called again, it adds a table.
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn of<T: Table, I>(mut self) -> Self where T: LockableIn<S, I> {
+        self.lock_mut().of.push(T::table().name.to_string());
+        self
+    }
+
+    /// `… NOWAIT`: fail at once (SQLSTATE `55P03`) when another transaction holds a row.
+    pub fn nowait(mut self) -> Self {
+        self.lock_mut().wait = Wait::NoWait;
+        self
+    }
+
+    /// `… SKIP LOCKED`: leave out the rows another transaction holds (a queue's way to take work).
+    pub fn skip_locked(mut self) -> Self {
+        self.lock_mut().wait = Wait::SkipLocked;
+        self
     }
 
     /// The SQL text and its parameters.

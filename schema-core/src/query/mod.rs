@@ -22,7 +22,7 @@ pub mod write;
 pub use aggregate::{count_star, Aggregate};
 pub use expr::{exists, not_exists, now, Expr, IntoExpr};
 pub use grouped::NeedsGroupBy;
-pub use lock::{InTransaction, Locked};
+pub use lock::{InTransaction, LockableIn, Locked};
 pub use order::OrdersQueryOn;
 pub use select::{Nullable, Order, Select, Source, Subquery};
 pub use selection::Aliased;

@@ -31,7 +31,7 @@ where
     having: Option<Node>,
     limit: Option<i64>,
     offset: Option<i64>,
-    lock: Option<&'static str>,
+    lock: Option<super::lock::RowLock>,
     deleted: Deleted,
     projection: Option<Vec<Node>>,
     /// Loaded relations, written after the columns (one value each).
@@ -51,7 +51,7 @@ impl<S: Source, O> Clone for Select<S, O> {
             having: self.having.clone(),
             limit: self.limit,
             offset: self.offset,
-            lock: self.lock,
+            lock: self.lock.clone(),
             deleted: self.deleted,
             projection: self.projection.clone(),
             relations: self.relations.clone(),
@@ -239,8 +239,12 @@ impl<S: Source, O> Select<S, O> {
         self
     }
 
+    pub(super) fn lock_mut(&mut self) -> Option<&mut super::lock::RowLock> {
+        self.lock.as_mut()
+    }
+
     /// The query with a row lock (what `for_update()` and the others build).
-    pub(super) fn with_lock(mut self, lock: &'static str) -> Self {
+    pub(super) fn with_lock(mut self, lock: super::lock::RowLock) -> Self {
         self.lock = Some(lock);
         self
     }
@@ -320,9 +324,8 @@ impl<S: Source, O> Select<S, O> {
             w.push(" OFFSET ");
             w.param(Arc::new(offset));
         }
-        if let Some(lock) = self.lock {
-            w.push(" ");
-            w.push(lock);
+        if let Some(lock) = &self.lock {
+            lock.write(w);
         }
     }
 
