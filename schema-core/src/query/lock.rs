@@ -100,7 +100,7 @@ impl<S: Source, O> Select<S, O> {
             Some((strength, _)) => (strength, Wait::SkipLocked),
             None => match lock.strip_suffix(" NOWAIT") {
                 Some(strength) => (strength, Wait::NoWait),
-                None => (lock, Wait::Wait),
+                None => (lock, Wait::Block),
             },
         };
         Locked::new(self.with_lock(RowLock {
@@ -125,7 +125,7 @@ impl<T, S, I> LockableIn<S, I> for T where T: InSource<S, I> {}
 /// What a locked query does when another transaction holds a row it wants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Wait {
-    Wait,
+    Block,
     NoWait,
     SkipLocked,
 }
@@ -148,7 +148,7 @@ impl RowLock {
             w.push(&crate::sql::quote_ident(table));
         }
         match self.wait {
-            Wait::Wait => {}
+            Wait::Block => {}
             Wait::NoWait => w.push(" NOWAIT"),
             Wait::SkipLocked => w.push(" SKIP LOCKED"),
         }
@@ -167,7 +167,7 @@ impl<S: Source, O> Locked<S, O> {
     /// `… OF t`: lock the rows of `T` only (a table of the query; another is a compile error),
     /// not those of the tables joined to it. Called again, it adds a table.
     #[rustfmt::skip] // one line, so that a compile error quotes it in one line
-    pub fn of<T: Table, I>(mut self) -> Self where T: LockableIn<S, I> {
+    pub fn of<T, I>(mut self) -> Self where T: Table + LockableIn<S, I> {
         self.lock_mut().of.push(T::table().name.to_string());
         self
     }
