@@ -97,10 +97,10 @@ impl<S: Source, O> Select<S, O> {
 
     fn locked(self, lock: &'static str) -> Locked<S, O> {
         let (strength, wait) = match lock.split_once(" SKIP") {
-            Some((strength, _)) => (strength, Wait::SkipLocked),
+            Some((strength, _)) => (strength, OnHeld::Skip),
             None => match lock.strip_suffix(" NOWAIT") {
-                Some(strength) => (strength, Wait::NoWait),
-                None => (lock, Wait::Block),
+                Some(strength) => (strength, OnHeld::Fail),
+                None => (lock, OnHeld::Block),
             },
         };
         Locked::new(self.with_lock(RowLock {
@@ -124,10 +124,10 @@ impl<T, S, I> LockableIn<S, I> for T where T: InSource<S, I> {}
 
 /// What a locked query does when another transaction holds a row it wants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Wait {
+pub(crate) enum OnHeld {
     Block,
-    NoWait,
-    SkipLocked,
+    Fail,
+    Skip,
 }
 
 /// The lock clause of a query: its strength (`FOR UPDATE`, …), the tables it locks the rows of
@@ -136,7 +136,7 @@ pub(crate) enum Wait {
 pub(crate) struct RowLock {
     strength: &'static str,
     of: Vec<String>,
-    wait: Wait,
+    wait: OnHeld,
 }
 
 impl RowLock {
@@ -148,9 +148,9 @@ impl RowLock {
             w.push(&crate::sql::quote_ident(table));
         }
         match self.wait {
-            Wait::Block => {}
-            Wait::NoWait => w.push(" NOWAIT"),
-            Wait::SkipLocked => w.push(" SKIP LOCKED"),
+            OnHeld::Block => {}
+            OnHeld::Fail => w.push(" NOWAIT"),
+            OnHeld::Skip => w.push(" SKIP LOCKED"),
         }
     }
 }
@@ -174,13 +174,13 @@ impl<S: Source, O> Locked<S, O> {
 
     /// `… NOWAIT`: fail at once (SQLSTATE `55P03`) when another transaction holds a row.
     pub fn nowait(mut self) -> Self {
-        self.lock_mut().wait = Wait::NoWait;
+        self.lock_mut().wait = OnHeld::Fail;
         self
     }
 
     /// `… SKIP LOCKED`: leave out the rows another transaction holds (a queue's way to take work).
     pub fn skip_locked(mut self) -> Self {
-        self.lock_mut().wait = Wait::SkipLocked;
+        self.lock_mut().wait = OnHeld::Skip;
         self
     }
 
