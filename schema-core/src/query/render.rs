@@ -180,6 +180,15 @@ impl SqlWriter {
         }
     }
 
+    /// A writer that goes on after a statement already written (its parameters numbered on).
+    pub(crate) fn resume(sql: String, params: Vec<Param>) -> Self {
+        SqlWriter {
+            sql,
+            params,
+            ..SqlWriter::new(false)
+        }
+    }
+
     pub(crate) fn sql(&self) -> &str {
         &self.sql
     }

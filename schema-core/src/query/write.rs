@@ -21,6 +21,7 @@ pub use super::table_queries::TableQueries;
 
 use super::expr::{Expr, Node, Param};
 use super::render::SqlWriter;
+use super::selection::{Plain, Selection};
 use super::soft_delete::Deleted;
 use crate::exec::{self, Error, Executor, FromRow};
 use crate::schema::{OnUpdate, Table};
@@ -115,31 +116,68 @@ fn write_on_update<T: Table>(w: &mut SqlWriter, set: &[&str], first: bool) {
     }
 }
 
-/// A write whose rows come back (`RETURNING`).
-pub struct Returning<T> {
+/// A write whose rows come back (`RETURNING`): every column, read as `T`, or the columns of
+/// `returning_columns(…)`, read as `O`.
+pub struct Returning<T, O = T> {
     sql: String,
     params: Vec<Param>,
+    decode: fn(&tokio_postgres::Row) -> Result<O, Error>,
     _marker: PhantomData<fn() -> T>,
 }
 
-impl<T> std::fmt::Debug for Returning<T> {
+impl<T, O> std::fmt::Debug for Returning<T, O> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Returning({})", self.sql)
     }
 }
 
-impl<T> Returning<T> {
+impl<T: Table + FromRow> Returning<T> {
     /// The rendered statement, `RETURNING` its rows.
     fn of((sql, params): (String, Vec<Param>)) -> Self {
         Returning {
             sql,
             params,
+            decode: |row| T::from_row(row, 0),
             _marker: PhantomData,
         }
     }
 }
 
-impl<T: Table + FromRow> Returning<T> {
+impl<T: Table> Returning<T> {
+    /// The rendered statement (without `RETURNING`) and `RETURNING columns`.
+    fn columns<I, C>(statement: (String, Vec<Param>), columns: C) -> Returning<T, C::Output>
+    where
+        C: Selection<T, I, Grouping = Plain>,
+    {
+        let (sql, params) = statement;
+        // An insert of no rows sends nothing, and returns nothing.
+        if sql.is_empty() {
+            return Returning {
+                sql,
+                params,
+                decode: |row| C::decode(row, 0),
+                _marker: PhantomData,
+            };
+        }
+        let mut w = SqlWriter::resume(sql, params);
+        w.push(" RETURNING ");
+        for (i, node) in columns.nodes().iter().enumerate() {
+            if i > 0 {
+                w.push(", ");
+            }
+            w.node(node);
+        }
+        let (sql, params) = w.finish();
+        Returning {
+            sql,
+            params,
+            decode: |row| C::decode(row, 0),
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<T: Table, O> Returning<T, O> {
     pub fn sql(&self) -> (&str, &[Param]) {
         (&self.sql, &self.params)
     }
@@ -157,17 +195,17 @@ impl<T: Table + FromRow> Returning<T> {
     }
 
     /// Every row the statement touched.
-    pub async fn all(&self, exec: &(impl Executor + ?Sized)) -> Result<Vec<T>, Error> {
+    pub async fn all(&self, exec: &(impl Executor + ?Sized)) -> Result<Vec<O>, Error> {
         let rows = self.rows(exec).await?;
-        rows.iter().map(|row| T::from_row(row, 0)).collect()
+        rows.iter().map(self.decode).collect()
     }
 
     /// Exactly one row: [`Error::NotFound`] when the statement touched none (an upsert that
     /// did nothing, an update that matched nothing).
-    pub async fn one(&self, exec: &(impl Executor + ?Sized)) -> Result<T, Error> {
+    pub async fn one(&self, exec: &(impl Executor + ?Sized)) -> Result<O, Error> {
         let rows = self.rows(exec).await?;
         match rows.as_slice() {
-            [row] => T::from_row(row, 0),
+            [row] => (self.decode)(row),
             [] => Err(Error::NotFound {
                 table: T::table().name.to_string(),
                 sql: self.sql.clone(),
@@ -180,10 +218,10 @@ impl<T: Table + FromRow> Returning<T> {
     }
 
     /// The row, if the statement touched one.
-    pub async fn optional(&self, exec: &(impl Executor + ?Sized)) -> Result<Option<T>, Error> {
+    pub async fn optional(&self, exec: &(impl Executor + ?Sized)) -> Result<Option<O>, Error> {
         let rows = self.rows(exec).await?;
         match rows.as_slice() {
-            [row] => T::from_row(row, 0).map(Some),
+            [row] => (self.decode)(row).map(Some),
             [] => Ok(None),
             _ => Err(Error::TooManyRows {
                 table: T::table().name.to_string(),

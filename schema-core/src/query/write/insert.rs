@@ -8,6 +8,7 @@ use super::{write_on_update, write_returning, write_table, Returning, Writable};
 use crate::exec::{self, Error, Executor};
 use crate::query::expr::{IntoExpr, Param};
 use crate::query::render::SqlWriter;
+use crate::query::selection::{Plain, Selection};
 use crate::query::Column;
 use crate::schema::Table;
 
@@ -234,7 +235,19 @@ impl<T: Table> Insert<T> {
     }
 
     /// `RETURNING` every column of the inserted rows.
-    pub fn returning(self) -> Returning<T> {
+    pub fn returning(self) -> Returning<T>
+    where
+        T: crate::exec::FromRow,
+    {
         Returning::of(self.to_sql(true))
+    }
+
+    /// `RETURNING` these columns (one, or a tuple), read as their values:
+    /// `.returning_columns((users::id, users::email))` gives `(Uuid, String)` rows.
+    pub fn returning_columns<I, C>(self, columns: C) -> Returning<T, C::Output>
+    where
+        C: Selection<T, I, Grouping = Plain>,
+    {
+        Returning::columns(self.to_sql(false), columns)
     }
 }

@@ -10,6 +10,7 @@ use super::{
 use crate::exec::{Error, Executor};
 use crate::query::expr::{Expr, IntoExpr, Node, Param};
 use crate::query::render::SqlWriter;
+use crate::query::selection::{Plain, Selection};
 use crate::query::soft_delete::Deleted;
 use crate::query::Column;
 use crate::schema::{ColumnValue, Table};
@@ -125,7 +126,14 @@ impl<T: Table, F> Update<T, F> {
     pub fn returning(self) -> Returning<T>
     where
         F: Runnable,
+        T: crate::exec::FromRow,
     {
         Returning::of(self.to_sql(true))
+    }
+
+    /// `RETURNING` these columns (one, or a tuple), read as their values.
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn returning_columns<I, C>(self, columns: C) -> Returning<T, C::Output> where F: Runnable, C: Selection<T, I, Grouping = Plain> {
+        Returning::columns(self.to_sql(false), columns)
     }
 }
