@@ -93,6 +93,24 @@ impl<T: crate::schema::Table> InSource<T, Here> for T {}
 impl<T, L, R, I> InSource<(L, R), InLeft<I>> for T where T: InSource<L, I> {}
 impl<T: crate::schema::Table, L> InSource<(L, T), InRight<Here>> for T {}
 
+/// How a value read from a source position is wrapped: as is, or in an `Option` on the right
+/// side of a left join.
+pub trait Position {
+    type Wrap<V>;
+}
+
+impl Position for Here {
+    type Wrap<V> = V;
+}
+
+impl<I: Position> Position for InLeft<I> {
+    type Wrap<V> = I::Wrap<V>;
+}
+
+impl<I: Position> Position for InRight<I> {
+    type Wrap<V> = I::Wrap<V>;
+}
+
 /// Marker types for the kinds of [`IntoExpr`]; inferred, never written.
 #[derive(Debug)]
 pub enum Bind {}
@@ -287,15 +305,17 @@ impl<T, V, N> Column<T, V, N> {
         ))
     }
 
-    /// `column IS NULL`, for nullable columns only.
+    /// `column IS NULL`, for columns that can be NULL in this query: nullable ones, and every
+    /// column of a left join's right side (`IS NULL` on its key finds the rows with no match:
+    /// the anti-join).
     #[rustfmt::skip] // one line, so that a compile error quotes it in one line
-    pub fn is_null<S, I>(self) -> Expr<S, bool> where V: Nullable, T: InSource<S, I> {
+    pub fn is_null<S, I>(self) -> Expr<S, bool> where I: Position, I::Wrap<V>: Nullable, T: InSource<S, I> {
         Expr::new(Node::IsNull(Box::new(self.node()), false))
     }
 
-    /// `column IS NOT NULL`, for nullable columns only.
+    /// `column IS NOT NULL`, for columns that can be NULL in this query (as for `is_null`).
     #[rustfmt::skip] // one line, so that a compile error quotes it in one line
-    pub fn is_not_null<S, I>(self) -> Expr<S, bool> where V: Nullable, T: InSource<S, I> {
+    pub fn is_not_null<S, I>(self) -> Expr<S, bool> where I: Position, I::Wrap<V>: Nullable, T: InSource<S, I> {
         Expr::new(Node::IsNull(Box::new(self.node()), true))
     }
 

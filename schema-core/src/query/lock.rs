@@ -10,6 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::expr::InSource;
+use super::row_lock::{OnHeld, RowLock};
 use super::select::{Select, Source};
 use crate::exec::{Error, Executor, Tx};
 use crate::schema::Table;
@@ -121,39 +122,6 @@ pub trait LockableIn<S, I> {}
 
 #[diagnostic::do_not_recommend]
 impl<T, S, I> LockableIn<S, I> for T where T: InSource<S, I> {}
-
-/// What a locked query does when another transaction holds a row it wants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum OnHeld {
-    Block,
-    Fail,
-    Skip,
-}
-
-/// The lock clause of a query: its strength (`FOR UPDATE`, …), the tables it locks the rows of
-/// (all when none), and what it does about rows held by others.
-#[derive(Debug, Clone)]
-pub(crate) struct RowLock {
-    strength: &'static str,
-    of: Vec<String>,
-    wait: OnHeld,
-}
-
-impl RowLock {
-    pub(crate) fn write(&self, w: &mut super::render::SqlWriter) {
-        w.push(" ");
-        w.push(self.strength);
-        for (i, table) in self.of.iter().enumerate() {
-            w.push(if i == 0 { " OF " } else { ", " });
-            w.push(&crate::sql::quote_ident(table));
-        }
-        match self.wait {
-            OnHeld::Block => {}
-            OnHeld::Fail => w.push(" NOWAIT"),
-            OnHeld::Skip => w.push(" SKIP LOCKED"),
-        }
-    }
-}
 
 impl<S: Source, O> Locked<S, O> {
     fn new(select: Select<S, O>) -> Self {

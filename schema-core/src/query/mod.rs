@@ -10,6 +10,7 @@ pub mod lock;
 mod order;
 #[doc(hidden)]
 pub mod render;
+mod row_lock;
 pub mod select;
 pub mod selection;
 pub(crate) mod soft_delete;

@@ -31,7 +31,7 @@ where
     having: Option<Node>,
     limit: Option<i64>,
     offset: Option<i64>,
-    lock: Option<super::lock::RowLock>,
+    lock: Option<super::row_lock::RowLock>,
     deleted: Deleted,
     projection: Option<Vec<Node>>,
     /// Loaded relations, written after the columns (one value each).
@@ -239,12 +239,12 @@ impl<S: Source, O> Select<S, O> {
         self
     }
 
-    pub(super) fn lock_mut(&mut self) -> Option<&mut super::lock::RowLock> {
+    pub(super) fn lock_mut(&mut self) -> Option<&mut super::row_lock::RowLock> {
         self.lock.as_mut()
     }
 
     /// The query with a row lock (what `for_update()` and the others build).
-    pub(super) fn with_lock(mut self, lock: super::lock::RowLock) -> Self {
+    pub(super) fn with_lock(mut self, lock: super::row_lock::RowLock) -> Self {
         self.lock = Some(lock);
         self
     }

@@ -8,27 +8,10 @@ use std::sync::Arc;
 use postgres_types::FromSql;
 use tokio_postgres::Row;
 
-use super::expr::{Expr, Here, InLeft, InRight, InSource, Node};
+pub use super::expr::Position;
+use super::expr::{Expr, InSource, Node};
 use super::Column;
 use crate::exec::{self, Error};
-
-/// How a value read from a source position is wrapped: as is, or in an `Option` on the right
-/// side of a left join.
-pub trait Position {
-    type Wrap<V>;
-}
-
-impl Position for Here {
-    type Wrap<V> = V;
-}
-
-impl<I: Position> Position for InLeft<I> {
-    type Wrap<V> = I::Wrap<V>;
-}
-
-impl<I: Position> Position for InRight<I> {
-    type Wrap<V> = I::Wrap<V>;
-}
 
 /// What a query returns: the source's rows, or a projection.
 pub trait Selection<S, I> {

@@ -6,9 +6,9 @@ use std::marker::PhantomData;
 use postgres_types::FromSql;
 use tokio_postgres::Row;
 
+use super::expr::Position;
 use super::expr::{InSource, Node};
 use super::render::SqlWriter;
-use super::selection::Position;
 use crate::exec::{self, Error, FromRow};
 use crate::schema::Table;
 
