@@ -3,6 +3,7 @@
 //! parameters.
 
 pub mod aggregate;
+pub mod array;
 pub mod expr;
 pub mod fts;
 pub mod grouped;
