@@ -7,6 +7,7 @@ pub mod array;
 pub mod expr;
 pub mod fts;
 pub mod grouped;
+pub mod json;
 pub mod lock;
 mod order;
 #[doc(hidden)]
