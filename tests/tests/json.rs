@@ -15,6 +15,9 @@ pub struct Event {
     pub extra: Option<Value>,
 }
 
+/// A name, a kind, a user object and the user's name, as read from one event.
+type Read = (String, Option<String>, Option<Value>, Option<String>);
+
 #[test]
 fn the_sql_of_jsonb_operators() {
     let cases = [
@@ -71,7 +74,7 @@ async fn jsonb_operators_read_and_find() {
                 .await
                 .unwrap();
         }
-        let read: Vec<(String, Option<String>, Option<Value>, Option<String>)> = Event::select()
+        let read: Vec<Read> = Event::select()
             .columns((
                 events::name,
                 events::payload.json_get_text("kind"),
