@@ -72,14 +72,7 @@ pub fn schema_of(catalog: &Catalog) -> (Schema, BTreeMap<String, Vec<String>>) {
             base,
             array_dims,
             not_null: domain.not_null,
-            checks: domain
-                .checks
-                .iter()
-                .map(|(name, expression)| CheckDef {
-                    name: name.clone().into(),
-                    expression: expression.clone().into(),
-                })
-                .collect(),
+            checks: check_defs(&domain.checks),
         });
     }
     for (key, sequence) in &catalog.sequences {
@@ -153,6 +146,17 @@ pub fn schema_of(catalog: &Catalog) -> (Schema, BTreeMap<String, Vec<String>>) {
     }
     routines::functions(catalog, &mut schema);
     (schema, notes)
+}
+
+/// Checks by name (their expressions as the server prints them) as the model's.
+fn check_defs(checks: &BTreeMap<String, String>) -> crate::schema::List<CheckDef> {
+    checks
+        .iter()
+        .map(|(name, expression)| CheckDef {
+            name: name.clone().into(),
+            expression: expression.clone().into(),
+        })
+        .collect()
 }
 
 /// `public.users` as a model name: `public` is the default schema, written as none.
@@ -283,14 +287,7 @@ fn table_def(
                 on_update: fk.on_update,
             })
             .collect(),
-        checks: table
-            .checks
-            .iter()
-            .map(|(name, expression)| CheckDef {
-                name: name.clone().into(),
-                expression: expression.clone().into(),
-            })
-            .collect(),
+        checks: check_defs(&table.checks),
         soft_delete: None,
         row_security: match (table.row_security, table.force_row_security) {
             (false, _) => RowSecurity::Off,
