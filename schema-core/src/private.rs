@@ -3,9 +3,11 @@
 pub use std::borrow::Cow;
 pub use std::option::Option::{None, Some};
 
-pub use crate::exec::{get, get_named, CopyRow, Error, FromRow};
+pub use crate::exec::{get, get_named, CopyRow, Error, FromRow, OneField, ReadsAs, ReadsInto};
 pub use crate::query::expr::{Expr, Param};
-pub use crate::query::write::{Computed, Insertable, Missing, Provided, UniqueKey, Writable};
+pub use crate::query::write::{
+    Computed, Insert, Insertable, Missing, Provided, UniqueKey, Writable,
+};
 pub use crate::query::{view_query_sql, Column, KeyFilter, Select, TableQueries, ViewQueries};
 pub use crate::relations::{
     BelongsTo, FromRecord, HasMany, HasOne, ManyToMany, Record, Relation, Through,

@@ -157,9 +157,10 @@ async fn a_row_lock_in_a_transaction_holds_until_it_ends() {
 async fn from_row_fields_read_the_column_of_their_name() {
     #[derive(Debug, PartialEq, FromRow)]
     struct Label {
+        id: i32,
+        shout: String,
         label: String,
         seen: i64,
-        id: i32,
     }
     #[derive(Debug, FromRow)]
     struct Missing {
@@ -174,7 +175,12 @@ async fn from_row_fields_read_the_column_of_their_name() {
         .await
         .unwrap();
     let read = Event::select()
-        .columns((events::id, count_star().alias("seen"), events::label))
+        .columns((
+            events::id,
+            events::label,
+            Expr::<Event, String>::raw("upper(label)", Vec::<String>::new()).alias("shout"),
+            count_star().alias("seen"),
+        ))
         .group_by((events::id, events::label))
         .decode_as::<Label>()
         .one(&db)
@@ -183,9 +189,10 @@ async fn from_row_fields_read_the_column_of_their_name() {
     assert_eq!(
         read,
         Label {
+            id: 7,
+            shout: "SEVEN".into(),
             label: "seven".into(),
             seen: 1,
-            id: 7
         }
     );
     let missing = Event::select()

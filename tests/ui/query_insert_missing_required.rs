@@ -1,7 +1,14 @@
 use example_app::schema::*;
 use schema_core::prelude::*;
 
-fn main() {
+async fn add(db: &Db) -> Result<User, Error> {
     // `name` is NOT NULL without a default.
-    let _ = User::insert(NewUser::new().email("a@example.com"));
+    User::insert(NewUser::new().email("a@example.com"))
+        .returning()
+        .one(db)
+        .await
+}
+
+fn main() {
+    let _ = add;
 }

@@ -34,7 +34,7 @@ pub use run::{next_value, raw_execute, raw_query};
 pub use tx::{Isolation, Tx, TxOptions};
 
 pub use crate::error::{ConstraintViolation, Error, WithDetail};
-pub use crate::row::{get, get_named, FromRow, Value};
+pub use crate::row::{get, get_named, FromRow, OneField, ReadsAs, ReadsInto, Value};
 
 use tokio_postgres::Client;
 

@@ -10,7 +10,7 @@ use super::expr::Expr;
 use super::lock::Run;
 use super::select::{IntoOrder, Select, Source};
 use super::selection::{Aggregated, Either, Grouping, Mixed, Plain, Selection};
-use crate::exec::{Executor, FromRow};
+use crate::exec::{Executor, FromRow, ReadsInto};
 
 /// The query that `.columns(…)` of a selection with this grouping returns: a [`Select`], or a
 /// [`NeedsGroupBy`] for plain columns beside aggregates.
@@ -95,7 +95,8 @@ impl<S: Source, O> NeedsGroupBy<S, O> {
     }
 
     /// Decodes each row into a `#[derive(FromRow)]` struct.
-    pub fn decode_as<U: FromRow>(self) -> NeedsGroupBy<S, U> {
+    #[rustfmt::skip] // one line, so that the compile error quotes it in one line
+    pub fn decode_as<U: FromRow>(self) -> NeedsGroupBy<S, U> where O: ReadsInto<U> {
         NeedsGroupBy {
             select: self.select.decode_as(),
         }

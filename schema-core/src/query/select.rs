@@ -14,7 +14,7 @@ use super::render::SqlWriter;
 pub use super::selection::{Aliased, ExprPosition, Position, Selection};
 use super::soft_delete::Deleted;
 pub use super::source::{InNullable, InOuter, Join, Nullable, Outer, Source};
-use crate::exec::{self, Error, Executor, FromRow};
+use crate::exec::{self, Error, Executor, FromRow, ReadsInto};
 use crate::schema::Table;
 
 /// A `SELECT` on source `S` (a table, or joined tables), returning `O`.
@@ -157,8 +157,10 @@ impl<S: Source, O> Select<S, O> {
     }
 
     /// Decodes each row into a user struct (`#[derive(FromRow)]`), its fields in the order of
-    /// the selected columns.
-    pub fn decode_as<U: FromRow>(self) -> Select<S, U> {
+    /// the selected columns: a field whose type cannot hold its column's (an `i64` for a
+    /// `String`, a non-`Option` for a left-joined column) is a compile error here.
+    #[rustfmt::skip] // one line, so that the compile error quotes it in one line
+    pub fn decode_as<U: FromRow>(self) -> Select<S, U> where O: ReadsInto<U> {
         self.recast(|row| U::from_row(row, 0))
     }
 

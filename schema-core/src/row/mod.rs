@@ -19,6 +19,40 @@ pub trait FromRow: Sized {
     fn from_row(row: &Row, start: usize) -> Result<Self, Error>;
 }
 
+/// The compile-time check of `.decode_as::<U>()`: rows whose selected columns are `Self` (the
+/// query's output, a tuple of the columns' types) can be read into `U`, a `#[derive(FromRow)]`
+/// struct, field by field in the order of the selection. The derive implements it (a one-field
+/// struct through [`OneField`]); a field whose type cannot hold its column's is a compile error at
+/// the `decode_as` call that lists the columns' types.
+#[diagnostic::on_unimplemented(
+    message = "the selected columns `{Self}` do not fit the fields of `{U}`",
+    label = "a field's type does not fit its column's",
+    note = "`decode_as` reads the fields in the order of the selected columns, one a column, each of its column's type or an `Option` of it; a column that can be NULL (an `Option`, as every column of a left-joined table is) needs an `Option` field"
+)]
+pub trait ReadsInto<U: FromRow> {}
+
+/// A `#[derive(FromRow)]` struct of one field, read from a one-column selection (whose output is
+/// the column's type itself).
+pub trait OneField: FromRow {
+    /// The field's type.
+    type Field;
+}
+
+#[diagnostic::do_not_recommend]
+impl<T, U: OneField> ReadsInto<U> for T where T: ReadsAs<U::Field> {}
+
+/// A selected column of type `Self` read into a field of type `F`: the same type, or the type
+/// in an `Option`. Implement it for a field type of your own that reads a column's type
+/// (`impl ReadsAs<Email> for String` when `Email: FromSql` reads `text`).
+#[diagnostic::on_unimplemented(
+    message = "a field of type `{F}` cannot hold a selected column of type `{Self}`",
+    note = "a field holds its column's type or an `Option` of it"
+)]
+pub trait ReadsAs<F> {}
+
+impl<T> ReadsAs<T> for T {}
+impl<T> ReadsAs<Option<T>> for T {}
+
 /// Reads column `index` of `row` as a `T`, naming the column in the error.
 pub fn get<'r, T: postgres_types::FromSql<'r>>(row: &'r Row, index: usize) -> Result<T, Error> {
     row.try_get(index).map_err(|source| Error::Decode {

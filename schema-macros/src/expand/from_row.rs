@@ -1,10 +1,12 @@
-//! `#[derive(FromRow)]`: a user struct read from a row. A named field reads the selected column
-//! of its name (so the order of the selection does not matter, and a field nobody selected is an
-//! error naming it); a tuple struct's fields read the columns in order.
+//! `#[derive(FromRow)]`: a user struct read from a row. Its fields' types are checked against the
+//! selected columns' at compile time, in order (`ReadsInto`); at run time a named field reads
+//! the selected column of its name (so two fields of one type cannot be swapped by mistake, and a
+//! field nobody selected is an error naming it); a tuple struct's fields read the columns in order.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
+use syn::spanned::Spanned;
 
 pub fn expand(input: TokenStream) -> TokenStream {
     let item: syn::DeriveInput = match syn::parse2(input) {
@@ -45,7 +47,10 @@ pub fn expand(input: TokenStream) -> TokenStream {
         }
         syn::Fields::Unit => quote!(#ident),
     };
+    let reads_into = reads_into(&item, fields);
     quote! {
+        #reads_into
+
         impl #impl_generics #p::FromRow for #ident #ty_generics #where_clause {
             const WIDTH: usize = #width;
 
@@ -54,5 +59,44 @@ pub fn expand(input: TokenStream) -> TokenStream {
                 ::std::result::Result::Ok(#body)
             }
         }
+    }
+}
+
+/// `ReadsInto<Self> for (C0, C1, …)`: the selected columns' types, each readable into its field
+/// (by position), so that `.decode_as::<Self>()` checks the fields at compile time. A one-field
+/// struct is a `OneField`, which reads a one-column selection (whose output is the column's type).
+fn reads_into(item: &syn::DeriveInput, fields: &syn::Fields) -> TokenStream {
+    let p = quote!(::schema_core::__private);
+    let ident = &item.ident;
+    let (impl_generics, ty_generics, where_clause) = item.generics.split_for_impl();
+    if fields.len() == 1 {
+        let ty = &fields.iter().next().unwrap().ty;
+        return quote! {
+            impl #impl_generics #p::OneField for #ident #ty_generics #where_clause {
+                type Field = #ty;
+            }
+        };
+    }
+    let columns: Vec<_> = (0..fields.len())
+        .map(|i| format_ident!("__Column{}", i))
+        .collect();
+    if columns.is_empty() {
+        return TokenStream::new();
+    }
+    let mut generics = item.generics.clone();
+    for column in &columns {
+        generics.params.push(syn::parse_quote!(#column));
+    }
+    let where_clause = generics.make_where_clause();
+    for (field, column) in fields.iter().zip(&columns) {
+        let ty = &field.ty;
+        where_clause
+            .predicates
+            .push(syn::parse2(quote_spanned!(ty.span()=> #column: #p::ReadsAs<#ty>)).unwrap());
+    }
+    let (impl_generics, _, where_clause) = generics.split_for_impl();
+    quote! {
+        #[diagnostic::do_not_recommend]
+        impl #impl_generics #p::ReadsInto<#ident #ty_generics> for (#(#columns,)*) #where_clause {}
     }
 }

@@ -146,6 +146,41 @@ pub(super) fn new_row(table: &Table<'_>) -> TokenStream {
             impl #marker for #p::Provided {}
         }
     });
+    // `User::insert(row)` checks the required columns in its own bounds (spanned at the struct's
+    // name), so that a missing one is reported in a few lines: through `TableQueries::insert`,
+    // rustc would also quote the `Insertable` impl and the trait's bound.
+    let spanned: Vec<syn::Ident> = params
+        .iter()
+        .map(|param| syn::Ident::new(&param.to_string(), ident.span()))
+        .collect();
+    let bounds: Vec<TokenStream> = spanned
+        .iter()
+        .zip(&markers)
+        .map(|(param, marker)| {
+            let marker = syn::Ident::new(&marker.to_string(), ident.span());
+            let module = syn::Ident::new(&checks_module.to_string(), ident.span());
+            quote_spanned!(ident.span()=> #param: #module::#marker)
+        })
+        .collect();
+    let bounds2 = &bounds;
+    let inherent_insert = quote_spanned! {ident.span()=>
+        #[allow(dead_code)]
+        impl #ident {
+            /// `INSERT` one row: [`TableQueries::insert`](#p::TableQueries::insert), with a
+            /// compile error naming each required column the row leaves out.
+            pub fn insert<#(#bounds),*>(row: #new_ident<#(#spanned),*>) -> #p::Insert<#ident> {
+                <#ident as #p::TableQueries>::insert(row)
+            }
+
+            /// `INSERT` many rows in one statement:
+            /// [`TableQueries::insert_many`](#p::TableQueries::insert_many), with the same check.
+            pub fn insert_many<#(#bounds2),*>(
+                rows: impl ::std::iter::IntoIterator<Item = #new_ident<#(#spanned),*>>,
+            ) -> #p::Insert<#ident> {
+                <#ident as #p::TableQueries>::insert_many(rows)
+            }
+        }
+    };
     let doc = format!(
         "A new row of table `{table_name}`, for [`{ident}`]'s inserts: `{new_ident}::new()`, then one setter per \
          column. The required columns (NOT NULL, no default) must be set before the row can be inserted; the \
@@ -197,6 +232,8 @@ pub(super) fn new_row(table: &Table<'_>) -> TokenStream {
                 f.debug_struct(::std::stringify!(#new_ident)).field("columns_set", &set).finish()
             }
         }
+
+        #inherent_insert
 
         impl<#(#params: #checks_module::#markers),*> #p::Insertable<#ident> for #new_ident<#(#params),*> {
             fn into_values(mut self) -> #p::Vec<(usize, #p::Param)> {
