@@ -299,7 +299,7 @@ pub(super) fn parse_references(
     meta: &ParseNestedMeta<'_>,
 ) -> syn::Result<ReferencesAttr> {
     if meta.input.peek(Token![=]) {
-        let path = meta.value()?.call(Path::parse_mod_style)?;
+        let path = meta.value()?.call(column_path)?;
         return Ok(ReferencesAttr {
             path,
             name: None,
@@ -309,7 +309,7 @@ pub(super) fn parse_references(
     }
     let content;
     parenthesized!(content in meta.input);
-    let path = content.call(Path::parse_mod_style)?;
+    let path = content.call(column_path)?;
     let mut references = ReferencesAttr {
         path,
         name: None,

@@ -4,8 +4,8 @@
 use proc_macro2::Ident;
 use syn::ext::IdentExt;
 use syn::meta::ParseNestedMeta;
-use syn::parse::Parse;
-use syn::{parenthesized, LitStr, Token};
+use syn::parse::{Parse, ParseStream};
+use syn::{parenthesized, LitStr, Path, Token};
 
 use super::*;
 use crate::ctxt::Ctxt;
@@ -99,7 +99,10 @@ pub(super) fn set_once<T>(cx: &Ctxt, slot: &mut Option<T>, value: T, meta: &Pars
     if slot.is_some() {
         cx.error_spanned_by(
             &meta.path,
-            format!("duplicate attribute `{}`", key_of(meta)),
+            format!(
+                "duplicate attribute `{0}`: `{0}` is given once; remove this one, or the first",
+                key_of(meta)
+            ),
         );
     } else {
         *slot = Some(value);
@@ -120,4 +123,56 @@ pub(super) fn paren_idents(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<Ident>
     parenthesized!(content in meta.input);
     let list = content.parse_terminated(Ident::parse, Token![,])?;
     Ok(list.into_iter().collect())
+}
+
+/// A column of some table, `users::id`: the table's module, then the column. Drizzle's
+/// `users.id`, a bare `id` and the struct's name (`User::id`) are errors that show the form.
+pub(super) fn column_path(input: ParseStream<'_>) -> syn::Result<Path> {
+    let path = input.call(Path::parse_mod_style)?;
+    if input.peek(Token![.]) {
+        let dot: Token![.] = input.parse()?;
+        let column = input
+            .parse::<Ident>()
+            .map(|c| c.to_string())
+            .unwrap_or_default();
+        let module = path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        return Err(syn::Error::new(
+            dot.span,
+            format!(
+                "a column is written `{module}::{column}` (the table's module, `::`, the column), \
+                 not with a `.`"
+            ),
+        ));
+    }
+    if path.segments.len() < 2 {
+        return Err(syn::Error::new_spanned(
+            &path,
+            format!(
+                "name the column with its table's module: `users::{}` (the module is the \
+                 table's name, or its `module = …`)",
+                path.segments
+                    .last()
+                    .map(|s| s.ident.to_string())
+                    .unwrap_or_default()
+            ),
+        ));
+    }
+    let table = &path.segments[path.segments.len() - 2].ident;
+    if table
+        .to_string()
+        .starts_with(|c: char| c.is_ascii_uppercase())
+    {
+        return Err(syn::Error::new_spanned(
+            table,
+            format!(
+                "`{table}` is a struct: a column is named through its table's module, as in \
+                 `users::id` (the module is the table's name in snake_case, or its `module = …`)"
+            ),
+        ));
+    }
+    Ok(path)
 }

@@ -63,7 +63,10 @@ pub fn variant_label(cx: &Ctxt, variant: &syn::Variant) -> Option<Sp<String>> {
                 ..
             }) => {
                 if label.is_some() {
-                    cx.error_spanned_by(attr, "duplicate attribute `label`");
+                    cx.error_spanned_by(
+                        attr,
+                        "duplicate attribute `label`: a variant has one label; remove this one, or the first",
+                    );
                 } else {
                     label = Some(Sp::new(s.value(), s.span()));
                 }

@@ -239,7 +239,7 @@ pub(super) fn parse_relation(
                 ("target", RelationKind::ManyToMany) => &mut relation.target,
                 _ => return unknown_key(cx, &meta, "relation", keys),
             };
-            let path = meta.value()?.call(Path::parse_mod_style)?;
+            let path = meta.value()?.call(column_path)?;
             set_once(cx, slot, path, &meta);
             Ok(())
         });

@@ -78,6 +78,17 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         } else {
             (TokenStream::new(), TokenStream::new())
         };
+        // Each relation's columns, named where a misspelled table gets rustc's "similar name".
+        let relation_paths: Vec<&syn::Path> = if sound {
+            table
+                .relations
+                .iter()
+                .flat_map(|r| [&r.by, &r.through, &r.to, &r.target])
+                .flatten()
+                .collect()
+        } else {
+            Vec::new()
+        };
         quote! {
             impl #p::Table for #ident {
                 const DEF: #p::TableDef = #def;
@@ -122,9 +133,21 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
             const _: () = {
                 #[allow(dead_code, clippy::all)]
                 fn __schema_checks() {
-                    #checks
                     #relation_checks
                 }
+            };
+
+            // The column checks in a closure, not a function, and last: the paths the user
+            // wrote (`references = usres::id`, `by = psots::author_id`) resolve there in the
+            // module's scope, where rustc suggests close names (`users::id`); inside a nested
+            // `fn` item or a qualified type it does not, and of the errors at one token rustc
+            // shows the last.
+            #[allow(clippy::all)]
+            const _: () = {
+                let _ = || {
+                    #(let _ = &#relation_paths;)*
+                    #checks
+                };
             };
         }
     };
