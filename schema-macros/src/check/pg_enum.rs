@@ -26,7 +26,7 @@ pub fn pg_enum(cx: &Ctxt, def: &PgEnum<'_>) {
         if !matches!(variant.fields, syn::Fields::Unit) {
             cx.error_spanned_by(
                 &variant.fields,
-                "a `#[pg_enum]` variant cannot have fields: each variant is one label",
+                "a `#[pg_enum]` variant cannot have fields: each variant is one label; remove the fields",
             );
         }
         let text = &label.value;
@@ -40,7 +40,7 @@ pub fn pg_enum(cx: &Ctxt, def: &PgEnum<'_>) {
             cx.error_at(
                 label.span,
                 format!(
-                    "the label \"{text}\" is already the label of `{}`",
+                    "the label \"{text}\" is already the label of `{}`: give this variant another `#[label = \"…\"]`",
                     other.variant
                 ),
             );
