@@ -37,6 +37,9 @@ pub mod prelude {
     #[cfg(all(feature = "pool", feature = "tls"))]
     pub use crate::exec::DbPool;
     pub use crate::exec::{Db, Error, Executor, Tx};
+    pub use crate::query::func::{
+        case_when, dense_rank, rank, row_number, DatePart, Operate, TimeUnit, Window,
+    };
     pub use crate::query::{
         count_star, excluded, exists, not_exists, Column, Expr, TableQueries, ViewQueries,
     };

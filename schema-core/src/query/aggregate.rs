@@ -20,12 +20,35 @@ use crate::schema::ColumnValue;
 /// anything else.
 pub struct Aggregate<S, V> {
     expr: Expr<S, V>,
+    /// The call before its cast (`sum(x)` of `CAST(sum(x) AS bigint)`), and the type: what a
+    /// window puts its `OVER` after.
+    cast: Option<(Node, &'static str)>,
 }
 
 impl<S, V> Aggregate<S, V> {
     pub(crate) fn new(node: Node) -> Self {
         Aggregate {
             expr: Expr::new(node),
+            cast: None,
+        }
+    }
+
+    /// `CAST(call AS sql_type)`, the type PostgreSQL's own would not map to `V`.
+    pub(crate) fn cast(call: Node, sql_type: &'static str) -> Self {
+        Aggregate {
+            expr: Expr::new(Node::Raw {
+                sql: Arc::from(format!("CAST(? AS {sql_type})")),
+                params: vec![call.clone()],
+            }),
+            cast: Some((call, sql_type)),
+        }
+    }
+
+    /// The call and the type it is cast to, if it is.
+    pub(crate) fn into_call(self) -> (Node, Option<&'static str>) {
+        match self.cast {
+            Some((call, sql_type)) => (call, Some(sql_type)),
+            None => (self.expr.node, None),
         }
     }
 
@@ -87,6 +110,7 @@ impl<S, V> Clone for Aggregate<S, V> {
     fn clone(&self) -> Self {
         Aggregate {
             expr: Expr::new(self.expr.node.clone()),
+            cast: self.cast.clone(),
         }
     }
 }
@@ -178,11 +202,7 @@ impl<T, V: ColumnValue, N> Column<T, V, N> {
         T: InSource<S, I>,
         V::NotNull: Summable,
     {
-        let sum = self.call("sum");
-        Aggregate::new(Node::Raw {
-            sql: Arc::from(format!("?::{}", <V::NotNull as Summable>::SUM_TYPE)),
-            params: vec![sum],
-        })
+        Aggregate::cast(self.call("sum"), <V::NotNull as Summable>::SUM_TYPE)
     }
 
     /// `avg(column)` as `double precision`; `None` over no rows.
@@ -191,11 +211,7 @@ impl<T, V: ColumnValue, N> Column<T, V, N> {
         T: InSource<S, I>,
         V::NotNull: Summable,
     {
-        let avg = self.call("avg");
-        Aggregate::new(Node::Raw {
-            sql: Arc::from("?::double precision"),
-            params: vec![avg],
-        })
+        Aggregate::cast(self.call("avg"), "double precision")
     }
 }
 

@@ -6,6 +6,7 @@ pub mod aggregate;
 pub mod array;
 pub mod expr;
 pub mod fts;
+pub mod func;
 pub mod grouped;
 pub mod json;
 pub mod lock;

@@ -91,6 +91,9 @@ macro_rules! column_values {
         impl ColumnValue for $ty {
             type NotNull = $ty;
             const SQL_TYPE: SqlType = $sql;
+        }
+        impl Nullness for $ty {
+            type With<U> = U;
         })*
     };
 }
@@ -128,6 +131,29 @@ column_values! {
     cidr::IpInet => named("inet"),
     cidr::IpCidr => named("cidr"),
     eui48::MacAddress => named("macaddr"),
+}
+
+/// Whether a column value can be NULL, as a type: what a function of a value gives, NULL in,
+/// NULL out (`length(name)` is an `i32` for a `String`, an `Option<i32>` for an `Option<String>`).
+pub trait Nullness {
+    /// `U`, or `Option<U>` when `Self` is an `Option`.
+    type With<U>;
+}
+
+impl<T> Nullness for Option<T> {
+    type With<U> = Option<U>;
+}
+
+impl Nullness for Vec<u8> {
+    type With<U> = U;
+}
+
+impl<T> Nullness for crate::types::Json<T> {
+    type With<U> = U;
+}
+
+impl<T: ColumnValue> Nullness for Vec<T> {
+    type With<U> = U;
 }
 
 /// `bytea`. (No `u8` is a column value, so this is no array of bytes.)

@@ -104,7 +104,10 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
             };
         }
 
-        impl #p::ColumnValue for #ident {
+        impl #p::Nullness for #ident {
+                type With<U> = U;
+            }
+            impl #p::ColumnValue for #ident {
             type NotNull = Self;
             const SQL_TYPE: #p::SqlType = #p::SqlType::Domain(#p::QualifiedName::new(#schema, #name));
 

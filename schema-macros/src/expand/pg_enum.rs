@@ -61,6 +61,9 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
             impl #p::PgEnum for #ident {
                 const DEF: #p::EnumDef = #p::EnumDef { schema: #schema, name: #sql_name, labels: #label_list };
             }
+            impl #p::Nullness for #ident {
+                type With<U> = U;
+            }
             impl #p::ColumnValue for #ident {
                 type NotNull = Self;
                 const SQL_TYPE: #p::SqlType = #p::SqlType::Enum(#p::QualifiedName::new(#schema, #sql_name));
@@ -110,7 +113,10 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
             const DEF: #p::EnumDef = #p::EnumDef { schema: #schema, name: #sql_name, labels: #label_list };
         }
 
-        impl #p::ColumnValue for #ident {
+        impl #p::Nullness for #ident {
+                type With<U> = U;
+            }
+            impl #p::ColumnValue for #ident {
             type NotNull = Self;
             const SQL_TYPE: #p::SqlType = #p::SqlType::Enum(#p::QualifiedName::new(#schema, #sql_name));
 
