@@ -143,6 +143,7 @@ impl<S, V> IntoOrder<S, AggregatePosition> for Aggregate<S, V> {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<S, V> Selection<S, AggregatePosition> for Aggregate<S, V>
 where
     V: for<'r> FromSql<'r>,

@@ -45,11 +45,8 @@ impl<S: Source> Select<S, S::Row> {
     /// Plain columns beside aggregates (`(model, count_star())`) need a `GROUP BY`: such a
     /// selection is a [`NeedsGroupBy`], which runs after `.group_by(…)`.
     #[allow(clippy::type_complexity)]
-    pub fn columns<I, C>(self, columns: C) -> <C::Grouping as GroupingQuery>::Query<S, C::Output>
-    where
-        C: Selection<S, I>,
-        C::Grouping: GroupingQuery,
-    {
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn columns<I, C>(self, columns: C) -> <C::Grouping as GroupingQuery>::Query<S, C::Output> where C: Selection<S, I>, C::Grouping: GroupingQuery {
         <C::Grouping as GroupingQuery>::query(self.project(columns))
     }
 }

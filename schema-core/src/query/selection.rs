@@ -14,6 +14,11 @@ use super::Column;
 use crate::exec::{self, Error};
 
 /// What a query returns: the source's rows, or a projection.
+#[diagnostic::on_unimplemented(
+    message = "this cannot be selected in a query on `{S}`",
+    label = "not a column, expression or aggregate of this query, or a tuple of up to 16 of them",
+    note = "select the query's columns, expressions of them, or a tuple of at most 16; nest tuples for more: `((a, b), (c, d))`"
+)]
 pub trait Selection<S, I> {
     type Output;
     /// Plain columns, aggregates, both or neither: whether the selection needs a `GROUP BY`.
@@ -26,6 +31,7 @@ pub trait Selection<S, I> {
     const WIDTH: usize;
 }
 
+#[diagnostic::do_not_recommend]
 impl<S, C, V, N, I> Selection<S, I> for Column<C, V, N>
 where
     C: InSource<S, I>,
@@ -49,6 +55,7 @@ where
 #[derive(Debug)]
 pub enum ExprPosition {}
 
+#[diagnostic::do_not_recommend]
 impl<S, V> Selection<S, ExprPosition> for Expr<S, V>
 where
     V: for<'r> FromSql<'r>,
@@ -80,6 +87,7 @@ impl<E> Aliased<E> {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<S, I, E: Selection<S, I>> Selection<S, I> for Aliased<E> {
     type Output = E::Output;
     type Grouping = E::Grouping;
@@ -115,6 +123,7 @@ macro_rules! grouping {
 
 macro_rules! tuple_selection {
     ($(($name:ident, $marker:ident)),+) => {
+        #[diagnostic::do_not_recommend]
         impl<S, $($name, $marker),+> Selection<S, ($($marker,)+)> for ($($name,)+)
         where
             $($name: Selection<S, $marker>),+
@@ -150,6 +159,141 @@ tuple_selection!((A, IA), (B, IB), (C, IC));
 tuple_selection!((A, IA), (B, IB), (C, IC), (D, ID));
 tuple_selection!((A, IA), (B, IB), (C, IC), (D, ID), (E, IE));
 tuple_selection!((A, IA), (B, IB), (C, IC), (D, ID), (E, IE), (F, IF));
+tuple_selection!(
+    (A, IA),
+    (B, IB),
+    (C, IC),
+    (D, ID),
+    (E, IE),
+    (F, IF),
+    (G, IG)
+);
+tuple_selection!(
+    (A, IA),
+    (B, IB),
+    (C, IC),
+    (D, ID),
+    (E, IE),
+    (F, IF),
+    (G, IG),
+    (H, IH)
+);
+tuple_selection!(
+    (A, IA),
+    (B, IB),
+    (C, IC),
+    (D, ID),
+    (E, IE),
+    (F, IF),
+    (G, IG),
+    (H, IH),
+    (J, IJ)
+);
+tuple_selection!(
+    (A, IA),
+    (B, IB),
+    (C, IC),
+    (D, ID),
+    (E, IE),
+    (F, IF),
+    (G, IG),
+    (H, IH),
+    (J, IJ),
+    (K, IK)
+);
+tuple_selection!(
+    (A, IA),
+    (B, IB),
+    (C, IC),
+    (D, ID),
+    (E, IE),
+    (F, IF),
+    (G, IG),
+    (H, IH),
+    (J, IJ),
+    (K, IK),
+    (L, IL)
+);
+tuple_selection!(
+    (A, IA),
+    (B, IB),
+    (C, IC),
+    (D, ID),
+    (E, IE),
+    (F, IF),
+    (G, IG),
+    (H, IH),
+    (J, IJ),
+    (K, IK),
+    (L, IL),
+    (M, IM)
+);
+tuple_selection!(
+    (A, IA),
+    (B, IB),
+    (C, IC),
+    (D, ID),
+    (E, IE),
+    (F, IF),
+    (G, IG),
+    (H, IH),
+    (J, IJ),
+    (K, IK),
+    (L, IL),
+    (M, IM),
+    (N, IN)
+);
+tuple_selection!(
+    (A, IA),
+    (B, IB),
+    (C, IC),
+    (D, ID),
+    (E, IE),
+    (F, IF),
+    (G, IG),
+    (H, IH),
+    (J, IJ),
+    (K, IK),
+    (L, IL),
+    (M, IM),
+    (N, IN),
+    (O, IO)
+);
+tuple_selection!(
+    (A, IA),
+    (B, IB),
+    (C, IC),
+    (D, ID),
+    (E, IE),
+    (F, IF),
+    (G, IG),
+    (H, IH),
+    (J, IJ),
+    (K, IK),
+    (L, IL),
+    (M, IM),
+    (N, IN),
+    (O, IO),
+    (P, IP)
+);
+tuple_selection!(
+    (A, IA),
+    (B, IB),
+    (C, IC),
+    (D, ID),
+    (E, IE),
+    (F, IF),
+    (G, IG),
+    (H, IH),
+    (J, IJ),
+    (K, IK),
+    (L, IL),
+    (M, IM),
+    (N, IN),
+    (O, IO),
+    (P, IP),
+    (Q, IQ)
+);
 
 /// What a selection holds, for the `GROUP BY` rule: [`Plain`] columns, [`Aggregated`] values,
 /// [`Mixed`] (both: a `GROUP BY` is needed), or [`Either`] (an expression the types cannot see

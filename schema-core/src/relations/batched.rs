@@ -55,7 +55,7 @@ where
         let relation = &self.relation;
         let child_name: &'static str = C::table().name.as_ref();
         let alias = "t1";
-        let limited = relation.limit.is_some();
+        let limited = relation.limit.is_some() || relation.offset.is_some();
         let mut w = SqlWriter::new(false);
         if limited {
             w.push("SELECT \"key\", \"row\" FROM (");
@@ -91,8 +91,21 @@ where
         relation.write_conditions(&mut w, alias);
         if limited {
             w.pop_alias();
-            w.push(") AS \"s\" WHERE \"n\" <= ");
-            w.param(Arc::new(relation.limit.unwrap_or_default()));
+            // Rows `offset + 1 ..= offset + limit` of each parent.
+            let offset = relation.offset.unwrap_or(0);
+            w.push(") AS \"s\" WHERE ");
+            if let Some(limit) = relation.limit {
+                w.push("\"n\" <= ");
+                w.param(Arc::new(offset.saturating_add(limit)));
+            }
+            if relation.offset.is_some() {
+                w.push(if relation.limit.is_some() {
+                    " AND \"n\" > "
+                } else {
+                    "\"n\" > "
+                });
+                w.param(Arc::new(offset));
+            }
             w.push(" ORDER BY \"n\"");
         } else {
             w.order_by(&relation.order);

@@ -61,29 +61,56 @@ impl<T: Table + FromRow> Select<T, T> {
     }
 }
 
-impl<T: Table + FromRow, A: RelationValue> Select<T, (T, A)> {
-    /// Loads another relation beside the first: `(User, Vec<Project>, Vec<AiUsageLog>)` rows.
-    pub fn with<R: LoadRelation<T>>(self, relation: R) -> Select<T, (T, A, R::Output)> {
-        add_relation(self, relation, |row| {
-            Ok((
-                T::from_row(row, 0)?,
-                decode_relation(row, T::WIDTH)?,
-                decode_relation(row, T::WIDTH + 1)?,
-            ))
-        })
-    }
+/// Another relation beside the ones loaded: `(User, Vec<Project>, Vec<AiUsageLog>)` rows, up to
+/// [`MAX_RELATIONS`](super::MAX_RELATIONS).
+macro_rules! with_another {
+    ($($name:ident),+) => {
+        impl<T: Table + FromRow, $($name: RelationValue),+> Select<T, (T, $($name),+)> {
+            /// Loads another relation beside the others.
+            #[allow(unused_assignments)]
+            pub fn with<R: LoadRelation<T>>(self, relation: R) -> Select<T, (T, $($name,)+ R::Output)> {
+                add_relation(self, relation, |row| {
+                    let mut at = T::WIDTH;
+                    let parent = T::from_row(row, 0)?;
+                    Ok((parent, $({
+                        let value: $name = decode_relation(row, at)?;
+                        at += 1;
+                        value
+                    },)+ decode_relation(row, at)?))
+                })
+            }
+        }
+    };
 }
 
-impl<T: Table + FromRow, A: RelationValue, B: RelationValue> Select<T, (T, A, B)> {
-    /// Loads a third relation beside the others.
-    pub fn with<R: LoadRelation<T>>(self, relation: R) -> Select<T, (T, A, B, R::Output)> {
-        add_relation(self, relation, |row| {
-            Ok((
-                T::from_row(row, 0)?,
-                decode_relation(row, T::WIDTH)?,
-                decode_relation(row, T::WIDTH + 1)?,
-                decode_relation(row, T::WIDTH + 2)?,
-            ))
-        })
+with_another!(A);
+with_another!(A, B);
+with_another!(A, B, D);
+with_another!(A, B, D, E);
+with_another!(A, B, D, E, F);
+with_another!(A, B, D, E, F, G);
+with_another!(A, B, D, E, F, G, H);
+
+/// Past the limit: a `with` that says so.
+#[diagnostic::on_unimplemented(
+    message = "at most 8 relations load side by side in one query",
+    label = "a ninth relation",
+    note = "load the others nested under a relation (`users::projects.with(projects::tasks)`), or with a second query"
+)]
+pub trait WithinRelationLimit: sealed::Sealed {}
+
+mod sealed {
+    /// Implemented by nothing, so that no type is [`WithinRelationLimit`](super::WithinRelationLimit).
+    pub trait Sealed {}
+}
+
+impl<T, A, B, D, E, F, G, H, J> Select<T, (T, A, B, D, E, F, G, H, J)>
+where
+    T: Table + FromRow,
+{
+    /// There is no ninth: a compile error that says the limit.
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    pub fn with<R>(self, _relation: R) -> Self where T: WithinRelationLimit {
+        self
     }
 }

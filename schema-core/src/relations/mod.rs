@@ -125,6 +125,8 @@ pub struct Relation<P, C, K, N = ()> {
     filter: Option<Node>,
     order: Vec<(Node, bool, Option<bool>)>,
     limit: Option<i64>,
+    /// Related rows skipped per parent row, in the relation's order.
+    offset: Option<i64>,
     deleted: Deleted,
     nested: N,
     _marker: Markers<P, C, K>,
@@ -142,6 +144,7 @@ impl<P, C, K, N: Clone> Clone for Relation<P, C, K, N> {
             filter: self.filter.clone(),
             order: self.order.clone(),
             limit: self.limit,
+            offset: self.offset,
             deleted: self.deleted,
             nested: self.nested.clone(),
             _marker: PhantomData,
@@ -171,6 +174,7 @@ impl<P, C, K> Relation<P, C, K, ()> {
             filter: None,
             order: Vec::new(),
             limit: None,
+            offset: None,
             deleted: Deleted::Live,
             nested: (),
             _marker: PhantomData,
@@ -207,6 +211,13 @@ impl<P, C, K, N> Relation<P, C, K, N> {
         self
     }
 
+    /// Skips the first `offset` related rows of each parent row, in the relation's order
+    /// (give it one with `order_by`): with `limit`, a page of each parent's rows.
+    pub fn offset(mut self, offset: i64) -> Self {
+        self.offset = Some(offset);
+        self
+    }
+
     /// Loads soft-deleted related rows too.
     #[rustfmt::skip] // one line, so that the compile error quotes it in one line
     pub fn with_deleted(mut self) -> Self where (): crate::schema::SoftDeleteOf<C> {
@@ -228,6 +239,7 @@ impl<P, C, K, N> Relation<P, C, K, N> {
             filter: self.filter,
             order: self.order,
             limit: self.limit,
+            offset: self.offset,
             deleted: self.deleted,
             nested: self.nested.push(relation),
             _marker: PhantomData,
@@ -235,11 +247,19 @@ impl<P, C, K, N> Relation<P, C, K, N> {
     }
 }
 
-/// Adds a relation to a tuple of nested relations.
+/// Adds a relation to a tuple of nested relations: up to [`MAX_RELATIONS`] under one row.
+#[diagnostic::on_unimplemented(
+    message = "at most 8 relations load side by side under one relation",
+    label = "a ninth relation",
+    note = "load the others with a relation of their own, nested one level down, or with a second query"
+)]
 pub trait Push<R> {
     type Output;
     fn push(self, relation: R) -> Self::Output;
 }
+
+/// How many relations load side by side, at the top of a query or under one relation.
+pub const MAX_RELATIONS: usize = 8;
 
 impl<R> Push<R> for () {
     type Output = (R,);
@@ -248,19 +268,26 @@ impl<R> Push<R> for () {
     }
 }
 
-impl<A, R> Push<R> for (A,) {
-    type Output = (A, R);
-    fn push(self, relation: R) -> (A, R) {
-        (self.0, relation)
-    }
+macro_rules! push {
+    ($($name:ident),+) => {
+        impl<$($name,)+ R> Push<R> for ($($name,)+) {
+            type Output = ($($name,)+ R);
+            #[allow(non_snake_case)]
+            fn push(self, relation: R) -> Self::Output {
+                let ($($name,)+) = self;
+                ($($name,)+ relation)
+            }
+        }
+    };
 }
 
-impl<A, B, R> Push<R> for (A, B) {
-    type Output = (A, B, R);
-    fn push(self, relation: R) -> (A, B, R) {
-        (self.0, self.1, relation)
-    }
-}
+push!(A);
+push!(A, B);
+push!(A, B, D);
+push!(A, B, D, E);
+push!(A, B, D, E, F);
+push!(A, B, D, E, F, G);
+push!(A, B, D, E, F, G, H);
 
 /// The relations loaded under each row of `C`, and what a row then decodes into.
 pub trait Nested<C> {
@@ -275,37 +302,30 @@ impl<C: FromRecord> Nested<C> for () {
     fn write(&self, _: &mut SqlWriter, _: &str) {}
 }
 
-impl<C: FromRecord, A: LoadRelation<C>> Nested<C> for (A,) {
-    type Item = (C, A::Output);
-    fn write(&self, w: &mut SqlWriter, parent: &str) {
-        w.push(", ");
-        self.0.write(w, parent);
-    }
+macro_rules! nested {
+    ($($name:ident),+) => {
+        impl<C: FromRecord, $($name: LoadRelation<C>),+> Nested<C> for ($($name,)+) {
+            type Item = (C, $($name::Output),+);
+            #[allow(non_snake_case)]
+            fn write(&self, w: &mut SqlWriter, parent: &str) {
+                let ($($name,)+) = self;
+                $(
+                    w.push(", ");
+                    $name.write(w, parent);
+                )+
+            }
+        }
+    };
 }
 
-impl<C: FromRecord, A: LoadRelation<C>, B: LoadRelation<C>> Nested<C> for (A, B) {
-    type Item = (C, A::Output, B::Output);
-    fn write(&self, w: &mut SqlWriter, parent: &str) {
-        w.push(", ");
-        self.0.write(w, parent);
-        w.push(", ");
-        self.1.write(w, parent);
-    }
-}
-
-impl<C: FromRecord, A: LoadRelation<C>, B: LoadRelation<C>, D: LoadRelation<C>> Nested<C>
-    for (A, B, D)
-{
-    type Item = (C, A::Output, B::Output, D::Output);
-    fn write(&self, w: &mut SqlWriter, parent: &str) {
-        w.push(", ");
-        self.0.write(w, parent);
-        w.push(", ");
-        self.1.write(w, parent);
-        w.push(", ");
-        self.2.write(w, parent);
-    }
-}
+nested!(A);
+nested!(A, B);
+nested!(A, B, D);
+nested!(A, B, D, E);
+nested!(A, B, D, E, F);
+nested!(A, B, D, E, F, G);
+nested!(A, B, D, E, F, G, H);
+nested!(A, B, D, E, F, G, H, J);
 
 /// A relation that rows of `P` can load.
 #[diagnostic::on_unimplemented(
@@ -365,6 +385,10 @@ impl<Q: OfTable<P> + 'static, P: Table, C: Table + FromRecord, K: Cardinality + 
             }
             (None, false) => w.push(" LIMIT 1"),
             (None, true) => {}
+        }
+        if let Some(offset) = self.offset {
+            w.push(" OFFSET ");
+            w.param(Arc::new(offset));
         }
         w.pop_alias();
         w.push(")");

@@ -156,37 +156,32 @@ impl<C: FromRecord> RecordValue for C {
     }
 }
 
-impl<C: FromRecord, A: RelationValue> RecordValue for (C, A) {
-    fn from_record(record: &Record<'_>) -> Result<Self, Error> {
-        Ok((
-            C::from_record(record, 0)?,
-            A::decode(record.raw(C::WIDTH)?)?,
-        ))
-    }
+/// A row with its loaded relations, each the next field of the record.
+macro_rules! record_value {
+    ($($name:ident),+) => {
+        impl<C: FromRecord, $($name: RelationValue),+> RecordValue for (C, $($name),+) {
+            #[allow(unused_assignments)]
+            fn from_record(record: &Record<'_>) -> Result<Self, Error> {
+                let mut at = C::WIDTH;
+                let row = C::from_record(record, 0)?;
+                Ok((row, $({
+                    let value = $name::decode(record.raw(at)?)?;
+                    at += 1;
+                    value
+                }),+))
+            }
+        }
+    };
 }
 
-impl<C: FromRecord, A: RelationValue, B: RelationValue> RecordValue for (C, A, B) {
-    fn from_record(record: &Record<'_>) -> Result<Self, Error> {
-        Ok((
-            C::from_record(record, 0)?,
-            A::decode(record.raw(C::WIDTH)?)?,
-            B::decode(record.raw(C::WIDTH + 1)?)?,
-        ))
-    }
-}
-
-impl<C: FromRecord, A: RelationValue, B: RelationValue, D: RelationValue> RecordValue
-    for (C, A, B, D)
-{
-    fn from_record(record: &Record<'_>) -> Result<Self, Error> {
-        Ok((
-            C::from_record(record, 0)?,
-            A::decode(record.raw(C::WIDTH)?)?,
-            B::decode(record.raw(C::WIDTH + 1)?)?,
-            D::decode(record.raw(C::WIDTH + 2)?)?,
-        ))
-    }
-}
+record_value!(A);
+record_value!(A, B);
+record_value!(A, B, D);
+record_value!(A, B, D, E);
+record_value!(A, B, D, E, F);
+record_value!(A, B, D, E, F, G);
+record_value!(A, B, D, E, F, G, H);
+record_value!(A, B, D, E, F, G, H, J);
 
 /// What a loaded relation decodes into: `Vec<_>` from an array of records, `Option<_>` from a
 /// record or NULL.
