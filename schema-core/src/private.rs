@@ -6,7 +6,7 @@ pub use std::option::Option::{None, Some};
 pub use crate::exec::{get, get_named, CopyRow, Error, FromRow, OneField, ReadsAs, ReadsInto};
 pub use crate::query::expr::{Expr, Param};
 pub use crate::query::write::{
-    Computed, Insert, Insertable, Missing, Provided, UniqueKey, Writable,
+    Computed, Insert, Insertable, Missing, PartialKey, Provided, UniqueKey, WholeKey, Writable,
 };
 pub use crate::query::{view_query_sql, Column, KeyFilter, Select, TableQueries, ViewQueries};
 pub use crate::relations::{

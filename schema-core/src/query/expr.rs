@@ -178,6 +178,35 @@ where
     }
 }
 
+/// Marker of [`IntoExpr`] for a column standing where a nullable value goes; inferred.
+#[derive(Debug)]
+pub struct NullableColumnOf<I>(PhantomData<I>);
+
+/// A column as the value of a nullable column (`.set(members::note, clubs::name)`): its values,
+/// NULL or not.
+#[diagnostic::do_not_recommend]
+impl<S, T, V, N, I> IntoExpr<S, Option<V::NotNull>, NullableColumnOf<I>> for Column<T, V, N>
+where
+    V: ColumnValue,
+    T: InSource<S, I>,
+{
+    fn into_node(self) -> Node {
+        self.node()
+    }
+}
+
+/// Marker of [`IntoExpr`] for an expression standing where a nullable value goes; inferred.
+#[derive(Debug)]
+pub enum NullableExpression {}
+
+/// An expression as the value of a nullable column: `Some` is implied.
+#[diagnostic::do_not_recommend]
+impl<S, V> IntoExpr<S, Option<V>, NullableExpression> for Expr<S, V> {
+    fn into_node(self) -> Node {
+        self.node
+    }
+}
+
 /// The column type is nullable: `is_null` and `is_not_null` make sense.
 #[diagnostic::on_unimplemented(
     message = "this column is NOT NULL (`{Self}`): `is_null` and `is_not_null` are for nullable columns",

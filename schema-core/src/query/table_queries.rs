@@ -2,7 +2,7 @@
 //! `User::insert(row)`, `User::update()`, `User::delete()`.
 
 use super::select::Source;
-use super::write::{Delete, Insert, Insertable, Rows, Unfiltered, Update};
+use super::write::{Delete, Insert, InsertColumns, Insertable, Rows, Unfiltered, Update};
 use crate::exec::FromRow;
 use crate::schema::Table;
 
@@ -34,6 +34,16 @@ pub trait TableQueries: Table + FromRow + Source + super::KeyFilter {
                 Err(rows) => Rows::Values(rows.into_iter().map(Insertable::into_values).collect()),
             },
         })
+    }
+
+    /// `INSERT INTO … (columns) SELECT …`: the rows of `query`, whose selected values fill
+    /// `columns` in order (a column, or a tuple of up to 8), each of the column's type:
+    /// `Archive::insert_select((archive::id, archive::name), Project::select().columns((projects::id, projects::name)))`.
+    /// Upserts (`on_conflict`) and `returning` apply as to any insert.
+    #[rustfmt::skip] // one line, so that a compile error quotes it in one line
+    fn insert_select<S: Source + 'static, O: 'static, C>(columns: C, query: super::Select<S, O>) -> Insert<Self> where C: InsertColumns<Self, O> {
+        let indexes = columns.indexes();
+        Insert::new(Rows::Query(indexes, super::Subquery::into_render(query)))
     }
 
     /// `UPDATE`; needs `.filter(…)` or `.all_rows()` before it runs.

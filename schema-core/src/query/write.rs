@@ -5,6 +5,8 @@
 
 mod delete;
 mod insert;
+mod insert_select;
+mod joined;
 mod update;
 mod upsert;
 
@@ -13,8 +15,10 @@ use std::marker::PhantomData;
 pub use delete::Delete;
 pub(crate) use insert::Rows;
 pub use insert::{Insert, Insertable, Missing, Provided};
+pub use insert_select::InsertColumns;
+pub use joined::Joined;
 pub use update::Update;
-pub use upsert::{excluded, ConflictTarget, OnConflict, UniqueKey};
+pub use upsert::{excluded, ConflictTarget, OnConflict, PartialKey, UniqueKey, WholeKey};
 
 // Where `TableQueries` was before it had a file of its own.
 pub use super::table_queries::TableQueries;

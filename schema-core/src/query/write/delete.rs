@@ -23,7 +23,7 @@ pub struct Delete<T: Table, F = Unfiltered> {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum DeleteMode {
+pub(super) enum DeleteMode {
     Hard,
     Soft,
     Restore,
@@ -68,6 +68,14 @@ impl<T: Table> Delete<T, Unfiltered> {
 }
 
 impl<T: Table, F> Delete<T, F> {
+    /// `DELETE FROM T USING U WHERE on` (on a soft-delete table, `UPDATE T SET deleted_at =
+    /// now() FROM U …`): the filter may read `U`'s columns
+    /// (`Project::delete().using::<User>(projects::owner_id.eq(users::id)).filter(users::email.ends_with("@old.io"))`).
+    /// Runnable once filtered, as any delete.
+    pub fn using<U: Table>(self, on: Expr<(T, U), bool>) -> super::Joined<T, U, F> {
+        super::Joined::delete(self.mode, on.node, self.filter).retype_from()
+    }
+
     /// `WHERE …`; called again, the conditions are joined with `AND`.
     pub fn filter(mut self, condition: Expr<T, bool>) -> Delete<T, Filtered> {
         let filter = Some(and_filter(self.filter.take(), condition));

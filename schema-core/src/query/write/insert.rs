@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use super::upsert::{Conflict, ConflictAction, ConflictTarget, OnConflict};
 use super::{write_on_update, write_returning, write_table, Returning, Writable};
 use crate::exec::{self, Error, Executor};
-use crate::query::expr::{IntoExpr, Param};
+use crate::query::expr::{Expr, IntoExpr, Node, Param};
 use crate::query::render::SqlWriter;
 use crate::query::selection::{Plain, Selection};
 use crate::query::Column;
@@ -39,6 +39,10 @@ pub struct Provided;
 pub struct Insert<T: Table> {
     rows: Rows,
     pub(super) conflict: Option<(Conflict, ConflictAction)>,
+    /// `ON CONFLICT (…) WHERE …`: the predicate of a partial unique index the target names.
+    pub(super) target_where: Option<Node>,
+    /// `DO UPDATE SET … WHERE …`: which conflicting rows are updated (the others are left).
+    pub(super) update_where: Option<Node>,
     _marker: PhantomData<fn() -> T>,
 }
 
@@ -55,6 +59,8 @@ pub(crate) enum Rows {
     /// One array parameter a column (by column index), for `unnest`: the statement's text is
     /// the same for any number of rows, and the protocol's 65,535-parameter limit is no limit.
     Arrays(Vec<(usize, Param)>),
+    /// The rows of a query: `(columns) SELECT …`, the columns by index.
+    Query(Vec<usize>, crate::query::render::WriteFn),
     /// No row: nothing is sent.
     None,
 }
@@ -64,12 +70,30 @@ impl<T: Table> Insert<T> {
         Insert {
             rows,
             conflict: None,
+            target_where: None,
+            update_where: None,
             _marker: PhantomData,
         }
     }
 
     /// `ON CONFLICT (columns)`
     pub fn on_conflict(self, target: impl ConflictTarget<T>) -> OnConflict<T> {
+        OnConflict {
+            target: Conflict::Columns(target.names()),
+            insert: self,
+        }
+    }
+
+    /// `ON CONFLICT (columns) WHERE predicate`: the columns of a partial unique index (or of
+    /// any unique key), and a predicate that implies the index's, from which PostgreSQL infers
+    /// the index: `.on_conflict_where(members::email, members::deleted_at.is_null())` for an
+    /// email unique among live members.
+    pub fn on_conflict_where<K>(
+        mut self,
+        target: impl ConflictTarget<T, K>,
+        predicate: Expr<T, bool>,
+    ) -> OnConflict<T> {
+        self.target_where = Some(predicate.node);
         OnConflict {
             target: Conflict::Columns(target.names()),
             insert: self,
@@ -99,6 +123,19 @@ impl<T: Table> Insert<T> {
         if let Some((_, ConflictAction::Update(sets))) = &mut self.conflict {
             sets.push((column.name(), value.into_node()));
         }
+        self
+    }
+
+    /// `DO UPDATE SET … WHERE condition`: only the conflicting rows for which `condition` holds
+    /// are updated (the others are left as they are, and not returned); it may read the
+    /// existing row's columns and `excluded(…)`, the proposed ones:
+    /// `.update_where(counters::seen.lt(excluded(counters::seen)))`. Called again, the
+    /// conditions are joined with `AND`.
+    pub fn update_where(mut self, condition: Expr<T, bool>) -> Insert<T> {
+        self.update_where = Some(match self.update_where.take() {
+            Some(existing) => Expr::<T, bool>::new(existing).and(condition).node,
+            None => condition.node,
+        });
         self
     }
 
@@ -174,9 +211,23 @@ impl<T: Table> Insert<T> {
                 }
                 w.push(")");
             }
+            Rows::Query(columns, query) => {
+                w.push(" (");
+                for (i, index) in columns.iter().enumerate() {
+                    if i > 0 {
+                        w.push(", ");
+                    }
+                    w.ident(&T::table().columns[*index].name);
+                }
+                w.push(") ");
+                query(&mut w);
+            }
             Rows::None => return (String::new(), Vec::new()),
         }
         if let Some((target, action)) = &self.conflict {
+            // In `ON CONFLICT`, a bare column name would be ambiguous with `excluded`'s: the
+            // existing row's columns are written with the table's name.
+            let before = w.set_qualify(true);
             w.push(" ON CONFLICT");
             match target {
                 Conflict::Columns(names) => {
@@ -188,6 +239,10 @@ impl<T: Table> Insert<T> {
                         w.ident(name);
                     }
                     w.push(")");
+                    if let Some(predicate) = &self.target_where {
+                        w.push(" WHERE ");
+                        w.node(predicate);
+                    }
                 }
                 Conflict::Constraint(name) => {
                     w.push(" ON CONSTRAINT ");
@@ -209,8 +264,13 @@ impl<T: Table> Insert<T> {
                     }
                     let set: Vec<&str> = sets.iter().map(|(n, _)| *n).collect();
                     write_on_update::<T>(&mut w, &set, false);
+                    if let Some(condition) = &self.update_where {
+                        w.push(" WHERE ");
+                        w.node(condition);
+                    }
                 }
             }
+            w.set_qualify(before);
         }
         if returning {
             write_returning::<T>(&mut w);

@@ -80,6 +80,15 @@ impl<T: Table, F> Update<T, F> {
         self
     }
 
+    /// `UPDATE T … FROM U WHERE on`: the values and the filter may read `U`'s columns
+    /// (`Project::update().from::<User>(projects::owner_id.eq(users::id)).set(projects::status,
+    /// users::name)`). Runnable once filtered, as any update. The assignments made so far are
+    /// kept.
+    pub fn from<U: Table>(self, on: Expr<(T, U), bool>) -> super::Joined<T, U, F> {
+        let joined = super::Joined::update(self.sets, on.node, self.filter, self.deleted);
+        joined.retype_from()
+    }
+
     fn to_sql(&self, returning: bool) -> (String, Vec<Param>) {
         let mut w = SqlWriter::new(false);
         w.push("UPDATE ");

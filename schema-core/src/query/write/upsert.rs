@@ -14,19 +14,29 @@ use crate::schema::Table;
     label = "not a unique key of `{T}`",
     note = "declare one (`#[column(unique)]`, `#[table(unique(a, b))]`, a unique index), or name a constraint: `on_conflict_constraint(\"name\")`"
 )]
-pub trait ConflictTarget<T> {
+pub trait ConflictTarget<T, K = WholeKey> {
     #[doc(hidden)]
     fn names(&self) -> Vec<&'static str>;
 }
 
 /// The column markers (one type per column, `#[table]` emits them) of a unique key of `T`:
 /// implemented by `#[table]` for each primary key, unique constraint and unique index on
-/// plain columns, in every order of its columns.
+/// plain columns, in every order of its columns; `K` is [`WholeKey`], or [`PartialKey`] for a
+/// unique index with a predicate (which `ON CONFLICT` names with it).
 #[doc(hidden)]
-pub trait UniqueKey<T> {}
+pub trait UniqueKey<T, K = WholeKey> {}
+
+/// A unique key over every row of the table.
+#[derive(Debug)]
+pub enum WholeKey {}
+
+/// A unique index with a predicate (`where = "deleted_at IS NULL"`): unique among the rows the
+/// predicate holds for, and an `ON CONFLICT` target only with it.
+#[derive(Debug)]
+pub enum PartialKey {}
 
 #[diagnostic::do_not_recommend]
-impl<T, V, N: UniqueKey<T>> ConflictTarget<T> for Column<T, V, N> {
+impl<T, V, K, N: UniqueKey<T, K>> ConflictTarget<T, K> for Column<T, V, N> {
     fn names(&self) -> Vec<&'static str> {
         vec![self.name()]
     }
@@ -35,9 +45,9 @@ impl<T, V, N: UniqueKey<T>> ConflictTarget<T> for Column<T, V, N> {
 macro_rules! conflict_tuple {
     ($(($v:ident, $n:ident)),+) => {
         #[diagnostic::do_not_recommend]
-        impl<T, $($v, $n),+> ConflictTarget<T> for ($(Column<T, $v, $n>,)+)
+        impl<T, K, $($v, $n),+> ConflictTarget<T, K> for ($(Column<T, $v, $n>,)+)
         where
-            ($($n,)+): UniqueKey<T>,
+            ($($n,)+): UniqueKey<T, K>,
         {
             #[allow(non_snake_case)]
             fn names(&self) -> Vec<&'static str> {
@@ -57,7 +67,7 @@ conflict_tuple!((A, NA), (B, NB), (C, NC));
 conflict_tuple!((A, NA), (B, NB), (C, NC), (D, ND));
 
 /// A one-column key is also one as a 1-tuple.
-impl<T, N: UniqueKey<T>> UniqueKey<T> for (N,) {}
+impl<T, K, N: UniqueKey<T, K>> UniqueKey<T, K> for (N,) {}
 
 #[derive(Clone)]
 pub(super) enum Conflict {

@@ -43,12 +43,17 @@ pub(super) fn column_module(table: &Table<'_>, with_relations: bool) -> TokenStr
         let field = c.ident;
         quote!(#[diagnostic::do_not_recommend] impl #p::Writable for __columns::#field {})
     });
-    let unique_keys = unique_keys(table).into_iter().map(|key| {
+    let (whole, partial) = unique_keys(table);
+    let kinds = whole
+        .into_iter()
+        .map(|key| (key, quote!(#p::WholeKey)))
+        .chain(partial.into_iter().map(|key| (key, quote!(#p::PartialKey))));
+    let unique_keys = kinds.map(|(key, kind)| {
         let markers = key.iter().map(|&i| marker(p, &table.columns[i]));
         if key.len() == 1 {
-            quote!(impl #p::UniqueKey<super::#ident> for #(#markers)* {})
+            quote!(impl #p::UniqueKey<super::#ident, #kind> for #(#markers)* {})
         } else {
-            quote!(impl #p::UniqueKey<super::#ident> for (#(#markers,)*) {})
+            quote!(impl #p::UniqueKey<super::#ident, #kind> for (#(#markers,)*) {})
         }
     });
     let relations = if with_relations {
@@ -92,35 +97,40 @@ fn marker(p: &TokenStream, column: &Column<'_>) -> TokenStream {
 
 /// The column sets, by index, that `ON CONFLICT` can name: each primary key, unique constraint
 /// and plain-column unique index without a predicate, in every order of its columns (up to
-/// four, the largest tuple a conflict target takes), once each.
-pub(super) fn unique_keys(table: &Table<'_>) -> Vec<Vec<usize>> {
+/// four, the largest tuple a conflict target takes), once each; then those of partial unique
+/// indexes (named with their predicate, `on_conflict_where`) that no whole key covers.
+pub(super) fn unique_keys(table: &Table<'_>) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
     let mut sets: Vec<Vec<usize>> = Vec::new();
-    let mut add = |columns: Vec<usize>| {
-        let mut sorted = columns.clone();
+    let mut partial_sets: Vec<Vec<usize>> = Vec::new();
+    let sorted = |columns: &[usize]| {
+        let mut sorted = columns.to_vec();
         sorted.sort_unstable();
-        sorted.dedup();
-        if sorted.len() == columns.len()
-            && (1..=4).contains(&columns.len())
-            && !sets.iter().any(|set| {
-                let mut other = set.clone();
-                other.sort_unstable();
-                other == sorted
-            })
-        {
+        sorted
+    };
+    let fits = |columns: &[usize]| {
+        let mut unique = sorted(columns);
+        unique.dedup();
+        unique.len() == columns.len() && (1..=4).contains(&columns.len())
+    };
+    let mut add = |columns: Vec<usize>, partial: bool| {
+        let known = |list: &Vec<Vec<usize>>| list.iter().any(|set| sorted(set) == sorted(&columns));
+        if !fits(&columns) || known(&sets) || (partial && known(&partial_sets)) {
+            return;
+        }
+        if partial {
+            partial_sets.push(columns);
+        } else {
+            partial_sets.retain(|set| sorted(set) != sorted(&columns));
             sets.push(columns);
         }
     };
     if let Some(pk) = &table.primary_key {
-        add(pk.columns.clone());
+        add(pk.columns.clone(), false);
     }
     for unique in &table.uniques {
-        add(unique.columns.clone());
+        add(unique.columns.clone(), false);
     }
-    for index in table
-        .indexes
-        .iter()
-        .filter(|i| i.unique && i.predicate.is_none())
-    {
+    for index in table.indexes.iter().filter(|i| i.unique) {
         let columns: Option<Vec<usize>> = index
             .keys
             .iter()
@@ -130,14 +140,17 @@ pub(super) fn unique_keys(table: &Table<'_>) -> Vec<Vec<usize>> {
             })
             .collect();
         if let Some(columns) = columns {
-            add(columns);
+            add(columns, index.predicate.is_some());
         }
     }
-    let mut orders = Vec::new();
-    for set in sets {
-        permutations(&set, &mut Vec::new(), &mut orders);
-    }
-    orders
+    let orders = |sets: Vec<Vec<usize>>| {
+        let mut orders = Vec::new();
+        for set in sets {
+            permutations(&set, &mut Vec::new(), &mut orders);
+        }
+        orders
+    };
+    (orders(sets), orders(partial_sets))
 }
 
 /// Every order of `rest` after `prefix`, pushed to `out`.
