@@ -4,6 +4,7 @@
 
 pub mod aggregate;
 pub mod array;
+pub mod compound;
 pub mod expr;
 pub mod fts;
 pub mod func;

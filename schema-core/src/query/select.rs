@@ -13,7 +13,7 @@ pub use super::order::{IntoOrder, Order};
 use super::render::SqlWriter;
 pub use super::selection::{Aliased, ExprPosition, Position, Selection};
 use super::soft_delete::Deleted;
-pub use super::source::{InNullable, InOuter, Join, Nullable, Outer, Source};
+pub use super::source::{InNullable, InOuter, Join, JoinKind, Nullable, Outer, Source};
 use crate::exec::{self, Error, Executor, FromRow, ReadsInto};
 use crate::schema::Table;
 
@@ -89,9 +89,13 @@ impl<T: Table + FromRow> Select<T, T> {
 }
 
 impl<S: Source> Select<S, S::Row> {
-    fn join<R: Table + FromRow, S2: Source>(mut self, left: bool, on: Node) -> Select<S2, S2::Row> {
+    fn join<R: Table + FromRow, S2: Source>(
+        mut self,
+        kind: JoinKind,
+        on: Node,
+    ) -> Select<S2, S2::Row> {
         let mut joins = std::mem::take(&mut self.joins);
-        joins.push(Join::to::<R>(left, on));
+        joins.push(Join::to::<R>(kind, on));
         let mut select = self.recast(|row| S2::decode(row, 0));
         select.joins = joins;
         select.projection = None;
@@ -104,7 +108,12 @@ impl<S: Source> Select<S, S::Row> {
         self,
         on: Expr<(S, R), bool>,
     ) -> Select<(S, R), <(S, R) as Source>::Row> {
-        self.join::<R, (S, R)>(false, on.node)
+        self.join::<R, (S, R)>(JoinKind::Inner, on.node)
+    }
+
+    /// `CROSS JOIN r`: every row of the query with every row of `R`; rows decode as `(…, R)`.
+    pub fn cross_join<R: Table + FromRow>(self) -> Select<(S, R), <(S, R) as Source>::Row> {
+        self.join::<R, (S, R)>(JoinKind::Cross, Node::Keyword(""))
     }
 
     /// `LEFT JOIN r ON …`: rows decode as `(…, Option<R>)`, and `R`'s columns read as `Option`.
@@ -113,7 +122,7 @@ impl<S: Source> Select<S, S::Row> {
         self,
         on: Expr<(S, Nullable<R>), bool>,
     ) -> Select<(S, Nullable<R>), <(S, Nullable<R>) as Source>::Row> {
-        self.join::<R, (S, Nullable<R>)>(true, on.node)
+        self.join::<R, (S, Nullable<R>)>(JoinKind::Left, on.node)
     }
 
     /// The query with `columns` as its selection (what `.columns(…)` builds).
@@ -437,7 +446,22 @@ impl<S: Source, O: 'static> Subquery for Select<S, O> {
     }
 }
 
+/// How a query's rows decode.
+pub(super) type Decode<O> = fn(&Row) -> Result<O, Error>;
+
 impl<S: Source, O: 'static> Select<S, O> {
+    /// The query as an operand of a set operation, written with its own columns' qualification,
+    /// and how its rows decode.
+    pub(super) fn render_fn(self) -> (super::render::WriteFn, Decode<O>) {
+        let decode = self.decode;
+        let write = Arc::new(move |w: &mut SqlWriter| {
+            let before = w.set_qualify(S::JOINED);
+            self.write(w);
+            w.set_qualify(before);
+        });
+        (write, decode)
+    }
+
     /// `SELECT column FROM …` with this query's filters, order and limits: the keys of its rows,
     /// as a subquery (batched loading).
     pub(crate) fn keys_subquery(&self, column: Node) -> super::render::WriteFn {

@@ -195,17 +195,27 @@ fn write_table_columns<T: Table>(w: &mut SqlWriter) {
 #[doc(hidden)]
 #[derive(Clone, Debug)]
 pub struct Join {
-    left: bool,
+    kind: JoinKind,
     schema: Option<&'static str>,
     table: &'static str,
     on: Node,
 }
 
+/// How a table is joined.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinKind {
+    Inner,
+    Left,
+    /// `CROSS JOIN`: every pair of rows, no condition.
+    Cross,
+}
+
 impl Join {
-    /// `[LEFT|INNER] JOIN R ON on`.
-    pub(super) fn to<R: Table>(left: bool, on: Node) -> Join {
+    /// `[LEFT|INNER] JOIN R ON on`, or `CROSS JOIN R`.
+    pub(super) fn to<R: Table>(kind: JoinKind, on: Node) -> Join {
         Join {
-            left,
+            kind,
             schema: R::table().schema.as_deref(),
             table: R::table().name.as_ref(),
             on,
@@ -215,13 +225,15 @@ impl Join {
 
 fn write_joins(w: &mut SqlWriter, joins: &[Join]) {
     for join in joins {
-        w.push(if join.left {
-            " LEFT JOIN "
-        } else {
-            " INNER JOIN "
+        w.push(match join.kind {
+            JoinKind::Inner => " INNER JOIN ",
+            JoinKind::Left => " LEFT JOIN ",
+            JoinKind::Cross => " CROSS JOIN ",
         });
         w.table(join.schema, join.table);
-        w.push(" ON ");
-        w.node(&join.on);
+        if join.kind != JoinKind::Cross {
+            w.push(" ON ");
+            w.node(&join.on);
+        }
     }
 }
