@@ -13,7 +13,9 @@ pub use super::order::{IntoOrder, Order};
 use super::render::SqlWriter;
 pub use super::selection::{Aliased, ExprPosition, Position, Selection};
 use super::soft_delete::Deleted;
-pub use super::source::{InNullable, InOuter, Join, JoinKind, Nullable, Outer, Source};
+pub use super::source::{
+    InNullable, InOuter, Join, JoinKind, Nullable, OptionalBase, Outer, Source,
+};
 use crate::exec::{self, Error, Executor, FromRow, ReadsInto};
 use crate::schema::Table;
 
@@ -123,6 +125,33 @@ impl<S: Source> Select<S, S::Row> {
         on: Expr<(S, Nullable<R>), bool>,
     ) -> Select<(S, Nullable<R>), <(S, Nullable<R>) as Source>::Row> {
         self.join::<R, (S, Nullable<R>)>(JoinKind::Left, on.node)
+    }
+
+    /// `RIGHT JOIN r ON …` (on a query of one table): every row of `R`, with the query's table's
+    /// row where one matches; rows decode as `(Option<T>, R)`, and `T`'s columns read as
+    /// `Option`. A soft-delete table's deleted rows do not match.
+    #[allow(clippy::type_complexity)]
+    pub fn right_join<R: Table + FromRow>(
+        self,
+        on: Expr<(OptionalBase<S>, R), bool>,
+    ) -> Select<(OptionalBase<S>, R), <(OptionalBase<S>, R) as Source>::Row>
+    where
+        S: Table + FromRow,
+    {
+        self.join::<R, (OptionalBase<S>, R)>(JoinKind::Right, on.node)
+    }
+
+    /// `FULL JOIN r ON …` (on a query of one table): every row of both, matched where they
+    /// match; rows decode as `(Option<T>, Option<R>)`, and every column reads as `Option`.
+    #[allow(clippy::type_complexity)]
+    pub fn full_join<R: Table + FromRow>(
+        self,
+        on: Expr<(OptionalBase<S>, Nullable<R>), bool>,
+    ) -> Select<(OptionalBase<S>, Nullable<R>), <(OptionalBase<S>, Nullable<R>) as Source>::Row>
+    where
+        S: Table + FromRow,
+    {
+        self.join::<R, (OptionalBase<S>, Nullable<R>)>(JoinKind::Full, on.node)
     }
 
     /// The query with `columns` as its selection (what `.columns(…)` builds).
@@ -274,9 +303,47 @@ impl<S: Source, O> Select<S, O> {
         self
     }
 
-    fn write_where(&self, w: &mut SqlWriter) {
-        let deleted = self.deleted.condition(<S::Base as Table>::table());
-        w.where_clause(self.filter.as_ref(), deleted.as_ref());
+    /// `FROM … WHERE …`: the source, the filter and the soft-delete test of the base table.
+    fn write_from_where(&self, w: &mut SqlWriter) {
+        let base = <S::Base as Table>::table();
+        let deleted = self.deleted.condition(base);
+        let preserves_absent_base = self.joins.iter().any(Join::can_lack_the_base);
+        match (&deleted, preserves_absent_base) {
+            (Some(test), true) => {
+                // A right or full join keeps rows with no row of the base table: its soft-delete
+                // test goes in the join's `ON` (a deleted row does not match), and the `WHERE`
+                // keeps the rows where the base is absent (its key NULL).
+                let joins: Vec<Join> = self
+                    .joins
+                    .iter()
+                    .map(|join| join.clone().and_on(test.clone()))
+                    .collect();
+                S::write_from(w, &joins);
+                let key = base.primary_key.as_ref().and_then(|pk| pk.columns.first());
+                let kept = match key {
+                    Some(key) => Node::Logic(
+                        "OR",
+                        vec![
+                            test.clone(),
+                            Node::IsNull(
+                                Box::new(Node::Column {
+                                    schema: base.schema.as_deref(),
+                                    table: base.name.as_ref(),
+                                    name: key.as_ref(),
+                                }),
+                                false,
+                            ),
+                        ],
+                    ),
+                    None => test.clone(),
+                };
+                w.where_clause(self.filter.as_ref(), Some(&kept));
+            }
+            _ => {
+                S::write_from(w, &self.joins);
+                w.where_clause(self.filter.as_ref(), deleted.as_ref());
+            }
+        }
     }
 
     fn write(&self, w: &mut SqlWriter) {
@@ -311,8 +378,7 @@ impl<S: Source, O> Select<S, O> {
             relation(w);
         }
         w.push(" FROM ");
-        S::write_from(w, &self.joins);
-        self.write_where(w);
+        self.write_from_where(w);
         if !self.group_by.is_empty() {
             w.push(" GROUP BY ");
             for (i, node) in self.group_by.iter().enumerate() {
@@ -410,8 +476,7 @@ impl<S: Source, O> Select<S, O> {
             w.push(") AS counted");
         } else {
             w.push("SELECT count(*) FROM ");
-            S::write_from(&mut w, &self.joins);
-            self.write_where(&mut w);
+            self.write_from_where(&mut w);
         }
         let (sql, params) = w.finish();
         let rows = exec::query(exec, &sql, &params).await?;

@@ -103,30 +103,62 @@ impl<L: Source, R: Table + FromRow> Source for (L, Nullable<R>) {
     }
 
     fn decode(row: &Row, start: usize) -> Result<Self::Row, Error> {
-        let at = start + L::WIDTH;
-        // The right side is absent when its primary key (never NULL in a real row) is NULL.
-        let absent = match R::table()
-            .primary_key
-            .as_ref()
-            .and_then(|pk| pk.columns.first())
-        {
-            Some(pk) => {
-                let index = R::table()
-                    .columns
-                    .iter()
-                    .position(|c| c.name == *pk)
-                    .unwrap_or(0);
-                exec::get::<Option<AnyValue>>(row, at + index)?.is_none()
-            }
-            None => (0..R::WIDTH)
-                .all(|i| matches!(exec::get::<Option<AnyValue>>(row, at + i), Ok(None))),
-        };
-        let right = if absent {
-            None
-        } else {
-            Some(R::from_row(row, at)?)
-        };
+        let right = decode_optional::<R>(row, start + L::WIDTH)?;
         Ok((L::decode(row, start)?, right))
+    }
+}
+
+/// The base table of a right or full join: its row may be absent, and its columns read as
+/// `Option`.
+#[derive(Debug)]
+pub struct OptionalBase<T>(PhantomData<T>);
+
+impl<T: Table> InSource<OptionalBase<T>, InNullable> for T {}
+
+impl<T: Table + FromRow> Source for OptionalBase<T> {
+    type Row = Option<T>;
+    type Base = T;
+    const WIDTH: usize = T::WIDTH;
+    const JOINED: bool = true;
+
+    fn write_columns(w: &mut SqlWriter) {
+        write_table_columns::<T>(w);
+    }
+
+    fn write_from(w: &mut SqlWriter, joins: &[Join]) {
+        w.table(T::table().schema.as_deref(), &T::table().name);
+        write_joins(w, joins);
+    }
+
+    fn decode(row: &Row, start: usize) -> Result<Option<T>, Error> {
+        decode_optional::<T>(row, start)
+    }
+}
+
+/// A table's row that a join may leave absent: absent when its primary key (never NULL in a
+/// real row) is NULL, or, without one, when every column is.
+fn decode_optional<R: Table + FromRow>(row: &Row, at: usize) -> Result<Option<R>, Error> {
+    let absent = match R::table()
+        .primary_key
+        .as_ref()
+        .and_then(|pk| pk.columns.first())
+    {
+        Some(pk) => {
+            let index = R::table()
+                .columns
+                .iter()
+                .position(|c| c.name == *pk)
+                .unwrap_or(0);
+            exec::get::<Option<AnyValue>>(row, at + index)?.is_none()
+        }
+        None => {
+            (0..R::WIDTH).all(|i| matches!(exec::get::<Option<AnyValue>>(row, at + i), Ok(None)))
+        }
+    };
+    if absent {
+        Ok(None)
+    } else {
+        R::from_row(row, at).map(Some)
     }
 }
 
@@ -207,6 +239,10 @@ pub struct Join {
 pub enum JoinKind {
     Inner,
     Left,
+    /// `RIGHT JOIN`: the base table's row may be absent.
+    Right,
+    /// `FULL JOIN`: either side may be absent.
+    Full,
     /// `CROSS JOIN`: every pair of rows, no condition.
     Cross,
 }
@@ -223,11 +259,28 @@ impl Join {
     }
 }
 
+impl Join {
+    /// A right or full join: rows where the base table's row is absent.
+    pub(super) fn can_lack_the_base(&self) -> bool {
+        matches!(self.kind, JoinKind::Right | JoinKind::Full)
+    }
+
+    /// The join with `condition` added to its `ON` (for a right or full join).
+    pub(super) fn and_on(mut self, condition: Node) -> Join {
+        if self.can_lack_the_base() {
+            self.on = Node::Logic("AND", vec![self.on, condition]);
+        }
+        self
+    }
+}
+
 fn write_joins(w: &mut SqlWriter, joins: &[Join]) {
     for join in joins {
         w.push(match join.kind {
             JoinKind::Inner => " INNER JOIN ",
             JoinKind::Left => " LEFT JOIN ",
+            JoinKind::Right => " RIGHT JOIN ",
+            JoinKind::Full => " FULL JOIN ",
             JoinKind::Cross => " CROSS JOIN ",
         });
         w.table(join.schema, join.table);
