@@ -153,19 +153,30 @@ impl<T: Table> Returning<T> {
     where
         C: Selection<T, I, Grouping = Plain>,
     {
-        let (sql, params) = statement;
+        Returning::nodes(statement, columns.nodes(), false, |row| C::decode(row, 0))
+    }
+
+    /// The rendered statement (without `RETURNING`) and `RETURNING nodes` (qualified or not),
+    /// its rows decoded with `decode`.
+    fn nodes<O>(
+        (sql, params): (String, Vec<Param>),
+        nodes: Vec<Node>,
+        qualify: bool,
+        decode: fn(&tokio_postgres::Row) -> Result<O, Error>,
+    ) -> Returning<T, O> {
         // An insert of no rows sends nothing, and returns nothing.
         if sql.is_empty() {
             return Returning {
                 sql,
                 params,
-                decode: |row| C::decode(row, 0),
+                decode,
                 _marker: PhantomData,
             };
         }
         let mut w = SqlWriter::resume(sql, params);
+        w.set_qualify(qualify);
         w.push(" RETURNING ");
-        for (i, node) in columns.nodes().iter().enumerate() {
+        for (i, node) in nodes.iter().enumerate() {
             if i > 0 {
                 w.push(", ");
             }
@@ -175,7 +186,7 @@ impl<T: Table> Returning<T> {
         Returning {
             sql,
             params,
-            decode: |row| C::decode(row, 0),
+            decode,
             _marker: PhantomData,
         }
     }

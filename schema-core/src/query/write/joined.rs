@@ -203,22 +203,8 @@ impl<T: Table, U: Table, F> Joined<T, U, F> {
     /// `.returning_columns((projects::name, users::email))`.
     #[rustfmt::skip] // one line, so that a compile error quotes it in one line
     pub fn returning_columns<I, C>(self, columns: C) -> Returning<T, C::Output> where F: Runnable, C: Selection<(T, U), I, Grouping = Plain> {
-        let (sql, params) = self.to_sql(false);
-        let mut w = SqlWriter::resume(sql, params);
-        w.set_qualify(true);
-        w.push(" RETURNING ");
-        for (i, node) in columns.nodes().iter().enumerate() {
-            if i > 0 {
-                w.push(", ");
-            }
-            w.node(node);
-        }
-        let (sql, params) = w.finish();
-        Returning {
-            sql,
-            params,
-            decode: |row| C::decode(row, 0),
-            _marker: PhantomData,
-        }
+        Returning::nodes(self.to_sql(false), columns.nodes(), true, |row| {
+            C::decode(row, 0)
+        })
     }
 }
