@@ -20,6 +20,7 @@ pub mod selection;
 pub(crate) mod soft_delete;
 mod source;
 mod table_queries;
+pub mod template;
 pub mod vector;
 mod view_sql;
 pub mod write;

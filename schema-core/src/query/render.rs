@@ -55,6 +55,8 @@ pub enum Node {
     Exists(WriteFn, bool),
     /// `expr [NOT] IN (subquery)`
     InSubquery(Box<Node>, WriteFn, bool),
+    /// Nodes written one after the other, with nothing between (a [`Template`](super::template::Template)).
+    Concat(Vec<Node>),
     /// A value the writer spells itself (`now()`, `DEFAULT`, `excluded."col"`).
     Keyword(&'static str),
     Excluded(&'static str),
@@ -96,6 +98,7 @@ fn take_children(node: &mut Node, stack: &mut Vec<Node>) {
         Node::Logic(_, operands) => stack.append(operands),
         Node::Call { args, .. } => stack.append(args),
         Node::Raw { params, .. } => stack.append(params),
+        Node::Concat(pieces) => stack.append(pieces),
         Node::Column { .. }
         | Node::Param(_)
         | Node::Subquery(_)
@@ -428,6 +431,11 @@ impl SqlWriter {
                 self.sql.push(')');
             }
             Node::Keyword(word) => self.sql.push_str(word),
+            Node::Concat(pieces) => {
+                for piece in pieces {
+                    self.node(piece);
+                }
+            }
             Node::Excluded(name) => {
                 self.sql.push_str("excluded.");
                 self.ident(name);
