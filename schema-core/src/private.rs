@@ -280,6 +280,33 @@ impl<T, V, N> ColumnTypes for Column<T, V, N> {
     type Value = V;
 }
 
+/// What a column's marker type (`users::__columns::email`, `#[table]` emits one per column)
+/// knows of its column, so that generated code reaches a column through its type alone: a
+/// misspelled column in a relation is then one error (a type not found), not a second one for
+/// the value.
+pub trait ColumnMarker {
+    const SCHEMA: Option<&'static str>;
+    const TABLE: &'static str;
+    const NAME: &'static str;
+    const INDEX: usize;
+}
+
+impl<N: ColumnMarker> ColumnMarker for Computed<N> {
+    const SCHEMA: Option<&'static str> = N::SCHEMA;
+    const TABLE: &'static str = N::TABLE;
+    const NAME: &'static str = N::NAME;
+    const INDEX: usize = N::INDEX;
+}
+
+/// A column made from its type: `<users::email as ColumnConst>::COLUMN` is `users::email`.
+pub trait ColumnConst {
+    const COLUMN: Self;
+}
+
+impl<T, V, N: ColumnMarker> ColumnConst for Column<T, V, N> {
+    const COLUMN: Self = Column::new(N::SCHEMA, N::TABLE, N::NAME, N::INDEX);
+}
+
 /// Checks that a column of type `F` can reference one of type `V` (a relation's key), by types
 /// alone: the compile error then quotes no call.
 pub const fn references_type<V, F: References<V>>() {}

@@ -35,9 +35,18 @@ pub(super) fn column_module(table: &Table<'_>, with_relations: bool) -> TokenStr
             pub type #field = #p::Column<super::#ident, #ty, #marker>;
         }
     });
-    let markers = table.columns.iter().map(|c| {
+    let markers = table.columns.iter().enumerate().map(|(index, c)| {
         let field = c.ident;
-        quote!(pub enum #field {})
+        let name = &c.sql_name.value;
+        quote! {
+            pub enum #field {}
+            impl #p::ColumnMarker for #field {
+                const SCHEMA: ::std::option::Option<&'static str> = #schema;
+                const TABLE: &'static str = #table_name;
+                const NAME: &'static str = #name;
+                const INDEX: usize = #index;
+            }
+        }
     });
     let writable = table.columns.iter().filter(|c| c.is_writable()).map(|c| {
         let field = c.ident;

@@ -145,7 +145,7 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
             #[allow(clippy::all)]
             const _: () = {
                 let _ = || {
-                    #(let _ = &#relation_paths;)*
+                    #(let _: ::std::marker::PhantomData<#relation_paths> = ::std::marker::PhantomData;)*
                     #checks
                 };
             };

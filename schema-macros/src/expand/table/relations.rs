@@ -19,13 +19,14 @@ pub(super) fn relation_consts(table: &Table<'_>) -> TokenStream {
             continue;
         };
         let target = &references.path;
+        let target_value = column_value(p, target);
         let fk = &column.sql_name.value;
         let name_str = name.to_string();
         let doc = format!("Belongs-to relation `{name_str}`: the row that `{fk}` points at.");
         out.extend(quote! {
             #[doc = #doc]
             pub const #name: #p::Relation<super::#ident, <#target as #p::ColumnTypes>::Table, #p::BelongsTo> =
-                #p::Relation::new(#name_str, #target.name(), #fk, #p::None);
+                #p::Relation::new(#name_str, #target_value.name(), #fk, #p::None);
         });
     }
     let Some(key) = table.single_key() else {
@@ -38,6 +39,7 @@ pub(super) fn relation_consts(table: &Table<'_>) -> TokenStream {
         let item = match relation.kind {
             crate::attr::RelationKind::HasMany | crate::attr::RelationKind::HasOne => {
                 let Some(by) = &relation.by else { continue };
+                let by_value = column_value(p, by);
                 let kind = if relation.kind == crate::attr::RelationKind::HasMany {
                     quote!(HasMany)
                 } else {
@@ -50,7 +52,7 @@ pub(super) fn relation_consts(table: &Table<'_>) -> TokenStream {
                 quote! {
                     #[doc = #doc]
                     pub const #name: #p::Relation<super::#ident, <#by as #p::ColumnTypes>::Table, #p::#kind> =
-                        #p::Relation::new(#name_str, #by.name(), #key_name, #p::None);
+                        #p::Relation::new(#name_str, #by_value.name(), #key_name, #p::None);
                 }
             }
             crate::attr::RelationKind::ManyToMany => {
@@ -63,18 +65,23 @@ pub(super) fn relation_consts(table: &Table<'_>) -> TokenStream {
                     "Many-to-many relation `{name_str}`, through `{}`.",
                     quote!(#through).to_string().replace(' ', "")
                 );
+                let (target_value, through_value, to_value) = (
+                    column_value(p, target),
+                    column_value(p, through),
+                    column_value(p, to),
+                );
                 quote! {
                     #[doc = #doc]
                     pub const #name: #p::Relation<super::#ident, <#target as #p::ColumnTypes>::Table, #p::ManyToMany> =
                         #p::Relation::new(
                             #name_str,
-                            #target.name(),
+                            #target_value.name(),
                             #key_name,
                             #p::Some(#p::Through {
-                                schema: #through.table_schema(),
-                                table: #through.table_name(),
-                                from: #through.name(),
-                                to: #to.name(),
+                                schema: #through_value.table_schema(),
+                                table: #through_value.table_name(),
+                                from: #through_value.name(),
+                                to: #to_value.name(),
                             }),
                         );
                 }
@@ -99,6 +106,7 @@ pub(super) fn relation_accessors(table: &Table<'_>) -> (TokenStream, TokenStream
             continue;
         };
         let target = &references.path;
+        let target_value = column_value(p, target);
         let field = column.ident;
         let target_ty = quote!(<#target as #p::ColumnTypes>::Table);
         let doc = format!(
@@ -108,12 +116,12 @@ pub(super) fn relation_accessors(table: &Table<'_>) -> (TokenStream, TokenStream
         let filter = if column.nullable {
             quote! {
                 match &self.#field {
-                    ::std::option::Option::Some(key) => #p::key_eq(#target, ::std::clone::Clone::clone(key)),
+                    ::std::option::Option::Some(key) => #p::key_eq(#target_value, ::std::clone::Clone::clone(key)),
                     ::std::option::Option::None => #p::Expr::raw::<bool>("FALSE", []),
                 }
             }
         } else {
-            quote!(#p::key_eq(#target, ::std::clone::Clone::clone(&self.#field)))
+            quote!(#p::key_eq(#target_value, ::std::clone::Clone::clone(&self.#field)))
         };
         methods.extend(quote! {
             #[doc = #doc]
@@ -131,12 +139,13 @@ pub(super) fn relation_accessors(table: &Table<'_>) -> (TokenStream, TokenStream
         match relation.kind {
             crate::attr::RelationKind::HasMany | crate::attr::RelationKind::HasOne => {
                 let Some(by) = &relation.by else { continue };
+                let by_value = column_value(p, by);
                 let child = quote!(<#by as #p::ColumnTypes>::Table);
                 let doc = format!("The rows of relation `{name}`, as a query to refine and run.");
                 methods.extend(quote! {
                     #[doc = #doc]
                     pub fn #name(&self) -> #p::Select<#child, #child> {
-                        <#child as #p::TableQueries>::select().filter(#p::key_eq(#by, ::std::clone::Clone::clone(&self.#key_field)))
+                        <#child as #p::TableQueries>::select().filter(#p::key_eq(#by_value, ::std::clone::Clone::clone(&self.#key_field)))
                     }
                 });
                 let message = format!(
@@ -160,16 +169,21 @@ pub(super) fn relation_accessors(table: &Table<'_>) -> (TokenStream, TokenStream
                 };
                 let child = quote!(<#target as #p::ColumnTypes>::Table);
                 let join = quote!(<#through as #p::ColumnTypes>::Table);
+                let (target_value, through_value, to_value) = (
+                    column_value(p, target),
+                    column_value(p, through),
+                    column_value(p, to),
+                );
                 let doc = format!(
                     "The rows of many-to-many relation `{name}`, as a query to refine and run."
                 );
                 methods.extend(quote! {
                     #[doc = #doc]
                     pub fn #name(&self) -> #p::Select<#child, #child> {
-                        <#child as #p::TableQueries>::select().filter(#target.in_subquery(
+                        <#child as #p::TableQueries>::select().filter(#target_value.in_subquery(
                             <#join as #p::TableQueries>::select()
-                                .columns(#to)
-                                .filter(#p::key_eq(#through, ::std::clone::Clone::clone(&self.#key_field))),
+                                .columns(#to_value)
+                                .filter(#p::key_eq(#through_value, ::std::clone::Clone::clone(&self.#key_field))),
                         ))
                     }
                 });
@@ -239,8 +253,8 @@ fn foreign_key_assertion(
                         &<<#column as #p::ColumnTypes>::Table as #p::Table>::DEF;
                     TABLE
                 },
-                #column,
-                #key,
+                <#column as #p::ColumnConst>::COLUMN,
+                <#key as #p::ColumnConst>::COLUMN,
             )
         }
     });
@@ -264,6 +278,13 @@ fn foreign_key_assertion(
 enum Holds {
     Is(usize),
     Not(usize),
+}
+
+/// The column a path names, reached through its type (`<posts::author_id as ColumnConst>::COLUMN`):
+/// generated code uses a user's column path in the type namespace only, so that a column that
+/// does not exist is one error.
+fn column_value(p: &TokenStream, path: &syn::Path) -> TokenStream {
+    quote_spanned!(path.span()=> <#path as #p::ColumnConst>::COLUMN)
 }
 
 /// A path as the user wrote it, without spaces (`posts::author_id`).
