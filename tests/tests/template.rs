@@ -24,25 +24,36 @@ fn has_key<S>() -> Expr<S, bool> {
     Template::new().sql(r#"'{"k": 1}'::jsonb ? 'k'"#).typed()
 }
 
+/// A project's name, its length plus one, and the number of users: a column, a template of a
+/// column and a value, and a template naming a table.
+#[allow(clippy::type_complexity)]
+fn report_columns() -> (
+    Column<Project, String, projects::__columns::name>,
+    Expr<Project, i32>,
+    Expr<Project, i64>,
+) {
+    (
+        projects::name,
+        Template::new()
+            .sql("char_length(")
+            .column(projects::name)
+            .sql(") + ")
+            .value(1_i32)
+            .typed::<i32>(),
+        Template::new()
+            .sql("(SELECT count(*) FROM ")
+            .table::<User>()
+            .sql(")")
+            .typed::<i64>(),
+    )
+}
+
 #[test]
 fn the_sql_of_templates() {
     let cases = [
         Project::select()
             .filter(name_matches("^a").and(has_key()))
-            .columns((
-                projects::name,
-                Template::new()
-                    .sql("char_length(")
-                    .column(projects::name)
-                    .sql(") + ")
-                    .value(1_i32)
-                    .typed::<i32>(),
-                Template::new()
-                    .sql("(SELECT count(*) FROM ")
-                    .table::<User>()
-                    .sql(")")
-                    .typed::<i64>(),
-            ))
+            .columns(report_columns())
             .sql()
             .0,
         User::select()
@@ -69,20 +80,7 @@ async fn templates_run_as_written() {
     }
     let read: Vec<(String, i32, i64)> = Project::select()
         .filter(name_matches("^a").and(has_key()))
-        .columns((
-            projects::name,
-            Template::new()
-                .sql("char_length(")
-                .column(projects::name)
-                .sql(") + ")
-                .value(1_i32)
-                .typed::<i32>(),
-            Template::new()
-                .sql("(SELECT count(*) FROM ")
-                .table::<User>()
-                .sql(")")
-                .typed::<i64>(),
-        ))
+        .columns(report_columns())
         .order_by(projects::name)
         .all(&db)
         .await

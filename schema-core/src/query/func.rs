@@ -639,9 +639,3 @@ pub fn rank<S>() -> WindowFn<S, i64> {
 pub fn dense_rank<S>() -> WindowFn<S, i64> {
     WindowFn::new(raw("dense_rank()", Vec::new()))
 }
-
-/// A bound value as an operand of its own type, where a function takes values of any type
-/// (`case_when(cond, value(3_i64))`): the same as passing the value, named for clarity.
-pub fn value<S, V: ColumnValue>(v: V) -> Expr<S, V> {
-    Expr::new(typed_param(v))
-}

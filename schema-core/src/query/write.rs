@@ -16,7 +16,7 @@ pub use delete::Delete;
 pub(crate) use insert::Rows;
 pub use insert::{Insert, Insertable, Missing, Provided};
 pub use insert_select::InsertColumns;
-pub use joined::Joined;
+pub use joined::{DeletesRows, Joined, SetsRows};
 pub use update::Update;
 pub use upsert::{excluded, ConflictTarget, OnConflict, PartialKey, UniqueKey, WholeKey};
 

@@ -72,7 +72,10 @@ impl<T: Table, F> Delete<T, F> {
     /// now() FROM U …`): the filter may read `U`'s columns
     /// (`Project::delete().using::<User>(projects::owner_id.eq(users::id)).filter(users::email.ends_with("@old.io"))`).
     /// Runnable once filtered, as any delete.
-    pub fn using<U: Table>(self, on: Expr<(T, U), bool>) -> super::Joined<T, U, F> {
+    pub fn using<U: Table>(
+        self,
+        on: Expr<(T, U), bool>,
+    ) -> super::Joined<T, U, F, super::DeletesRows> {
         super::Joined::delete(self.mode, on.node, self.filter).retype_from()
     }
 

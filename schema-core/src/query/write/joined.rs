@@ -29,23 +29,32 @@ enum Action {
 /// An `UPDATE T … FROM U` or a `DELETE FROM T USING U`, made by [`Update::from`](super::Update::from)
 /// and [`Delete::using`](super::Delete::using); runnable once filtered (the join condition alone
 /// matches every row of `T` that has a partner, so it does not count).
-pub struct Joined<T: Table, U: Table, F = Unfiltered> {
+pub struct Joined<T: Table, U: Table, F = Unfiltered, A = SetsRows> {
     action: Action,
     on: Node,
     filter: Option<Node>,
     deleted: Deleted,
-    _marker: Markers<T, U, F>,
+    _marker: Markers<T, U, F, A>,
 }
 
-type Markers<T, U, F> = PhantomData<fn() -> (T, U, F)>;
+type Markers<T, U, F, A> = PhantomData<fn() -> (T, U, F, A)>;
 
-impl<T: Table, U: Table, F> std::fmt::Debug for Joined<T, U, F> {
+/// What a joined write does, in its type: an `UPDATE … FROM`, which takes `set`.
+#[derive(Debug)]
+pub enum SetsRows {}
+
+/// What a joined write does, in its type: a `DELETE … USING` (or the soft delete, or the
+/// restore), which sets nothing of the caller's.
+#[derive(Debug)]
+pub enum DeletesRows {}
+
+impl<T: Table, U: Table, F, A> std::fmt::Debug for Joined<T, U, F, A> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Joined({})", self.to_sql(false).0)
     }
 }
 
-impl<T: Table, U: Table> Joined<T, U, Unfiltered> {
+impl<T: Table, U: Table> Joined<T, U, Unfiltered, SetsRows> {
     pub(super) fn update(
         sets: Vec<(&'static str, Node)>,
         on: Node,
@@ -60,7 +69,9 @@ impl<T: Table, U: Table> Joined<T, U, Unfiltered> {
             _marker: PhantomData,
         }
     }
+}
 
+impl<T: Table, U: Table> Joined<T, U, Unfiltered, DeletesRows> {
     pub(super) fn delete(mode: DeleteMode, on: Node, filter: Option<Node>) -> Self {
         Joined {
             action: Action::Delete(mode),
@@ -70,29 +81,21 @@ impl<T: Table, U: Table> Joined<T, U, Unfiltered> {
             _marker: PhantomData,
         }
     }
+}
 
+impl<T: Table, U: Table, A> Joined<T, U, Unfiltered, A> {
     /// Touches every row of `T` the join matches.
-    pub fn all_rows(self) -> Joined<T, U, Filtered> {
+    pub fn all_rows(self) -> Joined<T, U, Filtered, A> {
         self.retype()
     }
 
     /// The same write in the filter state `F` of the builder it was made from.
-    pub(super) fn retype_from<F>(self) -> Joined<T, U, F> {
+    pub(super) fn retype_from<F>(self) -> Joined<T, U, F, A> {
         self.retype()
     }
 }
 
-impl<T: Table, U: Table, F> Joined<T, U, F> {
-    fn retype<G>(self) -> Joined<T, U, G> {
-        Joined {
-            action: self.action,
-            on: self.on,
-            filter: self.filter,
-            deleted: self.deleted,
-            _marker: PhantomData,
-        }
-    }
-
+impl<T: Table, U: Table, F> Joined<T, U, F, SetsRows> {
     /// `SET column = value`: a column of `T`, to a value, a column of either table or an
     /// expression of them, of the column's own type.
     #[rustfmt::skip] // one line, so that a compile error quotes it in one line
@@ -103,10 +106,22 @@ impl<T: Table, U: Table, F> Joined<T, U, F> {
         }
         self
     }
+}
+
+impl<T: Table, U: Table, F, A> Joined<T, U, F, A> {
+    fn retype<G>(self) -> Joined<T, U, G, A> {
+        Joined {
+            action: self.action,
+            on: self.on,
+            filter: self.filter,
+            deleted: self.deleted,
+            _marker: PhantomData,
+        }
+    }
 
     /// `WHERE …` (beside the join condition); called again, the conditions are joined with
     /// `AND`.
-    pub fn filter(mut self, condition: Expr<(T, U), bool>) -> Joined<T, U, Filtered> {
+    pub fn filter(mut self, condition: Expr<(T, U), bool>) -> Joined<T, U, Filtered, A> {
         self.filter = Some(and_filter(self.filter.take(), condition));
         self.retype()
     }

@@ -84,7 +84,7 @@ impl<T: Table, F> Update<T, F> {
     /// (`Project::update().from::<User>(projects::owner_id.eq(users::id)).set(projects::status,
     /// users::name)`). Runnable once filtered, as any update. The assignments made so far are
     /// kept.
-    pub fn from<U: Table>(self, on: Expr<(T, U), bool>) -> super::Joined<T, U, F> {
+    pub fn from<U: Table>(self, on: Expr<(T, U), bool>) -> super::Joined<T, U, F, super::SetsRows> {
         let joined = super::Joined::update(self.sets, on.node, self.filter, self.deleted);
         joined.retype_from()
     }
