@@ -91,7 +91,7 @@ pub trait InSource<S, I> {}
 
 impl<T: crate::schema::Table> InSource<T, Here> for T {}
 impl<T, L, R, I> InSource<(L, R), InLeft<I>> for T where T: InSource<L, I> {}
-impl<T: crate::schema::Table, L> InSource<(L, T), InRight<Here>> for T {}
+impl<T: super::Joinable, L> InSource<(L, T), InRight<Here>> for T {}
 
 /// How a value read from a source position is wrapped: as is, or in an `Option` on the right
 /// side of a left join.

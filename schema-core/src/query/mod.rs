@@ -30,8 +30,10 @@ pub use expr::{exists, not_exists, now, Expr, IntoExpr};
 pub use grouped::NeedsGroupBy;
 pub use lock::{InTransaction, LockableIn, Locked};
 pub use order::OrdersQueryOn;
-pub use select::{Nullable, Order, Select, Source, Subquery};
+pub use select::{Joinable, Nullable, Order, Select, Source, Subquery};
 pub use selection::Aliased;
+#[doc(hidden)]
+pub use source::{write_alias_columns, JoinTarget};
 pub use table_queries::ViewQueries;
 #[doc(hidden)]
 pub use view_sql::view_query_sql;

@@ -14,7 +14,8 @@ use super::render::SqlWriter;
 pub use super::selection::{Aliased, ExprPosition, Position, Selection};
 use super::soft_delete::Deleted;
 pub use super::source::{
-    InNullable, InOuter, Join, JoinKind, Nullable, OptionalBase, Outer, Source,
+    InNullable, InOuter, Join, JoinKind, JoinTarget, Joinable, Nullable, OptionalBase, Outer,
+    Source,
 };
 use crate::exec::{self, Error, Executor, FromRow, ReadsInto};
 use crate::schema::Table;
@@ -91,11 +92,7 @@ impl<T: Table + FromRow> Select<T, T> {
 }
 
 impl<S: Source> Select<S, S::Row> {
-    fn join<R: Table + FromRow, S2: Source>(
-        mut self,
-        kind: JoinKind,
-        on: Node,
-    ) -> Select<S2, S2::Row> {
+    fn join<R: Joinable, S2: Source>(mut self, kind: JoinKind, on: Node) -> Select<S2, S2::Row> {
         let mut joins = std::mem::take(&mut self.joins);
         joins.push(Join::to::<R>(kind, on));
         let mut select = self.recast(|row| S2::decode(row, 0));
@@ -106,7 +103,7 @@ impl<S: Source> Select<S, S::Row> {
     }
 
     /// `INNER JOIN r ON …`: rows decode as `(…, R)`.
-    pub fn inner_join<R: Table + FromRow>(
+    pub fn inner_join<R: Joinable>(
         self,
         on: Expr<(S, R), bool>,
     ) -> Select<(S, R), <(S, R) as Source>::Row> {
@@ -114,13 +111,13 @@ impl<S: Source> Select<S, S::Row> {
     }
 
     /// `CROSS JOIN r`: every row of the query with every row of `R`; rows decode as `(…, R)`.
-    pub fn cross_join<R: Table + FromRow>(self) -> Select<(S, R), <(S, R) as Source>::Row> {
+    pub fn cross_join<R: Joinable>(self) -> Select<(S, R), <(S, R) as Source>::Row> {
         self.join::<R, (S, R)>(JoinKind::Cross, Node::Keyword(""))
     }
 
     /// `LEFT JOIN r ON …`: rows decode as `(…, Option<R>)`, and `R`'s columns read as `Option`.
     #[allow(clippy::type_complexity)]
-    pub fn left_join<R: Table + FromRow>(
+    pub fn left_join<R: Joinable>(
         self,
         on: Expr<(S, Nullable<R>), bool>,
     ) -> Select<(S, Nullable<R>), <(S, Nullable<R>) as Source>::Row> {
@@ -131,7 +128,7 @@ impl<S: Source> Select<S, S::Row> {
     /// row where one matches; rows decode as `(Option<T>, R)`, and `T`'s columns read as
     /// `Option`. A soft-delete table's deleted rows do not match.
     #[allow(clippy::type_complexity)]
-    pub fn right_join<R: Table + FromRow>(
+    pub fn right_join<R: Joinable>(
         self,
         on: Expr<(OptionalBase<S>, R), bool>,
     ) -> Select<(OptionalBase<S>, R), <(OptionalBase<S>, R) as Source>::Row>
@@ -144,7 +141,7 @@ impl<S: Source> Select<S, S::Row> {
     /// `FULL JOIN r ON …` (on a query of one table): every row of both, matched where they
     /// match; rows decode as `(Option<T>, Option<R>)`, and every column reads as `Option`.
     #[allow(clippy::type_complexity)]
-    pub fn full_join<R: Table + FromRow>(
+    pub fn full_join<R: Joinable>(
         self,
         on: Expr<(OptionalBase<S>, Nullable<R>), bool>,
     ) -> Select<(OptionalBase<S>, Nullable<R>), <(OptionalBase<S>, Nullable<R>) as Source>::Row>

@@ -20,7 +20,7 @@ pub struct Nullable<T>(PhantomData<T>);
 #[derive(Debug)]
 pub enum InNullable {}
 
-impl<T: Table, L> InSource<(L, Nullable<T>), InNullable> for T {}
+impl<T: Joinable, L> InSource<(L, Nullable<T>), InNullable> for T {}
 
 impl Position for InNullable {
     type Wrap<V> = Option<V>;
@@ -65,8 +65,8 @@ impl<T: Table + FromRow> Source for T {
     }
 }
 
-impl<L: Source, R: Table + FromRow> Source for (L, R) {
-    type Row = (L::Row, R);
+impl<L: Source, R: Joinable> Source for (L, R) {
+    type Row = (L::Row, R::Row);
     type Base = L::Base;
     const WIDTH: usize = L::WIDTH + R::WIDTH;
     const JOINED: bool = true;
@@ -74,7 +74,7 @@ impl<L: Source, R: Table + FromRow> Source for (L, R) {
     fn write_columns(w: &mut SqlWriter) {
         L::write_columns(w);
         w.push(", ");
-        write_table_columns::<R>(w);
+        R::write_columns(w);
     }
 
     fn write_from(w: &mut SqlWriter, joins: &[Join]) {
@@ -82,12 +82,12 @@ impl<L: Source, R: Table + FromRow> Source for (L, R) {
     }
 
     fn decode(row: &Row, start: usize) -> Result<Self::Row, Error> {
-        Ok((L::decode(row, start)?, R::from_row(row, start + L::WIDTH)?))
+        Ok((L::decode(row, start)?, R::decode(row, start + L::WIDTH)?))
     }
 }
 
-impl<L: Source, R: Table + FromRow> Source for (L, Nullable<R>) {
-    type Row = (L::Row, Option<R>);
+impl<L: Source, R: Joinable> Source for (L, Nullable<R>) {
+    type Row = (L::Row, Option<R::Row>);
     type Base = L::Base;
     const WIDTH: usize = L::WIDTH + R::WIDTH;
     const JOINED: bool = true;
@@ -95,7 +95,7 @@ impl<L: Source, R: Table + FromRow> Source for (L, Nullable<R>) {
     fn write_columns(w: &mut SqlWriter) {
         L::write_columns(w);
         w.push(", ");
-        write_table_columns::<R>(w);
+        R::write_columns(w);
     }
 
     fn write_from(w: &mut SqlWriter, joins: &[Join]) {
@@ -103,9 +103,141 @@ impl<L: Source, R: Table + FromRow> Source for (L, Nullable<R>) {
     }
 
     fn decode(row: &Row, start: usize) -> Result<Self::Row, Error> {
-        let right = decode_optional::<R>(row, start + L::WIDTH)?;
+        let right = R::decode_optional(row, start + L::WIDTH)?;
         Ok((L::decode(row, start)?, right))
     }
+}
+
+/// What a query can join: a table, or a table under a typed alias declared with
+/// [`alias!`](crate::alias) (a self-join, or one table joined twice).
+pub trait Joinable: 'static {
+    /// What the joined table's part of a row decodes into.
+    type Row;
+    #[doc(hidden)]
+    const WIDTH: usize;
+    #[doc(hidden)]
+    fn write_columns(w: &mut SqlWriter);
+    #[doc(hidden)]
+    fn target() -> JoinTarget;
+    #[doc(hidden)]
+    fn decode(row: &Row, start: usize) -> Result<Self::Row, Error>;
+    /// The row, or `None` where an outer join found no match.
+    #[doc(hidden)]
+    fn decode_optional(row: &Row, start: usize) -> Result<Option<Self::Row>, Error>;
+}
+
+impl<T: Table + FromRow> Joinable for T {
+    type Row = T;
+    const WIDTH: usize = T::WIDTH;
+
+    fn write_columns(w: &mut SqlWriter) {
+        write_table_columns::<T>(w);
+    }
+
+    fn target() -> JoinTarget {
+        JoinTarget {
+            schema: T::table().schema.as_deref(),
+            table: T::table().name.as_ref(),
+            alias: None,
+        }
+    }
+
+    fn decode(row: &Row, start: usize) -> Result<T, Error> {
+        T::from_row(row, start)
+    }
+
+    fn decode_optional(row: &Row, start: usize) -> Result<Option<T>, Error> {
+        decode_optional::<T>(row, start)
+    }
+}
+
+/// The table a join reads, and the name it goes by in the query.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub struct JoinTarget {
+    schema: Option<&'static str>,
+    table: &'static str,
+    alias: Option<&'static str>,
+}
+
+impl JoinTarget {
+    /// Table `T` under the name `alias` (`"users" AS "manager"`).
+    pub fn alias<T: Table>(alias: &'static str) -> JoinTarget {
+        JoinTarget {
+            schema: T::table().schema.as_deref(),
+            table: T::table().name.as_ref(),
+            alias: Some(alias),
+        }
+    }
+}
+
+/// The columns of table `T` under the alias `alias`, qualified by it (`"manager"."id", …`).
+#[doc(hidden)]
+pub fn write_alias_columns<T: Table>(w: &mut SqlWriter, alias: &'static str) {
+    for (i, column) in T::table().columns.iter().enumerate() {
+        if i > 0 {
+            w.push(", ");
+        }
+        w.column(None, alias, &column.name);
+    }
+}
+
+/// Declares a typed alias of a table, for self-joins and for joining one table twice:
+///
+/// ```ignore
+/// schema_core::alias!(pub Parent = Context as "parent");
+///
+/// Context::select()
+///     .left_join::<Parent>(Parent::col(contexts::id).eq(contexts::parent_id))
+/// // SELECT … FROM "contexts" LEFT JOIN "contexts" AS "parent" ON "parent"."id" = "contexts"."parent_id"
+/// ```
+///
+/// `Parent::col(contexts::title)` is the `title` column of the alias, a column like any other
+/// (filters, order, `columns(…)`); rows decode the alias's part as the table's struct.
+#[macro_export]
+macro_rules! alias {
+    ($(#[$meta:meta])* $vis:vis $name:ident = $table:ty as $sql:literal) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy)]
+        $vis enum $name {}
+
+        impl $crate::query::Joinable for $name {
+            type Row = $table;
+            const WIDTH: usize = <$table as $crate::query::Joinable>::WIDTH;
+
+            fn write_columns(w: &mut $crate::query::render::SqlWriter) {
+                $crate::query::write_alias_columns::<$table>(w, $sql)
+            }
+
+            fn target() -> $crate::query::JoinTarget {
+                $crate::query::JoinTarget::alias::<$table>($sql)
+            }
+
+            fn decode(
+                row: &$crate::__private::Row,
+                start: usize,
+            ) -> ::std::result::Result<$table, $crate::exec::Error> {
+                <$table as $crate::query::Joinable>::decode(row, start)
+            }
+
+            fn decode_optional(
+                row: &$crate::__private::Row,
+                start: usize,
+            ) -> ::std::result::Result<::std::option::Option<$table>, $crate::exec::Error> {
+                <$table as $crate::query::Joinable>::decode_optional(row, start)
+            }
+        }
+
+        #[allow(dead_code)]
+        impl $name {
+            /// The column of the alias that `column` is of the table.
+            $vis const fn col<V, N>(
+                column: $crate::query::Column<$table, V, N>,
+            ) -> $crate::query::Column<$name, V, N> {
+                $crate::query::Column::new(None, $sql, column.name(), column.index())
+            }
+        }
+    };
 }
 
 /// The base table of a right or full join: its row may be absent, and its columns read as
@@ -228,8 +360,7 @@ fn write_table_columns<T: Table>(w: &mut SqlWriter) {
 #[derive(Clone, Debug)]
 pub struct Join {
     kind: JoinKind,
-    schema: Option<&'static str>,
-    table: &'static str,
+    target: JoinTarget,
     on: Node,
 }
 
@@ -249,11 +380,10 @@ pub enum JoinKind {
 
 impl Join {
     /// `[LEFT|INNER] JOIN R ON on`, or `CROSS JOIN R`.
-    pub(super) fn to<R: Table>(kind: JoinKind, on: Node) -> Join {
+    pub(super) fn to<R: Joinable>(kind: JoinKind, on: Node) -> Join {
         Join {
             kind,
-            schema: R::table().schema.as_deref(),
-            table: R::table().name.as_ref(),
+            target: R::target(),
             on,
         }
     }
@@ -283,7 +413,11 @@ fn write_joins(w: &mut SqlWriter, joins: &[Join]) {
             JoinKind::Full => " FULL JOIN ",
             JoinKind::Cross => " CROSS JOIN ",
         });
-        w.table(join.schema, join.table);
+        w.table(join.target.schema, join.target.table);
+        if let Some(alias) = join.target.alias {
+            w.push(" AS ");
+            w.table(None, alias);
+        }
         if join.kind != JoinKind::Cross {
             w.push(" ON ");
             w.node(&join.on);
