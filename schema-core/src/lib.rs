@@ -41,7 +41,8 @@ pub mod prelude {
         case_when, dense_rank, rank, row_number, DatePart, Operate, TimeUnit, Window,
     };
     pub use crate::query::{
-        count_star, excluded, exists, not_exists, Column, Expr, TableQueries, ViewQueries,
+        count_star, excluded, exists, not_exists, Column, Expr, InlineView, TableQueries,
+        ViewQueries,
     };
     pub use crate::schema::{PgEnum, Schema, Table};
     pub use crate::types::{Interval, Json, TsVector};

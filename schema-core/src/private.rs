@@ -8,7 +8,9 @@ pub use crate::query::expr::{Expr, Param};
 pub use crate::query::write::{
     Computed, Insert, Insertable, Missing, PartialKey, Provided, UniqueKey, WholeKey, Writable,
 };
-pub use crate::query::{view_query_sql, Column, KeyFilter, Select, TableQueries, ViewQueries};
+pub use crate::query::{
+    view_query_sql, Column, InlineView, KeyFilter, Select, TableQueries, ViewQueries,
+};
 pub use crate::relations::{
     BelongsTo, FromRecord, HasMany, HasOne, ManyToMany, Record, Relation, Through,
 };

@@ -87,7 +87,9 @@ async fn a_self_join_and_a_table_joined_twice() {
     assert_eq!(rows[1].1.as_ref(), Some(&made[1]));
 
     // Two aliases of one table: child, parent and grandparent side by side.
-    let chain: Vec<(Option<String>, Option<String>, Option<Option<String>>)> = Context::select()
+    // A child's name, its parent's, and its grandparent's (a nullable column of a left join).
+    type Names = (Option<String>, Option<String>, Option<Option<String>>);
+    let chain: Vec<Names> = Context::select()
         .inner_join::<Parent>(Parent::col(contexts::id).eq(contexts::parent_id))
         .left_join::<Grandparent>(
             Grandparent::col(contexts::id).eq(Parent::col(contexts::parent_id)),

@@ -151,14 +151,19 @@ impl<O: 'static> Compound<O> {
     /// The SQL text and its parameters.
     pub fn sql(&self) -> (String, Vec<Param>) {
         let mut w = SqlWriter::new(false);
+        self.write(&mut w);
+        w.finish()
+    }
+
+    pub(super) fn write(&self, w: &mut SqlWriter) {
         w.push("(");
-        (self.first)(&mut w);
+        (self.first)(w);
         w.push(")");
         for (operator, operand) in &self.rest {
             w.push(" ");
             w.push(operator);
             w.push(" (");
-            operand(&mut w);
+            operand(w);
             w.push(")");
         }
         for (i, (n, desc)) in self.order.iter().enumerate() {
@@ -176,7 +181,6 @@ impl<O: 'static> Compound<O> {
             w.push(" OFFSET ");
             w.param(Arc::new(offset));
         }
-        w.finish()
     }
 
     /// Every row.

@@ -639,3 +639,12 @@ pub fn rank<S>() -> WindowFn<S, i64> {
 pub fn dense_rank<S>() -> WindowFn<S, i64> {
     WindowFn::new(raw("dense_rank()", Vec::new()))
 }
+
+impl<S, V: ColumnValue> Expr<S, V> {
+    /// A Rust value as an expression of the query: a bound parameter cast to its column type
+    /// (`CAST($1 AS integer)`), for a constant column (`Expr::value(0)` as the depth of a
+    /// recursive query's first rows).
+    pub fn value(value: V) -> Self {
+        Expr::new(typed_param(value))
+    }
+}

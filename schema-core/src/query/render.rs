@@ -196,6 +196,46 @@ impl SqlWriter {
         &self.sql
     }
 
+    /// Writes a statement rendered on its own (its parameters `$1`, `$2`…), its parameters
+    /// numbered on after this writer's: a write's `RETURNING` statement inside a `WITH`.
+    pub(crate) fn embed(&mut self, sql: &str, params: &[Param]) {
+        use std::fmt::Write as _;
+        if let Some(reason) = crate::sql::invalid_reason(sql) {
+            if self.invalid.is_none() {
+                self.invalid = Some(reason.to_string());
+            }
+            return;
+        }
+        let offset = self.params.len();
+        for (piece, text) in crate::sql::lex::pieces(sql) {
+            if piece != crate::sql::lex::Piece::Code {
+                self.sql.push_str(text);
+                continue;
+            }
+            // `$n` where SQL itself is, and not inside a name (`a$1`), is a parameter.
+            let mut rest = text;
+            while let Some(at) = rest.find('$') {
+                let after_name = rest[..at]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$');
+                let digits = rest[at + 1..]
+                    .find(|c: char| !c.is_ascii_digit())
+                    .unwrap_or(rest.len() - at - 1);
+                self.sql.push_str(&rest[..at]);
+                match rest[at + 1..at + 1 + digits].parse::<usize>() {
+                    Ok(n) if !after_name => {
+                        let _ = write!(self.sql, "${}", n + offset);
+                    }
+                    _ => self.sql.push_str(&rest[at..at + 1 + digits]),
+                }
+                rest = &rest[at + 1 + digits..];
+            }
+            self.sql.push_str(rest);
+        }
+        self.params.extend(params.iter().cloned());
+    }
+
     /// The text and its parameters. A statement with an invalid expression is a comment that
     /// says why, which the executor refuses to send (see [`invalid_reason`](crate::sql::invalid_reason)).
     pub(crate) fn finish(self) -> (String, Vec<Param>) {
@@ -516,5 +556,38 @@ impl SqlWriter {
         } else {
             self.node(node);
         }
+    }
+}
+
+#[cfg(test)]
+mod embed_tests {
+    use super::SqlWriter;
+    use std::sync::Arc;
+
+    #[test]
+    fn an_embedded_statement_numbers_its_parameters_on() {
+        let mut w = SqlWriter::new(false);
+        w.push("WITH a AS (SELECT ");
+        w.param(Arc::new(1_i32));
+        w.push(") ");
+        w.embed(
+            "SELECT \"a$1\", '$2', $1, x$1, $$ $1 $$, $2 -- $1\n",
+            &[Arc::new(2_i32), Arc::new(3_i32)],
+        );
+        let (sql, params) = w.finish();
+        assert_eq!(
+            sql,
+            "WITH a AS (SELECT $1) SELECT \"a$1\", '$2', $2, x$1, $$ $1 $$, $3 -- $1\n"
+        );
+        assert_eq!(params.len(), 3);
+    }
+
+    #[test]
+    fn an_invalid_embedded_statement_makes_the_whole_invalid() {
+        let mut w = SqlWriter::new(false);
+        w.push("SELECT 1");
+        w.embed(&crate::sql::invalid_statement("no rows to insert"), &[]);
+        let (sql, _) = w.finish();
+        assert_eq!(crate::sql::invalid_reason(&sql), Some("no rows to insert"));
     }
 }

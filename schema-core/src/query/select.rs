@@ -39,6 +39,8 @@ where
     projection: Option<Vec<Node>>,
     /// Loaded relations, written after the columns (one value each).
     relations: Vec<super::render::WriteFn>,
+    /// The CTEs of a `WITH` before the `SELECT`.
+    ctes: Vec<super::inline::CteDef>,
     decode: fn(&Row) -> Result<O, Error>,
     _marker: PhantomData<fn() -> S>,
 }
@@ -58,6 +60,7 @@ impl<S: Source, O> Clone for Select<S, O> {
             deleted: self.deleted,
             projection: self.projection.clone(),
             relations: self.relations.clone(),
+            ctes: self.ctes.clone(),
             decode: self.decode,
             _marker: PhantomData,
         }
@@ -85,6 +88,7 @@ impl<T: Table + FromRow> Select<T, T> {
             deleted: Deleted::Live,
             projection: None,
             relations: Vec::new(),
+            ctes: Vec::new(),
             decode: |row| T::from_row(row, 0),
             _marker: PhantomData,
         }
@@ -92,9 +96,14 @@ impl<T: Table + FromRow> Select<T, T> {
 }
 
 impl<S: Source> Select<S, S::Row> {
-    fn join<R: Joinable, S2: Source>(mut self, kind: JoinKind, on: Node) -> Select<S2, S2::Row> {
+    fn join<R: Joinable, S2: Source>(self, kind: JoinKind, on: Node) -> Select<S2, S2::Row> {
+        self.join_to(Join::to::<R>(kind, on))
+    }
+
+    /// The query with `join` after its joins, as a query on `S2`.
+    pub(super) fn join_to<S2: Source>(mut self, join: Join) -> Select<S2, S2::Row> {
         let mut joins = std::mem::take(&mut self.joins);
-        joins.push(Join::to::<R>(kind, on));
+        joins.push(join);
         let mut select = self.recast(|row| S2::decode(row, 0));
         select.joins = joins;
         select.projection = None;
@@ -179,6 +188,7 @@ impl<S: Source, O> Select<S, O> {
             deleted: self.deleted,
             projection: self.projection,
             relations: self.relations,
+            ctes: self.ctes,
             decode,
             _marker: PhantomData,
         }
@@ -343,7 +353,24 @@ impl<S: Source, O> Select<S, O> {
         }
     }
 
+    pub(super) fn push_cte(&mut self, cte: super::inline::CteDef) {
+        self.ctes.push(cte);
+    }
+
+    /// The `WITH` of the query, taken out of it: what an `INSERT … SELECT` writes before its
+    /// `INSERT` (PostgreSQL runs a data-modifying `WITH` only at the top of a statement).
+    pub(crate) fn take_with(&mut self) -> Option<super::render::WriteFn> {
+        if self.ctes.is_empty() {
+            return None;
+        }
+        let ctes = std::mem::take(&mut self.ctes);
+        Some(Arc::new(move |w: &mut SqlWriter| {
+            super::inline::write_with(w, &ctes)
+        }))
+    }
+
     fn write(&self, w: &mut SqlWriter) {
+        super::inline::write_with(w, &self.ctes);
         w.push("SELECT ");
         match &self.distinct {
             None => {}
@@ -467,6 +494,7 @@ impl<S: Source, O> Select<S, O> {
             || self.offset.is_some()
             || !self.group_by.is_empty()
             || self.distinct.is_some()
+            || !self.ctes.is_empty()
         {
             w.push("SELECT count(*) FROM (");
             self.write(&mut w);

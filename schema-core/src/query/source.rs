@@ -357,11 +357,24 @@ fn write_table_columns<T: Table>(w: &mut SqlWriter) {
 }
 
 #[doc(hidden)]
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Join {
     kind: JoinKind,
     target: JoinTarget,
     on: Node,
+    /// A derived table's `[LATERAL ](query) AS "name"(…)`, written instead of the table.
+    derived: Option<super::render::WriteFn>,
+}
+
+impl std::fmt::Debug for Join {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Join")
+            .field("kind", &self.kind)
+            .field("target", &self.target)
+            .field("on", &self.on)
+            .field("derived", &self.derived.is_some())
+            .finish()
+    }
 }
 
 /// How a table is joined.
@@ -385,6 +398,19 @@ impl Join {
             kind,
             target: R::target(),
             on,
+            derived: None,
+        }
+    }
+
+    /// A join of a derived table, written by `derived`.
+    pub(super) fn derived<R: Joinable>(
+        kind: JoinKind,
+        on: Node,
+        derived: super::render::WriteFn,
+    ) -> Join {
+        Join {
+            derived: Some(derived),
+            ..Join::to::<R>(kind, on)
         }
     }
 }
@@ -413,10 +439,15 @@ fn write_joins(w: &mut SqlWriter, joins: &[Join]) {
             JoinKind::Full => " FULL JOIN ",
             JoinKind::Cross => " CROSS JOIN ",
         });
-        w.table(join.target.schema, join.target.table);
-        if let Some(alias) = join.target.alias {
-            w.push(" AS ");
-            w.table(None, alias);
+        match &join.derived {
+            Some(derived) => derived(w),
+            None => {
+                w.table(join.target.schema, join.target.table);
+                if let Some(alias) = join.target.alias {
+                    w.push(" AS ");
+                    w.table(None, alias);
+                }
+            }
         }
         if join.kind != JoinKind::Cross {
             w.push(" ON ");

@@ -41,9 +41,10 @@ pub trait TableQueries: Table + FromRow + Source + super::KeyFilter {
     /// `Archive::insert_select((archive::id, archive::name), Project::select().columns((projects::id, projects::name)))`.
     /// Upserts (`on_conflict`) and `returning` apply as to any insert.
     #[rustfmt::skip] // one line, so that a compile error quotes it in one line
-    fn insert_select<S: Source + 'static, O: 'static, C>(columns: C, query: super::Select<S, O>) -> Insert<Self> where C: InsertColumns<Self, O> {
+    fn insert_select<S: Source + 'static, O: 'static, C>(columns: C, mut query: super::Select<S, O>) -> Insert<Self> where C: InsertColumns<Self, O> {
         let indexes = columns.indexes();
-        Insert::new(Rows::Query(indexes, super::Subquery::into_render(query)))
+        let with = query.take_with();
+        Insert::new(Rows::Query(indexes, with, super::Subquery::into_render(query)))
     }
 
     /// `UPDATE`; needs `.filter(…)` or `.all_rows()` before it runs.

@@ -100,6 +100,7 @@ pub const VIEW_KEYS: &[&str] = &[
     "materialized",
     "index",
     "crate",
+    "inline",
 ];
 
 pub const POLICY_KEYS: &[&str] = &[

@@ -285,7 +285,7 @@ pub(super) fn parse_check(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<
     Ok(check)
 }
 
-/// `#[view(name = "…", schema = "…", module = m, sql = "SELECT …", materialized, index(…))]`:
+/// `#[view(name = "…", schema = "…", module = m, sql = "SELECT …", materialized, inline, index(…))]`:
 /// the keys a view shares with a table, read into [`TableAttrs`], and its own.
 pub struct ViewAttrs {
     pub table: TableAttrs,
@@ -293,6 +293,9 @@ pub struct ViewAttrs {
     /// `query = path::to::fn`: a function returning a builder query.
     pub query: Option<Path>,
     pub materialized: Option<Span>,
+    /// `inline`: no view in the database; a query written where the struct is used (a derived
+    /// table, a `LATERAL` join, a CTE) gives its rows.
+    pub inline: Option<Span>,
     pub span: Span,
 }
 
@@ -302,6 +305,7 @@ pub fn parse_view_attrs(cx: &Ctxt, args: proc_macro2::TokenStream) -> ViewAttrs 
         sql: None,
         query: None,
         materialized: None,
+        inline: None,
         span: Span::call_site(),
     };
     let attrs = &mut view.table;
@@ -316,6 +320,7 @@ pub fn parse_view_attrs(cx: &Ctxt, args: proc_macro2::TokenStream) -> ViewAttrs 
                 set_once(cx, &mut view.query, path, &meta)
             }
             "materialized" => set_once(cx, &mut view.materialized, meta.path.span(), &meta),
+            "inline" => set_once(cx, &mut view.inline, meta.path.span(), &meta),
             "index" => attrs.indexes.push(parse_index(cx, &meta)?),
             "crate" => {
                 let lit: LitStr = meta.value()?.parse()?;

@@ -58,14 +58,32 @@ pub fn table(cx: &Ctxt, table: &Table<'_>) {
 pub fn view(cx: &Ctxt, table: &Table<'_>, view: &crate::attr::ViewAttrs) {
     column_names(cx, table);
     identifier_lengths(cx, table);
-    match (&view.sql, &view.query) {
+    if view.inline.is_some() {
+        let others = [
+            (view.sql.as_ref().map(|s| s.span), "sql"),
+            (
+                view.query.as_ref().map(syn::spanned::Spanned::span),
+                "query",
+            ),
+            (view.materialized, "materialized"),
+            (view.table.schema.as_ref().map(|s| s.span), "schema"),
+            (view.table.indexes.first().map(|i| i.span), "index"),
+        ];
+        for (span, key) in others {
+            if let Some(span) = span {
+                cx.error_at(span, format!("an inline view has no `{key}`: it is not in the database, and its query is given where it is used (`Totals::query(…)`)"));
+            }
+        }
+    } else {
+        match (&view.sql, &view.query) {
         (Some(sql), Some(_)) => cx.error_at(sql.span, "a view has one query: `sql = \"…\"` or `query = a_function`, not both"),
         (Some(sql), None) if sql.value.trim().is_empty() => cx.error_at(sql.span, "the view's query is empty"),
         (None, None) => cx.error_at(
             view.span,
-            "a view needs its query: `sql = \"SELECT id, email FROM users WHERE active\"`, or `query = active_users` naming a function that returns a builder query",
+            "a view needs its query: `sql = \"SELECT id, email FROM users WHERE active\"`, or `query = active_users` naming a function that returns a builder query, or `inline` for rows given by a query where the struct is used",
         ),
         _ => {}
+    }
     }
     if view.materialized.is_none() {
         if let Some(index) = view.table.indexes.first() {

@@ -65,7 +65,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
 /// `ReadsInto<Self> for (C0, C1, …)`: the selected columns' types, each readable into its field
 /// (by position), so that `.decode_as::<Self>()` checks the fields at compile time. A one-field
 /// struct is a `OneField`, which reads a one-column selection (whose output is the column's type).
-fn reads_into(item: &syn::DeriveInput, fields: &syn::Fields) -> TokenStream {
+pub(crate) fn reads_into(item: &syn::DeriveInput, fields: &syn::Fields) -> TokenStream {
     let p = quote!(::schema_core::__private);
     let ident = &item.ident;
     let (impl_generics, ty_generics, where_clause) = item.generics.split_for_impl();

@@ -60,7 +60,12 @@ pub(crate) enum Rows {
     /// the same for any number of rows, and the protocol's 65,535-parameter limit is no limit.
     Arrays(Vec<(usize, Param)>),
     /// The rows of a query: `(columns) SELECT …`, the columns by index.
-    Query(Vec<usize>, crate::query::render::WriteFn),
+    /// The columns, the query's `WITH` (written before `INSERT`) and the query.
+    Query(
+        Vec<usize>,
+        Option<crate::query::render::WriteFn>,
+        crate::query::render::WriteFn,
+    ),
     /// No row: nothing is sent.
     None,
 }
@@ -187,6 +192,9 @@ impl<T: Table> Insert<T> {
 
     fn to_sql(&self, returning: bool) -> (String, Vec<Param>) {
         let mut w = SqlWriter::new(false);
+        if let Rows::Query(_, Some(with), _) = &self.rows {
+            with(&mut w);
+        }
         w.push("INSERT INTO ");
         write_table::<T>(&mut w);
         match &self.rows {
@@ -211,7 +219,7 @@ impl<T: Table> Insert<T> {
                 }
                 w.push(")");
             }
-            Rows::Query(columns, query) => {
+            Rows::Query(columns, _, query) => {
                 w.push(" (");
                 for (i, index) in columns.iter().enumerate() {
                     if i > 0 {

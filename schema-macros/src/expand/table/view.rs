@@ -1,7 +1,8 @@
 //! `#[view]`: a struct read from a view or materialized view. It shares the table's pieces
 //! (the `TableDef` its selects read, the column module, row decoding) and has none of its
 //! writes: no `New…` row, no key filter, no `TableQueries`; `ViewQueries` gives `select()` and,
-//! for a materialized view, `refresh`.
+//! for a materialized view, `refresh`. An `inline` view is in no schema: `InlineView` gives the
+//! query its rows come from where it is used (a derived table, a CTE).
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -52,6 +53,35 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         } else {
             TokenStream::new()
         };
+        let (view_impl, inline_impl) = match view.inline {
+            None => (
+                quote! {
+                    impl #p::View for #ident {
+                        fn view() -> #p::ViewDef {
+                            #p::ViewDef {
+                                sql: #sql,
+                                materialized: #materialized,
+                                relation: <#ident as #p::Table>::DEF,
+                            }
+                        }
+                    }
+                },
+                TokenStream::new(),
+            ),
+            Some(_) => {
+                let reads_into = crate::expand::from_row::reads_into(
+                    &syn::DeriveInput::from(item.clone()),
+                    &item.fields,
+                );
+                (
+                    TokenStream::new(),
+                    quote! {
+                        impl #p::InlineView for #ident {}
+                        #reads_into
+                    },
+                )
+            }
+        };
         let from_row = from_row(&table);
         let from_record = from_record(&table);
         quote! {
@@ -72,15 +102,9 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
                 }
             }
 
-            impl #p::View for #ident {
-                fn view() -> #p::ViewDef {
-                    #p::ViewDef {
-                        sql: #sql,
-                        materialized: #materialized,
-                        relation: <#ident as #p::Table>::DEF,
-                    }
-                }
-            }
+            #view_impl
+
+            #inline_impl
 
             #materialized_impl
 
