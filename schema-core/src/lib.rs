@@ -41,7 +41,7 @@ pub mod prelude {
         case_when, dense_rank, rank, row_number, DatePart, Operate, TimeUnit, Window,
     };
     pub use crate::query::{
-        count_star, excluded, exists, not_exists, Column, Expr, InlineView, TableQueries,
+        batch, count_star, excluded, exists, not_exists, Column, Expr, InlineView, TableQueries,
         ViewQueries,
     };
     pub use crate::schema::{PgEnum, Schema, Table};

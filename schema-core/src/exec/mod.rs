@@ -2,6 +2,7 @@
 //! ([`Tx`]), the path every statement takes, and raw SQL. Typed errors and row decoding live
 //! below every module and are re-exported here.
 
+mod batch;
 mod cache;
 pub(crate) mod cleanup;
 #[cfg(feature = "tls")]
@@ -16,6 +17,9 @@ mod replicas;
 mod run;
 mod tx;
 
+#[doc(hidden)]
+pub use batch::Piece;
+pub(crate) use batch::{run_batch, Outcome};
 pub use cache::{Cache, StatementCache};
 pub use copy::{copy_in, CopyRow};
 pub use db::Db;

@@ -161,7 +161,7 @@ async fn run_once(
 /// Whether `error` says that a cached statement no longer fits the schema: its result type
 /// changed, its prepared statement or a type it names is gone; through a pooler, the parameter
 /// types learnt for it no longer fit.
-fn stale_statement(error: &Error, unprepared: bool) -> bool {
+pub(super) fn stale_statement(error: &Error, unprepared: bool) -> bool {
     let Some(db) = error.db_error() else {
         return false;
     };

@@ -4,6 +4,7 @@
 
 pub mod aggregate;
 pub mod array;
+pub mod batch;
 pub mod compound;
 pub mod expr;
 pub mod fts;
@@ -27,6 +28,7 @@ mod view_sql;
 pub mod write;
 
 pub use aggregate::{count_star, Aggregate};
+pub use batch::{batch, Batch, Batchable};
 pub use expr::{exists, not_exists, now, Expr, IntoExpr};
 pub use grouped::NeedsGroupBy;
 pub use inline::{FillsView, InlineQuery, InlineView};

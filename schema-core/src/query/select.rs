@@ -445,6 +445,10 @@ impl<S: Source, O> Select<S, O> {
     pub async fn all(&self, exec: &(impl Executor + ?Sized)) -> Result<Vec<O>, Error> {
         let (sql, params) = self.sql();
         let rows = exec::query(exec, &sql, &params).await?;
+        self.decode_rows(&rows)
+    }
+
+    pub(super) fn decode_rows(&self, rows: &[Row]) -> Result<Vec<O>, Error> {
         rows.iter().map(self.decode).collect()
     }
 

@@ -212,6 +212,10 @@ impl<T: Table, O> Returning<T, O> {
     /// Every row the statement touched.
     pub async fn all(&self, exec: &(impl Executor + ?Sized)) -> Result<Vec<O>, Error> {
         let rows = self.rows(exec).await?;
+        self.decode_rows(&rows)
+    }
+
+    pub(crate) fn decode_rows(&self, rows: &[tokio_postgres::Row]) -> Result<Vec<O>, Error> {
         rows.iter().map(self.decode).collect()
     }
 
