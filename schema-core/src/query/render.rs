@@ -49,6 +49,8 @@ pub enum Node {
     },
     /// A parenthesised subquery.
     Subquery(WriteFn),
+    /// SQL a function writes, as it writes it (a loaded relation's `ARRAY(SELECT ROW(…) …)`).
+    Written(WriteFn),
     /// An expression that cannot be rendered (why): its statement is never sent.
     Invalid(Arc<str>),
     /// `[NOT] EXISTS (subquery)`
@@ -102,6 +104,7 @@ fn take_children(node: &mut Node, stack: &mut Vec<Node>) {
         Node::Column { .. }
         | Node::Param(_)
         | Node::Subquery(_)
+        | Node::Written(_)
         | Node::Invalid(_)
         | Node::Exists(..)
         | Node::Keyword(_)
@@ -457,6 +460,7 @@ impl SqlWriter {
                 self.subquery(render.as_ref());
                 self.sql.push(')');
             }
+            Node::Written(write) => write(self),
             Node::Exists(render, negated) => {
                 self.sql
                     .push_str(if *negated { "NOT EXISTS (" } else { "EXISTS (" });

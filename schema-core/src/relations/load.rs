@@ -28,7 +28,7 @@ where
 }
 
 /// Decodes the value of a relation from column `index` of a row.
-fn decode_relation<V: RelationValue>(row: &Row, index: usize) -> Result<V, Error> {
+pub(super) fn decode_relation<V: RelationValue>(row: &Row, index: usize) -> Result<V, Error> {
     let raw: Option<RawValue<'_>> = crate::row::get(row, index)?;
     V::decode(raw.map(|r| r.0))
 }

@@ -470,3 +470,36 @@ where
         }
     }
 }
+
+/// Marker of [`Selection`](crate::query::selection::Selection) for a relation among a query's
+/// columns; inferred, never written.
+#[derive(Debug)]
+pub struct RelationOf<I>(PhantomData<I>);
+
+/// A relation among the columns of a query: `.columns((users::id, users::name.lower(),
+/// users::projects))` reads `(Uuid, String, Vec<Project>)` rows, the relation loaded in the same
+/// statement as by `with` (nested relations, filters, order and limits too). Its parent table is
+/// one of the query's.
+#[diagnostic::do_not_recommend]
+impl<S, I, P, C, K, N> crate::query::selection::Selection<S, RelationOf<I>> for Relation<P, C, K, N>
+where
+    P: Table + crate::query::expr::InSource<S, I>,
+    N: Clone,
+    Relation<P, C, K, N>: LoadRelation<P>,
+{
+    type Output = <Self as LoadRelation<P>>::Output;
+    type Grouping = crate::query::selection::Plain;
+    const WIDTH: usize = 1;
+
+    fn nodes(&self) -> Vec<Node> {
+        let relation = self.clone();
+        let parent: &'static str = P::table().name.as_ref();
+        vec![Node::Written(Arc::new(move |w: &mut SqlWriter| {
+            relation.write(w, parent)
+        }))]
+    }
+
+    fn decode(row: &tokio_postgres::Row, start: usize) -> Result<Self::Output, crate::exec::Error> {
+        load::decode_relation(row, start)
+    }
+}
