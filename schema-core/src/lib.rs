@@ -44,6 +44,7 @@ pub mod prelude {
         batch, count_star, excluded, exists, not_exists, Column, Expr, InlineView, TableQueries,
         ViewQueries,
     };
+    pub use crate::relations::WithAfterColumns;
     pub use crate::schema::{PgEnum, Schema, Table};
     pub use crate::types::{Interval, Json, TsVector};
     pub use crate::{domain, pg_enum, table, view, FromRow};

@@ -114,3 +114,23 @@ where
         self
     }
 }
+
+/// `with` on a query of chosen columns: a compile error that says where the relation goes.
+/// (Rows of whole tables take `with` from `Select` itself, which comes first.)
+pub trait WithAfterColumns: Sized {
+    /// A relation after `.columns(…)` goes among the columns instead.
+    #[rustfmt::skip] // one line, so that the compile error quotes it in one line
+    fn with<'a, R>(self, _relation: R) -> Self where &'a (): RelationAmongColumns<R> {
+        self
+    }
+}
+
+impl<S: crate::query::Source, O> WithAfterColumns for Select<S, O> {}
+
+/// Never implemented: the bound of `with` after `.columns(…)`.
+#[diagnostic::on_unimplemented(
+    message = "after `.columns(…)`, a relation goes among the columns",
+    label = "`with` loads relations beside whole rows",
+    note = "put it in the selection: `.columns((users::id, users::name, users::projects))` reads `(Uuid, String, Vec<Project>)`"
+)]
+pub trait RelationAmongColumns<R> {}

@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 pub use crate::row::{FromRecord, Record, RecordValue, RelationValue};
 pub use batched::Batched;
+pub use load::{RelationAmongColumns, WithAfterColumns};
 
 use crate::query::expr::{Expr, Node};
 use crate::query::render::SqlWriter;
