@@ -3,6 +3,7 @@
 //! the ratio ours / raw, on a PostgreSQL the harness starts itself. `--write` also writes
 //! `BENCHMARKS.md`. Nothing here is a test: no assertion on time.
 
+mod instructions;
 mod migrations;
 mod queries;
 mod render;
@@ -59,10 +60,62 @@ fn machine() -> String {
     format!("{cpu}, {cores} cores, {memory} RAM")
 }
 
-const USAGE: &str = "usage: schema-bench [--write] [--only SCENARIO[,SCENARIO…]]";
+const USAGE: &str =
+    "usage: schema-bench [--write] [--only SCENARIO[,SCENARIO…]] | --instructions SCENARIO SIDE";
+
+/// Pins process `pid` (all its threads, and the processes it starts from now on) to CPU 0, as
+/// `taskset` does: the client's own cost then shows, instead of hiding on the second core while
+/// the server works. `false` when `taskset` is missing or refuses.
+pub fn pin_to_one_cpu(pid: u32) -> bool {
+    std::process::Command::new("taskset")
+        .args(["-a", "-c", "-p", "0", &pid.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Pins every running `postgres` process (the server the bench started, its backends) to CPU 0.
+pub fn pin_servers() -> bool {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    let mut pinned = false;
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let comm = std::fs::read_to_string(entry.path().join("comm")).unwrap_or_default();
+        if comm.trim() == "postgres" {
+            pinned |= pin_to_one_cpu(pid);
+        }
+    }
+    pinned
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--instructions") {
+        match (args.get(1), args.get(2)) {
+            (Some(scenario), Some(side))
+                if instructions::SCENARIOS.contains(&scenario.as_str())
+                    && instructions::SIDES.contains(&side.as_str()) =>
+            {
+                instructions::run(scenario, side);
+                return;
+            }
+            _ => fail(&format!(
+                "--instructions takes a scenario ({}) and a side ({})",
+                instructions::SCENARIOS.join(", "),
+                instructions::SIDES.join(", ")
+            )),
+        }
+    }
+    let pinned = pin_to_one_cpu(std::process::id());
     let write = args.iter().any(|a| a == "--write");
     let only: Option<Vec<String>> =
         args.iter()
@@ -135,8 +188,13 @@ fn main() {
     .ok();
     writeln!(
         md,
-        "Machine: {}; {server} on loopback; release build.\n",
-        machine()
+        "Machine: {}; {server} on loopback; release build; {}.\n",
+        machine(),
+        if pinned {
+            "server and client pinned to CPU 0 (`taskset`), so that the client's own work is not hidden on the other core"
+        } else {
+            "not pinned (`taskset` missing)"
+        }
     )
     .ok();
     writeln!(md, "## Queries\n").ok();

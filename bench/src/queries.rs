@@ -341,6 +341,9 @@ pub const SCENARIOS: [&str; 9] = [
 pub async fn run(only: Option<&[String]>) -> Result<(String, Vec<Row>, Option<String>), BoxError> {
     let wants = |name: &str| only.is_none_or(|o| o.iter().any(|n| n == name));
     let (test_db, db) = schema_tests::support::app_db(false).await;
+    // The server started above: its processes, and the backends it forks from now on, on the
+    // client's CPU.
+    crate::pin_servers();
     let server: String = db
         .client()
         .query_one("SHOW server_version", &[])

@@ -52,7 +52,7 @@ async fn run_on(exec: &(impl Executor + ?Sized), pieces: &[Piece]) -> Result<Vec
             return Err(Error::InvalidQuery(reason.to_string()));
         }
     }
-    let started = std::time::Instant::now();
+    let started = log::enabled().then(std::time::Instant::now);
     let mut result = run_once(exec, pieces).await;
     if let Err((error, at)) = &result {
         let (client, cache) = exec.connection();
@@ -74,14 +74,16 @@ async fn run_on(exec: &(impl Executor + ?Sized), pieces: &[Piece]) -> Result<Vec
             };
         }
     }
-    let elapsed = started.elapsed();
-    for piece in pieces {
-        log::statement(
-            &piece.sql,
-            &param_refs(&piece.params),
-            elapsed,
-            exec.log_parameters(),
-        );
+    if let Some(started) = started {
+        let elapsed = started.elapsed();
+        for piece in pieces {
+            log::statement(
+                &piece.sql,
+                &param_refs(&piece.params),
+                elapsed,
+                exec.log_parameters(),
+            );
+        }
     }
     result.map_err(|(error, _)| error)
 }

@@ -6,6 +6,12 @@ use std::time::Duration;
 
 use postgres_types::ToSql;
 
+/// Whether a subscriber takes `schema_core::sql` events (a cached answer: one atomic load).
+#[inline]
+pub(crate) fn enabled() -> bool {
+    tracing::enabled!(target: "schema_core::sql", tracing::Level::DEBUG)
+}
+
 pub(crate) fn statement(
     sql: &str,
     params: &[&(dyn ToSql + Sync)],

@@ -77,7 +77,8 @@ pub(super) async fn run_on(
             params.len()
         )));
     }
-    let started = std::time::Instant::now();
+    // No clock read and no event when nothing listens to `schema_core::sql`.
+    let started = log::enabled().then(std::time::Instant::now);
     let mut result = run_once(exec, sql, params, want).await;
     if let Err(error) = &result {
         let (client, cache) = exec.connection();
@@ -112,7 +113,9 @@ pub(super) async fn run_on(
             };
         }
     }
-    log::statement(sql, params, started.elapsed(), exec.log_parameters());
+    if let Some(started) = started {
+        log::statement(sql, params, started.elapsed(), exec.log_parameters());
+    }
     result
 }
 

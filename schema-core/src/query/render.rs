@@ -68,12 +68,51 @@ pub enum Node {
 /// built, dropping it cannot exhaust the thread's stack.
 impl Drop for Node {
     fn drop(&mut self) {
+        // A node whose children are leaves (most: `col = $1`) is dropped by the usual glue,
+        // one level deep, with no stack to allocate.
+        if !has_grandchildren(self) {
+            return;
+        }
         let mut stack = Vec::new();
         take_children(self, &mut stack);
         while let Some(mut node) = stack.pop() {
             take_children(&mut node, &mut stack);
             // `node` now has no children: its own drop does not go deeper.
         }
+    }
+}
+
+/// Whether `node` has no child nodes.
+fn is_leaf(node: &Node) -> bool {
+    matches!(
+        node,
+        Node::Column { .. }
+            | Node::Param(_)
+            | Node::Subquery(_)
+            | Node::Written(_)
+            | Node::Invalid(_)
+            | Node::Exists(..)
+            | Node::Keyword(_)
+            | Node::Excluded(_)
+    )
+}
+
+/// Whether a child of `node` has children of its own.
+fn has_grandchildren(node: &Node) -> bool {
+    let inner = |n: &Node| !is_leaf(n);
+    match node {
+        Node::Binary(lhs, _, rhs) => inner(lhs) || inner(rhs),
+        Node::Not(child)
+        | Node::IsNull(child, _)
+        | Node::InArray(child, _, _)
+        | Node::InSubquery(child, _, _) => inner(child),
+        Node::Between(a, b, c) => inner(a) || inner(b) || inner(c),
+        Node::Like { expr, pattern, .. } => inner(expr) || inner(pattern),
+        Node::Logic(_, operands) => operands.iter().any(inner),
+        Node::Call { args, .. } => args.iter().any(inner),
+        Node::Raw { params, .. } => params.iter().any(inner),
+        Node::Concat(pieces) => pieces.iter().any(inner),
+        _ => false,
     }
 }
 
@@ -147,6 +186,23 @@ pub(crate) fn raw_placeholders(sql: &str) -> usize {
     count
 }
 
+/// Appends `n` in decimal (what `write!` does, without its formatting machinery).
+pub(crate) fn push_number(out: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[at..] {
+        out.push(char::from(digit));
+    }
+}
+
 /// Writes a piece of SQL (a subquery, a loaded relation) when the statement is rendered.
 pub type WriteFn = std::sync::Arc<dyn Fn(&mut SqlWriter) + Send + Sync>;
 
@@ -178,7 +234,8 @@ impl SqlWriter {
     pub(crate) fn new(qualify: bool) -> Self {
         SqlWriter {
             sql: String::with_capacity(256),
-            params: Vec::new(),
+            // Most statements bind a few values: one allocation, no regrowth.
+            params: Vec::with_capacity(4),
             invalid: None,
             depth: 0,
             qualify,
@@ -202,7 +259,6 @@ impl SqlWriter {
     /// Writes a statement rendered on its own (its parameters `$1`, `$2`…), its parameters
     /// numbered on after this writer's: a write's `RETURNING` statement inside a `WITH`.
     pub(crate) fn embed(&mut self, sql: &str, params: &[Param]) {
-        use std::fmt::Write as _;
         if let Some(reason) = crate::sql::invalid_reason(sql) {
             if self.invalid.is_none() {
                 self.invalid = Some(reason.to_string());
@@ -228,7 +284,8 @@ impl SqlWriter {
                 self.sql.push_str(&rest[..at]);
                 match rest[at + 1..at + 1 + digits].parse::<usize>() {
                     Ok(n) if !after_name => {
-                        let _ = write!(self.sql, "${}", n + offset);
+                        self.sql.push('$');
+                        push_number(&mut self.sql, n + offset);
                     }
                     _ => self.sql.push_str(&rest[at..at + 1 + digits]),
                 }
@@ -271,10 +328,9 @@ impl SqlWriter {
     }
 
     pub(crate) fn param(&mut self, param: Param) {
-        use std::fmt::Write as _;
         self.params.push(param);
-        // Writing to a `String` cannot fail.
-        let _ = write!(self.sql, "${}", self.params.len());
+        self.sql.push('$');
+        push_number(&mut self.sql, self.params.len());
     }
 
     pub(crate) fn push_alias(&mut self, table: &'static str, alias: String) {
@@ -516,17 +572,16 @@ impl SqlWriter {
     /// list (a filter that is itself an `AND` lends its operands), written from the borrowed
     /// tree without copying it.
     pub(crate) fn where_clause(&mut self, filter: Option<&Node>, condition: Option<&Node>) {
-        let nodes: Vec<&Node> = filter.into_iter().chain(condition).collect();
-        match nodes[..] {
-            [] => {}
-            [only] => {
+        match (filter, condition) {
+            (None, None) => {}
+            (Some(only), None) | (None, Some(only)) => {
                 self.sql.push_str(" WHERE ");
                 self.node(only);
             }
-            _ => {
+            (Some(filter), Some(condition)) => {
                 self.sql.push_str(" WHERE ");
                 let mut first = true;
-                for node in nodes {
+                for node in [filter, condition] {
                     let items = match node {
                         Node::Logic("AND", operands) => &operands[..],
                         other => std::slice::from_ref(other),

@@ -252,9 +252,9 @@ impl<S: Source, O> Select<S, O> {
     }
 
     /// The `ORDER BY` to write: with `DISTINCT ON`, its expressions first.
-    fn effective_order(&self) -> Vec<(Node, bool, Option<bool>)> {
+    fn effective_order(&self) -> std::borrow::Cow<'_, [(Node, bool, Option<bool>)]> {
         let Some(on) = self.distinct.as_ref().filter(|on| !on.is_empty()) else {
-            return self.order.clone();
+            return std::borrow::Cow::Borrowed(&self.order);
         };
         let text = |node: &Node| {
             let mut w = SqlWriter::new(S::JOINED);
@@ -272,7 +272,7 @@ impl<S: Source, O> Select<S, O> {
             .iter()
             .filter(|(n, ..)| !on_text.contains(&text(n)))
             .cloned();
-        first.into_iter().chain(rest).collect()
+        std::borrow::Cow::Owned(first.into_iter().chain(rest).collect())
     }
 
     pub fn group_by<I, C: Selection<S, I>>(mut self, columns: C) -> Self {
@@ -370,6 +370,12 @@ impl<S: Source, O> Select<S, O> {
     }
 
     fn write(&self, w: &mut SqlWriter) {
+        self.write_limited(w, self.limit);
+    }
+
+    /// The query with `limit` for its own: what `one` (`LIMIT 2`) and `first` (`LIMIT 1`) send,
+    /// written without copying the query.
+    fn write_limited(&self, w: &mut SqlWriter, limit: Option<i64>) {
         super::inline::write_with(w, &self.ctes);
         w.push("SELECT ");
         match &self.distinct {
@@ -417,7 +423,7 @@ impl<S: Source, O> Select<S, O> {
             w.node(having);
         }
         w.order_by(&self.effective_order());
-        if let Some(limit) = self.limit {
+        if let Some(limit) = limit {
             w.push(" LIMIT ");
             w.param(Arc::new(limit));
         }
@@ -432,8 +438,12 @@ impl<S: Source, O> Select<S, O> {
 
     /// The SQL text and its parameters.
     pub fn sql(&self) -> (String, Vec<super::expr::Param>) {
+        self.sql_limited(self.limit)
+    }
+
+    fn sql_limited(&self, limit: Option<i64>) -> (String, Vec<super::expr::Param>) {
         let mut w = SqlWriter::new(S::JOINED);
-        self.write(&mut w);
+        self.write_limited(&mut w, limit);
         w.finish()
     }
 
@@ -454,7 +464,7 @@ impl<S: Source, O> Select<S, O> {
 
     /// The first row, if any (`LIMIT 1`).
     pub async fn first(&self, exec: &(impl Executor + ?Sized)) -> Result<Option<O>, Error> {
-        let (sql, params) = self.clone().limit(1).sql();
+        let (sql, params) = self.sql_limited(Some(1));
         let rows = exec::query(exec, &sql, &params).await?;
         rows.first().map(self.decode).transpose()
     }
@@ -462,7 +472,7 @@ impl<S: Source, O> Select<S, O> {
     /// Exactly one row: [`Error::NotFound`] when there is none, [`Error::TooManyRows`] when
     /// there are more.
     pub async fn one(&self, exec: &(impl Executor + ?Sized)) -> Result<O, Error> {
-        let (sql, params) = self.clone().limit(2).sql();
+        let (sql, params) = self.sql_limited(Some(2));
         let rows = exec::query(exec, &sql, &params).await?;
         match rows.as_slice() {
             [row] => (self.decode)(row),
@@ -479,7 +489,7 @@ impl<S: Source, O> Select<S, O> {
 
     /// At most one row: `None` when there is none, [`Error::TooManyRows`] when there are more.
     pub async fn optional(&self, exec: &(impl Executor + ?Sized)) -> Result<Option<O>, Error> {
-        let (sql, params) = self.clone().limit(2).sql();
+        let (sql, params) = self.sql_limited(Some(2));
         let rows = exec::query(exec, &sql, &params).await?;
         match rows.as_slice() {
             [row] => (self.decode)(row).map(Some),

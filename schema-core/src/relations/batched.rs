@@ -75,18 +75,21 @@ where
         }
         relation.write_source(&mut w, alias);
         // The parents' keys: their query, with the parent table's own names (not the alias,
-        // which a self-reference would share).
+        // which a self-reference would share). `= ANY(ARRAY(…))`, not `IN (…)`: PostgreSQL
+        // computes the array once (an init plan) and looks each key up in the child's index,
+        // where it plans `IN (…)` on PostgreSQL 15 as a scan of every child row (0.41 ms against
+        // 1.22 ms for 100 parents of 10,000 children, in issue 13's profile).
         w.pop_alias();
         w.push(" WHERE ");
         relation.write_key(&mut w, alias);
-        w.push(" IN (");
+        w.push(" = ANY(ARRAY(");
         let parent_key = Node::Column {
             schema: P::table().schema.as_deref(),
             table: P::table().name.as_ref(),
             name: relation.parent_key,
         };
         (parents.keys_subquery(parent_key))(&mut w);
-        w.push(")");
+        w.push("))");
         w.push_alias(child_name, alias.to_string());
         relation.write_conditions(&mut w, alias);
         if limited {
