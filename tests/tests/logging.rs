@@ -159,3 +159,53 @@ async fn no_secret_reaches_errors_or_logs_unless_asked() {
     let logged = CAPTURE.lines.lock().unwrap().join("\n");
     assert!(logged.contains("unfiltered-value"), "{logged}");
 }
+
+/// What `one`, `optional` and `first` send: a key lookup (at most one row) as it is, other
+/// queries with a constant `LIMIT 2` (to tell one row from many) or `LIMIT 1`; a join of a key
+/// lookup may match many rows, so it is limited again.
+#[tokio::test(flavor = "current_thread")]
+async fn one_and_first_limit_only_what_can_have_more_rows() {
+    let buffer = Buffer::default();
+    let _guard = buffer.capture();
+    let (_test_db, db) = app_db(false).await;
+    let user = User::insert(NewUser::new().email("limit@x.io").name("L"))
+        .returning()
+        .one(&db)
+        .await
+        .unwrap();
+    let last_statement = || {
+        let text = buffer.text();
+        text.lines()
+            .rev()
+            .find(|l| l.contains("SELECT"))
+            .unwrap_or_default()
+            .to_string()
+    };
+
+    assert_eq!(User::find(user.id).one(&db).await.unwrap(), user);
+    let sent = last_statement();
+    assert!(sent.contains("FROM"), "{sent}");
+    assert!(
+        !sent.contains("LIMIT"),
+        "a key lookup needs no limit: {sent}"
+    );
+    assert!(User::find(user.id).optional(&db).await.unwrap().is_some());
+    assert!(!last_statement().contains("LIMIT"));
+
+    User::select()
+        .filter(users::email.eq("limit@x.io"))
+        .one(&db)
+        .await
+        .unwrap();
+    assert!(last_statement().contains("LIMIT 2"), "{}", last_statement());
+    User::select().first(&db).await.unwrap();
+    assert!(last_statement().contains("LIMIT 1"), "{}", last_statement());
+
+    let joined = User::find(user.id)
+        .left_join::<Project>(projects::owner_id.eq(users::id))
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!(joined.0, user);
+    assert!(last_statement().contains("LIMIT 2"), "{}", last_statement());
+}

@@ -41,6 +41,9 @@ where
     relations: Vec<super::render::WriteFn>,
     /// The CTEs of a `WITH` before the `SELECT`.
     ctes: Vec<super::inline::CteDef>,
+    /// At most one row by construction (a primary-key lookup, not joined since): `one` and
+    /// `first` need no `LIMIT` of their own.
+    at_most_one: bool,
     decode: fn(&Row) -> Result<O, Error>,
     _marker: PhantomData<fn() -> S>,
 }
@@ -61,6 +64,7 @@ impl<S: Source, O> Clone for Select<S, O> {
             projection: self.projection.clone(),
             relations: self.relations.clone(),
             ctes: self.ctes.clone(),
+            at_most_one: self.at_most_one,
             decode: self.decode,
             _marker: PhantomData,
         }
@@ -89,6 +93,7 @@ impl<T: Table + FromRow> Select<T, T> {
             projection: None,
             relations: Vec::new(),
             ctes: Vec::new(),
+            at_most_one: false,
             decode: |row| T::from_row(row, 0),
             _marker: PhantomData,
         }
@@ -104,6 +109,8 @@ impl<S: Source> Select<S, S::Row> {
     pub(super) fn join_to<S2: Source>(mut self, join: Join) -> Select<S2, S2::Row> {
         let mut joins = std::mem::take(&mut self.joins);
         joins.push(join);
+        // A join may match a row many times.
+        self.at_most_one = false;
         let mut select = self.recast(|row| S2::decode(row, 0));
         select.joins = joins;
         select.projection = None;
@@ -189,6 +196,7 @@ impl<S: Source, O> Select<S, O> {
             projection: self.projection,
             relations: self.relations,
             ctes: self.ctes,
+            at_most_one: self.at_most_one,
             decode,
             _marker: PhantomData,
         }
@@ -370,12 +378,12 @@ impl<S: Source, O> Select<S, O> {
     }
 
     fn write(&self, w: &mut SqlWriter) {
-        self.write_limited(w, self.limit);
+        self.write_limited(w, Limit::Own);
     }
 
-    /// The query with `limit` for its own: what `one` (`LIMIT 2`) and `first` (`LIMIT 1`) send,
-    /// written without copying the query.
-    fn write_limited(&self, w: &mut SqlWriter, limit: Option<i64>) {
+    /// The query with `limit` for its `LIMIT`: what `one` (`LIMIT 2`) and `first` (`LIMIT 1`)
+    /// send, written without copying the query.
+    fn write_limited(&self, w: &mut SqlWriter, limit: Limit) {
         super::inline::write_with(w, &self.ctes);
         w.push("SELECT ");
         match &self.distinct {
@@ -423,9 +431,19 @@ impl<S: Source, O> Select<S, O> {
             w.node(having);
         }
         w.order_by(&self.effective_order());
-        if let Some(limit) = limit {
-            w.push(" LIMIT ");
-            w.param(Arc::new(limit));
+        match limit {
+            // A constant of ours, not a value of the caller's: written as it is, so that the
+            // plan knows it.
+            Limit::Rows(rows) if !self.at_most_one => {
+                w.push(" LIMIT ");
+                w.push(rows);
+            }
+            _ => {
+                if let Some(limit) = self.limit {
+                    w.push(" LIMIT ");
+                    w.param(Arc::new(limit));
+                }
+            }
         }
         if let Some(offset) = self.offset {
             w.push(" OFFSET ");
@@ -438,10 +456,10 @@ impl<S: Source, O> Select<S, O> {
 
     /// The SQL text and its parameters.
     pub fn sql(&self) -> (String, Vec<super::expr::Param>) {
-        self.sql_limited(self.limit)
+        self.sql_limited(Limit::Own)
     }
 
-    fn sql_limited(&self, limit: Option<i64>) -> (String, Vec<super::expr::Param>) {
+    fn sql_limited(&self, limit: Limit) -> (String, Vec<super::expr::Param>) {
         let mut w = SqlWriter::new(S::JOINED);
         self.write_limited(&mut w, limit);
         w.finish()
@@ -464,7 +482,7 @@ impl<S: Source, O> Select<S, O> {
 
     /// The first row, if any (`LIMIT 1`).
     pub async fn first(&self, exec: &(impl Executor + ?Sized)) -> Result<Option<O>, Error> {
-        let (sql, params) = self.sql_limited(Some(1));
+        let (sql, params) = self.sql_limited(Limit::Rows("1"));
         let rows = exec::query(exec, &sql, &params).await?;
         rows.first().map(self.decode).transpose()
     }
@@ -472,7 +490,7 @@ impl<S: Source, O> Select<S, O> {
     /// Exactly one row: [`Error::NotFound`] when there is none, [`Error::TooManyRows`] when
     /// there are more.
     pub async fn one(&self, exec: &(impl Executor + ?Sized)) -> Result<O, Error> {
-        let (sql, params) = self.sql_limited(Some(2));
+        let (sql, params) = self.sql_limited(Limit::Rows("2"));
         let rows = exec::query(exec, &sql, &params).await?;
         match rows.as_slice() {
             [row] => (self.decode)(row),
@@ -489,7 +507,7 @@ impl<S: Source, O> Select<S, O> {
 
     /// At most one row: `None` when there is none, [`Error::TooManyRows`] when there are more.
     pub async fn optional(&self, exec: &(impl Executor + ?Sized)) -> Result<Option<O>, Error> {
-        let (sql, params) = self.sql_limited(Some(2));
+        let (sql, params) = self.sql_limited(Limit::Rows("2"));
         let rows = exec::query(exec, &sql, &params).await?;
         match rows.as_slice() {
             [row] => (self.decode)(row).map(Some),
@@ -531,6 +549,23 @@ impl<S: Source, O> Select<S, O> {
         let (sql, params) = w.finish();
         let rows = exec::query(exec, &sql, &params).await?;
         exec::get(&rows[0], 0)
+    }
+}
+
+/// How a statement's `LIMIT` is written.
+#[derive(Clone, Copy)]
+enum Limit {
+    /// The query's own (`.limit(n)`, a parameter), if any.
+    Own,
+    /// At most this many rows (`one`, `first`), unless the query returns at most one anyway.
+    Rows(&'static str),
+}
+
+impl<S: Source, O> Select<S, O> {
+    /// Marks the query as returning at most one row (a primary-key lookup).
+    pub(crate) fn at_most_one(mut self) -> Self {
+        self.at_most_one = true;
+        self
     }
 }
 

@@ -15,7 +15,9 @@ pub trait TableQueries: Table + FromRow + Source + super::KeyFilter {
 
     /// The row with this primary key.
     fn find(key: Self::Key) -> super::Select<Self, Self> {
-        super::Select::new().filter(Self::key_filter(key))
+        super::Select::new()
+            .filter(Self::key_filter(key))
+            .at_most_one()
     }
 
     /// `INSERT` one row (a `New…` row with every required column set).
