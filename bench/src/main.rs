@@ -5,6 +5,8 @@
 
 mod instructions;
 mod migrations;
+#[cfg(feature = "peers")]
+mod peers;
 mod queries;
 mod render;
 mod replicas;
@@ -21,6 +23,8 @@ pub struct Row {
     pub target: String,
     pub met: bool,
     pub note: String,
+    /// sqlx / raw, measured interleaved with raw in rounds of its own (feature `peers`).
+    pub sqlx: Option<f64>,
 }
 
 pub fn median(mut samples: Vec<Duration>) -> Duration {
@@ -200,18 +204,19 @@ fn main() {
     writeln!(md, "## Queries\n").ok();
     writeln!(
         md,
-        "| scenario | raw | ours | ratio | target | met | notes |"
+        "| scenario | raw | ours | ratio | sqlx / raw | target | met | notes |"
     )
     .ok();
-    writeln!(md, "| --- | --- | --- | --- | --- | --- | --- |").ok();
+    writeln!(md, "| --- | --- | --- | --- | --- | --- | --- | --- |").ok();
     for row in &rows {
         let ratio = row.ours.as_secs_f64() / row.raw.as_secs_f64();
         writeln!(
             md,
-            "| {} | {} | {} | {ratio:.3} | {} | {} | {} |",
+            "| {} | {} | {} | {ratio:.3} | {} | {} | {} | {} |",
             row.scenario,
             ms(row.raw),
             ms(row.ours),
+            row.sqlx.map_or("—".to_string(), |r| format!("{r:.3}")),
             row.target,
             if row.met { "yes" } else { "**no**" },
             row.note

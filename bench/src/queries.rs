@@ -107,6 +107,7 @@ fn row(scenario: &str, (raw, ours): (Duration, Duration), limit: f64, note: &str
         target: format!("≤ {limit:.2}×"),
         met: ratio <= limit,
         note: note.into(),
+        sqlx: None,
     }
 }
 
@@ -354,6 +355,8 @@ pub async fn run(only: Option<&[String]>) -> Result<(String, Vec<Row>, Option<St
         server.split_whitespace().next().unwrap_or("")
     );
     let client = db.client();
+    #[cfg(feature = "peers")]
+    let mut peer = crate::peers::Peer::connect(&test_db.url()).await?;
     let mut rows = Vec::new();
     let mut memory = None;
 
@@ -408,12 +411,38 @@ pub async fn run(only: Option<&[String]>) -> Result<(String, Vec<Row>, Option<St
             },
         )
         .await?;
-        rows.push(row(
+        #[allow(unused_mut)]
+        let mut measured = row(
             "select one user by primary key",
             result,
             1.05,
             "`User::find(id).one(&db)`",
-        ));
+        );
+        #[cfg(feature = "peers")]
+        {
+            let row = client.query_one(&stmt, &[&ids[0]]).await?;
+            assert_eq!(
+                peer.user_by_id(ids[0]).await?,
+                user_raw(&row),
+                "sqlx reads what raw reads"
+            );
+            let (raw, sqlx) = compare(
+                40,
+                50,
+                async |n| {
+                    let row = client.query_one(&stmt, &[&ids[n % ids.len()]]).await?;
+                    std::hint::black_box(user_raw(&row));
+                    Ok(())
+                },
+                async |n| {
+                    std::hint::black_box(peer.user_by_id(ids[n % ids.len()]).await?);
+                    Ok(())
+                },
+            )
+            .await?;
+            measured.sqlx = Some(sqlx.as_secs_f64() / raw.as_secs_f64());
+        }
+        rows.push(measured);
     }
 
     if wants("select") {
@@ -448,12 +477,49 @@ pub async fn run(only: Option<&[String]>) -> Result<(String, Vec<Row>, Option<St
             },
         )
         .await?;
-        rows.push(row(
+        #[allow(unused_mut)]
+        let mut measured = row(
             "select 100 projects: filter, order, limit, decode",
             result,
             1.10,
             "",
-        ));
+        );
+        #[cfg(feature = "peers")]
+        {
+            let raw_rows: Vec<Project> = client
+                .query(&stmt, &[&Some("active".to_string()), &100_i64])
+                .await?
+                .iter()
+                .map(|r| project_raw(r, 0))
+                .collect();
+            assert_eq!(
+                peer.projects_of_status("active").await?,
+                raw_rows,
+                "sqlx reads what raw reads"
+            );
+            let (raw, sqlx) = compare(
+                20,
+                25,
+                async |n| {
+                    let status = statuses[n % 5].to_string();
+                    let found: Vec<Project> = client
+                        .query(&stmt, &[&Some(status), &100_i64])
+                        .await?
+                        .iter()
+                        .map(|r| project_raw(r, 0))
+                        .collect();
+                    std::hint::black_box(found);
+                    Ok(())
+                },
+                async |n| {
+                    std::hint::black_box(peer.projects_of_status(statuses[n % 5]).await?);
+                    Ok(())
+                },
+            )
+            .await?;
+            measured.sqlx = Some(sqlx.as_secs_f64() / raw.as_secs_f64());
+        }
+        rows.push(measured);
     }
 
     if wants("nested") {
@@ -487,12 +553,38 @@ pub async fn run(only: Option<&[String]>) -> Result<(String, Vec<Row>, Option<St
             },
         )
         .await?;
-        rows.push(row(
+        #[allow(unused_mut)]
+        let mut measured = row(
             "update one project by key, updated_at hook",
             result,
             1.05,
             "",
-        ));
+        );
+        #[cfg(feature = "peers")]
+        {
+            assert_eq!(peer.rename_project(project_ids[0], "peer").await?, 1);
+            let (raw, sqlx) = compare(
+                40,
+                50,
+                async |n| {
+                    client
+                        .execute(
+                            &stmt,
+                            &[&format!("r{n}"), &project_ids[n % project_ids.len()]],
+                        )
+                        .await?;
+                    Ok(())
+                },
+                async |n| {
+                    peer.rename_project(project_ids[n % project_ids.len()], &format!("s{n}"))
+                        .await?;
+                    Ok(())
+                },
+            )
+            .await?;
+            measured.sqlx = Some(sqlx.as_secs_f64() / raw.as_secs_f64());
+        }
+        rows.push(measured);
     }
 
     if wants("insert") {
@@ -521,7 +613,37 @@ pub async fn run(only: Option<&[String]>) -> Result<(String, Vec<Row>, Option<St
             },
         )
         .await?;
-        rows.push(row("insert one user returning the row", result, 1.05, ""));
+        #[allow(unused_mut)]
+        let mut measured = row("insert one user returning the row", result, 1.05, "");
+        #[cfg(feature = "peers")]
+        {
+            let inserted = peer.insert_user("peer@x.io", "Peer").await?;
+            let row = client
+                .query_one(
+                    &format!("SELECT {USER_COLUMNS} FROM users WHERE email = 'peer@x.io'"),
+                    &[],
+                )
+                .await?;
+            assert_eq!(inserted, user_raw(&row), "sqlx reads what raw reads");
+            let (raw, sqlx) = compare(
+                40,
+                50,
+                async |n| {
+                    let email = format!("raw-s{n}@x.io");
+                    let row = client.query_one(&stmt, &[&email, &"Raw"]).await?;
+                    std::hint::black_box(user_raw(&row));
+                    Ok(())
+                },
+                async |n| {
+                    let email = format!("sqlx{n}@x.io");
+                    std::hint::black_box(peer.insert_user(&email, "Sqlx").await?);
+                    Ok(())
+                },
+            )
+            .await?;
+            measured.sqlx = Some(sqlx.as_secs_f64() / raw.as_secs_f64());
+        }
+        rows.push(measured);
     }
 
     if wants("insert-many") {
@@ -659,6 +781,7 @@ pub async fn run(only: Option<&[String]>) -> Result<(String, Vec<Row>, Option<St
                 "{:.0} rows/s raw, {:.0} rows/s ours (`exec::copy_in`)",
                 raw_rate, our_rate
             ),
+            sqlx: None,
         });
         // Memory: peak RSS after 100,000 rows, then after 400,000 more through the same API.
         let before = peak_rss_kib();

@@ -102,6 +102,7 @@ pub fn run() -> Result<Row, BoxError> {
                  clients on this machine's cores",
                 pair.primary.major_version()
             ),
+            sqlx: None,
         })
     })
 }
