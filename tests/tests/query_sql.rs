@@ -409,3 +409,40 @@ fn updates_and_deletes() {
         .collect();
     insta::assert_snapshot!(regex_lite_replace(&text.join("\n\n")));
 }
+
+/// A key lookup's text is rendered once and reused; anything added to the lookup is written,
+/// never lost to the reused text.
+#[test]
+fn a_key_lookup_reuses_its_text_and_keeps_what_is_added() {
+    let plain = User::find(id()).sql();
+    assert_eq!(User::find(Uuid::nil()).sql().0, plain.0);
+    assert_eq!(plain.1.len(), 1);
+    let cases = [
+        User::find(id()).filter(users::name.eq("x")).sql().0,
+        User::find(id()).order_by(users::name).sql().0,
+        User::find(id()).for_update().sql().0,
+        User::find(id()).columns(users::email).sql().0,
+        User::find(id()).with(users::projects).sql().0,
+        User::find(id()).limit(1).sql().0,
+        Context::find(id()).with_deleted().sql().0,
+        Task::find((7, 3))
+            .filter(schema_tests::tasks::heading.eq("t"))
+            .sql()
+            .0,
+    ];
+    for (case, needle) in cases.iter().zip([
+        "\"name\" = $2",
+        "ORDER BY",
+        "FOR UPDATE",
+        "SELECT \"email\" FROM",
+        "ARRAY(SELECT",
+        "LIMIT $2",
+        "FROM \"contexts\" WHERE \"id\" = $1",
+        "\"title\" = $3",
+    ]) {
+        assert!(case.contains(needle), "{needle} in {case}");
+        assert_ne!(*case, plain.0);
+    }
+    assert!(!cases[6].contains("IS NULL"), "{}", cases[6]);
+    assert_eq!(Task::find((7, 3)).sql().1.len(), 2);
+}

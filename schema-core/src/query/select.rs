@@ -44,6 +44,9 @@ where
     /// At most one row by construction (a primary-key lookup, not joined since): `one` and
     /// `first` need no `LIMIT` of their own.
     at_most_one: bool,
+    /// `T::find(key)` as it was made, its filter the key's alone: its text is the same on every
+    /// call, rendered once per table and thread (see [`key_lookup_text`]).
+    key_lookup: bool,
     decode: fn(&Row) -> Result<O, Error>,
     _marker: PhantomData<fn() -> S>,
 }
@@ -65,6 +68,7 @@ impl<S: Source, O> Clone for Select<S, O> {
             relations: self.relations.clone(),
             ctes: self.ctes.clone(),
             at_most_one: self.at_most_one,
+            key_lookup: self.key_lookup,
             decode: self.decode,
             _marker: PhantomData,
         }
@@ -94,6 +98,7 @@ impl<T: Table + FromRow> Select<T, T> {
             relations: Vec::new(),
             ctes: Vec::new(),
             at_most_one: false,
+            key_lookup: false,
             decode: |row| T::from_row(row, 0),
             _marker: PhantomData,
         }
@@ -197,6 +202,7 @@ impl<S: Source, O> Select<S, O> {
             relations: self.relations,
             ctes: self.ctes,
             at_most_one: self.at_most_one,
+            key_lookup: self.key_lookup,
             decode,
             _marker: PhantomData,
         }
@@ -219,6 +225,7 @@ impl<S: Source, O> Select<S, O> {
 
     /// `WHERE …`; called again, the conditions are joined with `AND`.
     pub fn filter(mut self, condition: Expr<S, bool>) -> Self {
+        self.key_lookup = false;
         self.filter = Some(match self.filter.take() {
             Some(existing) => Expr::<S, bool>::new(existing).and(condition).node,
             None => condition.node,
@@ -460,6 +467,9 @@ impl<S: Source, O> Select<S, O> {
     }
 
     fn sql_limited(&self, limit: Limit) -> (String, Vec<super::expr::Param>) {
+        if let Some(statement) = self.key_lookup_sql() {
+            return statement;
+        }
         let mut w = SqlWriter::new(S::JOINED);
         self.write_limited(&mut w, limit);
         w.finish()
@@ -562,11 +572,78 @@ enum Limit {
 }
 
 impl<S: Source, O> Select<S, O> {
-    /// Marks the query as returning at most one row (a primary-key lookup).
-    pub(crate) fn at_most_one(mut self) -> Self {
+    /// Marks the query as a primary-key lookup: at most one row, its text the same every call.
+    pub(crate) fn key_lookup(mut self) -> Self {
         self.at_most_one = true;
+        self.key_lookup = true;
         self
     }
+
+    /// A key lookup still as `find` made it: its text from the cache, its parameters the key's.
+    fn key_lookup_sql(&self) -> Option<(String, Vec<super::expr::Param>)> {
+        let pristine = self.key_lookup
+            && self.joins.is_empty()
+            && self.order.is_empty()
+            && self.distinct.is_none()
+            && self.group_by.is_empty()
+            && self.having.is_none()
+            && self.limit.is_none()
+            && self.offset.is_none()
+            && self.lock.is_none()
+            && self.deleted == Deleted::Live
+            && self.projection.is_none()
+            && self.relations.is_empty()
+            && self.ctes.is_empty();
+        if !pristine {
+            return None;
+        }
+        let mut params = Vec::with_capacity(2);
+        if !key_params(self.filter.as_ref()?, &mut params) {
+            return None;
+        }
+        let text = key_lookup_text::<S>(|| {
+            let mut w = SqlWriter::new(S::JOINED);
+            self.write(&mut w);
+            w.finish().0
+        });
+        Some((text, params))
+    }
+}
+
+/// The parameters of a key filter (`key = $1`, or `a = $1 AND b = $2`), in the order the
+/// text binds them; `false` for any other shape.
+fn key_params(node: &Node, out: &mut Vec<super::expr::Param>) -> bool {
+    match node {
+        Node::Binary(column, "=", value) => match (&**column, &**value) {
+            (Node::Column { .. }, Node::Param(param)) => {
+                out.push(param.clone());
+                true
+            }
+            _ => false,
+        },
+        Node::Logic("AND", operands) => operands.iter().all(|o| key_params(o, out)),
+        _ => false,
+    }
+}
+
+/// The text of source `S`'s key lookup, rendered by `render` on this thread's first call.
+fn key_lookup_text<S: 'static>(render: impl FnOnce() -> String) -> String {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static TEXTS: RefCell<HashMap<std::any::TypeId, String>> = RefCell::new(HashMap::new());
+    }
+    let key = std::any::TypeId::of::<S>();
+    if let Some(text) = TEXTS.with(|texts| texts.borrow().get(&key).cloned()) {
+        return text;
+    }
+    let text = render();
+    // An invalid statement (a comment saying why) is not kept: it is rendered again, and
+    // refused again, each time.
+    if crate::sql::invalid_reason(&text).is_none() {
+        TEXTS.with(|texts| texts.borrow_mut().insert(key, text.clone()));
+    }
+    text
 }
 
 /// A query usable as a subquery (`IN (…)`, `EXISTS (…)`).

@@ -17,7 +17,7 @@ pub trait TableQueries: Table + FromRow + Source + super::KeyFilter {
     fn find(key: Self::Key) -> super::Select<Self, Self> {
         super::Select::new()
             .filter(Self::key_filter(key))
-            .at_most_one()
+            .key_lookup()
     }
 
     /// `INSERT` one row (a `New…` row with every required column set).
