@@ -45,8 +45,8 @@ fn machine() -> String {
                 .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
         })
         .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
+    let cores = std::fs::read_to_string("/proc/cpuinfo")
+        .map(|text| text.lines().filter(|l| l.starts_with("processor")).count())
         .unwrap_or(0);
     let memory = std::fs::read_to_string("/proc/meminfo")
         .ok()
@@ -71,8 +71,13 @@ const USAGE: &str =
 /// `taskset` does: the client's own cost then shows, instead of hiding on the second core while
 /// the server works. `false` when `taskset` is missing or refuses.
 pub fn pin_to_one_cpu(pid: u32) -> bool {
+    set_cpus(pid, "0")
+}
+
+/// Sets the CPUs process `pid` (all its threads) may run on, as `taskset -a -c -p` does.
+fn set_cpus(pid: u32, cpus: &str) -> bool {
     std::process::Command::new("taskset")
-        .args(["-a", "-c", "-p", "0", &pid.to_string()])
+        .args(["-a", "-c", "-p", cpus, &pid.to_string()])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .status()
@@ -120,6 +125,11 @@ fn main() {
         }
     }
     let pinned = pin_to_one_cpu(std::process::id());
+    // The CPUs this machine has, for the header and to unpin after the query scenarios.
+    let cpus = std::fs::read_to_string("/proc/cpuinfo")
+        .map(|text| text.lines().filter(|l| l.starts_with("processor")).count())
+        .unwrap_or(1)
+        .max(1);
     let write = args.iter().any(|a| a == "--write");
     let only: Option<Vec<String>> =
         args.iter()
@@ -162,6 +172,9 @@ fn main() {
     } else {
         ("(no database)".to_string(), Vec::new(), None)
     };
+    // The rest (replicas with 16 clients, builds of generated crates) measure the machine as a
+    // whole: every CPU again.
+    set_cpus(std::process::id(), &format!("0-{}", cpus - 1));
     if wants("replicas") {
         rows.push(replicas::run().unwrap_or_else(|e| panic!("the replica benchmark failed: {e}")));
     }
@@ -185,9 +198,10 @@ fn main() {
     writeln!(md, "# Benchmarks\n").ok();
     writeln!(
         md,
-        "Reproduce with `cargo run --release -p schema-bench -- --write` (it starts its own PostgreSQL; `PG_BIN` \
-         chooses the build). Ratios are ours / raw tokio-postgres in the same run: statements prepared once, the \
-         same connection, the same current-thread runtime, the two interleaved in rounds. Medians.\n"
+        "Reproduce with `cargo run --release -p schema-bench --features peers -- --write` (it starts its own \
+         PostgreSQL; `PG_BIN` chooses the build) and `bench/instructions.sh`. Ratios are ours / raw tokio-postgres \
+         in the same run: statements prepared once, the same connection, the same current-thread runtime, the two \
+         interleaved in rounds; sqlx / raw likewise, in rounds of its own beside raw. Medians.\n"
     )
     .ok();
     writeln!(
@@ -195,7 +209,7 @@ fn main() {
         "Machine: {}; {server} on loopback; release build; {}.\n",
         machine(),
         if pinned {
-            "server and client pinned to CPU 0 (`taskset`), so that the client's own work is not hidden on the other core"
+            "the query scenarios' server and client pinned to CPU 0 (`taskset`), so that the client's own work is not hidden on the other core"
         } else {
             "not pinned (`taskset` missing)"
         }
