@@ -10,14 +10,14 @@ use schema_core::prelude::*;
 use tokio::runtime::Runtime;
 use tokio_postgres::{Client, Statement};
 
+use crate::queries::{user_raw, USER_COLUMNS};
+
 /// Operations a counted function runs.
 pub const CALLS: usize = 2_000;
 
 /// The scenarios counted, and the sides.
 pub const SCENARIOS: [&str; 3] = ["pk", "insert", "update"];
 pub const SIDES: [&str; 2] = ["raw", "ours"];
-
-const USER_COLUMNS: &str = r#""id", "email", "name", "password_hash", "role", "email_verified", "created_at", "updated_at""#;
 
 struct Setup {
     db: Db,
@@ -80,19 +80,6 @@ async fn setup() -> Setup {
         select,
         insert,
         update,
-    }
-}
-
-fn user_raw(row: &tokio_postgres::Row) -> User {
-    User {
-        id: row.get(0),
-        email: row.get(1),
-        name: row.get(2),
-        password_hash: row.get(3),
-        role: row.get(4),
-        email_verified: row.get(5),
-        created_at: row.get(6),
-        updated_at: row.get(7),
     }
 }
 

@@ -4,6 +4,8 @@
 
 use example_app::schema::{Project, User, UserRole};
 use schema_core::uuid::Uuid;
+
+use crate::queries::{PROJECT_COLUMNS, USER_COLUMNS};
 use sqlx::postgres::{PgRow, PgTypeInfo, PgValueRef, Postgres};
 use sqlx::{Connection, PgConnection, Row as _};
 
@@ -34,10 +36,6 @@ pub struct Peer {
     select_projects: String,
     insert_user: String,
 }
-
-pub const USER_COLUMNS: &str = r#""id", "email", "name", "password_hash", "role", "email_verified", "created_at", "updated_at""#;
-pub const PROJECT_COLUMNS: &str =
-    r#""id", "owner_id", "name", "description", "status", "created_at", "updated_at""#;
 
 fn user(row: &PgRow) -> Result<User, sqlx::Error> {
     Ok(User {

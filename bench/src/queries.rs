@@ -15,7 +15,7 @@ use crate::{median, Row};
 
 type BoxError = Box<dyn std::error::Error>;
 
-fn user_raw(row: &PgRow) -> User {
+pub(crate) fn user_raw(row: &PgRow) -> User {
     User {
         id: row.get(0),
         email: row.get(1),
@@ -40,8 +40,8 @@ fn project_raw(row: &PgRow, at: usize) -> Project {
     }
 }
 
-const USER_COLUMNS: &str = r#""id", "email", "name", "password_hash", "role", "email_verified", "created_at", "updated_at""#;
-const PROJECT_COLUMNS: &str =
+pub(crate) const USER_COLUMNS: &str = r#""id", "email", "name", "password_hash", "role", "email_verified", "created_at", "updated_at""#;
+pub(crate) const PROJECT_COLUMNS: &str =
     r#""id", "owner_id", "name", "description", "status", "created_at", "updated_at""#;
 
 /// Runs `raw` and `ours` alternately, `rounds` times `per_round` operations each; the medians.
@@ -470,19 +470,15 @@ pub async fn run(only: Option<&[String]>) -> Result<(String, Vec<Row>, Option<St
         let stmt = client
             .prepare(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
             .await?;
-        let result = compare(
-            40,
-            50,
-            async |n| {
-                let row = client.query_one(&stmt, &[&ids[n % ids.len()]]).await?;
-                std::hint::black_box(user_raw(&row));
-                Ok(())
-            },
-            async |n| {
-                std::hint::black_box(User::find(ids[n % ids.len()]).one(&db).await?);
-                Ok(())
-            },
-        )
+        let raw_op = async |n: usize| {
+            let row = client.query_one(&stmt, &[&ids[n % ids.len()]]).await?;
+            std::hint::black_box(user_raw(&row));
+            Ok(())
+        };
+        let result = compare(40, 50, raw_op, async |n| {
+            std::hint::black_box(User::find(ids[n % ids.len()]).one(&db).await?);
+            Ok(())
+        })
         .await?;
         #[allow(unused_mut)]
         let mut measured = row(
@@ -499,19 +495,10 @@ pub async fn run(only: Option<&[String]>) -> Result<(String, Vec<Row>, Option<St
                 user_raw(&row),
                 "sqlx reads what raw reads"
             );
-            let (raw, sqlx) = compare(
-                40,
-                50,
-                async |n| {
-                    let row = client.query_one(&stmt, &[&ids[n % ids.len()]]).await?;
-                    std::hint::black_box(user_raw(&row));
-                    Ok(())
-                },
-                async |n| {
-                    std::hint::black_box(peer.user_by_id(ids[n % ids.len()]).await?);
-                    Ok(())
-                },
-            )
+            let (raw, sqlx) = compare(40, 50, raw_op, async |n| {
+                std::hint::black_box(peer.user_by_id(ids[n % ids.len()]).await?);
+                Ok(())
+            })
             .await?;
             measured.sqlx = Some(sqlx.as_secs_f64() / raw.as_secs_f64());
         }
@@ -524,31 +511,27 @@ pub async fn run(only: Option<&[String]>) -> Result<(String, Vec<Row>, Option<St
             .prepare(&format!("SELECT {PROJECT_COLUMNS} FROM projects WHERE status = $1 ORDER BY created_at DESC LIMIT $2"))
             .await?;
         let statuses = ["active", "paused", "done", "archived", "draft"];
-        let result = compare(
-            20,
-            25,
-            async |n| {
-                let status = statuses[n % 5].to_string();
-                let found: Vec<Project> = client
-                    .query(&stmt, &[&Some(status), &100_i64])
-                    .await?
-                    .iter()
-                    .map(|r| project_raw(r, 0))
-                    .collect();
-                std::hint::black_box(found);
-                Ok(())
-            },
-            async |n| {
-                let found = Project::select()
-                    .filter(projects::status.eq(statuses[n % 5]))
-                    .order_by(projects::created_at.desc())
-                    .limit(100)
-                    .all(&db)
-                    .await?;
-                std::hint::black_box(found);
-                Ok(())
-            },
-        )
+        let raw_op = async |n: usize| {
+            let status = statuses[n % 5].to_string();
+            let found: Vec<Project> = client
+                .query(&stmt, &[&Some(status), &100_i64])
+                .await?
+                .iter()
+                .map(|r| project_raw(r, 0))
+                .collect();
+            std::hint::black_box(found);
+            Ok(())
+        };
+        let result = compare(20, 25, raw_op, async |n| {
+            let found = Project::select()
+                .filter(projects::status.eq(statuses[n % 5]))
+                .order_by(projects::created_at.desc())
+                .limit(100)
+                .all(&db)
+                .await?;
+            std::hint::black_box(found);
+            Ok(())
+        })
         .await?;
         #[allow(unused_mut)]
         let mut measured = row(
@@ -570,25 +553,10 @@ pub async fn run(only: Option<&[String]>) -> Result<(String, Vec<Row>, Option<St
                 raw_rows,
                 "sqlx reads what raw reads"
             );
-            let (raw, sqlx) = compare(
-                20,
-                25,
-                async |n| {
-                    let status = statuses[n % 5].to_string();
-                    let found: Vec<Project> = client
-                        .query(&stmt, &[&Some(status), &100_i64])
-                        .await?
-                        .iter()
-                        .map(|r| project_raw(r, 0))
-                        .collect();
-                    std::hint::black_box(found);
-                    Ok(())
-                },
-                async |n| {
-                    std::hint::black_box(peer.projects_of_status(statuses[n % 5]).await?);
-                    Ok(())
-                },
-            )
+            let (raw, sqlx) = compare(20, 25, raw_op, async |n| {
+                std::hint::black_box(peer.projects_of_status(statuses[n % 5]).await?);
+                Ok(())
+            })
             .await?;
             measured.sqlx = Some(sqlx.as_secs_f64() / raw.as_secs_f64());
         }
@@ -604,27 +572,23 @@ pub async fn run(only: Option<&[String]>) -> Result<(String, Vec<Row>, Option<St
         let stmt = client
             .prepare("UPDATE projects SET name = $1, updated_at = now() WHERE id = $2")
             .await?;
-        let result = compare(
-            40,
-            50,
-            async |n| {
-                client
-                    .execute(
-                        &stmt,
-                        &[&format!("r{n}"), &project_ids[n % project_ids.len()]],
-                    )
-                    .await?;
-                Ok(())
-            },
-            async |n| {
-                Project::update()
-                    .set(projects::name, format!("o{n}"))
-                    .filter(projects::id.eq(project_ids[n % project_ids.len()]))
-                    .execute(&db)
-                    .await?;
-                Ok(())
-            },
-        )
+        let raw_op = async |n: usize| {
+            client
+                .execute(
+                    &stmt,
+                    &[&format!("r{n}"), &project_ids[n % project_ids.len()]],
+                )
+                .await?;
+            Ok(())
+        };
+        let result = compare(40, 50, raw_op, async |n| {
+            Project::update()
+                .set(projects::name, format!("o{n}"))
+                .filter(projects::id.eq(project_ids[n % project_ids.len()]))
+                .execute(&db)
+                .await?;
+            Ok(())
+        })
         .await?;
         #[allow(unused_mut)]
         let mut measured = row(
@@ -636,24 +600,11 @@ pub async fn run(only: Option<&[String]>) -> Result<(String, Vec<Row>, Option<St
         #[cfg(feature = "peers")]
         {
             assert_eq!(peer.rename_project(project_ids[0], "peer").await?, 1);
-            let (raw, sqlx) = compare(
-                40,
-                50,
-                async |n| {
-                    client
-                        .execute(
-                            &stmt,
-                            &[&format!("r{n}"), &project_ids[n % project_ids.len()]],
-                        )
-                        .await?;
-                    Ok(())
-                },
-                async |n| {
-                    peer.rename_project(project_ids[n % project_ids.len()], &format!("s{n}"))
-                        .await?;
-                    Ok(())
-                },
-            )
+            let (raw, sqlx) = compare(40, 50, raw_op, async |n| {
+                peer.rename_project(project_ids[n % project_ids.len()], &format!("s{n}"))
+                    .await?;
+                Ok(())
+            })
             .await?;
             measured.sqlx = Some(sqlx.as_secs_f64() / raw.as_secs_f64());
         }
