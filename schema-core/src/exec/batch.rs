@@ -79,7 +79,7 @@ async fn run_on(exec: &(impl Executor + ?Sized), pieces: &[Piece]) -> Result<Vec
         for piece in pieces {
             log::statement(
                 &piece.sql,
-                &param_refs(&piece.params),
+                super::run::Params::Owned(&piece.params),
                 elapsed,
                 exec.log_parameters(),
             );

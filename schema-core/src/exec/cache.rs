@@ -18,9 +18,9 @@ pub struct StatementCache {
 /// The hash of the cache's keys: FxHash's word-at-a-time mix, several times cheaper than the
 /// standard SipHash on a statement's text (measured: ~650 instructions a lookup with SipHash).
 /// Its keys are statements this process renders or was handed, so there is no outside input
-/// to flood it with colliding keys.
+/// to flood it with colliding keys. (Also the hash of maps keyed by `TypeId`, itself a hash.)
 #[derive(Debug, Default, Clone, Copy)]
-struct TextHash;
+pub(crate) struct TextHash;
 
 impl std::hash::BuildHasher for TextHash {
     type Hasher = FxHasher;
@@ -31,7 +31,7 @@ impl std::hash::BuildHasher for TextHash {
 }
 
 #[derive(Debug)]
-struct FxHasher(u64);
+pub(crate) struct FxHasher(u64);
 
 impl FxHasher {
     #[inline]

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use postgres_types::ToSql;
+use super::run::Params;
 
 /// Whether a subscriber takes `schema_core::sql` events (a cached answer: one atomic load).
 #[inline]
@@ -12,12 +12,7 @@ pub(crate) fn enabled() -> bool {
     tracing::enabled!(target: "schema_core::sql", tracing::Level::DEBUG)
 }
 
-pub(crate) fn statement(
-    sql: &str,
-    params: &[&(dyn ToSql + Sync)],
-    elapsed: Duration,
-    with_params: bool,
-) {
+pub(crate) fn statement(sql: &str, params: Params<'_>, elapsed: Duration, with_params: bool) {
     let duration_ms = elapsed.as_secs_f64() * 1000.0;
     if with_params {
         tracing::debug!(target: "schema_core::sql", sql, duration_ms, params = ?params, "statement");

@@ -20,6 +20,7 @@ mod tx;
 #[doc(hidden)]
 pub use batch::Piece;
 pub(crate) use batch::{run_batch, Outcome};
+pub(crate) use cache::TextHash as TypeIdHash;
 pub use cache::{Cache, StatementCache};
 pub use copy::{copy_in, CopyRow};
 pub use db::Db;
@@ -33,7 +34,7 @@ pub use pooler::ParamTypes;
 #[cfg(all(feature = "pool", feature = "tls"))]
 pub use replicas::ReplicatedPool;
 pub use replicas::{Reader, ReplicaOptions, ReplicaStatus, Replicated};
-pub(crate) use run::{execute, query};
+pub(crate) use run::{execute, query, query_first, Params};
 pub use run::{next_value, raw_execute, raw_query};
 pub use tx::{Isolation, Tx, TxOptions};
 

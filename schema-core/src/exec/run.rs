@@ -1,11 +1,15 @@
 //! The one path every statement takes (cache, statement count, tracing, retry of a stale
 //! statement), and raw SQL.
 
-use tokio_postgres::Row;
+use std::pin::pin;
+
+use futures_core::Stream;
+use postgres_types::ToSql;
+use tokio_postgres::{Row, RowStream};
 
 use super::cache::{evict, prepared, Cache};
 use super::{log, Error, Executor, FromRow};
-use crate::param::{param_refs, Param};
+use crate::param::Param;
 
 /// Runs a query (prepared once per connection) and returns its rows.
 pub(crate) async fn query(
@@ -13,9 +17,26 @@ pub(crate) async fn query(
     sql: &str,
     params: &[Param],
 ) -> Result<Vec<Row>, Error> {
-    run(exec, sql, &param_refs(params), Want::Rows)
+    run(exec, sql, Params::Owned(params), Want::Rows)
         .await
-        .map(|out| out.0)
+        .map(Fetched::into_rows)
+}
+
+/// Runs a query that should return one row: its first row, and whether there were more. The
+/// rows stream in, as `query_one` of tokio-postgres reads them: no list is collected.
+pub(crate) async fn query_first(
+    exec: &(impl Executor + ?Sized),
+    sql: &str,
+    params: Params<'_>,
+) -> Result<(Option<Row>, bool), Error> {
+    match run(exec, sql, params, Want::First).await? {
+        Fetched::First(row, more) => Ok((row, more)),
+        other => {
+            let mut rows = other.into_rows().into_iter();
+            let first = rows.next();
+            Ok((first, rows.next().is_some()))
+        }
+    }
 }
 
 /// Runs a statement (prepared once per connection) and returns the number of rows it touched.
@@ -24,15 +45,108 @@ pub(crate) async fn execute(
     sql: &str,
     params: &[Param],
 ) -> Result<u64, Error> {
-    run(exec, sql, &param_refs(params), Want::Count)
+    run(exec, sql, Params::Owned(params), Want::Count)
         .await
-        .map(|out| out.1)
+        .map(Fetched::count)
 }
+
+/// A statement's parameters: the builders' own values, a caller's references, or some of the
+/// builders' values picked out of a query (a key lookup's), without a list made for them.
+#[derive(Clone, Copy)]
+pub(crate) enum Params<'a> {
+    Owned(&'a [Param]),
+    Refs(&'a [&'a (dyn ToSql + Sync)]),
+    Picked(&'a [Option<&'a Param>]),
+}
+
+impl<'a> Params<'a> {
+    pub(crate) fn len(self) -> usize {
+        match self {
+            Params::Owned(p) => p.len(),
+            Params::Refs(p) => p.len(),
+            Params::Picked(p) => p.len(),
+        }
+    }
+
+    pub(crate) fn iter(self) -> ParamIter<'a> {
+        ParamIter(self)
+    }
+}
+
+impl std::fmt::Debug for Params<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// The parameters one by one, as tokio-postgres takes them.
+#[derive(Clone)]
+pub(crate) struct ParamIter<'a>(Params<'a>);
+
+impl<'a> Iterator for ParamIter<'a> {
+    type Item = &'a (dyn ToSql + Sync);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.0 {
+            Params::Owned(rest) => {
+                let (first, tail) = rest.split_first()?;
+                *rest = tail;
+                Some(first.as_ref() as &(dyn ToSql + Sync))
+            }
+            Params::Refs(rest) => {
+                let (first, tail) = rest.split_first()?;
+                *rest = tail;
+                Some(*first)
+            }
+            Params::Picked(rest) => {
+                let (first, tail) = rest.split_first()?;
+                *rest = tail;
+                // A picked list is filled in order; an empty slot ends it.
+                first.map(|p| p.as_ref() as &(dyn ToSql + Sync))
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.0.len();
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for ParamIter<'_> {}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Want {
     Rows,
+    /// The first row, and whether there are more.
+    First,
     Count,
+}
+
+/// What a statement gave, as [`Want`] asked.
+pub(super) enum Fetched {
+    Rows(Vec<Row>),
+    First(Option<Row>, bool),
+    Count(u64),
+}
+
+impl Fetched {
+    pub(super) fn into_rows(self) -> Vec<Row> {
+        match self {
+            Fetched::Rows(rows) => rows,
+            Fetched::First(row, _) => row.into_iter().collect(),
+            Fetched::Count(_) => Vec::new(),
+        }
+    }
+
+    pub(super) fn count(self) -> u64 {
+        match self {
+            Fetched::Count(n) => n,
+            Fetched::Rows(rows) => rows.len() as u64,
+            Fetched::First(row, more) => u64::from(row.is_some()) + u64::from(more),
+        }
+    }
 }
 
 /// The most bound parameters one statement can have (the protocol counts them in 16 bits).
@@ -50,9 +164,9 @@ const MAX_PARAMETERS: usize = 65_535;
 async fn run(
     exec: &(impl Executor + ?Sized),
     sql: &str,
-    params: &[&(dyn postgres_types::ToSql + Sync)],
+    params: Params<'_>,
     want: Want,
-) -> Result<(Vec<Row>, u64), Error> {
+) -> Result<Fetched, Error> {
     match exec.replicated() {
         Some(set) => set.run(sql, params, want).await,
         None => run_on(exec, sql, params, want).await,
@@ -63,9 +177,9 @@ async fn run(
 pub(super) async fn run_on(
     exec: &(impl Executor + ?Sized),
     sql: &str,
-    params: &[&(dyn postgres_types::ToSql + Sync)],
+    params: Params<'_>,
     want: Want,
-) -> Result<(Vec<Row>, u64), Error> {
+) -> Result<Fetched, Error> {
     if let Some(reason) = crate::sql::invalid_reason(sql) {
         return Err(Error::InvalidQuery(reason.to_string()));
     }
@@ -122,9 +236,9 @@ pub(super) async fn run_on(
 async fn run_once(
     exec: &(impl Executor + ?Sized),
     sql: &str,
-    params: &[&(dyn postgres_types::ToSql + Sync)],
+    params: Params<'_>,
     want: Want,
-) -> Result<(Vec<Row>, u64), Error> {
+) -> Result<Fetched, Error> {
     let (client, cache) = exec.connection();
     let result = match cache {
         Cache::Unprepared {
@@ -135,30 +249,59 @@ async fn run_once(
                 types.learn(client).await?;
             }
             let types = types.get_or_describe(client, sql, params.len()).await?;
-            let typed: Vec<(&(dyn postgres_types::ToSql + Sync), postgres_types::Type)> =
-                params.iter().copied().zip(types).collect();
             exec.note_statement();
             match want {
-                Want::Rows => client.query_typed(sql, &typed).await.map(|rows| (rows, 0)),
-                Want::Count => client
-                    .execute_typed(sql, &typed)
-                    .await
-                    .map(|n| (Vec::new(), n)),
+                Want::Count => {
+                    let typed: Vec<(&(dyn ToSql + Sync), postgres_types::Type)> =
+                        params.iter().zip(types).collect();
+                    client.execute_typed(sql, &typed).await.map(Fetched::Count)
+                }
+                _ => match client.query_typed_raw(sql, params.iter().zip(types)).await {
+                    Ok(stream) => fetch(stream, want).await,
+                    Err(error) => Err(error),
+                },
             }
         }
         _ => {
             let statement = prepared(exec, sql).await?;
             exec.note_statement();
             match want {
-                Want::Rows => client.query(&statement, params).await.map(|rows| (rows, 0)),
                 Want::Count => client
-                    .execute(&statement, params)
+                    .execute_raw(&statement, params.iter())
                     .await
-                    .map(|n| (Vec::new(), n)),
+                    .map(Fetched::Count),
+                _ => match client.query_raw(&statement, params.iter()).await {
+                    Ok(stream) => fetch(stream, want).await,
+                    Err(error) => Err(error),
+                },
             }
         }
     };
     result.map_err(|e| Error::from_postgres(e, Some(sql)))
+}
+
+/// Reads a statement's rows as `want` asks: all of them, or the first and whether there are
+/// more (read to the end all the same, so that the statement completes).
+async fn fetch(stream: RowStream, want: Want) -> Result<Fetched, tokio_postgres::Error> {
+    let mut stream = pin!(stream);
+    let mut next = async || std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await;
+    if want == Want::Rows {
+        let mut rows = Vec::new();
+        while let Some(row) = next().await.transpose()? {
+            rows.push(row);
+        }
+        return Ok(Fetched::Rows(rows));
+    }
+    let mut first = None;
+    let mut more = false;
+    while let Some(row) = next().await.transpose()? {
+        if first.is_none() {
+            first = Some(row);
+        } else {
+            more = true;
+        }
+    }
+    Ok(Fetched::First(first, more))
 }
 
 /// Whether `error` says that a cached statement no longer fits the schema: its result type
@@ -195,7 +338,7 @@ pub async fn raw_query<R: FromRow>(
     sql: &str,
     params: &[&(dyn postgres_types::ToSql + Sync)],
 ) -> Result<Vec<R>, Error> {
-    let (rows, _) = run_raw(exec, sql, params, Want::Rows).await?;
+    let rows = run_raw(exec, sql, params, Want::Rows).await?.into_rows();
     rows.iter().map(|row| R::from_row(row, 0)).collect()
 }
 
@@ -214,13 +357,14 @@ pub async fn next_value(
     sequence: &crate::schema::SequenceDef,
 ) -> Result<i64, Error> {
     let name = crate::sql::quote_qualified(sequence.schema.as_deref(), &sequence.name);
-    let (rows, _) = run_raw(
+    let rows = run_raw(
         exec,
         "SELECT nextval($1::text::regclass)",
         &[&name],
         Want::Rows,
     )
-    .await?;
+    .await?
+    .into_rows();
     let row = rows
         .first()
         .ok_or_else(|| Error::Protocol("nextval returned no row".into()))?;
@@ -235,7 +379,7 @@ pub async fn raw_execute(
 ) -> Result<u64, Error> {
     run_raw(exec, sql, params, Want::Count)
         .await
-        .map(|out| out.1)
+        .map(Fetched::count)
 }
 
 /// Raw SQL may open or end a transaction: the connection keeps track, so that a failed
@@ -245,7 +389,8 @@ async fn run_raw(
     sql: &str,
     params: &[&(dyn postgres_types::ToSql + Sync)],
     want: Want,
-) -> Result<(Vec<Row>, u64), Error> {
+) -> Result<Fetched, Error> {
+    let params = Params::Refs(params);
     let Some(leaves_open) = crate::sql::lex::transaction_effect(sql) else {
         return run(exec, sql, params, want).await;
     };

@@ -490,41 +490,56 @@ impl<S: Source, O> Select<S, O> {
         rows.iter().map(self.decode).collect()
     }
 
+    /// The first row of the query limited to `rows`, whether there were more, and the text
+    /// sent (for an error to quote). The rows stream in; none is collected into a list. A key
+    /// lookup as `find` made it sends its text rendered once, and its key's values as they are
+    /// in the query.
+    async fn first_row(
+        &self,
+        exec: &(impl Executor + ?Sized),
+        rows: &'static str,
+    ) -> Result<(Option<Row>, bool, std::borrow::Cow<'static, str>), Error> {
+        let mut picked: [Option<&super::expr::Param>; MAX_KEY_COLUMNS] = [None; MAX_KEY_COLUMNS];
+        if let Some((text, n)) = self.key_lookup_statement(&mut picked) {
+            let (row, more) =
+                exec::query_first(exec, text, exec::Params::Picked(&picked[..n])).await?;
+            return Ok((row, more, std::borrow::Cow::Borrowed(text)));
+        }
+        let (sql, params) = self.sql_limited(Limit::Rows(rows));
+        let (row, more) = exec::query_first(exec, &sql, exec::Params::Owned(&params)).await?;
+        Ok((row, more, std::borrow::Cow::Owned(sql)))
+    }
+
     /// The first row, if any (`LIMIT 1`).
     pub async fn first(&self, exec: &(impl Executor + ?Sized)) -> Result<Option<O>, Error> {
-        let (sql, params) = self.sql_limited(Limit::Rows("1"));
-        let rows = exec::query(exec, &sql, &params).await?;
-        rows.first().map(self.decode).transpose()
+        let (row, _, _) = self.first_row(exec, "1").await?;
+        row.as_ref().map(self.decode).transpose()
     }
 
     /// Exactly one row: [`Error::NotFound`] when there is none, [`Error::TooManyRows`] when
     /// there are more.
     pub async fn one(&self, exec: &(impl Executor + ?Sized)) -> Result<O, Error> {
-        let (sql, params) = self.sql_limited(Limit::Rows("2"));
-        let rows = exec::query(exec, &sql, &params).await?;
-        match rows.as_slice() {
-            [row] => (self.decode)(row),
-            [] => Err(Error::NotFound {
+        match self.first_row(exec, "2").await? {
+            (Some(row), false, _) => (self.decode)(&row),
+            (None, _, sql) => Err(Error::NotFound {
                 table: Self::table_name(),
-                sql,
+                sql: sql.into_owned(),
             }),
-            _ => Err(Error::TooManyRows {
+            (Some(_), true, sql) => Err(Error::TooManyRows {
                 table: Self::table_name(),
-                sql,
+                sql: sql.into_owned(),
             }),
         }
     }
 
     /// At most one row: `None` when there is none, [`Error::TooManyRows`] when there are more.
     pub async fn optional(&self, exec: &(impl Executor + ?Sized)) -> Result<Option<O>, Error> {
-        let (sql, params) = self.sql_limited(Limit::Rows("2"));
-        let rows = exec::query(exec, &sql, &params).await?;
-        match rows.as_slice() {
-            [row] => (self.decode)(row).map(Some),
-            [] => Ok(None),
-            _ => Err(Error::TooManyRows {
+        match self.first_row(exec, "2").await? {
+            (Some(row), false, _) => (self.decode)(&row).map(Some),
+            (None, _, _) => Ok(None),
+            (Some(_), true, sql) => Err(Error::TooManyRows {
                 table: Self::table_name(),
-                sql,
+                sql: sql.into_owned(),
             }),
         }
     }
@@ -581,6 +596,20 @@ impl<S: Source, O> Select<S, O> {
 
     /// A key lookup still as `find` made it: its text from the cache, its parameters the key's.
     fn key_lookup_sql(&self) -> Option<(String, Vec<super::expr::Param>)> {
+        let mut picked = [None; MAX_KEY_COLUMNS];
+        let (text, n) = self.key_lookup_statement(&mut picked)?;
+        Some((
+            text.to_string(),
+            picked[..n].iter().flatten().map(|p| (*p).clone()).collect(),
+        ))
+    }
+
+    /// A key lookup still as `find` made it: its text, rendered once per table, and its key's
+    /// values picked out of the filter into `picked` (how many, after the text).
+    fn key_lookup_statement<'a>(
+        &'a self,
+        picked: &mut [Option<&'a super::expr::Param>; MAX_KEY_COLUMNS],
+    ) -> Option<(&'static str, usize)> {
         let pristine = self.key_lookup
             && self.joins.is_empty()
             && self.order.is_empty()
@@ -597,53 +626,80 @@ impl<S: Source, O> Select<S, O> {
         if !pristine {
             return None;
         }
-        let mut params = Vec::with_capacity(2);
-        if !key_params(self.filter.as_ref()?, &mut params) {
+        let mut n = 0;
+        if !key_params(self.filter.as_ref()?, picked, &mut n) {
             return None;
         }
         let text = key_lookup_text::<S>(|| {
             let mut w = SqlWriter::new(S::JOINED);
             self.write(&mut w);
             w.finish().0
-        });
-        Some((text, params))
+        })?;
+        Some((text, n))
     }
 }
 
+/// The most key columns a key lookup picks its values out of without a list (a longer key
+/// renders as any other query).
+const MAX_KEY_COLUMNS: usize = 8;
+
 /// The parameters of a key filter (`key = $1`, or `a = $1 AND b = $2`), in the order the
-/// text binds them; `false` for any other shape.
-fn key_params(node: &Node, out: &mut Vec<super::expr::Param>) -> bool {
+/// text binds them, into `out` from `n` on; `false` for any other shape.
+fn key_params<'a>(
+    node: &'a Node,
+    out: &mut [Option<&'a super::expr::Param>; MAX_KEY_COLUMNS],
+    n: &mut usize,
+) -> bool {
     match node {
         Node::Binary(column, "=", value) => match (&**column, &**value) {
-            (Node::Column { .. }, Node::Param(param)) => {
-                out.push(param.clone());
+            (Node::Column { .. }, Node::Param(param)) if *n < MAX_KEY_COLUMNS => {
+                out[*n] = Some(param);
+                *n += 1;
                 true
             }
             _ => false,
         },
-        Node::Logic("AND", operands) => operands.iter().all(|o| key_params(o, out)),
+        Node::Logic("AND", operands) => operands.iter().all(|o| key_params(o, out, n)),
         _ => false,
     }
 }
 
-/// The text of source `S`'s key lookup, rendered by `render` on this thread's first call.
-fn key_lookup_text<S: 'static>(render: impl FnOnce() -> String) -> String {
+/// The text of source `S`'s key lookup, rendered by `render` on the process's first call and
+/// kept for its life (one string a table); `None` when the text is invalid (a comment saying
+/// why), which is not kept: it is rendered again, and refused again, each time.
+fn key_lookup_text<S: 'static>(render: impl FnOnce() -> String) -> Option<&'static str> {
     use std::cell::RefCell;
     use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    type Texts = HashMap<std::any::TypeId, &'static str, crate::exec::TypeIdHash>;
     thread_local! {
-        static TEXTS: RefCell<HashMap<std::any::TypeId, String>> = RefCell::new(HashMap::new());
+        static TEXTS: RefCell<Texts> = RefCell::new(HashMap::default());
     }
+    static SHARED: OnceLock<Mutex<Texts>> = OnceLock::new();
     let key = std::any::TypeId::of::<S>();
-    if let Some(text) = TEXTS.with(|texts| texts.borrow().get(&key).cloned()) {
-        return text;
+    if let Some(text) = TEXTS.with(|texts| texts.borrow().get(&key).copied()) {
+        return Some(text);
     }
-    let text = render();
-    // An invalid statement (a comment saying why) is not kept: it is rendered again, and
-    // refused again, each time.
-    if crate::sql::invalid_reason(&text).is_none() {
-        TEXTS.with(|texts| texts.borrow_mut().insert(key, text.clone()));
-    }
-    text
+    let shared = SHARED.get_or_init(|| Mutex::new(HashMap::default()));
+    let known = shared
+        .lock()
+        .ok()
+        .and_then(|texts| texts.get(&key).copied());
+    let text = match known {
+        Some(text) => text,
+        None => {
+            let text = render();
+            if crate::sql::invalid_reason(&text).is_some() {
+                return None;
+            }
+            let mut texts = shared.lock().ok()?;
+            *texts
+                .entry(key)
+                .or_insert_with(|| Box::leak(text.into_boxed_str()))
+        }
+    };
+    TEXTS.with(|texts| texts.borrow_mut().insert(key, text));
+    Some(text)
 }
 
 /// A query usable as a subquery (`IN (…)`, `EXISTS (…)`).

@@ -219,17 +219,28 @@ impl<T: Table, O> Returning<T, O> {
         rows.iter().map(self.decode).collect()
     }
 
+    /// The first row the statement returns, and whether it returned more; streamed, not
+    /// collected. None, with nothing sent, when there is no statement.
+    async fn first_row(
+        &self,
+        exec: &(impl Executor + ?Sized),
+    ) -> Result<(Option<tokio_postgres::Row>, bool), Error> {
+        if self.sql.is_empty() {
+            return Ok((None, false));
+        }
+        exec::query_first(exec, &self.sql, exec::Params::Owned(&self.params)).await
+    }
+
     /// Exactly one row: [`Error::NotFound`] when the statement touched none (an upsert that
     /// did nothing, an update that matched nothing).
     pub async fn one(&self, exec: &(impl Executor + ?Sized)) -> Result<O, Error> {
-        let rows = self.rows(exec).await?;
-        match rows.as_slice() {
-            [row] => (self.decode)(row),
-            [] => Err(Error::NotFound {
+        match self.first_row(exec).await? {
+            (Some(row), false) => (self.decode)(&row),
+            (None, _) => Err(Error::NotFound {
                 table: T::table().name.to_string(),
                 sql: self.sql.clone(),
             }),
-            _ => Err(Error::TooManyRows {
+            (Some(_), true) => Err(Error::TooManyRows {
                 table: T::table().name.to_string(),
                 sql: self.sql.clone(),
             }),
@@ -238,11 +249,10 @@ impl<T: Table, O> Returning<T, O> {
 
     /// The row, if the statement touched one.
     pub async fn optional(&self, exec: &(impl Executor + ?Sized)) -> Result<Option<O>, Error> {
-        let rows = self.rows(exec).await?;
-        match rows.as_slice() {
-            [row] => (self.decode)(row).map(Some),
-            [] => Ok(None),
-            _ => Err(Error::TooManyRows {
+        match self.first_row(exec).await? {
+            (Some(row), false) => (self.decode)(&row).map(Some),
+            (None, _) => Ok(None),
+            (Some(_), true) => Err(Error::TooManyRows {
                 table: T::table().name.to_string(),
                 sql: self.sql.clone(),
             }),

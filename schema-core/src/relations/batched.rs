@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{Cardinality, FromRecord, Nested, Record, RecordValue, Relation};
+use super::{Cardinality, FromRecord, Nested, Relation};
 use crate::exec::{self, Cache, Error, Executor, FromRow};
 use crate::query::expr::{Node, Param};
 use crate::query::render::SqlWriter;
@@ -28,7 +28,7 @@ impl<P: Table + FromRow, C, K, N> std::fmt::Debug for Batched<P, C, K, N> {
 impl<P, C, K, N> Batched<P, C, K, N>
 where
     P: Table + FromRow,
-    C: Table + FromRecord,
+    C: Table + FromRecord + FromRow,
     K: Cardinality + 'static,
     N: Nested<C> + Send + Sync + 'static,
 {
@@ -49,8 +49,8 @@ where
             .sql()
     }
 
-    /// The related rows' statement: the key each belongs to, and the row as a record (with its
-    /// own nested relations), for the parents' keys only.
+    /// The related rows' statement: the key each belongs to, then the row's columns (and the
+    /// values of its own nested relations) as plain columns, for the parents' keys only.
     fn children_sql(&self, parents: &Select<P, P>) -> (String, Vec<Param>) {
         let relation = &self.relation;
         let child_name: &'static str = C::table().name.as_ref();
@@ -58,20 +58,21 @@ where
         let limited = relation.limit.is_some() || relation.offset.is_some();
         let mut w = SqlWriter::new(false);
         if limited {
-            w.push("SELECT \"key\", \"row\" FROM (");
+            // The rank is read by name, and comes last: every other column is read by position.
+            // The names are ours, dotted, so that no column of the child's can take them.
+            w.push("SELECT * FROM (");
         }
         w.push("SELECT ");
         relation.write_key(&mut w, alias);
-        w.push(" AS \"key\", ROW(");
+        w.push(" AS \"schema_core.key\", ");
         w.push_alias(child_name, alias.to_string());
         relation.write_fields(&mut w, alias);
-        w.push(") AS \"row\"");
         if limited {
             // The first `limit` rows of each parent, in the relation's order.
             w.push(", row_number() OVER (PARTITION BY ");
             relation.write_key(&mut w, alias);
             w.order_by(&relation.order);
-            w.push(") AS \"n\"");
+            w.push(") AS \"schema_core.n\"");
         }
         relation.write_source(&mut w, alias);
         // The parents' keys: their query, with the parent table's own names (not the alias,
@@ -98,18 +99,18 @@ where
             let offset = relation.offset.unwrap_or(0);
             w.push(") AS \"s\" WHERE ");
             if let Some(limit) = relation.limit {
-                w.push("\"n\" <= ");
+                w.push("\"schema_core.n\" <= ");
                 w.param(Arc::new(offset.saturating_add(limit)));
             }
             if relation.offset.is_some() {
                 w.push(if relation.limit.is_some() {
-                    " AND \"n\" > "
+                    " AND \"schema_core.n\" > "
                 } else {
-                    "\"n\" > "
+                    "\"schema_core.n\" > "
                 });
                 w.param(Arc::new(offset));
             }
-            w.push(" ORDER BY \"n\"");
+            w.push(" ORDER BY \"schema_core.n\"");
         } else {
             w.order_by(&relation.order);
             w.pop_alias();
@@ -195,12 +196,11 @@ where
         };
         // The related rows by key, in their order; a key's bytes are the same on both sides
         // (the relation's key types are the same).
-        let mut groups: HashMap<&[u8], Vec<&[u8]>> = HashMap::new();
+        let mut groups: HashMap<&[u8], Vec<&tokio_postgres::Row>> = HashMap::new();
         for row in &children {
             let key: Option<RawValue<'_>> = exec::get(row, 0)?;
-            let record: Option<RawValue<'_>> = exec::get(row, 1)?;
-            if let (Some(key), Some(record)) = (key, record) {
-                groups.entry(key.0).or_default().push(record.0);
+            if let Some(key) = key {
+                groups.entry(key.0).or_default().push(row);
             }
         }
         parents
@@ -210,10 +210,9 @@ where
                 let key: Option<RawValue<'_>> = exec::get(row, P::WIDTH)?;
                 let items = key
                     .and_then(|key| groups.get(key.0))
-                    .map(|records| {
-                        records
-                            .iter()
-                            .map(|raw| N::Item::from_record(&Record::parse(raw)?))
+                    .map(|rows| {
+                        rows.iter()
+                            .map(|row| N::decode_row(row, 1))
                             .collect::<Result<Vec<_>, Error>>()
                     })
                     .transpose()?

@@ -42,7 +42,7 @@ impl<T: Table + FromRow> Select<T, T> {
     /// order, `limit` (per parent) and nested `with` of the relation apply as with `with`.
     pub fn with_batched<C, K, N>(self, relation: Relation<T, C, K, N>) -> Batched<T, C, K, N>
     where
-        C: Table + FromRecord,
+        C: Table + FromRecord + FromRow,
         K: Cardinality + 'static,
         N: Nested<C> + Send + Sync + 'static,
     {

@@ -296,11 +296,26 @@ pub trait Nested<C> {
     type Item: RecordValue;
     #[doc(hidden)]
     fn write(&self, w: &mut SqlWriter, parent: &str);
+    /// The item from plain columns of a row, from `start` on: `C`'s columns, then one column
+    /// a nested relation (batched loading).
+    #[doc(hidden)]
+    fn decode_row(
+        row: &tokio_postgres::Row,
+        start: usize,
+    ) -> Result<Self::Item, crate::exec::Error>
+    where
+        C: crate::exec::FromRow;
 }
 
 impl<C: FromRecord> Nested<C> for () {
     type Item = C;
     fn write(&self, _: &mut SqlWriter, _: &str) {}
+    fn decode_row(row: &tokio_postgres::Row, start: usize) -> Result<C, crate::exec::Error>
+    where
+        C: crate::exec::FromRow,
+    {
+        C::from_row(row, start)
+    }
 }
 
 macro_rules! nested {
@@ -314,6 +329,20 @@ macro_rules! nested {
                     w.push(", ");
                     $name.write(w, parent);
                 )+
+            }
+            #[allow(non_snake_case)]
+            fn decode_row(row: &tokio_postgres::Row, start: usize) -> Result<Self::Item, crate::exec::Error>
+            where
+                C: crate::exec::FromRow,
+            {
+                let mut at = start + <C as crate::exec::FromRow>::WIDTH;
+                let item = C::from_row(row, start)?;
+                $(
+                    let $name: $name::Output = load::decode_relation(row, at)?;
+                    at += 1;
+                )+
+                let _ = at;
+                Ok((item, $($name),+))
             }
         }
     };

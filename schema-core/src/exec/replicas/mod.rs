@@ -27,10 +27,10 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use tokio_postgres::{Client, Row};
+use tokio_postgres::Client;
 
 use super::cache::Cache;
-use super::run::{run_on, Want};
+use super::run::{run_on, Fetched, Params, Want};
 use super::{Db, Error, Executor, Tx};
 
 /// A primary and its read replicas (hot standbys, Neon read replicas): see the module's
@@ -321,9 +321,9 @@ impl Replicated {
     pub(super) async fn run(
         &self,
         sql: &str,
-        params: &[&(dyn postgres_types::ToSql + Sync)],
+        params: Params<'_>,
         want: Want,
-    ) -> Result<(Vec<Row>, u64), Error> {
+    ) -> Result<Fetched, Error> {
         let read = !self.replicas.is_empty()
             && !self.primary.in_transaction()
             && crate::sql::lex::is_read_only(sql);
