@@ -6,10 +6,11 @@ cd "$(dirname "$0")/.."
 cargo build --quiet --release -p schema-bench
 bin=target/release/schema-bench
 out="$(mktemp -d)"
-calls=2000
 echo "| scenario | raw | ours | ours / raw |"
 echo "| --- | --- | --- | --- |"
-for scenario in pk insert update; do
+for scenario in pk insert update nested nested-with; do
+    # As `CALLS` and `NESTED_CALLS` in bench/src/instructions.rs.
+    case "$scenario" in nested*) calls=20 ;; *) calls=2000 ;; esac
     declare -A count
     for side in raw ours; do
         valgrind --tool=callgrind --collect-atstart=no --toggle-collect="*count_${side}*" \

@@ -10,13 +10,16 @@ use schema_core::prelude::*;
 use tokio::runtime::Runtime;
 use tokio_postgres::{Client, Statement};
 
-use crate::queries::{user_raw, USER_COLUMNS};
+use crate::queries::{prepare_by_keys, raw_by_keys, user_raw, USER_COLUMNS};
 
 /// Operations a counted function runs.
 pub const CALLS: usize = 2_000;
+/// Nested loads a counted function runs (each is 100 users and 1,000 projects).
+pub const NESTED_CALLS: usize = 20;
 
-/// The scenarios counted, and the sides.
-pub const SCENARIOS: [&str; 3] = ["pk", "insert", "update"];
+/// The scenarios counted, and the sides. `nested`: 100 users × 10 projects, raw as the two
+/// pipelined `= ANY($1)` statements, ours `with_batched` (`nested-with`: ours `with`).
+pub const SCENARIOS: [&str; 5] = ["pk", "insert", "update", "nested", "nested-with"];
 pub const SIDES: [&str; 2] = ["raw", "ours"];
 
 struct Setup {
@@ -26,6 +29,9 @@ struct Setup {
     select: Statement,
     insert: Statement,
     update: Statement,
+    nest_ids: Vec<Uuid>,
+    users_by_id: Statement,
+    projects_by_owner: Statement,
 }
 
 impl Setup {
@@ -43,6 +49,8 @@ async fn setup() -> Setup {
         .batch_execute(
             "INSERT INTO users (email, name) SELECT 'u' || g || '@x.io', 'User ' || g FROM generate_series(1, 1000) g;
              INSERT INTO projects (owner_id, name) SELECT id, 'p' || email FROM users;
+             INSERT INTO users (email, name) SELECT 'nest' || g || '@x.io', 'Nest ' || g FROM generate_series(1, 100) g;
+             INSERT INTO projects (owner_id, name) SELECT u.id, 'np' || g FROM users u, generate_series(1, 10) g WHERE u.email LIKE 'nest%';
              ANALYZE;",
         )
         .await
@@ -73,6 +81,14 @@ async fn setup() -> Setup {
         .prepare("UPDATE projects SET name = $1, updated_at = now() WHERE id = $2")
         .await
         .expect("prepare");
+    let nest_ids = client
+        .query("SELECT id FROM users WHERE email LIKE 'nest%'", &[])
+        .await
+        .expect("ids")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let (users_by_id, projects_by_owner) = prepare_by_keys(client).await.expect("prepare");
     Setup {
         db,
         ids,
@@ -80,6 +96,9 @@ async fn setup() -> Setup {
         select,
         insert,
         update,
+        nest_ids,
+        users_by_id,
+        projects_by_owner,
     }
 }
 
@@ -101,6 +120,18 @@ async fn raw_op(s: &Setup, scenario: &str, n: usize) {
                 .await
                 .expect("insert");
             std::hint::black_box(row.get::<_, Uuid>(0));
+        }
+        "nested" | "nested-with" => {
+            let out = raw_by_keys(
+                s.client(),
+                &s.users_by_id,
+                &s.projects_by_owner,
+                &s.nest_ids,
+            )
+            .await
+            .expect("nested");
+            assert_eq!(out.len(), 100);
+            std::hint::black_box(out);
         }
         _ => {
             let name = format!("r{n}");
@@ -130,6 +161,28 @@ async fn our_op(s: &Setup, scenario: &str, n: usize) {
                 .expect("insert");
             std::hint::black_box(id);
         }
+        "nested" => {
+            let loaded = User::select()
+                .filter(users::id.in_list(s.nest_ids.iter().copied()))
+                .order_by(users::id)
+                .with_batched(users::projects.order_by(projects::id))
+                .all(&s.db)
+                .await
+                .expect("nested");
+            assert_eq!(loaded.len(), 100);
+            std::hint::black_box(loaded);
+        }
+        "nested-with" => {
+            let loaded = User::select()
+                .filter(users::id.in_list(s.nest_ids.iter().copied()))
+                .order_by(users::id)
+                .with(users::projects.order_by(projects::id))
+                .all(&s.db)
+                .await
+                .expect("nested");
+            assert_eq!(loaded.len(), 100);
+            std::hint::black_box(loaded);
+        }
         _ => {
             Project::update()
                 .set(projects::name, format!("o{n}"))
@@ -141,11 +194,20 @@ async fn our_op(s: &Setup, scenario: &str, n: usize) {
     }
 }
 
+/// How many operations the counted loop of `scenario` runs.
+pub fn calls(scenario: &str) -> usize {
+    if scenario.starts_with("nested") {
+        NESTED_CALLS
+    } else {
+        CALLS
+    }
+}
+
 /// The counted loop of raw tokio-postgres (callgrind's `--toggle-collect` names it).
 #[inline(never)]
 fn count_raw(runtime: &Runtime, s: &Setup, scenario: &str) {
     runtime.block_on(async {
-        for n in 0..CALLS {
+        for n in 0..calls(scenario) {
             raw_op(s, scenario, n).await;
         }
     });
@@ -155,7 +217,7 @@ fn count_raw(runtime: &Runtime, s: &Setup, scenario: &str) {
 #[inline(never)]
 fn count_ours(runtime: &Runtime, s: &Setup, scenario: &str) {
     runtime.block_on(async {
-        for n in 0..CALLS {
+        for n in 0..calls(scenario) {
             our_op(s, scenario, CALLS + n).await;
         }
     });

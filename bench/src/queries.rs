@@ -127,6 +127,53 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// The best raw form of a nested load, prepared: users by a list of keys, and their
+/// projects by the same list.
+pub(crate) async fn prepare_by_keys(
+    client: &tokio_postgres::Client,
+) -> Result<(tokio_postgres::Statement, tokio_postgres::Statement), BoxError> {
+    let users = client
+        .prepare(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE id = ANY($1) ORDER BY id"
+        ))
+        .await?;
+    let projects = client
+        .prepare(&format!(
+            "SELECT {PROJECT_COLUMNS} FROM projects WHERE owner_id = ANY($1) ORDER BY owner_id, id"
+        ))
+        .await?;
+    Ok((users, projects))
+}
+
+/// The parents' keys known: the two `= ANY($1)` statements pipelined in one round trip, the
+/// projects grouped under their users in Rust.
+pub(crate) async fn raw_by_keys(
+    client: &tokio_postgres::Client,
+    users_by_id: &tokio_postgres::Statement,
+    projects_by_owner: &tokio_postgres::Statement,
+    ids: &Vec<Uuid>,
+) -> Result<Vec<(User, Vec<Project>)>, BoxError> {
+    let keys: [&(dyn ToSql + Sync); 1] = [ids];
+    let (users, projects) = tokio::try_join!(
+        client.query(users_by_id, &keys),
+        client.query(projects_by_owner, &keys)
+    )?;
+    let mut out: Vec<(User, Vec<Project>)> =
+        users.iter().map(|r| (user_raw(r), Vec::new())).collect();
+    let index: HashMap<Uuid, usize> = out
+        .iter()
+        .enumerate()
+        .map(|(i, (u, _))| (u.id, i))
+        .collect();
+    for r in &projects {
+        let owner: Uuid = r.get(1);
+        if let Some(&at) = index.get(&owner) {
+            out[at].1.push(project_raw(r, 0));
+        }
+    }
+    Ok(out)
+}
+
 /// 100 users, each with 10 projects, loaded into nested values in one round trip. Raw is the
 /// better of two hand-written forms: one LEFT JOIN grouped in Rust, and one `json_agg` per user
 /// decoded by hand.
@@ -220,35 +267,9 @@ async fn nested(db: &Db, suffix: &str) -> Result<Row, BoxError> {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    let users_by_id = client
-        .prepare(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE id = ANY($1) ORDER BY id"
-        ))
-        .await?;
-    let projects_by_owner = client
-        .prepare(&format!(
-            "SELECT {PROJECT_COLUMNS} FROM projects WHERE owner_id = ANY($1) ORDER BY owner_id, id"
-        ))
-        .await?;
+    let (users_by_id, projects_by_owner) = prepare_by_keys(client).await?;
     let raw_pipelined = async |_| {
-        let keys: [&(dyn ToSql + Sync); 1] = [&ids];
-        let (users, projects) = tokio::try_join!(
-            client.query(&users_by_id, &keys),
-            client.query(&projects_by_owner, &keys)
-        )?;
-        let mut out: Vec<(User, Vec<Project>)> =
-            users.iter().map(|r| (user_raw(r), Vec::new())).collect();
-        let index: HashMap<Uuid, usize> = out
-            .iter()
-            .enumerate()
-            .map(|(i, (u, _))| (u.id, i))
-            .collect();
-        for r in &projects {
-            let owner: Uuid = r.get(1);
-            if let Some(&at) = index.get(&owner) {
-                out[at].1.push(project_raw(r, 0));
-            }
-        }
+        let out = raw_by_keys(client, &users_by_id, &projects_by_owner, &ids).await?;
         assert_eq!(out.len(), 100);
         std::hint::black_box(out);
         Ok(())

@@ -510,6 +510,25 @@ fn batched_loading_sql() {
             ),
         ),
         (
+            "parents by a list of keys: the related rows take the list",
+            show_both(
+                User::select()
+                    .filter(users::id.in_list([Uuid::from_u128(1), Uuid::from_u128(2)]))
+                    .filter(users::email.like("a%"))
+                    .with_batched(users::projects)
+                    .sql(),
+            ),
+        ),
+        (
+            "a parent by key, belongs-to: the related row takes the parent's key column's value",
+            show_both(
+                Project::select()
+                    .filter(projects::owner_id.eq(Uuid::from_u128(1)))
+                    .with_batched(projects::owner)
+                    .sql(),
+            ),
+        ),
+        (
             "self-reference, soft delete",
             show_both(Context::select().with_batched(contexts::forks).sql()),
         ),
@@ -614,6 +633,40 @@ async fn batched_loading_equals_eager_loading_in_two_statements() {
         matches!(error, schema_core::exec::Error::TooManyRows { .. }),
         "{error:?}"
     );
+
+    // Parents by a list of keys: the related rows' statement takes the list itself. A key the
+    // other conditions rule out, or that no row has, brings no related rows to anyone.
+    let listed = User::select()
+        .filter(users::id.in_list([ada.id, bob.id, lone.id, Uuid::from_u128(7)]))
+        .filter(users::email.ne("bob@x.io"))
+        .order_by(users::email)
+        .with_batched(users::projects.order_by(projects::name))
+        .all(&db)
+        .await
+        .unwrap();
+    let names: Vec<(String, Vec<String>)> = listed
+        .iter()
+        .map(|(u, ps)| (u.email.clone(), ps.iter().map(|p| p.name.clone()).collect()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (
+                "ada@x.io".to_string(),
+                vec!["a1".to_string(), "a2".to_string(), "a3".to_string()]
+            ),
+            ("lone@x.io".to_string(), vec![]),
+        ]
+    );
+    let eager = User::select()
+        .filter(users::id.in_list([ada.id, bob.id, lone.id, Uuid::from_u128(7)]))
+        .filter(users::email.ne("bob@x.io"))
+        .order_by(users::email)
+        .with(users::projects.order_by(projects::name))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(listed, eager);
 
     // Belongs-to: many projects share one owner, each gets it.
     let owned = Project::select()

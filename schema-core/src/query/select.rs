@@ -736,6 +736,43 @@ impl<S: Source, O: 'static> Select<S, O> {
 
     /// `SELECT column FROM …` with this query's filters, order and limits: the keys of its rows,
     /// as a subquery (batched loading).
+    /// The values this query's filter names for `column` outright: a conjunct `column =
+    /// ANY($n)` (the array, `true`) or `column = $n` (the value, `false`). Every row the query
+    /// returns has its `column` among them; the query may return fewer (other conditions, a
+    /// limit).
+    pub(crate) fn named_keys(
+        &self,
+        schema: Option<&str>,
+        table: &str,
+        column: &str,
+    ) -> Option<(super::expr::Param, bool)> {
+        fn find(
+            node: &Node,
+            schema: Option<&str>,
+            table: &str,
+            column: &str,
+        ) -> Option<(super::expr::Param, bool)> {
+            let is_column = |node: &Node| {
+                matches!(node, Node::Column { schema: s, table: t, name }
+                    if *s == schema && *t == table && *name == column)
+            };
+            match node {
+                Node::InArray(inner, values, false) if is_column(inner) => {
+                    Some((values.clone(), true))
+                }
+                Node::Binary(inner, "=", value) if is_column(inner) => match &**value {
+                    Node::Param(value) => Some((value.clone(), false)),
+                    _ => None,
+                },
+                Node::Logic("AND", operands) => operands
+                    .iter()
+                    .find_map(|operand| find(operand, schema, table, column)),
+                _ => None,
+            }
+        }
+        find(self.filter.as_ref()?, schema, table, column)
+    }
+
     pub(crate) fn keys_subquery(&self, column: Node) -> super::render::WriteFn {
         let mut keys = self.clone();
         keys.projection = Some(vec![column]);

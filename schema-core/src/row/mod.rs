@@ -54,15 +54,27 @@ impl<T> ReadsAs<T> for T {}
 impl<T> ReadsAs<Option<T>> for T {}
 
 /// Reads column `index` of `row` as a `T`, naming the column in the error.
+#[inline]
 pub fn get<'r, T: postgres_types::FromSql<'r>>(row: &'r Row, index: usize) -> Result<T, Error> {
-    row.try_get(index).map_err(|source| Error::Decode {
+    // The error is made out of line: every column of every row comes through here, and the
+    // happy path is a `try_get` and nothing else.
+    match row.try_get(index) {
+        Ok(value) => Ok(value),
+        Err(source) => Err(decode_error(row, index, source)),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn decode_error(row: &Row, index: usize, source: tokio_postgres::Error) -> Error {
+    Error::Decode {
         column: row
             .columns()
             .get(index)
             .map(|c| c.name().to_string())
             .unwrap_or_else(|| format!("#{index}")),
         source,
-    })
+    }
 }
 
 /// Field `field` of the `#[derive(FromRow)]` struct `of`, the `at`-th of its `width` fields,
