@@ -298,22 +298,27 @@ async fn nested(db: &Db, suffix: &str) -> Result<Row, BoxError> {
         Ok(())
     })
     .await?;
+    // The row: ours against the issue's best raw form (the two pipelined statements), ours
+    // being `with_batched` (also one round trip); the other forms in the note.
     Ok(row(
         &format!("100 users × 10 projects, nested, one round trip{suffix}"),
-        against_faster((raw_join, ours_a), (raw_json, ours_b)),
-        1.05,
+        (raw_any_b, ours_batched),
+        1.00,
         &format!(
-            "raw LEFT JOIN grouped in Rust {}, raw json_agg decoded by hand {}; ours: `with(users::projects)`. \
-             Against two pipelined `= ANY($1)` statements with the keys known (raw {}): ours `with` {} ({:.3}×), \
-             `with_batched` {} ({:.3}× beside raw {})",
-            crate::ms(raw_join),
-            crate::ms(raw_json),
-            crate::ms(raw_any),
+            "raw: two pipelined `= ANY($1)` statements, the users' keys known, grouped in Rust; ours: \
+             `with_batched(users::projects)` on the users by the same keys. Ours `with` (one statement) {} \
+             ({:.3}× beside raw {}). Against the raw LEFT JOIN grouped in Rust {} and raw json_agg decoded \
+             by hand {}: ours `with` {:.3}× the faster",
             crate::ms(ours_with),
             ours_with.as_secs_f64() / raw_any.as_secs_f64(),
-            crate::ms(ours_batched),
-            ours_batched.as_secs_f64() / raw_any_b.as_secs_f64(),
-            crate::ms(raw_any_b),
+            crate::ms(raw_any),
+            crate::ms(raw_join),
+            crate::ms(raw_json),
+            if raw_join <= raw_json {
+                ours_a.as_secs_f64() / raw_join.as_secs_f64()
+            } else {
+                ours_b.as_secs_f64() / raw_json.as_secs_f64()
+            },
         ),
     ))
 }
@@ -505,7 +510,7 @@ pub async fn run(only: Option<&[String]>) -> Result<(String, Vec<Row>, Option<St
         let mut measured = row(
             "select one user by primary key",
             result,
-            1.05,
+            1.02,
             "`User::find(id).one(&db)`",
         );
         #[cfg(feature = "peers")]
@@ -615,7 +620,7 @@ pub async fn run(only: Option<&[String]>) -> Result<(String, Vec<Row>, Option<St
         let mut measured = row(
             "update one project by key, updated_at hook",
             result,
-            1.05,
+            1.02,
             "",
         );
         #[cfg(feature = "peers")]
@@ -659,7 +664,7 @@ pub async fn run(only: Option<&[String]>) -> Result<(String, Vec<Row>, Option<St
         )
         .await?;
         #[allow(unused_mut)]
-        let mut measured = row("insert one user returning the row", result, 1.05, "");
+        let mut measured = row("insert one user returning the row", result, 1.02, "");
         #[cfg(feature = "peers")]
         {
             let inserted = peer.insert_user("peer@x.io", "Peer").await?;
