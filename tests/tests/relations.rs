@@ -544,6 +544,13 @@ fn batched_loading_sql() {
     insta::assert_snapshot!(text.join("\n\n"));
 }
 
+/// Each user's email with the names of its projects, in order.
+fn emails_and_names(rows: &[(User, Vec<Project>)]) -> Vec<(String, Vec<String>)> {
+    rows.iter()
+        .map(|(u, ps)| (u.email.clone(), ps.iter().map(|p| p.name.clone()).collect()))
+        .collect()
+}
+
 #[tokio::test]
 async fn batched_loading_equals_eager_loading_in_two_statements() {
     let (_guard, db) = app_db(false).await;
@@ -593,12 +600,8 @@ async fn batched_loading_equals_eager_loading_in_two_statements() {
         .all(&db)
         .await
         .unwrap();
-    let names: Vec<(String, Vec<String>)> = limited
-        .iter()
-        .map(|(u, ps)| (u.email.clone(), ps.iter().map(|p| p.name.clone()).collect()))
-        .collect();
     assert_eq!(
-        names,
+        emails_and_names(&limited),
         [
             (
                 "ada@x.io".to_string(),
@@ -636,20 +639,19 @@ async fn batched_loading_equals_eager_loading_in_two_statements() {
 
     // Parents by a list of keys: the related rows' statement takes the list itself. A key the
     // other conditions rule out, or that no row has, brings no related rows to anyone.
-    let listed = User::select()
-        .filter(users::id.in_list([ada.id, bob.id, lone.id, Uuid::from_u128(7)]))
-        .filter(users::email.ne("bob@x.io"))
-        .order_by(users::email)
+    let listed_users = || {
+        User::select()
+            .filter(users::id.in_list([ada.id, bob.id, lone.id, Uuid::from_u128(7)]))
+            .filter(users::email.ne("bob@x.io"))
+            .order_by(users::email)
+    };
+    let listed = listed_users()
         .with_batched(users::projects.order_by(projects::name))
         .all(&db)
         .await
         .unwrap();
-    let names: Vec<(String, Vec<String>)> = listed
-        .iter()
-        .map(|(u, ps)| (u.email.clone(), ps.iter().map(|p| p.name.clone()).collect()))
-        .collect();
     assert_eq!(
-        names,
+        emails_and_names(&listed),
         [
             (
                 "ada@x.io".to_string(),
@@ -658,10 +660,7 @@ async fn batched_loading_equals_eager_loading_in_two_statements() {
             ("lone@x.io".to_string(), vec![]),
         ]
     );
-    let eager = User::select()
-        .filter(users::id.in_list([ada.id, bob.id, lone.id, Uuid::from_u128(7)]))
-        .filter(users::email.ne("bob@x.io"))
-        .order_by(users::email)
+    let eager = listed_users()
         .with(users::projects.order_by(projects::name))
         .all(&db)
         .await
