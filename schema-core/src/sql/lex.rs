@@ -187,27 +187,35 @@ pub(crate) fn statements(sql: &str) -> Vec<String> {
 /// `SAVEPOINT`, `ROLLBACK TO`, …), `Some(false)` none (`COMMIT`, `ROLLBACK`, `PREPARE
 /// TRANSACTION`, …); `None` for any other statement.
 pub(crate) fn transaction_effect(statement: &str) -> Option<bool> {
-    let words: Vec<String> = pieces(statement)
+    // The first words of the code, read lazily and compared in place: any statement but
+    // transaction control is known by its first word, without lexing the rest of it or
+    // allocating (raw SQL comes through here on every call).
+    let mut words = pieces(statement)
         .filter(|(piece, _)| *piece == Piece::Code)
         .flat_map(|(_, text)| {
             text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
                 .filter(|w| !w.is_empty())
-                .map(str::to_ascii_uppercase)
-                .collect::<Vec<_>>()
-        })
-        .take(4)
-        .collect();
-    let word = |n: usize| words.get(n).map(String::as_str);
-    match word(0)? {
-        "BEGIN" | "START" | "SAVEPOINT" | "RELEASE" => Some(true),
-        "COMMIT" | "END" | "ABORT" => Some(false),
-        "ROLLBACK" => Some(
-            // `ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] s` stays inside the transaction;
-            // `ROLLBACK PREPARED 'x'` is not about this one.
-            matches!(word(1), Some("TO")) || matches!((word(1), word(2)), (Some(_), Some("TO"))),
-        ),
-        "PREPARE" if word(1) == Some("TRANSACTION") => Some(false),
-        _ => None,
+        });
+    let first = words.next()?;
+    let is =
+        |word: Option<&str>, keyword: &str| word.is_some_and(|w| w.eq_ignore_ascii_case(keyword));
+    let first = Some(first);
+    if ["BEGIN", "START", "SAVEPOINT", "RELEASE"]
+        .iter()
+        .any(|k| is(first, k))
+    {
+        Some(true)
+    } else if ["COMMIT", "END", "ABORT"].iter().any(|k| is(first, k)) {
+        Some(false)
+    } else if is(first, "ROLLBACK") {
+        // `ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] s` stays inside the transaction;
+        // `ROLLBACK PREPARED 'x'` is not about this one.
+        let (second, third) = (words.next(), words.next());
+        Some(is(second, "TO") || (second.is_some() && is(third, "TO")))
+    } else if is(first, "PREPARE") && is(words.next(), "TRANSACTION") {
+        Some(false)
+    } else {
+        None
     }
 }
 
@@ -391,5 +399,12 @@ mod tests {
             Some(true)
         );
         assert_eq!(transaction_effect("SELECT 1"), None);
+        assert_eq!(transaction_effect("/* a */ -- b\n  Begin"), Some(true));
+        assert_eq!(transaction_effect("commit;"), Some(false));
+        assert_eq!(transaction_effect("PREPARE TRANSACTION 'x'"), Some(false));
+        assert_eq!(transaction_effect("rollback transaction to s"), Some(true));
+        assert_eq!(transaction_effect("ROLLBACK PREPARED 'x'"), Some(false));
+        assert_eq!(transaction_effect(""), None);
+        assert_eq!(transaction_effect("-- only a comment"), None);
     }
 }
