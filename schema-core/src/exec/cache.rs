@@ -73,7 +73,7 @@ impl std::hash::Hasher for FxHasher {
 }
 
 impl StatementCache {
-    fn get(&self, sql: &str) -> Option<Statement> {
+    pub(super) fn get(&self, sql: &str) -> Option<Statement> {
         self.statements
             .lock()
             .expect("statement cache lock")

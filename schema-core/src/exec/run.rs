@@ -263,7 +263,15 @@ async fn run_once(
             }
         }
         _ => {
-            let statement = prepared(exec, sql).await?;
+            // A statement this connection has (the usual case) without another future.
+            let cached = match cache {
+                Cache::Own(own) => own.get(sql),
+                _ => None,
+            };
+            let statement = match cached {
+                Some(statement) => statement,
+                None => prepared(exec, sql).await?,
+            };
             exec.note_statement();
             match want {
                 Want::Count => client
