@@ -10,7 +10,7 @@ use schema_core::prelude::*;
 use tokio::runtime::Runtime;
 use tokio_postgres::{Client, Statement};
 
-use crate::queries::{prepare_by_keys, raw_by_keys, user_raw, USER_COLUMNS};
+use crate::queries::{prepare_by_keys, raw_by_keys, user_raw, users_by_keys, USER_COLUMNS};
 
 /// Operations a counted function runs.
 pub const CALLS: usize = 2_000;
@@ -162,9 +162,7 @@ async fn our_op(s: &Setup, scenario: &str, n: usize) {
             std::hint::black_box(id);
         }
         "nested" => {
-            let loaded = User::select()
-                .filter(users::id.in_list(s.nest_ids.iter().copied()))
-                .order_by(users::id)
+            let loaded = users_by_keys(&s.nest_ids)
                 .with_batched(users::projects.order_by(projects::id))
                 .all(&s.db)
                 .await
@@ -173,9 +171,7 @@ async fn our_op(s: &Setup, scenario: &str, n: usize) {
             std::hint::black_box(loaded);
         }
         "nested-with" => {
-            let loaded = User::select()
-                .filter(users::id.in_list(s.nest_ids.iter().copied()))
-                .order_by(users::id)
+            let loaded = users_by_keys(&s.nest_ids)
                 .with(users::projects.order_by(projects::id))
                 .all(&s.db)
                 .await

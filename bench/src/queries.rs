@@ -145,6 +145,13 @@ pub(crate) async fn prepare_by_keys(
     Ok((users, projects))
 }
 
+/// Ours on the same keys: the users, ordered, to load their projects under.
+pub(crate) fn users_by_keys(ids: &[Uuid]) -> schema_core::query::Select<User, User> {
+    User::select()
+        .filter(users::id.in_list(ids.iter().copied()))
+        .order_by(users::id)
+}
+
 /// The parents' keys known: the two `= ANY($1)` statements pipelined in one round trip, the
 /// projects grouped under their users in Rust.
 pub(crate) async fn raw_by_keys(
@@ -275,9 +282,7 @@ async fn nested(db: &Db, suffix: &str) -> Result<Row, BoxError> {
         Ok(())
     };
     let (raw_any, ours_with) = compare(10, 20, raw_pipelined, async |_| {
-        let loaded = User::select()
-            .filter(users::id.in_list(ids.iter().copied()))
-            .order_by(users::id)
+        let loaded = users_by_keys(&ids)
             .with(users::projects.order_by(projects::id))
             .all(db)
             .await?;
@@ -287,9 +292,7 @@ async fn nested(db: &Db, suffix: &str) -> Result<Row, BoxError> {
     })
     .await?;
     let (raw_any_b, ours_batched) = compare(10, 20, raw_pipelined, async |_| {
-        let loaded = User::select()
-            .filter(users::id.in_list(ids.iter().copied()))
-            .order_by(users::id)
+        let loaded = users_by_keys(&ids)
             .with_batched(users::projects.order_by(projects::id))
             .all(db)
             .await?;

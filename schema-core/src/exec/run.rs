@@ -102,7 +102,8 @@ impl<'a> Iterator for ParamIter<'a> {
             Params::Picked(rest) => {
                 let (first, tail) = rest.split_first()?;
                 *rest = tail;
-                // A picked list is filled in order; an empty slot ends it.
+                // Every slot given is filled (a key lookup passes the filled prefix of its
+                // slots), so the count `len` promised holds.
                 first.map(|p| p.as_ref() as &(dyn ToSql + Sync))
             }
         }
