@@ -20,7 +20,7 @@ mod tx;
 #[doc(hidden)]
 pub use batch::Piece;
 pub(crate) use batch::{run_batch, Outcome};
-pub(crate) use cache::TextHash as TypeIdHash;
+pub(crate) use cache::{for_each_word, TextHash as TypeIdHash};
 pub use cache::{Cache, StatementCache};
 pub use copy::{copy_in, CopyRow};
 pub use db::Db;

@@ -734,8 +734,6 @@ impl<S: Source, O: 'static> Select<S, O> {
         (write, decode)
     }
 
-    /// `SELECT column FROM …` with this query's filters, order and limits: the keys of its rows,
-    /// as a subquery (batched loading).
     /// The values this query's filter names for `column` outright: a conjunct `column =
     /// ANY($n)` (the array, `true`) or `column = $n` (the value, `false`). Every row the query
     /// returns has its `column` among them; the query may return fewer (other conditions, a
@@ -773,6 +771,8 @@ impl<S: Source, O: 'static> Select<S, O> {
         find(self.filter.as_ref()?, schema, table, column)
     }
 
+    /// `SELECT column FROM …` with this query's filters, order and limits: the keys of its rows,
+    /// as a subquery (batched loading).
     pub(crate) fn keys_subquery(&self, column: Node) -> super::render::WriteFn {
         let mut keys = self.clone();
         keys.projection = Some(vec![column]);
@@ -783,6 +783,12 @@ impl<S: Source, O: 'static> Select<S, O> {
 }
 
 impl<S: Source, O> Select<S, O> {
+    /// Whether the query selects its source's own columns, in their order, and nothing after
+    /// them (no projection, no relation).
+    pub(crate) fn selects_source_columns(&self) -> bool {
+        self.projection.is_none() && self.relations.is_empty()
+    }
+
     /// The query with one more value after its columns (and relations).
     pub(crate) fn with_extra_value(mut self, write: super::render::WriteFn) -> Self {
         self.relations.push(write);
