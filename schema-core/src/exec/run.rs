@@ -168,9 +168,26 @@ async fn run(
     params: Params<'_>,
     want: Want,
 ) -> Result<Fetched, Error> {
+    // The usual case in as few steps as it takes: a direct connection that has the statement
+    // (its text checked when it was prepared), nothing listening for statement events.
+    if let Some(statement) = ready_statement(exec, sql) {
+        exec.note_statement();
+        let result = on_statement(exec.connection().0, &statement, params, want)
+            .await
+            .map_err(|e| Error::from_postgres(e, Some(sql)));
+        return match result {
+            Err(error) if stale_statement(&error, false) => {
+                retry_stale(exec, sql, params, want).await
+            }
+            other => other,
+        };
+    }
+    // Any other case on the heap: its future (preparing, learning types, retrying, timing) is
+    // many times the size of the usual case's, which every statement's future would otherwise
+    // carry and move.
     match exec.replicated() {
-        Some(set) => set.run(sql, params, want).await,
-        None => run_on(exec, sql, params, want).await,
+        Some(set) => Box::pin(set.run(sql, params, want)).await,
+        None => Box::pin(run_on(exec, sql, params, want)).await,
     }
 }
 
@@ -196,42 +213,87 @@ pub(super) async fn run_on(
     let started = log::enabled().then(std::time::Instant::now);
     let mut result = run_once(exec, sql, params, want).await;
     if let Err(error) = &result {
-        let (client, cache) = exec.connection();
-        if stale_statement(error, matches!(cache, Cache::Unprepared { .. })) {
-            evict(client, cache, sql);
-            result = if exec.in_transaction() {
-                Err(Error::SchemaChanged {
-                    sql: sql.to_string(),
-                })
-            } else {
-                tracing::debug!(target: "schema_core::sql", sql, "the schema changed under a cached statement: prepared again");
-                let retried = run_once(exec, sql, params, want).await;
-                match retried {
-                    // Prepared afresh and still missing a statement: one that tokio-postgres keeps
-                    // for its own type lookups was removed from the server (`DEALLOCATE ALL` by
-                    // someone else), and it cannot make it again.
-                    Err(error)
-                        if error
-                            .db_error()
-                            .is_some_and(|db| db.code().code() == "26000") =>
-                    {
-                        exec.note_broken();
-                        Err(Error::Broken(format!(
-                            "a prepared statement this connection relies on to look types up was \
-                             removed from the server (by `DEALLOCATE ALL`?): open a new connection \
-                             (a pooled one is replaced by itself) ({})",
-                            error
-                        )))
-                    }
-                    other => other,
-                }
-            };
+        if stale_statement(
+            error,
+            matches!(exec.connection().1, Cache::Unprepared { .. }),
+        ) {
+            result = retry_stale(exec, sql, params, want).await;
         }
     }
     if let Some(started) = started {
         log::statement(sql, params, started.elapsed(), exec.log_parameters());
     }
     result
+}
+
+/// The statement `exec` has prepared for `sql` when nothing else is to be done before it runs:
+/// a direct connection (not a handle over replicas) whose own cache has it, and nothing listens
+/// for statement events (which time each statement).
+fn ready_statement(
+    exec: &(impl Executor + ?Sized),
+    sql: &str,
+) -> Option<tokio_postgres::Statement> {
+    if exec.replicated().is_some() || log::enabled() {
+        return None;
+    }
+    match exec.connection().1 {
+        Cache::Own(own) => own.get(sql),
+        _ => None,
+    }
+}
+
+/// After the statement for `sql` failed because the schema changed under it: evicted, and
+/// inside a transaction (which the failure aborted) [`Error::SchemaChanged`]; outside one,
+/// prepared again and run once more, which is safe because it failed before it did anything.
+async fn retry_stale(
+    exec: &(impl Executor + ?Sized),
+    sql: &str,
+    params: Params<'_>,
+    want: Want,
+) -> Result<Fetched, Error> {
+    let (client, cache) = exec.connection();
+    evict(client, cache, sql);
+    if exec.in_transaction() {
+        return Err(Error::SchemaChanged {
+            sql: sql.to_string(),
+        });
+    }
+    tracing::debug!(target: "schema_core::sql", sql, "the schema changed under a cached statement: prepared again");
+    match Box::pin(run_once(exec, sql, params, want)).await {
+        // Prepared afresh and still missing a statement: one that tokio-postgres keeps for its
+        // own type lookups was removed from the server (`DEALLOCATE ALL` by someone else), and
+        // it cannot make it again.
+        Err(error)
+            if error
+                .db_error()
+                .is_some_and(|db| db.code().code() == "26000") =>
+        {
+            exec.note_broken();
+            Err(Error::Broken(format!(
+                "a prepared statement this connection relies on to look types up was removed \
+                 from the server (by `DEALLOCATE ALL`?): open a new connection (a pooled one is \
+                 replaced by itself) ({})",
+                error
+            )))
+        }
+        other => other,
+    }
+}
+
+/// Runs a prepared statement, its rows read as `want` asks.
+async fn on_statement(
+    client: &tokio_postgres::Client,
+    statement: &tokio_postgres::Statement,
+    params: Params<'_>,
+    want: Want,
+) -> Result<Fetched, tokio_postgres::Error> {
+    match want {
+        Want::Count => client
+            .execute_raw(statement, params.iter())
+            .await
+            .map(Fetched::Count),
+        _ => fetch(client.query_raw(statement, params.iter()).await?, want).await,
+    }
 }
 
 async fn run_once(
@@ -274,43 +336,36 @@ async fn run_once(
                 None => prepared(exec, sql).await?,
             };
             exec.note_statement();
-            match want {
-                Want::Count => client
-                    .execute_raw(&statement, params.iter())
-                    .await
-                    .map(Fetched::Count),
-                _ => match client.query_raw(&statement, params.iter()).await {
-                    Ok(stream) => fetch(stream, want).await,
-                    Err(error) => Err(error),
-                },
-            }
+            on_statement(client, &statement, params, want).await
         }
     };
     result.map_err(|e| Error::from_postgres(e, Some(sql)))
 }
 
 /// Reads a statement's rows as `want` asks: all of them, or the first and whether there are
-/// more (read to the end all the same, so that the statement completes).
+/// more (read to the end all the same, so that the statement completes). One loop over the
+/// stream, polled in place.
 async fn fetch(stream: RowStream, want: Want) -> Result<Fetched, tokio_postgres::Error> {
     let mut stream = pin!(stream);
-    let mut next = async || std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await;
-    if want == Want::Rows {
-        let mut rows = Vec::new();
-        while let Some(row) = next().await.transpose()? {
-            rows.push(row);
-        }
-        return Ok(Fetched::Rows(rows));
-    }
+    let mut rows = Vec::new();
     let mut first = None;
     let mut more = false;
-    while let Some(row) = next().await.transpose()? {
-        if first.is_none() {
-            first = Some(row);
-        } else {
-            more = true;
+    std::future::poll_fn(|cx| loop {
+        match std::task::ready!(stream.as_mut().poll_next(cx)) {
+            Some(Ok(row)) if want == Want::Rows => rows.push(row),
+            Some(Ok(row)) => match first {
+                None => first = Some(row),
+                Some(_) => more = true,
+            },
+            Some(Err(error)) => return std::task::Poll::Ready(Err(error)),
+            None => return std::task::Poll::Ready(Ok(())),
         }
-    }
-    Ok(Fetched::First(first, more))
+    })
+    .await?;
+    Ok(match want {
+        Want::Rows => Fetched::Rows(rows),
+        _ => Fetched::First(first, more),
+    })
 }
 
 /// Whether `error` says that a cached statement no longer fits the schema: its result type
