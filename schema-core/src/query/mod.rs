@@ -19,6 +19,7 @@ pub mod render;
 mod row_lock;
 pub mod select;
 pub mod selection;
+mod shape;
 pub(crate) mod soft_delete;
 mod source;
 mod table_queries;

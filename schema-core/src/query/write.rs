@@ -11,6 +11,7 @@ mod update;
 mod upsert;
 
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 pub use delete::Delete;
 pub(crate) use insert::Rows;
@@ -25,7 +26,7 @@ pub use super::table_queries::TableQueries;
 
 use super::expr::{Expr, Node, Param};
 use super::render::SqlWriter;
-use super::selection::{Plain, Selection};
+use super::shape::{Rendered, Shape};
 use super::soft_delete::Deleted;
 use crate::exec::{self, Error, Executor, FromRow};
 use crate::schema::{OnUpdate, Table};
@@ -123,7 +124,7 @@ fn write_on_update<T: Table>(w: &mut SqlWriter, set: &[&str], first: bool) {
 /// A write whose rows come back (`RETURNING`): every column, read as `T`, or the columns of
 /// `returning_columns(…)`, read as `O`.
 pub struct Returning<T, O = T> {
-    sql: String,
+    sql: Arc<str>,
     params: Vec<Param>,
     decode: fn(&tokio_postgres::Row) -> Result<O, Error>,
     _marker: PhantomData<fn() -> T>,
@@ -137,9 +138,10 @@ impl<T, O> std::fmt::Debug for Returning<T, O> {
 
 impl<T: Table + FromRow> Returning<T> {
     /// The rendered statement, `RETURNING` its rows.
-    fn of((sql, params): (String, Vec<Param>)) -> Self {
+    fn of(statement: impl Into<Rendered>) -> Self {
+        let Rendered { text, params } = statement.into();
         Returning {
-            sql,
+            sql: text,
             params,
             decode: |row| T::from_row(row, 0),
             _marker: PhantomData,
@@ -148,48 +150,91 @@ impl<T: Table + FromRow> Returning<T> {
 }
 
 impl<T: Table> Returning<T> {
-    /// The rendered statement (without `RETURNING`) and `RETURNING columns`.
-    fn columns<I, C>(statement: (String, Vec<Param>), columns: C) -> Returning<T, C::Output>
-    where
-        C: Selection<T, I, Grouping = Plain>,
-    {
-        Returning::nodes(statement, columns.nodes(), false, |row| C::decode(row, 0))
-    }
-
-    /// The rendered statement (without `RETURNING`) and `RETURNING nodes` (qualified or not),
-    /// its rows decoded with `decode`.
-    fn nodes<O>(
-        (sql, params): (String, Vec<Param>),
-        nodes: Vec<Node>,
-        qualify: bool,
+    /// A statement `RETURNING` columns, its rows decoded with `decode`.
+    fn decoded<O>(
+        statement: impl Into<Rendered>,
         decode: fn(&tokio_postgres::Row) -> Result<O, Error>,
     ) -> Returning<T, O> {
-        // An insert of no rows sends nothing, and returns nothing.
-        if sql.is_empty() {
-            return Returning {
-                sql,
-                params,
-                decode,
-                _marker: PhantomData,
-            };
-        }
-        let mut w = SqlWriter::resume(sql, params);
-        w.set_qualify(qualify);
-        w.push(" RETURNING ");
-        for (i, node) in nodes.iter().enumerate() {
-            if i > 0 {
-                w.push(", ");
-            }
-            w.node(node);
-        }
-        let (sql, params) = w.finish();
+        let Rendered { text, params } = statement.into();
         Returning {
-            sql,
+            sql: text,
             params,
             decode,
             _marker: PhantomData,
         }
     }
+
+    /// The rendered statement (without `RETURNING`) and `RETURNING nodes` (qualified or not),
+    /// its rows decoded with `decode`.
+    fn nodes<O>(
+        statement: (String, Vec<Param>),
+        nodes: Vec<Node>,
+        qualify: bool,
+        decode: fn(&tokio_postgres::Row) -> Result<O, Error>,
+    ) -> Returning<T, O> {
+        Returning::decoded(append_returning(statement, &nodes, qualify), decode)
+    }
+}
+
+/// What a write returns: nothing, its rows (every column), or the columns of
+/// `returning_columns`.
+#[derive(Clone, Copy)]
+pub(super) enum Tail<'a> {
+    Nothing,
+    Rows,
+    Columns(&'a [Node]),
+}
+
+impl<'a> Tail<'a> {
+    /// The tail, spelled into its statement's shape.
+    fn spell(self, shape: &mut Shape<'a>) {
+        match self {
+            Tail::Nothing => shape.tag(0),
+            Tail::Rows => shape.tag(1),
+            Tail::Columns(nodes) => {
+                shape.tag(2);
+                shape.index(nodes.len());
+                for node in nodes {
+                    shape.node(node);
+                }
+            }
+        }
+    }
+
+    /// Whether the statement's own rendering ends with `RETURNING` every column.
+    fn rows(self) -> bool {
+        matches!(self, Tail::Rows)
+    }
+
+    /// The statement (rendered as [`Tail::rows`] says) with the tail's columns after it.
+    fn append(self, statement: (String, Vec<Param>)) -> (String, Vec<Param>) {
+        match self {
+            Tail::Columns(nodes) => append_returning(statement, nodes, false),
+            Tail::Nothing | Tail::Rows => statement,
+        }
+    }
+}
+
+/// ` RETURNING nodes` (qualified or not) after a rendered statement; nothing after none (an
+/// insert of no rows sends nothing, and returns nothing).
+fn append_returning(
+    (sql, params): (String, Vec<Param>),
+    nodes: &[Node],
+    qualify: bool,
+) -> (String, Vec<Param>) {
+    if sql.is_empty() {
+        return (sql, params);
+    }
+    let mut w = SqlWriter::resume(sql, params);
+    w.set_qualify(qualify);
+    w.push(" RETURNING ");
+    for (i, node) in nodes.iter().enumerate() {
+        if i > 0 {
+            w.push(", ");
+        }
+        w.node(node);
+    }
+    w.finish()
 }
 
 impl<T: Table, O> Returning<T, O> {
@@ -238,11 +283,11 @@ impl<T: Table, O> Returning<T, O> {
             (Some(row), false) => (self.decode)(&row),
             (None, _) => Err(Error::NotFound {
                 table: T::table().name.to_string(),
-                sql: self.sql.clone(),
+                sql: self.sql.to_string(),
             }),
             (Some(_), true) => Err(Error::TooManyRows {
                 table: T::table().name.to_string(),
-                sql: self.sql.clone(),
+                sql: self.sql.to_string(),
             }),
         }
     }
@@ -254,7 +299,7 @@ impl<T: Table, O> Returning<T, O> {
             (None, _) => Ok(None),
             (Some(_), true) => Err(Error::TooManyRows {
                 table: T::table().name.to_string(),
-                sql: self.sql.clone(),
+                sql: self.sql.to_string(),
             }),
         }
     }
@@ -276,7 +321,8 @@ fn and_filter<T>(existing: Option<Node>, condition: Expr<T, bool>) -> Node {
 /// Runs a rendered insert, update or delete; the number of rows it touched.
 fn execute<'a, E: Executor + ?Sized>(
     exec: &'a E,
-    (sql, params): (String, Vec<Param>),
+    statement: impl Into<Rendered>,
 ) -> BoxFuture<'a, Result<u64, Error>> {
-    Box::pin(async move { exec::execute(exec, &sql, &params).await })
+    let Rendered { text, params } = statement.into();
+    Box::pin(async move { exec::execute(exec, &text, &params).await })
 }

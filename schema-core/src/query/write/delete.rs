@@ -5,14 +5,18 @@ use std::marker::PhantomData;
 
 use super::{
     and_filter, execute, write_on_update, write_returning, write_table, write_where, BoxFuture,
-    Filtered, Returning, Runnable, Unfiltered,
+    Filtered, Returning, Runnable, Tail, Unfiltered,
 };
 use crate::exec::{Error, Executor};
 use crate::query::expr::{Expr, Node, Param};
 use crate::query::render::SqlWriter;
 use crate::query::selection::{Plain, Selection};
+use crate::query::shape::{Rendered, Shape};
 use crate::query::soft_delete::Deleted;
 use crate::schema::Table;
+
+/// Names the shapes of deletes (with their table's type).
+enum DeleteShape {}
 
 /// A `DELETE` of `T` (on a soft-delete table, an update of its soft-delete column), or a
 /// restore of soft-deleted rows; runnable once filtered.
@@ -89,6 +93,16 @@ impl<T: Table, F> Delete<T, F> {
         }
     }
 
+    /// The statement: its text rendered once per shape (the filter's columns and operators,
+    /// soft or hard, whether it returns rows), its values bound.
+    fn statement(&self, tail: Tail<'_>) -> Rendered {
+        let mut shape = Shape::new::<(DeleteShape, T)>();
+        tail.spell(&mut shape);
+        shape.tag(self.mode as u8);
+        shape.option_node(self.filter.as_ref());
+        shape.text(|| tail.append(self.to_sql(tail.rows())))
+    }
+
     fn to_sql(&self, returning: bool) -> (String, Vec<Param>) {
         let mut w = SqlWriter::new(false);
         match self.mode {
@@ -140,7 +154,7 @@ impl<T: Table, F> Delete<T, F> {
     // filter is reported once, at the call, and not again at the `.await`.
     #[rustfmt::skip] // one line, so that a compile error quotes it in one line
     pub fn execute<'a, E: Executor + ?Sized>(&'a self, exec: &'a E) -> BoxFuture<'a, Result<u64, Error>> where F: Runnable {
-        execute(exec, self.to_sql(false))
+        execute(exec, self.statement(Tail::Nothing))
     }
 
     /// `RETURNING` every column of the rows deleted (or restored).
@@ -149,12 +163,13 @@ impl<T: Table, F> Delete<T, F> {
         F: Runnable,
         T: crate::exec::FromRow,
     {
-        Returning::of(self.to_sql(true))
+        Returning::of(self.statement(Tail::Rows))
     }
 
     /// `RETURNING` these columns (one, or a tuple), read as their values.
     #[rustfmt::skip] // one line, so that a compile error quotes it in one line
     pub fn returning_columns<I, C>(self, columns: C) -> Returning<T, C::Output> where F: Runnable, C: Selection<T, I, Grouping = Plain> {
-        Returning::columns(self.to_sql(false), columns)
+        let nodes = columns.nodes();
+        Returning::decoded(self.statement(Tail::Columns(&nodes)), |row| C::decode(row, 0))
     }
 }

@@ -4,11 +4,12 @@
 use std::marker::PhantomData;
 
 use super::upsert::{Conflict, ConflictAction, ConflictTarget, OnConflict};
-use super::{write_on_update, write_returning, write_table, Returning, Writable};
+use super::{write_on_update, write_returning, write_table, Returning, Tail, Writable};
 use crate::exec::{self, Error, Executor};
 use crate::query::expr::{Expr, IntoExpr, Node, Param};
 use crate::query::render::SqlWriter;
 use crate::query::selection::{Plain, Selection};
+use crate::query::shape::{Rendered, Shape};
 use crate::query::Column;
 use crate::schema::Table;
 
@@ -34,6 +35,9 @@ pub struct Missing;
 /// Typestate of a required column in a generated insert row: set.
 #[derive(Debug, Clone, Copy)]
 pub struct Provided;
+
+/// Names the shapes of inserts (with their table's type).
+enum InsertShape {}
 
 /// An `INSERT` of one or more rows into `T`.
 pub struct Insert<T: Table> {
@@ -190,6 +194,70 @@ impl<T: Table> Insert<T> {
         }
     }
 
+    /// The statement: its text rendered once per shape (the columns each row sets, the
+    /// conflict clause, whether it returns rows), its values bound. An insert of a query's rows
+    /// is rendered every time.
+    fn statement(&self, tail: Tail<'_>) -> Rendered {
+        let mut shape = Shape::new::<(InsertShape, T)>();
+        tail.spell(&mut shape);
+        match &self.rows {
+            Rows::Values(rows) => {
+                shape.tag(1);
+                shape.index(rows.len());
+                for row in rows {
+                    shape.index(row.len());
+                    for (index, value) in row {
+                        shape.index(*index);
+                        shape.param(value);
+                    }
+                }
+            }
+            Rows::Arrays(arrays) => {
+                shape.tag(2);
+                shape.index(arrays.len());
+                for (index, array) in arrays {
+                    shape.index(*index);
+                    shape.param(array);
+                }
+            }
+            Rows::Query(..) | Rows::None => return tail.append(self.to_sql(tail.rows())).into(),
+        }
+        match &self.conflict {
+            None => shape.tag(0),
+            Some((target, action)) => {
+                shape.tag(1);
+                match target {
+                    Conflict::Columns(names) => {
+                        shape.tag(1);
+                        shape.index(names.len());
+                        for name in names {
+                            shape.word(name);
+                        }
+                        shape.option_node(self.target_where.as_ref());
+                    }
+                    Conflict::Constraint(name) => {
+                        shape.tag(2);
+                        shape.word(name);
+                    }
+                    Conflict::Any => shape.tag(3),
+                }
+                match action {
+                    ConflictAction::Nothing => shape.tag(0),
+                    ConflictAction::Update(sets) => {
+                        shape.tag(1);
+                        shape.index(sets.len());
+                        for (name, value) in sets {
+                            shape.word(name);
+                            shape.node(value);
+                        }
+                        shape.option_node(self.update_where.as_ref());
+                    }
+                }
+            }
+        }
+        shape.text(|| tail.append(self.to_sql(tail.rows())))
+    }
+
     fn to_sql(&self, returning: bool) -> (String, Vec<Param>) {
         let mut w = SqlWriter::new(false);
         if let Rows::Query(_, Some(with), _) = &self.rows {
@@ -298,8 +366,8 @@ impl<T: Table> Insert<T> {
         if matches!(self.rows, Rows::None) {
             return Ok(0);
         }
-        let (sql, params) = self.to_sql(false);
-        exec::execute(exec, &sql, &params).await
+        let Rendered { text, params } = self.statement(Tail::Nothing);
+        exec::execute(exec, &text, &params).await
     }
 
     /// `RETURNING` every column of the inserted rows.
@@ -307,7 +375,7 @@ impl<T: Table> Insert<T> {
     where
         T: crate::exec::FromRow,
     {
-        Returning::of(self.to_sql(true))
+        Returning::of(self.statement(Tail::Rows))
     }
 
     /// `RETURNING` these columns (one, or a tuple), read as their values:
@@ -316,6 +384,9 @@ impl<T: Table> Insert<T> {
     where
         C: Selection<T, I, Grouping = Plain>,
     {
-        Returning::columns(self.to_sql(false), columns)
+        let nodes = columns.nodes();
+        Returning::decoded(self.statement(Tail::Columns(&nodes)), |row| {
+            C::decode(row, 0)
+        })
     }
 }

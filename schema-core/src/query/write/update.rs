@@ -5,15 +5,19 @@ use std::marker::PhantomData;
 
 use super::{
     and_filter, execute, write_on_update, write_returning, write_table, write_where, BoxFuture,
-    Filtered, Returning, Runnable, Unfiltered, Writable,
+    Filtered, Returning, Runnable, Tail, Unfiltered, Writable,
 };
 use crate::exec::{Error, Executor};
 use crate::query::expr::{Expr, IntoExpr, Node, Param};
 use crate::query::render::SqlWriter;
 use crate::query::selection::{Plain, Selection};
+use crate::query::shape::{Rendered, Shape};
 use crate::query::soft_delete::Deleted;
 use crate::query::Column;
 use crate::schema::{ColumnValue, Table};
+
+/// Names the shapes of updates (with their table's type).
+enum UpdateShape {}
 
 /// An `UPDATE` of `T`; runnable once filtered (`F = Filtered`).
 pub struct Update<T: Table, F = Unfiltered> {
@@ -89,6 +93,20 @@ impl<T: Table, F> Update<T, F> {
         joined.retype_from()
     }
 
+    /// The statement: its text rendered once per shape (the columns set, the filter's
+    /// columns and operators, whether it returns rows), its values bound.
+    fn statement(&self, tail: Tail<'_>) -> Rendered {
+        let mut shape = Shape::new::<(UpdateShape, T)>();
+        tail.spell(&mut shape);
+        shape.tag(self.deleted as u8);
+        for (name, value) in &self.sets {
+            shape.word(name);
+            shape.node(value);
+        }
+        shape.option_node(self.filter.as_ref());
+        shape.text(|| tail.append(self.to_sql(tail.rows())))
+    }
+
     fn to_sql(&self, returning: bool) -> (String, Vec<Param>) {
         let mut w = SqlWriter::new(false);
         w.push("UPDATE ");
@@ -128,7 +146,7 @@ impl<T: Table, F> Update<T, F> {
     // filter is reported once, at the call, and not again at the `.await`.
     #[rustfmt::skip] // one line, so that a compile error quotes it in one line
     pub fn execute<'a, E: Executor + ?Sized>(&'a self, exec: &'a E) -> BoxFuture<'a, Result<u64, Error>> where F: Runnable {
-        execute(exec, self.to_sql(false))
+        execute(exec, self.statement(Tail::Nothing))
     }
 
     /// `RETURNING` every column of the updated rows.
@@ -137,12 +155,13 @@ impl<T: Table, F> Update<T, F> {
         F: Runnable,
         T: crate::exec::FromRow,
     {
-        Returning::of(self.to_sql(true))
+        Returning::of(self.statement(Tail::Rows))
     }
 
     /// `RETURNING` these columns (one, or a tuple), read as their values.
     #[rustfmt::skip] // one line, so that a compile error quotes it in one line
     pub fn returning_columns<I, C>(self, columns: C) -> Returning<T, C::Output> where F: Runnable, C: Selection<T, I, Grouping = Plain> {
-        Returning::columns(self.to_sql(false), columns)
+        let nodes = columns.nodes();
+        Returning::decoded(self.statement(Tail::Columns(&nodes)), |row| C::decode(row, 0))
     }
 }
