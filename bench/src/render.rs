@@ -24,7 +24,7 @@ fn per_call(calls: u32, mut f: impl FnMut(u32)) -> Duration {
 /// A markdown table of render costs.
 pub fn run() -> String {
     let id = Uuid::from_u128(5);
-    let cases: [(&str, Duration); 3] = [
+    let cases: [(&str, Duration); 4] = [
         (
             "`User::find(id)` (8 columns)",
             per_call(100_000, |_| {
@@ -38,6 +38,16 @@ pub fn run() -> String {
                     .set(projects::name, format!("o{i}"))
                     .filter(projects::id.eq(id));
                 std::hint::black_box(update.sql());
+            }),
+        ),
+        (
+            "the same update as it is sent: `.returning()` (its text rendered once per shape, the values bound)",
+            per_call(100_000, |i| {
+                let update = Project::update()
+                    .set(projects::name, format!("o{i}"))
+                    .filter(projects::id.eq(id))
+                    .returning();
+                std::hint::black_box(update);
             }),
         ),
         (

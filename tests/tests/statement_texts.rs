@@ -168,4 +168,20 @@ async fn interleaved_shapes_touch_the_rows_they_should() {
     }
     let left = Project::select().all(&db).await.unwrap();
     assert_eq!(left.len(), 3);
+    // Inserts that return nothing, one shape twice: each binds its own values.
+    for name in ["e1", "e2"] {
+        let inserted = Project::insert(NewProject::new().owner_id(owner.id).name(name))
+            .execute(&db)
+            .await
+            .unwrap();
+        assert_eq!(inserted, 1);
+    }
+    let names: Vec<String> = Project::select()
+        .columns(projects::name)
+        .filter(projects::name.like("e%"))
+        .order_by(projects::name)
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(names, ["e1", "e2"]);
 }

@@ -34,7 +34,7 @@ pub use pooler::ParamTypes;
 #[cfg(all(feature = "pool", feature = "tls"))]
 pub use replicas::ReplicatedPool;
 pub use replicas::{Reader, ReplicaOptions, ReplicaStatus, Replicated};
-pub(crate) use run::{execute, query, query_first, Params};
+pub(crate) use run::{execute, execute_params, query, query_first, Params};
 pub use run::{next_value, raw_execute, raw_query};
 pub use tx::{Isolation, Tx, TxOptions};
 

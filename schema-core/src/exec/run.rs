@@ -45,7 +45,16 @@ pub(crate) async fn execute(
     sql: &str,
     params: &[Param],
 ) -> Result<u64, Error> {
-    run(exec, sql, Params::Owned(params), Want::Count)
+    execute_params(exec, sql, Params::Owned(params)).await
+}
+
+/// [`execute`] with parameters in any of the forms [`Params`] takes.
+pub(crate) async fn execute_params(
+    exec: &(impl Executor + ?Sized),
+    sql: &str,
+    params: Params<'_>,
+) -> Result<u64, Error> {
+    run(exec, sql, params, Want::Count)
         .await
         .map(Fetched::count)
 }

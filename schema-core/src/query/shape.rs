@@ -20,8 +20,8 @@ use crate::param::Param;
 
 /// The most words a cached shape is spelled in, and the most parameters: a longer statement
 /// renders every time.
-const WORDS: usize = 64;
-const PARAMS: usize = 16;
+const WORDS: usize = 40;
+const PARAMS: usize = 12;
 
 /// The most shapes one thread keeps. A program has few (its shapes are in its code), but a
 /// filter built in a loop (`a OR b OR …` of any length) makes a new one each length: past the
@@ -57,6 +57,20 @@ pub(crate) struct Shape<'a> {
 pub(crate) struct Rendered {
     pub(crate) text: Arc<str>,
     pub(crate) params: Vec<Param>,
+}
+
+/// A shape's text as a thread kept it, and the statement's parameters, by reference.
+pub(crate) struct Kept<'a> {
+    pub(crate) text: Arc<str>,
+    picked: [Option<&'a Param>; PARAMS],
+    count: usize,
+}
+
+impl Kept<'_> {
+    /// The parameters, in the order the text binds them.
+    pub(crate) fn params(&self) -> crate::exec::Params<'_> {
+        crate::exec::Params::Picked(&self.picked[..self.count])
+    }
 }
 
 impl From<(String, Vec<Param>)> for Rendered {
@@ -255,6 +269,21 @@ impl<'a> Shape<'a> {
         }
     }
 
+    /// The text this thread rendered for the shape before, if any, and the parameters to bind
+    /// to it, by reference.
+    pub(crate) fn kept(&self) -> Option<Kept<'a>> {
+        if !self.fits {
+            return None;
+        }
+        let key = &self.words[..self.len];
+        let text = KINDS.with(|kinds| kinds.borrow().0.get(&self.kind)?.get(key).cloned())?;
+        Some(Kept {
+            text,
+            picked: self.params,
+            count: self.count,
+        })
+    }
+
     /// The statement's text and parameters: the text this thread rendered for the shape
     /// before, else `render`'s (kept for the next call when it bound exactly the parameters
     /// the shape picked).
@@ -268,17 +297,13 @@ impl<'a> Shape<'a> {
                 params,
             };
         }
-        let key = &self.words[..self.len];
-        let known = KINDS.with(|kinds| {
-            let kinds = kinds.borrow();
-            kinds.0.get(&self.kind)?.get(key).cloned()
-        });
-        if let Some(text) = known {
+        if let Some(kept) = self.kept() {
             return Rendered {
-                text,
+                text: kept.text,
                 params: params(),
             };
         }
+        let key = &self.words[..self.len];
         let (text, rendered) = render();
         let text: Arc<str> = text.into();
         let same = rendered.len() == picked.len()

@@ -318,6 +318,22 @@ fn and_filter<T>(existing: Option<Node>, condition: Expr<T, bool>) -> Node {
     }
 }
 
+/// Runs an update or delete of `shape`: its text as this thread kept it, its parameters bound
+/// by reference (no list made for them), else rendered by `render`; the number of rows it
+/// touched.
+fn execute_shaped<'a, E: Executor + ?Sized>(
+    exec: &'a E,
+    shape: Shape<'a>,
+    render: impl FnOnce() -> (String, Vec<Param>),
+) -> BoxFuture<'a, Result<u64, Error>> {
+    match shape.kept() {
+        Some(kept) => {
+            Box::pin(async move { exec::execute_params(exec, &kept.text, kept.params()).await })
+        }
+        None => execute(exec, shape.text(render)),
+    }
+}
+
 /// Runs a rendered insert, update or delete; the number of rows it touched.
 fn execute<'a, E: Executor + ?Sized>(
     exec: &'a E,

@@ -194,10 +194,19 @@ impl<T: Table> Insert<T> {
         }
     }
 
-    /// The statement: its text rendered once per shape (the columns each row sets, the
-    /// conflict clause, whether it returns rows), its values bound. An insert of a query's rows
-    /// is rendered every time.
+    /// The statement, its text as this thread kept it for the shape or rendered.
     fn statement(&self, tail: Tail<'_>) -> Rendered {
+        let render = || tail.append(self.to_sql(tail.rows()));
+        match self.shape(tail) {
+            Some(shape) => shape.text(render),
+            None => render().into(),
+        }
+    }
+
+    /// The statement's shape, by which its text is rendered once (the columns each row sets,
+    /// the conflict clause, what it returns); none for an insert of a query's rows, rendered
+    /// every time.
+    fn shape<'a>(&'a self, tail: Tail<'a>) -> Option<Shape<'a>> {
         let mut shape = Shape::new::<(InsertShape, T)>();
         tail.spell(&mut shape);
         match &self.rows {
@@ -220,7 +229,7 @@ impl<T: Table> Insert<T> {
                     shape.param(array);
                 }
             }
-            Rows::Query(..) | Rows::None => return tail.append(self.to_sql(tail.rows())).into(),
+            Rows::Query(..) | Rows::None => return None,
         }
         match &self.conflict {
             None => shape.tag(0),
@@ -255,7 +264,7 @@ impl<T: Table> Insert<T> {
                 }
             }
         }
-        shape.text(|| tail.append(self.to_sql(tail.rows())))
+        Some(shape)
     }
 
     fn to_sql(&self, returning: bool) -> (String, Vec<Param>) {
@@ -366,8 +375,20 @@ impl<T: Table> Insert<T> {
         if matches!(self.rows, Rows::None) {
             return Ok(0);
         }
-        let Rendered { text, params } = self.statement(Tail::Nothing);
-        exec::execute(exec, &text, &params).await
+        // A kept text's parameters are bound by reference, with no list made for them. (The
+        // shape itself is done with before the statement is sent.)
+        let render = || self.to_sql(false);
+        let statement = match self.shape(Tail::Nothing) {
+            Some(shape) => match shape.kept() {
+                Some(kept) => Ok(kept),
+                None => Err(shape.text(render)),
+            },
+            None => Err(Rendered::from(render())),
+        };
+        match statement {
+            Ok(kept) => exec::execute_params(exec, &kept.text, kept.params()).await,
+            Err(Rendered { text, params }) => exec::execute(exec, &text, &params).await,
+        }
     }
 
     /// `RETURNING` every column of the inserted rows.

@@ -4,8 +4,8 @@
 use std::marker::PhantomData;
 
 use super::{
-    and_filter, execute, write_on_update, write_returning, write_table, write_where, BoxFuture,
-    Filtered, Returning, Runnable, Tail, Unfiltered, Writable,
+    and_filter, execute_shaped, write_on_update, write_returning, write_table, write_where,
+    BoxFuture, Filtered, Returning, Runnable, Tail, Unfiltered, Writable,
 };
 use crate::exec::{Error, Executor};
 use crate::query::expr::{Expr, IntoExpr, Node, Param};
@@ -93,9 +93,9 @@ impl<T: Table, F> Update<T, F> {
         joined.retype_from()
     }
 
-    /// The statement: its text rendered once per shape (the columns set, the filter's
-    /// columns and operators, whether it returns rows), its values bound.
-    fn statement(&self, tail: Tail<'_>) -> Rendered {
+    /// The statement's shape, by which its text is rendered once (the columns set, the filter's
+    /// columns and operators, whether it returns rows).
+    fn shape<'a>(&'a self, tail: Tail<'a>) -> Shape<'a> {
         let mut shape = Shape::new::<(UpdateShape, T)>();
         tail.spell(&mut shape);
         shape.tag(self.deleted as u8);
@@ -104,7 +104,13 @@ impl<T: Table, F> Update<T, F> {
             shape.node(value);
         }
         shape.option_node(self.filter.as_ref());
-        shape.text(|| tail.append(self.to_sql(tail.rows())))
+        shape
+    }
+
+    /// The statement, its text as this thread kept it for the shape or rendered.
+    fn statement(&self, tail: Tail<'_>) -> Rendered {
+        self.shape(tail)
+            .text(|| tail.append(self.to_sql(tail.rows())))
     }
 
     fn to_sql(&self, returning: bool) -> (String, Vec<Param>) {
@@ -146,7 +152,7 @@ impl<T: Table, F> Update<T, F> {
     // filter is reported once, at the call, and not again at the `.await`.
     #[rustfmt::skip] // one line, so that a compile error quotes it in one line
     pub fn execute<'a, E: Executor + ?Sized>(&'a self, exec: &'a E) -> BoxFuture<'a, Result<u64, Error>> where F: Runnable {
-        execute(exec, self.statement(Tail::Nothing))
+        execute_shaped(exec, self.shape(Tail::Nothing), || self.to_sql(false))
     }
 
     /// `RETURNING` every column of the updated rows.
