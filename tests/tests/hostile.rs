@@ -156,6 +156,57 @@ fn an_expression_nested_ten_thousand_deep_is_refused_on_a_small_stack() {
     assert_eq!(rendered.1, 0);
 }
 
+#[test]
+fn a_write_filtered_ten_thousand_deep_is_refused_on_a_small_stack() {
+    // Writes spell their shape before rendering (to render each shape once): the spelling
+    // stops where its buffer does, and the rendering refuses the depth as a select's does.
+    let texts = std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(|| {
+            let deep = || {
+                let mut filter = users::name.eq("a");
+                for n in 0..10_000 {
+                    filter = if n % 2 == 0 {
+                        users::email.eq("b").or(filter.not())
+                    } else {
+                        users::email.eq("c").and(filter)
+                    };
+                }
+                filter
+            };
+            // Twice each: a refused text is never kept for the next call.
+            (0..2)
+                .flat_map(|_| {
+                    [
+                        User::update()
+                            .set(users::name, "x")
+                            .filter(deep())
+                            .returning()
+                            .sql()
+                            .0
+                            .to_string(),
+                        User::delete()
+                            .filter(deep())
+                            .returning()
+                            .sql()
+                            .0
+                            .to_string(),
+                    ]
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap()
+        .join()
+        .expect("no stack overflow");
+    for text in texts {
+        assert!(
+            text.contains("nested more than 1000 levels deep"),
+            "{}",
+            &text[..text.len().min(300)]
+        );
+    }
+}
+
 mod dollar {
     use schema_core::prelude::*;
 
