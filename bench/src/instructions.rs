@@ -24,6 +24,9 @@ pub const SIDES: [&str; 2] = ["raw", "ours"];
 
 struct Setup {
     db: Db,
+    /// Raw tokio-postgres' own connection, spawned as its documentation shows (ours drives its
+    /// connection itself).
+    raw: Client,
     ids: Vec<Uuid>,
     project_ids: Vec<Uuid>,
     select: Statement,
@@ -36,15 +39,16 @@ struct Setup {
 
 impl Setup {
     fn client(&self) -> &Client {
-        self.db.client()
+        &self.raw
     }
 }
 
 async fn setup() -> Setup {
     let (test_db, db) = schema_tests::support::app_db(false).await;
     // The database lives as long as the process: this mode runs once and exits.
+    let raw = test_db.connect().await.expect("connect");
     std::mem::forget(test_db);
-    let client = db.client();
+    let client = &raw;
     client
         .batch_execute(
             "INSERT INTO users (email, name) SELECT 'u' || g || '@x.io', 'User ' || g FROM generate_series(1, 1000) g;
@@ -91,6 +95,7 @@ async fn setup() -> Setup {
     let (users_by_id, projects_by_owner) = prepare_by_keys(client).await.expect("prepare");
     Setup {
         db,
+        raw,
         ids,
         project_ids,
         select,

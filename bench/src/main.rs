@@ -1,5 +1,5 @@
 //! `cargo run --release -p schema-bench [-- --write]`: schema-core's builders against raw
-//! tokio-postgres (statements prepared once, the same connection, the same runtime), medians and
+//! tokio-postgres (statements prepared once, a connection each, the same runtime), medians and
 //! the ratio ours / raw, on a PostgreSQL the harness starts itself. `--write` also writes
 //! `BENCHMARKS.md`. Nothing here is a test: no assertion on time.
 
@@ -200,8 +200,9 @@ fn main() {
         md,
         "Reproduce with `cargo run --release -p schema-bench --features peers -- --write` (it starts its own \
          PostgreSQL; `PG_BIN` chooses the build) and `bench/instructions.sh`. Ratios are ours / raw tokio-postgres \
-         in the same run: statements prepared once, the same connection, the same current-thread runtime, the two \
-         interleaved in rounds; sqlx / raw likewise, in rounds of its own beside raw. Medians.\n"
+         in the same run: statements prepared once, the same current-thread runtime, the two interleaved in rounds, \
+         each on a connection to the same server (raw's spawned as tokio-postgres documents it, ours a `Db` that \
+         drives its connection itself, as `Db::connect` gives); sqlx / raw likewise, in rounds of its own beside raw. Medians.\n"
     )
     .ok();
     writeln!(

@@ -223,7 +223,7 @@ pub mod support {
             None => (targets[0], false),
         };
         let test_db = TestDb::on(target).await.expect("test database");
-        let client = test_db.connect().await.expect("connect");
+        let db = test_db.db().await.expect("connect");
         let mut sql = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../example-app/migrations/0000_init.sql"
@@ -234,11 +234,11 @@ pub mod support {
                 .replace("CREATE EXTENSION IF NOT EXISTS \"vector\";", "")
                 .replace("vector(1536)", "bytea");
         }
-        client
+        db.client()
             .batch_execute(&sql)
             .await
             .expect("the migration applies");
-        (test_db, Db::new(client))
+        (test_db, db)
     }
 
     /// Polls a fresh `make()` and drops it after its `k`-th `Pending` (it waits on the server

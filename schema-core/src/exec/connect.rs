@@ -195,14 +195,33 @@ impl ConnectOptions {
         Ok(roots)
     }
 
-    /// Connects, and drives the connection on a task of its own.
-    pub async fn connect(&self) -> Result<Client, Error> {
+    /// Connects: the client, and the connection future that must be polled for it to work.
+    async fn open(
+        &self,
+    ) -> Result<
+        (
+            Client,
+            impl std::future::Future<Output = Result<(), tokio_postgres::Error>> + Send + 'static,
+        ),
+        Error,
+    > {
         let tls = self.tls()?;
-        let (client, connection) = self
-            .config
+        self.config
             .connect(tls)
             .await
-            .map_err(|e| Error::from_postgres(e, None))?;
+            .map_err(|e| Error::from_postgres(e, None))
+    }
+
+    /// Connects; the connection driven by a [`Driver`](super::Driver) (in the caller's task
+    /// while a statement waits, on a task of its own otherwise).
+    pub(crate) async fn connect_driven(&self) -> Result<(Client, super::Driver), Error> {
+        let (client, connection) = self.open().await?;
+        Ok((client, super::Driver::spawn(connection)))
+    }
+
+    /// Connects, and drives the connection on a task of its own.
+    pub async fn connect(&self) -> Result<Client, Error> {
+        let (client, connection) = self.open().await?;
         tokio::spawn(async move {
             let _ = connection.await;
         });

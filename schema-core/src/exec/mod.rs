@@ -9,6 +9,7 @@ pub(crate) mod cleanup;
 pub mod connect;
 mod copy;
 mod db;
+mod drive;
 mod log;
 #[cfg(feature = "pool")]
 mod pool;
@@ -24,6 +25,9 @@ pub(crate) use cache::{for_each_word, TextHash as TypeIdHash};
 pub use cache::{Cache, StatementCache};
 pub use copy::{copy_in, CopyRow};
 pub use db::Db;
+pub(crate) use drive::drive;
+#[doc(hidden)]
+pub use drive::Driver;
 #[cfg(feature = "pool")]
 pub use pool::pool;
 #[cfg(all(feature = "pool", feature = "tls"))]
@@ -75,6 +79,12 @@ pub trait Executor: Sync {
 
     /// A handle over a primary and replicas, which chooses the server of each statement.
     #[doc(hidden)]
+    /// The driver of a connection polled in the caller's task (see [`Driver`]).
+    #[doc(hidden)]
+    fn driver(&self) -> Option<&Driver> {
+        None
+    }
+
     fn replicated(&self) -> Option<&Replicated> {
         None
     }
@@ -110,6 +120,10 @@ macro_rules! forward_executor {
 
             fn replicated(&self) -> Option<&Replicated> {
                 (**self).replicated()
+            }
+
+            fn driver(&self) -> Option<&Driver> {
+                (**self).driver()
             }
         }
     )+};

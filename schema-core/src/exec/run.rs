@@ -8,7 +8,7 @@ use postgres_types::ToSql;
 use tokio_postgres::{Row, RowStream};
 
 use super::cache::{evict, prepared, Cache};
-use super::{log, Error, Executor, FromRow};
+use super::{drive, log, Error, Executor, FromRow};
 use crate::param::Param;
 
 /// Runs a query (prepared once per connection) and returns its rows.
@@ -181,9 +181,12 @@ async fn run(
     // (its text checked when it was prepared), nothing listening for statement events.
     if let Some(statement) = ready_statement(exec, sql) {
         exec.note_statement();
-        let result = on_statement(exec.connection().0, &statement, params, want)
-            .await
-            .map_err(|e| Error::from_postgres(e, Some(sql)));
+        let result = drive(
+            exec.driver(),
+            on_statement(exec.connection().0, &statement, params, want),
+        )
+        .await
+        .map_err(|e| Error::from_postgres(e, Some(sql)));
         return match result {
             Err(error) if stale_statement(&error, false) => {
                 retry_stale(exec, sql, params, want).await
@@ -196,7 +199,7 @@ async fn run(
     // carry and move.
     match exec.replicated() {
         Some(set) => Box::pin(set.run(sql, params, want)).await,
-        None => Box::pin(run_on(exec, sql, params, want)).await,
+        None => drive(exec.driver(), Box::pin(run_on(exec, sql, params, want))).await,
     }
 }
 

@@ -91,7 +91,7 @@ pub struct Tx<'a> {
 /// the transaction borrows the connection itself).
 #[derive(Clone)]
 pub(super) enum TxCache<'a> {
-    Own(&'a StatementCache),
+    Own(&'a StatementCache, Option<&'a super::Driver>),
     Unprepared(&'a ParamTypes),
     #[cfg(feature = "pool")]
     Pool(std::sync::Arc<deadpool_postgres::StatementCache>),
@@ -168,7 +168,7 @@ impl Executor for Tx<'_> {
 
     fn connection(&self) -> (&Client, Cache<'_>) {
         let cache = match &self.cache {
-            TxCache::Own(cache) => Cache::Own(cache),
+            TxCache::Own(cache, _) => Cache::Own(cache),
             TxCache::Unprepared(types) => Cache::Unprepared {
                 types,
                 in_transaction: true,
@@ -177,5 +177,12 @@ impl Executor for Tx<'_> {
             TxCache::Pool(cache) => Cache::Pool(cache),
         };
         (self.inner.client(), cache)
+    }
+
+    fn driver(&self) -> Option<&super::Driver> {
+        match &self.cache {
+            TxCache::Own(_, driver) => *driver,
+            _ => None,
+        }
     }
 }

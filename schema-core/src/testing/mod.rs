@@ -200,6 +200,17 @@ impl TestDb {
     pub async fn connect(&self) -> Result<Client, TestingError> {
         connect(self.config.clone()).await
     }
+
+    /// A [`Db`](crate::exec::Db) on this database, driving its connection itself
+    /// ([`Db::drive`](crate::exec::Db::drive)), as [`Db::connect`](crate::exec::Db::connect) does.
+    pub async fn db(&self) -> Result<crate::exec::Db, TestingError> {
+        let (client, connection) = self
+            .config
+            .connect(NoTls)
+            .await
+            .map_err(|e| err(format!("cannot connect: {e}")))?;
+        Ok(crate::exec::Db::drive(client, connection))
+    }
 }
 
 impl Drop for TestDb {
