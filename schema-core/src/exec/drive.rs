@@ -9,13 +9,15 @@
 //! about 3 % of a primary-key lookup on a loopback server, measured with the server and the
 //! client on one CPU (`schema-bench --only pk`).
 //!
-//! Here the `Connection` lives behind a lock, and is always polled with one waker, [`Shared`]'s.
-//! A statement that runs through [`drive`] says it is waiting, then polls its own request's
-//! future, the connection (which writes the request, reads what the server sent and hands each
-//! answer to its request) and its own future again. The shared waker wakes the waiting statements
-//! when there are any, and a background task when there are none: so a request of the `Client`
-//! used directly is driven by the background task as before, and a connection that ends (the
-//! server closed it, the `Client` was dropped) ends the background task.
+//! Here the `Connection` lives behind a lock, and every wake-up of it and of its requests goes
+//! through [`Shared`] (its two wakers, one for the connection, one for the requests). A statement
+//! that runs through [`Waiting::poll`] (or [`drive`]) says it is waiting, then polls its own
+//! request's future, the connection (which writes the request, reads what the server sent and
+//! hands each answer to its request) and its own future again. `Shared` wakes the waiting
+//! statements when there are any (but not the one being polled, which is told instead), and a
+//! background task when there are none: so a request of the `Client` used directly is driven by
+//! the background task as before, and a connection that ends (the server closed it, the
+//! `Client` was dropped) ends the background task.
 //!
 //! One case is left: a statement that waits, is woken and is then not polled again (its future
 //! kept, unfinished, while its task awaits something else on the same connection, such as the
@@ -294,18 +296,28 @@ impl Driver {
     }
 }
 
-/// A statement's place among the waiting, given up when it stops waiting (done or dropped).
-struct Slot<'a> {
-    driver: &'a Driver,
+/// A statement waiting in [`drive`]: its place among the waiting (given the first time it is
+/// polled), given up when it stops waiting (done or dropped).
+pub(crate) struct Waiting<'a> {
+    driver: Option<&'a Driver>,
     at: Option<usize>,
 }
 
-impl Drop for Slot<'_> {
+impl Drop for Waiting<'_> {
     fn drop(&mut self) {
-        let Some(at) = self.at else {
+        self.stop();
+    }
+}
+
+impl<'a> Waiting<'a> {
+    /// No longer waiting: done, or dropped. Nothing is left registered for it, so that its task
+    /// is not woken for this connection's events any more (and they go to whoever still waits,
+    /// or to the background task), however long the `Waiting` itself is kept.
+    fn stop(&mut self) {
+        let (Some(driver), Some(at)) = (self.driver, self.at.take()) else {
             return;
         };
-        let shared = &self.driver.shared;
+        let shared = &driver.shared;
         let mut wakers = lock(&shared.wakers);
         let waker = wakers.waiting[at].take();
         let mut missed = false;
@@ -322,28 +334,35 @@ impl Drop for Slot<'_> {
         drop(wakers);
         drop(waker);
     }
-}
 
-/// Runs `request` (a future of the `Client` this driver's connection serves), driving the
-/// connection while it waits; without a driver, simply awaits it.
-///
-/// The request is polled with the driver's request waker, the connection with its connection
-/// waker: every wake-up goes through [`Shared`], which wakes each waiting statement but the one
-/// being polled, so that an answer handed over while a statement polls the connection does not
-/// have its task polled again for nothing. What comes too late for this poll to see has the
-/// task woken again (never a loop here: tokio's cooperative budget, once spent, makes every poll
-/// of the socket wake the task at once until the task yields).
-pub(crate) async fn drive<F: Future>(driver: Option<&Driver>, request: F) -> F::Output {
-    let Some(driver) = driver else {
-        return request.await;
-    };
-    let mut request = pin!(request);
-    let mut slot = Slot { driver, at: None };
-    std::future::poll_fn(|cx| {
+    /// A statement about to wait on `driver`'s connection (`None`: one driven elsewhere).
+    pub(crate) fn new(driver: Option<&'a Driver>) -> Waiting<'a> {
+        Waiting { driver, at: None }
+    }
+
+    /// Polls `request` (a future of the `Client` this driver's connection serves), driving the
+    /// connection while it waits; without a driver, simply polls it.
+    ///
+    /// The request is polled with the driver's request waker, the connection with its
+    /// connection waker: every wake-up goes through [`Shared`], which wakes each waiting
+    /// statement but the one being polled, so that an answer handed over while a statement
+    /// polls the connection does not have its task polled again for nothing. What comes too late
+    /// for this poll to see has the task woken again (never a loop here: tokio's cooperative
+    /// budget, once spent, makes every poll of the socket wake the task at once until the task
+    /// yields).
+    pub(crate) fn poll<F: Future>(
+        &mut self,
+        mut request: Pin<&mut F>,
+        cx: &mut Context<'_>,
+    ) -> Poll<F::Output> {
+        let Some(driver) = self.driver else {
+            return request.poll(cx);
+        };
         // Waiting before the request is sent, so that the wake-up its sending causes comes here.
-        let polled = driver.begin(&mut slot.at, cx.waker());
+        let polled = driver.begin(&mut self.at, cx.waker());
         let mut for_request = Context::from_waker(&driver.request_waker);
         if let Poll::Ready(output) = request.as_mut().poll(&mut for_request) {
+            self.stop();
             return Poll::Ready(output);
         }
         // The request written, and whatever has come for it handed over: every event until the
@@ -360,14 +379,21 @@ pub(crate) async fn drive<F: Future>(driver: Option<&Driver>, request: F) -> F::
             driver.shared.request_missed.store(false, Ordering::SeqCst);
         }
         if let Poll::Ready(output) = request.as_mut().poll(&mut for_request) {
+            self.stop();
             return Poll::Ready(output);
         }
-        if driver.end(slot.at) {
+        if driver.end(self.at) {
             cx.waker().wake_by_ref();
         }
         Poll::Pending
-    })
-    .await
+    }
+}
+
+/// Awaits `request` as [`Waiting::poll`] polls it.
+pub(crate) async fn drive<F: Future>(driver: Option<&Driver>, request: F) -> F::Output {
+    let mut request = pin!(request);
+    let mut waiting = Waiting::new(driver);
+    std::future::poll_fn(|cx| waiting.poll(request.as_mut(), cx)).await
 }
 
 /// The watch thread's state: the connections it has been told of, and whether it sleeps.

@@ -25,9 +25,9 @@ pub(crate) use cache::{for_each_word, TextHash as TypeIdHash};
 pub use cache::{Cache, StatementCache};
 pub use copy::{copy_in, CopyRow};
 pub use db::Db;
-pub(crate) use drive::drive;
 #[doc(hidden)]
 pub use drive::Driver;
+pub(crate) use drive::{drive, Waiting};
 #[cfg(feature = "pool")]
 pub use pool::pool;
 #[cfg(all(feature = "pool", feature = "tls"))]

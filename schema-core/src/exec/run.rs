@@ -8,7 +8,7 @@ use postgres_types::ToSql;
 use tokio_postgres::{Row, RowStream};
 
 use super::cache::{evict, prepared, Cache};
-use super::{drive, log, Error, Executor, FromRow};
+use super::{drive, log, Error, Executor, FromRow, Waiting};
 use crate::param::Param;
 
 /// Runs a query (prepared once per connection) and returns its rows.
@@ -181,11 +181,12 @@ async fn run(
     // (its text checked when it was prepared), nothing listening for statement events.
     if let Some(statement) = ready_statement(exec, sql) {
         exec.note_statement();
-        let result = drive(
-            exec.driver(),
-            on_statement(exec.connection().0, &statement, params, want),
-        )
-        .await
+        let result = {
+            // Polled where it is made (no future moved into another's).
+            let mut request = pin!(on_statement(exec.connection().0, &statement, params, want));
+            let mut waiting = Waiting::new(exec.driver());
+            std::future::poll_fn(|cx| waiting.poll(request.as_mut(), cx)).await
+        }
         .map_err(|e| Error::from_postgres(e, Some(sql)));
         return match result {
             Err(error) if stale_statement(&error, false) => {
