@@ -136,7 +136,8 @@ impl Db {
     /// returns), which it drives itself: a statement run through this `Db` (or its transactions)
     /// polls the connection in its own task while it waits for the server, instead of waiting
     /// to be woken by the connection's task; a spawned task drives it the rest of the time (for
-    /// `client()` used directly, say). About 3 % off a primary-key lookup on a local server.
+    /// `client()` used directly, say). Two task switches fewer a statement: 1 to 1.5 % off a
+    /// primary-key lookup on a local server (`BENCHMARKS.md`).
     /// Needs a tokio runtime, as spawning the connection does. [`Db::connect`] connects this way.
     pub fn drive<C>(client: Client, connection: C) -> Db
     where

@@ -6,8 +6,9 @@
 //! `Connection` future, which writes them to the socket and hands the server's answers back over
 //! another channel; it is usually spawned as a task of its own. A statement then costs two task
 //! switches on top of the server's work (the request to the connection's task, the answer back):
-//! about 3 % of a primary-key lookup on a loopback server, measured with the server and the
-//! client on one CPU (`schema-bench --only pk`).
+//! about 3 % of a primary-key lookup on a loopback server, in an experiment with the server and
+//! the client on one CPU (raw tokio-postgres, its connection polled inline against spawned);
+//! ours gained 1 to 1.5 % of it (`BENCHMARKS.md`).
 //!
 //! Here the `Connection` lives behind a lock, and every wake-up of it and of its requests goes
 //! through [`Shared`] (its two wakers, one for the connection, one for the requests). A statement
